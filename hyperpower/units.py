@@ -1,0 +1,57 @@
+"""Metrics, their canonical units (design §5) and budget parsing with unit suffixes."""
+
+from __future__ import annotations
+
+import re
+
+from hyperpower.errors import ConfigError
+
+#: metric -> canonical unit
+METRIC_UNITS: dict[str, str] = {
+    "error": "",
+    "power": "W",
+    "memory": "MB",
+    "latency": "ms",
+    "energy": "mJ",
+}
+
+#: accepted suffix -> (metric it belongs to, factor to the canonical unit)
+_SUFFIXES: dict[str, tuple[str, float]] = {
+    "w": ("power", 1.0), "mw": ("power", 1e-3), "kw": ("power", 1e3),
+    "b": ("memory", 1e-6), "kb": ("memory", 1e-3), "mb": ("memory", 1.0), "gb": ("memory", 1e3),
+    "kib": ("memory", 1024 / 1e6), "mib": ("memory", 1024**2 / 1e6), "gib": ("memory", 1024**3 / 1e6),
+    "us": ("latency", 1e-3), "ms": ("latency", 1.0), "s": ("latency", 1e3),
+    "uj": ("energy", 1e-3), "mj": ("energy", 1.0), "j": ("energy", 1e3),
+    "%": ("error", 0.01),
+}
+_BUDGET = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([A-Za-z%]*)\s*$")
+
+
+def parse_budget(metric: str, text: str | float | int) -> float:
+    """``parse_budget("memory", "1.25GB") == 1250.0``; a bare number is in the canonical unit.
+
+    Custom metrics (e.g. a Spearmint constraint task) take bare numbers only.
+    """
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return float(text)
+    match = _BUDGET.match(str(text))
+    if not match:
+        raise ConfigError(f"budget {metric}={text!r} is not a number with an optional unit (e.g. 90W, 1.25GB, 5ms)")
+    number, suffix = float(match.group(1)), match.group(2).lower()
+    if not suffix:
+        return number
+    if suffix not in _SUFFIXES:
+        raise ConfigError(f"budget {metric}={text!r}: unknown unit {match.group(2)!r}; use W, MB/GB, ms, mJ")
+    unit_metric, factor = _SUFFIXES[suffix]
+    if unit_metric != metric:
+        expected = METRIC_UNITS.get(metric) or "a bare number"
+        raise ConfigError(f"budget {metric}={text!r}: unit {match.group(2)!r} is for {unit_metric}, not {metric} (use {expected})")
+    return number * factor
+
+
+def format_value(metric: str, value: float | None) -> str:
+    """Human form, e.g. ``91.2 W``; error as a fraction with 4 digits."""
+    if value is None:
+        return "-"
+    unit = METRIC_UNITS.get(metric, "")
+    return f"{value:.4g} {unit}".strip()

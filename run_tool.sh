@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# One-command launcher. First use creates .venv and installs HyperPower into it; then:
+#   ./run_tool.sh                 run the digits experiment (HW-IECI, embedded SQLite store)
+#   ./run_tool.sh EXP [options]   run another experiment folder (options as `hyperpower run`)
+#   ./run_tool.sh test [pytest args]   install the test extras and run the test suite
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV="${HYPERPOWER_VENV:-.venv}"
+PY="$VENV/bin/python"
+
+bootstrap() {  # $1: pip extras spec, e.g. ".[test]"
+  if [ ! -x "$PY" ]; then
+    echo "[run_tool] creating $VENV" >&2
+    python3 -m venv "$VENV"
+  fi
+  if ! "$PY" -c "import hyperpower, keras, numpy, scipy${2:-}" >/dev/null 2>&1; then
+    echo "[run_tool] installing HyperPower and its dependencies into $VENV (first use only)" >&2
+    "$PY" -m pip install --quiet --upgrade pip
+    "$PY" -m pip install --quiet -e "$1"
+  fi
+}
+
+export PYTHONUNBUFFERED=1 TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+
+if [ "${1:-}" = "test" ]; then
+  shift
+  bootstrap ".[test]" ", pytest, mongomock"
+  set +e
+  "$PY" -m pytest "$@"
+  status=$?
+  set -e
+  if [ "$status" -eq 5 ]; then
+    echo "[run_tool] pytest collected no tests: treating that as a failure" >&2
+    exit 1
+  fi
+  exit "$status"
+fi
+
+bootstrap "."
+if [ $# -eq 0 ] || [[ "${1:-}" == -* ]]; then
+  set -- experiments/digits "$@"
+fi
+exec "$VENV/bin/hyperpower" run "$@"
