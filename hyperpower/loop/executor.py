@@ -1,0 +1,141 @@
+"""Execute one claimed job in its own process, keep its heartbeat, and record the outcome.
+
+A job ends in exactly one of two ways: COMPLETE with its values (feasibility measured against the
+budgets), or BROKEN with the reason and the log kept (exception, non-finite objective, timeout,
+killed process). Either way the run goes on.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from hyperpower.config import ExperimentConfig
+from hyperpower.experiment import ExperimentPaths
+from hyperpower.jobs import Job, JobStatus
+from hyperpower.loop.outcome import measured_feasibility, objective_problem
+from hyperpower.store.base import ExperimentStore
+
+HEARTBEAT_INTERVAL_S = 5.0
+_LOG_TAIL_CHARS = 2000
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGKILL when the worker dies, so a killed run leaves no orphan training."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def _log_tail(log_path: Path) -> str:
+    try:
+        text = log_path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return text[-_LOG_TAIL_CHARS:]
+
+
+class JobExecutor:
+    """Runs jobs of one experiment for one worker name."""
+
+    def __init__(self, store: ExperimentStore, paths: ExperimentPaths, config: ExperimentConfig,
+                 config_path: Path, worker: str, timeout_s: float | None = None,
+                 stop_event: threading.Event | None = None) -> None:
+        self.store, self.paths, self.config = store, paths, config
+        self.config_path, self.worker, self.timeout_s = config_path, worker, timeout_s
+        self.stop_event = stop_event or threading.Event()
+
+    def run(self, job: Job) -> Job | None:
+        """Evaluate a job this worker holds and record its outcome; None if it was given back."""
+        self.paths.output_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.paths.job_log(job.id)
+        with tempfile.TemporaryDirectory(prefix="hyperpower-job-") as tmp:
+            result_path = Path(tmp) / "result.json"
+            with open(log_path, "w") as log:
+                log.write(f"# job {job.id} ({job.method}) params {json.dumps(job.params)}\n")
+                log.flush()
+                returncode, reason = self._wait(self._start(job, result_path, log), job)
+            if reason == "released":
+                self.store.release_job(self.config.name, job.id, self.worker)
+                return None
+            return self._record(job, log_path, result_path, returncode, reason)
+
+    def _start(self, job: Job, result_path: Path, log) -> subprocess.Popen:
+        command = [
+            sys.executable, "-m", "hyperpower.loop.job_process",
+            "--experiment-dir", str(self.paths.root), "--config", str(self.config_path),
+            "--job", json.dumps(job.to_dict()), "--result", str(result_path),
+        ]
+        environment = dict(os.environ, PYTHONUNBUFFERED="1")
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env=environment, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+
+    def _wait(self, process: subprocess.Popen, job: Job) -> tuple[int | None, str | None]:
+        """Wait for the process, sending heartbeats; kill it on timeout, lost job or stop request."""
+        started = time.monotonic()
+        last_beat = started
+        while True:
+            try:
+                return process.wait(timeout=0.2), None
+            except subprocess.TimeoutExpired:
+                pass
+            now = time.monotonic()
+            if self.timeout_s and now - started > self.timeout_s:
+                self._kill(process)
+                return None, f"timed out after {self.timeout_s:g} s"
+            if self.stop_event.is_set():
+                self._kill(process)
+                return None, "released"
+            if now - last_beat >= HEARTBEAT_INTERVAL_S:
+                last_beat = now
+                if not self.store.heartbeat(self.config.name, job.id, self.worker):
+                    self._kill(process)
+                    return None, "lost"
+
+    @staticmethod
+    def _kill(process: subprocess.Popen) -> None:
+        process.kill()
+        process.wait()
+
+    def _record(self, job: Job, log_path: Path, result_path: Path, returncode: int | None,
+                reason: str | None) -> Job | None:
+        if reason == "lost":
+            return None  # another worker owns the job now; its result is theirs to write
+        result = json.loads(result_path.read_text()) if result_path.exists() else None
+        if reason is None and result is None:
+            reason = self._describe_exit(returncode)
+        if reason is None and not result["ok"]:
+            reason = result["error"]
+        values = {k: float(v) for k, v in (result or {}).get("values", {}).items()}
+        if reason is None:
+            reason = objective_problem(self.config, values)
+        if reason is not None:
+            return self._finish(job, JobStatus.BROKEN, values=values, log_path=log_path,
+                                error=f"{reason}\n--- log tail ---\n{_log_tail(log_path)}")
+        return self._finish(job, JobStatus.COMPLETE, values=values, log_path=log_path,
+                            feasible=measured_feasibility(self.config, values),
+                            early_terminated=bool(result.get("early_terminated")))
+
+    @staticmethod
+    def _describe_exit(returncode: int | None) -> str:
+        if returncode is not None and returncode < 0:
+            name = signal.Signals(-returncode).name
+            hint = " (out of memory?)" if -returncode == signal.SIGKILL else ""
+            return f"job process killed by {name}{hint}"
+        return f"job process exited with code {returncode} without writing a result"
+
+    def _finish(self, job: Job, status: JobStatus, **fields) -> Job:
+        return self.store.finish_job(self.config.name, job.id, self.worker, status,
+                                     values=fields.get("values"), feasible=fields.get("feasible"),
+                                     early_terminated=fields.get("early_terminated", False),
+                                     error=fields.get("error"), log_path=str(fields["log_path"]))

@@ -1,0 +1,61 @@
+"""One progress line per finished job: id, method, values (with predictions), time, best so far."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from hyperpower.config import ExperimentConfig
+from hyperpower.jobs import Job, JobStatus
+from hyperpower.units import format_value
+
+
+def describe_values(job: Job) -> str:
+    """``error=0.0833 memory=131.2 MB (pred 128 MB)`` — measured values beside predictions."""
+    parts = []
+    for metric, value in job.values.items():
+        text = f"{metric}={format_value(metric, value)}"
+        if metric in job.predicted:
+            text += f" (pred {format_value(metric, job.predicted[metric])})"
+        parts.append(text)
+    for metric, value in job.predicted.items():
+        if metric not in job.values:
+            parts.append(f"{metric}: pred {format_value(metric, value)}")
+    return " ".join(parts)
+
+
+class ProgressPrinter:
+    """Prints each job once, when it is first seen finished."""
+
+    def __init__(self, config: ExperimentConfig, output: Callable[[str], None]) -> None:
+        self.config, self.output = config, output
+        self.reported: set[int] = set()
+
+    def remember_finished(self, jobs: list[Job]) -> None:
+        """Jobs finished before this run started are not reported again."""
+        self.reported.update(j.id for j in jobs if j.status.finished)
+
+    def report_new(self, jobs: list[Job]) -> None:
+        from hyperpower.report.summary import best_feasible_job
+
+        new = [j for j in jobs if j.status.finished and j.id not in self.reported]
+        for job in sorted(new, key=lambda j: (j.end_time or 0.0, j.id)):
+            self.reported.add(job.id)
+            done = [j for j in jobs if j.id in self.reported]
+            self.output(self._line(job, best_feasible_job(done, self.config)))
+
+    def _line(self, job: Job, best: Job | None) -> str:
+        objective = self.config.settings.objective
+        duration = f"{job.duration_s:.1f}s" if job.duration_s is not None else "-"
+        status = job.status.value
+        if job.status is JobStatus.COMPLETE:
+            if job.early_terminated:
+                status = "complete (stopped early)"
+            if job.feasible is False:
+                status += ", breaks a budget"
+        detail = describe_values(job)
+        if job.status is JobStatus.BROKEN:
+            reason = (job.error or "").strip().splitlines()
+            detail = f"{detail} reason: {reason[0] if reason else 'unknown'}".strip()
+        best_text = (f"best {objective}={format_value(objective, best.values.get(objective))} (job {best.id})"
+                     if best else "no feasible job yet")
+        return f"job {job.id:>4} [{job.method}] {status}: {detail} | {duration} | {best_text}"

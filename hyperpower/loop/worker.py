@@ -1,0 +1,120 @@
+"""Workers claim pending jobs from the store and execute them, one job process at a time.
+
+The same ``Worker`` runs as a thread of ``hyperpower run`` (local workers) and as the
+``hyperpower worker`` process on any machine that reaches the store (distributed workers). A worker
+that stops cleanly gives its job back; one that dies stops sending heartbeats and the driver
+returns its job to the queue.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Callable
+
+from hyperpower.config import ExperimentConfig, config_from_json
+from hyperpower.errors import ConfigError
+from hyperpower.experiment import ExperimentPaths, resolve_experiment
+from hyperpower.jobs import Job
+from hyperpower.loop.executor import JobExecutor
+from hyperpower.store.base import ExperimentStore
+
+META_CONFIG = "config"
+META_EXPERIMENT_DIR = "experiment_dir"
+META_FINISHED = "finished"
+
+
+def new_worker_name() -> str:
+    """host:pid:random — the host and pid let a restarted driver spot its own dead workers."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def worker_is_dead_here(worker: str | None) -> bool:
+    """True when ``worker`` ran on this host in a process that no longer exists."""
+    if not worker or worker.count(":") < 2:
+        return False
+    host, pid, _ = worker.rsplit(":", 2)
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class Worker:
+    """Claims and runs jobs until the experiment is finished, ``max_jobs`` ran, or it is stopped."""
+
+    def __init__(self, store: ExperimentStore, paths: ExperimentPaths, config: ExperimentConfig,
+                 config_path: Path, name: str | None = None, max_jobs: int | None = None,
+                 poll_interval_s: float = 0.5, stop_event: threading.Event | None = None,
+                 on_finished: Callable[[Job], None] | None = None, exit_when_idle: bool = False) -> None:
+        self.store, self.config = store, config
+        self.name = name or new_worker_name()
+        self.max_jobs, self.poll_interval_s = max_jobs, poll_interval_s
+        self.stop_event = stop_event or threading.Event()
+        self.on_finished = on_finished
+        self.exit_when_idle = exit_when_idle
+        self.executor = JobExecutor(store, paths, config, config_path, self.name,
+                                    timeout_s=config.settings.job_timeout_s, stop_event=self.stop_event)
+
+    def run(self) -> int:
+        """Returns the number of jobs this worker finished."""
+        done = 0
+        while not self.stop_event.is_set() and (self.max_jobs is None or done < self.max_jobs):
+            job = self.store.claim_job(self.config.name, self.name)
+            if job is None:
+                if self.exit_when_idle or self.store.get_meta(self.config.name, META_FINISHED, False):
+                    break
+                self.stop_event.wait(self.poll_interval_s)
+                continue
+            finished = self.executor.run(job)
+            if finished is not None:
+                done += 1
+                if self.on_finished:
+                    self.on_finished(finished)
+        return done
+
+
+def worker_context(store: ExperimentStore, experiment: str,
+                   experiment_dir: str | None = None) -> tuple[ExperimentPaths, ExperimentConfig, Path]:
+    """What a distributed worker needs, taken from the driver's snapshot in the store.
+
+    The config comes from the store (so every worker runs what the driver suggests); the folder
+    (template or Spearmint main-file) must exist on this machine, at the driver's path or the one
+    given with ``--experiment-dir``.
+    """
+    data = store.get_meta(experiment, META_CONFIG)
+    if data is None:
+        raise ConfigError(
+            f"experiment {experiment!r} has no driver in store {store.uri}: start "
+            f"`hyperpower run EXP --queue-only --store {store.uri}` first")
+    folder = experiment_dir or store.get_meta(experiment, META_EXPERIMENT_DIR)
+    paths = resolve_experiment(folder)
+    config = config_from_json(data, f"store {store.uri} ({experiment})")
+    handle, name = tempfile.mkstemp(prefix=f"hyperpower-{experiment}-", suffix=".json")
+    with os.fdopen(handle, "w") as file:
+        json.dump(data, file)
+    return paths, config, Path(name)
+
+
+def wait_for_idle(store: ExperimentStore, experiment: str, interval_s: float = 0.5,
+                  timeout_s: float | None = None) -> bool:
+    """Block until no job of the experiment is pending or running (tests and tools)."""
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    while True:
+        jobs = store.list_jobs(experiment)
+        if not any(not j.status.finished for j in jobs):
+            return True
+        if deadline is not None and time.monotonic() > deadline:
+            return False
+        time.sleep(interval_s)
