@@ -1,0 +1,29 @@
+"""Experiment stores: embedded SQLite (default) and MongoDB, behind one ``ExperimentStore``.
+
+``open_store(uri)`` picks the backend from the URI (design §9). The MongoDB backend, and with it
+pymongo, is imported only when a ``mongodb://`` URI is opened, so commands on SQLite stay fast.
+"""
+
+from __future__ import annotations
+
+from hyperpower.store.base import ExperimentStore
+from hyperpower.store.uri import ACCEPTED_FORMS, mask_uri, parse_store_uri
+
+__all__ = ["ACCEPTED_FORMS", "ExperimentStore", "mask_uri", "open_store"]
+
+
+def open_store(uri: str, *, timeout_s: float = 60.0) -> ExperimentStore:
+    """Open the store at ``uri``: ``sqlite:///PATH`` or ``mongodb://...``/``mongodb+srv://...``.
+
+    ``timeout_s`` bounds how long a locked SQLite file or an unreachable MongoDB server is
+    waited for before ``StoreError``. A URI of another form raises ``StoreError`` naming it and
+    the accepted forms.
+    """
+    address = parse_store_uri(uri)
+    if address.kind == "sqlite":
+        from hyperpower.store.sqlite import SQLiteStore
+
+        return SQLiteStore(address.target, lock_timeout_s=timeout_s)
+    from hyperpower.store.mongo import MongoStore
+
+    return MongoStore(address.target, timeout_s=timeout_s)

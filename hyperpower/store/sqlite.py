@@ -1,0 +1,372 @@
+"""The embedded experiment store: one SQLite file, shared safely by the processes of one machine.
+
+Why it is built this way:
+
+* WAL journal: readers (``status``, reports) never block the workers that write.
+* Every write runs in ``BEGIN IMMEDIATE``: the write lock is taken before anything is read, so a
+  claim reads the lowest pending id and marks it running with no other writer in between. That
+  is what makes ``claim_job`` atomic across processes, and ids gap-free (``counters`` is bumped in
+  the same transaction that inserts the job).
+* Each public method is one short transaction on this object's connection; each process opens
+  its own ``SQLiteStore`` (a connection inherited through ``fork`` is never reused). A lock
+  serialises threads of one process, so a heartbeat thread may share the store with its worker.
+* A busy database is waited for: SQLite's busy handler waits up to a second per attempt, and the
+  attempt is retried with backoff until ``lock_timeout_s`` (default 60 s); then ``StoreError``
+  names the file. WAL needs a local file system (not NFS); use MongoDB across machines.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from hyperpower.errors import StoreError
+from hyperpower.jobs import Job, JobStatus
+from hyperpower.store import codec, rules
+from hyperpower.store import sqlite_schema as schema
+from hyperpower.store.base import ExperimentStore
+from hyperpower.store.retry import RetryTimeout, retry_until
+
+Result = TypeVar("Result")
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6
+BUSY_HANDLER_MAX_S = 1.0
+_PROGRAMMING_ERRORS = (sqlite3.ProgrammingError, sqlite3.IntegrityError, sqlite3.InterfaceError)
+
+
+def _is_transient(error: BaseException) -> bool:
+    """``database is locked`` / ``database table is locked``: another connection is writing."""
+    if not isinstance(error, sqlite3.OperationalError):
+        return False
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
+    return "locked" in str(error) or "busy" in str(error)
+
+
+class SQLiteStore(ExperimentStore):
+    """``ExperimentStore`` in the SQLite file ``path`` (created when missing).
+
+    ``clock`` gives the times written into jobs (seconds since the epoch); tests inject one to
+    make heartbeats stale without sleeping.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        lock_timeout_s: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.path = Path(path)
+        self.uri = f"sqlite:///{self.path}"
+        self.lock_timeout_s = lock_timeout_s
+        self._clock = clock
+        self._thread_lock = threading.RLock()
+        self._connection: sqlite3.Connection | None = None
+        self._connection_pid: int | None = None
+        if not self.path.parent.is_dir():
+            raise StoreError(
+                f"SQLite store {self.path}: folder {self.path.parent} does not exist "
+                f"(create it or give another --store path)"
+            )
+        version = self._transaction(schema.create_schema, write=True)
+        if version > schema.SCHEMA_VERSION:
+            raise StoreError(
+                f"SQLite store {self.path} has schema version {version}, newer than this "
+                f"HyperPower's {schema.SCHEMA_VERSION}; upgrade HyperPower to open it"
+            )
+
+    # -- connection and transactions ----------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is not None and self._connection_pid == os.getpid():
+            return self._connection
+        connection = sqlite3.connect(
+            self.path,
+            timeout=min(self.lock_timeout_s, BUSY_HANDLER_MAX_S),
+            isolation_level=None,  # transactions are explicit: BEGIN IMMEDIATE ... COMMIT
+            check_same_thread=False,  # threads are serialised by self._thread_lock
+        )
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.Error:
+            connection.close()
+            raise
+        self._connection, self._connection_pid = connection, os.getpid()
+        return connection
+
+    def _attempt(self, work: Callable[[sqlite3.Connection], Result], write: bool) -> Result:
+        connection = self._connect()
+        connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            result = work(connection)
+            connection.execute("COMMIT")
+            return result
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], Result], *, write: bool) -> Result:
+        """Run ``work`` in one transaction, retrying while the database is locked."""
+        with self._thread_lock:
+            try:
+                return retry_until(
+                    lambda: self._attempt(work, write), _is_transient, self.lock_timeout_s
+                )
+            except RetryTimeout as timeout:
+                raise StoreError(
+                    f"SQLite store {self.path} stayed locked for more than "
+                    f"{self.lock_timeout_s:g} s ({timeout.last_error}); another process holds a "
+                    f"write transaction on it. Stop that process or raise the lock timeout"
+                ) from timeout
+            except (sqlite3.OperationalError, sqlite3.DatabaseError) as error:
+                if isinstance(error, _PROGRAMMING_ERRORS):
+                    raise  # a bug in this module, not the user's file: keep the traceback
+                raise StoreError(f"SQLite store {self.path}: {error}") from error
+
+    def close(self) -> None:
+        with self._thread_lock:
+            if self._connection is not None and self._connection_pid == os.getpid():
+                self._connection.close()
+            self._connection = None
+
+    # -- jobs -----------------------------------------------------------------------------------
+    def add_job(self, experiment: str, job: Job) -> Job:
+        rules.check_experiment_name(experiment)
+
+        def insert(connection: sqlite3.Connection) -> Job:
+            connection.execute(
+                "INSERT OR IGNORE INTO counters (experiment, last_job_id) VALUES (?, 0)",
+                (experiment,),
+            )
+            connection.execute(
+                "UPDATE counters SET last_job_id = last_job_id + 1 WHERE experiment = ?",
+                (experiment,),
+            )
+            (job_id,) = connection.execute(
+                "SELECT last_job_id FROM counters WHERE experiment = ?", (experiment,)
+            ).fetchone()
+            submit_time = self._clock() if job.submit_time is None else job.submit_time
+            row = schema.job_row(_with(job, id=job_id, experiment=experiment, submit_time=submit_time))
+            connection.execute(schema.INSERT_JOB, row)
+            return schema.job_from_row(row)
+
+        return self._transaction(insert, write=True)
+
+    def claim_job(self, experiment: str, worker: str) -> Job | None:
+        def claim(connection: sqlite3.Connection) -> Job | None:
+            row = connection.execute(
+                "SELECT id FROM jobs WHERE experiment = ? AND status = 'pending' "
+                "ORDER BY id LIMIT 1",
+                (experiment,),
+            ).fetchone()
+            if row is None:
+                return None
+            now = self._clock()
+            connection.execute(
+                "UPDATE jobs SET status = 'running', worker = ?, start_time = ?, end_time = NULL,"
+                " heartbeat_time = ?, attempts = attempts + 1"
+                " WHERE experiment = ? AND id = ? AND status = 'pending'",
+                (worker, now, now, experiment, row[0]),
+            )
+            return _select_job(connection, experiment, row[0])
+
+        return self._transaction(claim, write=True)
+
+    def heartbeat(self, experiment: str, job_id: int, worker: str) -> bool:
+        def beat(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
+                "UPDATE jobs SET heartbeat_time = ? WHERE experiment = ? AND id = ?"
+                " AND status = 'running' AND worker = ?",
+                (self._clock(), experiment, job_id, worker),
+            )
+            return cursor.rowcount == 1
+
+        return self._transaction(beat, write=True)
+
+    def finish_job(
+        self,
+        experiment: str,
+        job_id: int,
+        worker: str | None,
+        status: JobStatus,
+        *,
+        values: dict[str, float] | None = None,
+        feasible: bool | None = None,
+        early_terminated: bool = False,
+        error: str | None = None,
+        log_path: str | None = None,
+    ) -> Job:
+        status = rules.check_finish_status(status)
+
+        def finish(connection: sqlite3.Connection) -> Job:
+            current = _select_job(connection, experiment, job_id)
+            refusal = rules.finish_refusal(
+                self.uri, experiment, job_id,
+                None if current is None else current.status,
+                None if current is None else current.worker,
+                worker,
+            )
+            if refusal is not None:
+                raise refusal
+            assert current is not None
+            finished = _with(
+                current,
+                status=status,
+                values=current.values if values is None else dict(values),
+                feasible=feasible,
+                early_terminated=early_terminated,
+                error=error,
+                log_path=current.log_path if log_path is None else log_path,
+                end_time=self._clock(),
+            )
+            connection.execute(schema.UPDATE_JOB, schema.job_update(finished))
+            return _select_job(connection, experiment, job_id)
+
+        return self._transaction(finish, write=True)
+
+    def release_job(self, experiment: str, job_id: int, worker: str) -> bool:
+        def release(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
+                "UPDATE jobs SET status = 'pending', worker = NULL, start_time = NULL,"
+                " heartbeat_time = NULL WHERE experiment = ? AND id = ?"
+                " AND status = 'running' AND worker = ?",
+                (experiment, job_id, worker),
+            )
+            return cursor.rowcount == 1
+
+        return self._transaction(release, write=True)
+
+    def requeue_stale(self, experiment: str, timeout_s: float, max_attempts: int) -> list[int]:
+        rules.check_requeue_arguments(timeout_s, max_attempts)
+
+        def requeue(connection: sqlite3.Connection) -> list[int]:
+            now = self._clock()
+            stale = connection.execute(
+                "SELECT id, attempts FROM jobs WHERE experiment = ? AND status = 'running'"
+                " AND (heartbeat_time IS NULL OR heartbeat_time < ?) ORDER BY id",
+                (experiment, now - timeout_s),
+            ).fetchall()
+            for job_id, attempts in stale:
+                if attempts < max_attempts:
+                    connection.execute(
+                        "UPDATE jobs SET status = 'pending', worker = NULL, start_time = NULL,"
+                        " heartbeat_time = NULL WHERE experiment = ? AND id = ?",
+                        (experiment, job_id),
+                    )
+                else:
+                    connection.execute(
+                        "UPDATE jobs SET status = 'broken', end_time = ?, error = ?"
+                        " WHERE experiment = ? AND id = ?",
+                        (now, rules.heartbeat_lost_message(attempts), experiment, job_id),
+                    )
+            return [job_id for job_id, _ in stale]
+
+        return self._transaction(requeue, write=True)
+
+    def get_job(self, experiment: str, job_id: int) -> Job | None:
+        return self._transaction(lambda c: _select_job(c, experiment, job_id), write=False)
+
+    def list_jobs(self, experiment: str, status: JobStatus | None = None) -> list[Job]:
+        query, arguments = f"{schema.SELECT_JOBS} WHERE experiment = ?", [experiment]
+        if status is not None:
+            query, arguments = query + " AND status = ?", arguments + [JobStatus(status).value]
+
+        def select(connection: sqlite3.Connection) -> list[Job]:
+            rows = connection.execute(query + " ORDER BY id", arguments).fetchall()
+            return [schema.job_from_row(row) for row in rows]
+
+        return self._transaction(select, write=False)
+
+    def delete_experiment(self, experiment: str) -> None:
+        def delete(connection: sqlite3.Connection) -> None:
+            for table in schema.EXPERIMENT_TABLES:
+                connection.execute(f"DELETE FROM {table} WHERE experiment = ?", (experiment,))
+
+        self._transaction(delete, write=True)
+
+    def list_experiments(self) -> list[str]:
+        query = " UNION ".join(f"SELECT experiment FROM {t}" for t in schema.CONTENT_TABLES)
+        rows = self._transaction(lambda c: c.execute(query + " ORDER BY 1").fetchall(), write=False)
+        return [name for (name,) in rows]
+
+    # -- metadata, profiles, models -------------------------------------------------------------
+    def set_meta(self, experiment: str, key: str, value: Any) -> None:
+        rules.check_experiment_name(experiment)
+        text = codec.dumps_json(value)
+        self._transaction(
+            lambda c: c.execute(
+                "INSERT OR REPLACE INTO meta (experiment, key, value) VALUES (?, ?, ?)",
+                (experiment, key, text),
+            ),
+            write=True,
+        )
+
+    def get_meta(self, experiment: str, key: str, default: Any = None) -> Any:
+        row = self._transaction(
+            lambda c: c.execute(
+                "SELECT value FROM meta WHERE experiment = ? AND key = ?", (experiment, key)
+            ).fetchone(),
+            write=False,
+        )
+        return default if row is None else codec.loads_json(row[0])
+
+    def add_profile_samples(self, experiment: str, samples: list[dict[str, Any]]) -> None:
+        rules.check_experiment_name(experiment)
+        rows = [(experiment, codec.dumps_json(_sample_dict(sample))) for sample in samples]
+        self._transaction(
+            lambda c: c.executemany("INSERT INTO profiles (experiment, sample) VALUES (?, ?)", rows),
+            write=True,
+        )
+
+    def list_profile_samples(self, experiment: str) -> list[dict[str, Any]]:
+        rows = self._transaction(
+            lambda c: c.execute(
+                "SELECT sample FROM profiles WHERE experiment = ? ORDER BY sequence", (experiment,)
+            ).fetchall(),
+            write=False,
+        )
+        return [codec.loads_json(text) for (text,) in rows]
+
+    def save_model(self, experiment: str, metric: str, model: dict[str, Any]) -> None:
+        rules.check_experiment_name(experiment)
+        text = codec.dumps_json(model)
+        self._transaction(
+            lambda c: c.execute(
+                "INSERT OR REPLACE INTO models (experiment, metric, model) VALUES (?, ?, ?)",
+                (experiment, metric, text),
+            ),
+            write=True,
+        )
+
+    def load_models(self, experiment: str) -> dict[str, dict[str, Any]]:
+        rows = self._transaction(
+            lambda c: c.execute(
+                "SELECT metric, model FROM models WHERE experiment = ? ORDER BY metric", (experiment,)
+            ).fetchall(),
+            write=False,
+        )
+        return {metric: codec.loads_json(text) for metric, text in rows}
+
+
+def _select_job(connection: sqlite3.Connection, experiment: str, job_id: int) -> Job | None:
+    row = connection.execute(
+        f"{schema.SELECT_JOBS} WHERE experiment = ? AND id = ?", (experiment, job_id)
+    ).fetchone()
+    return None if row is None else schema.job_from_row(row)
+
+
+def _with(job: Job, **changes: Any) -> Job:
+    """A copy of ``job`` with ``changes`` (dataclasses.replace, named for readability)."""
+    return dataclasses.replace(job, **changes)
+
+
+def _sample_dict(sample: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(sample, dict):
+        raise TypeError(f"a profiling sample must be a dict, not {type(sample).__name__}")
+    return sample
