@@ -1,0 +1,136 @@
+"""The objective of one job: render, train, test, measure (design §3–§6).
+
+``evaluate_job`` is what a job process runs: it renders the experiment's template with the job's
+network values to ``EXP/output/job_NNNNN_network.py``, executes it, trains the model (with early
+termination in aware mode), computes the test error, and measures the inference metrics the
+budgets need (plus latency and memory whenever this machine can measure them, so reports have
+them). It keeps no state between calls; the loop runs each call in a fresh process, so framework
+state and device memory are released after every job.
+
+Failures raise: an exception from the user's network file, a missing name in it, or (unaware
+mode) a training whose loss ended NaN/inf. The loop then marks the job broken with the traceback.
+In aware mode a diverging or hopeless training is instead stopped early and the job completes
+with the error it reached, flagged ``early_terminated``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any, TextIO
+
+from hyperpower.config import ExperimentConfig
+from hyperpower.errors import HyperPowerError
+from hyperpower.experiment import ExperimentPaths
+from hyperpower.jobs import Job
+
+#: metrics measured on the hardware during inference (design §5); "error" comes from training
+HARDWARE_METRICS = ("power", "memory", "latency", "energy")
+#: measured for every job when a sensor here can, so reports and profiles have them
+ALWAYS_MEASURED = ("latency", "memory")
+DEFAULT_EPOCHS = 10
+
+
+class TrainingDivergedError(RuntimeError):
+    """Unaware mode trains to the end; a loss that ended NaN/inf leaves no error worth keeping,
+    so the job is marked broken with this reason."""
+
+
+@dataclasses.dataclass
+class ObjectiveResult:
+    """values: the objective plus every inference metric measured, in design §5 units,
+    e.g. {"error": 0.08, "latency": 1.9, "memory": 412.0}.
+    early_terminated: the training was stopped by the early-termination rule (aware mode)."""
+
+    values: dict[str, float]
+    early_terminated: bool = False
+
+
+def evaluate_job(paths: ExperimentPaths, config: ExperimentConfig, job: Job, log: TextIO) -> ObjectiveResult:
+    """Train and measure the network of ``job``; progress lines go to ``log`` (the job's log file)."""
+    from hyperpower.network import build_network
+    from hyperpower.template import parse_template
+    from hyperpower.training import EarlyTerminationRule, accuracy_of, train
+
+    settings = config.settings
+    _seed_keras(settings.seed, job.id)
+    network_params = job.params or config.space.network_params(job.raw_params)
+    definition = build_network(parse_template(paths.template), network_params, paths.job_network(job.id))
+    epochs = settings.epochs or definition.epochs or DEFAULT_EPOCHS
+    rule = EarlyTerminationRule.from_settings(settings.early_termination, definition.num_classes) if settings.aware else None
+    _log(log, f"network {definition.path}: {definition.model.count_params()} parameters, "
+              f"{definition.num_classes} classes; training {epochs} epochs, batch size {definition.batch_size}; "
+              + (f"early termination after {rule.epochs} epochs at validation accuracy <= {rule.min_accuracy:.4f}"
+                 if rule else "no early termination (unaware)"))
+    started = time.monotonic()
+    validation = (definition.x_test, definition.y_test)
+    outcome = train(definition.model, definition.x_train, definition.y_train, validation, epochs,
+                    definition.batch_size, log, rule)
+    if rule is None and outcome.diverged:
+        raise TrainingDivergedError(
+            f"training loss ended {outcome.final_loss} after {outcome.epochs_run} epochs; unaware mode has no "
+            f"early termination, so this job is broken (aware mode would stop it and keep the error reached)"
+        )
+    error = 1.0 - accuracy_of(definition.model, *validation, batch_size=definition.batch_size)
+    _log(log, f"test error {error:.4f} after {outcome.epochs_run} epochs ({time.monotonic() - started:.1f} s)")
+    values = {"error": error, **measure_hardware(definition, config, log)}
+    _alias_objective_task(config, values)
+    return ObjectiveResult(values=values, early_terminated=outcome.early_terminated)
+
+
+def metrics_to_measure(config: ExperimentConfig, measurable: set[str]) -> list[str]:
+    """Inference metrics for this job: those the objective and budgets name, plus latency and
+    memory, restricted to what a sensor here can measure.
+
+    A budget metric no sensor measures is left to its model file (the optimizer checks budgets
+    with the models; refusing a budget nothing covers happens before the run starts). An objective
+    no sensor measures cannot be left out, so it raises HyperPowerError.
+    """
+    settings = config.settings
+    if settings.objective in HARDWARE_METRICS and settings.objective not in measurable:
+        raise HyperPowerError(
+            f"the objective {settings.objective!r} (--optimize) cannot be measured on this machine; "
+            f"measurable here: {', '.join(sorted(measurable)) or 'nothing'}"
+        )
+    wanted = set(settings.budgets) | {settings.objective} | set(ALWAYS_MEASURED)
+    return [metric for metric in HARDWARE_METRICS if metric in wanted and metric in measurable]
+
+
+def measure_hardware(definition: Any, config: ExperimentConfig, log: TextIO) -> dict[str, float]:
+    """Measure inference of the trained model on the test inputs (design §7)."""
+    from hyperpower.hardware import detect_sensors, measure_inference
+
+    sensors = detect_sensors(None)
+    metrics = metrics_to_measure(config, set(sensors.measurable()))
+    skipped = [m for m in HARDWARE_METRICS if m in config.settings.budgets and m not in metrics]
+    if skipped:
+        _log(log, f"not measured here (left to the model files): {', '.join(skipped)}")
+    if not metrics:
+        return {}
+    measurement = measure_inference(definition.model, definition.x_test, definition.batch_size, metrics,
+                                    sensor_set=sensors)
+    values = {metric: float(measurement.values[metric]) for metric in metrics if metric in measurement.values}
+    _log(log, "measured " + ", ".join(f"{metric}={value:.4g}" for metric, value in values.items()))
+    return values
+
+
+def _alias_objective_task(config: ExperimentConfig, values: dict[str, float]) -> None:
+    """The loop reads the objective under its task's name; a config whose objective task is not
+    named after the metric (e.g. Spearmint's "main") still gets it."""
+    task_name = config.objective_task.name
+    if task_name not in values and config.settings.objective in values:
+        values[task_name] = values[config.settings.objective]
+
+
+def _seed_keras(seed: int | None, job_id: int) -> None:
+    """A run with a seed trains each job reproducibly (seed + job id, so jobs differ)."""
+    if seed is None:
+        return
+    import keras
+
+    keras.utils.set_random_seed(int(seed) + int(job_id))
+
+
+def _log(log: TextIO, line: str) -> None:
+    log.write(line + "\n")
+    log.flush()
