@@ -1,0 +1,206 @@
+"""A-priori hardware models (paper eq. 1-2) and the budgets they make checkable before training.
+
+A ``LinearModel`` is the JSON of design §7: ``prediction = intercept + Σ coef_j · feature_j``.
+Features are variable names whose values are taken after template transforms (``conv1 * 16``
+rather than the optimizer's ``conv1``), or, for a model of ``feature_set`` "network", computed
+features (FLOPs, parameter counts, ...) that a ``feature_function(network_params) -> {name:
+value}`` supplies. ``predict_unit`` evaluates the model on thousands of unit-cube candidates at
+once, which is what lets HW-IECI reject infeasible points inside the acquisition search.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from hyperpower.errors import ConfigError
+from hyperpower.optimize.encoding import network_columns
+from hyperpower.space import SearchSpace
+
+FeatureFunction = Callable[[dict], dict]
+_INDEXED = re.compile(r"^(\w+)\[(\d+)\]$")
+_FIELDS = ("metric", "unit", "features", "coef", "intercept", "device", "samples", "cv_rmspe", "feature_set")
+
+
+def _lookup(values: dict[str, Any], feature: str) -> Any:
+    """A feature's value: ``name`` or ``name[i]`` for an element of a size-k variable."""
+    if feature in values:
+        return values[feature]
+    match = _INDEXED.match(feature)
+    if match and match.group(1) in values:
+        return values[match.group(1)][int(match.group(2))]
+    raise KeyError(feature)
+
+
+@dataclasses.dataclass
+class LinearModel:
+    """metric (e.g. "power"), unit ("W"), features, coef (same length), intercept; provenance
+    (device, samples, cv_rmspe: the 10-fold cross-validated RMSPE as a fraction)."""
+
+    metric: str
+    features: list[str]
+    coef: list[float]
+    intercept: float = 0.0
+    unit: str = ""
+    device: str = ""
+    samples: int = 0
+    cv_rmspe: float | None = None
+    feature_set: str | None = None
+    feature_function: FeatureFunction | None = dataclasses.field(default=None, repr=False, compare=False)
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.features = [str(f) for f in self.features]
+        self.coef = [float(c) for c in self.coef]
+        self.intercept = float(self.intercept)
+        if len(self.features) != len(self.coef):
+            raise ConfigError(f"model for {self.metric!r}: {len(self.features)} features but {len(self.coef)} coefficients")
+        if not all(math.isfinite(c) for c in self.coef + [self.intercept]):
+            raise ConfigError(f"model for {self.metric!r}: coefficients and intercept must be finite numbers")
+
+    # -- single configuration -----------------------------------------------------------------
+    def feature_values(self, network_params: dict[str, Any]) -> np.ndarray:
+        """(f,) feature values of one configuration (network values, after transforms)."""
+        source = self.feature_function(network_params) if self.feature_function else network_params
+        missing = [f for f in self.features if not _has(source, f)]
+        if missing:
+            raise ConfigError(self._missing_message(missing, "the configuration's values"))
+        values = [_lookup(source, f) for f in self.features]
+        try:
+            return np.array(values, dtype=float)
+        except (TypeError, ValueError):
+            raise ConfigError(f"model for {self.metric!r}: features {self.features} must be numbers, got {values!r}") from None
+
+    def predict(self, network_params: dict[str, Any]) -> float:
+        """Predicted metric for one configuration given its network values."""
+        return float(self.intercept + self.feature_values(network_params) @ np.array(self.coef))
+
+    # -- many unit-cube points ----------------------------------------------------------------
+    def missing_features(self, space: SearchSpace) -> list[str]:
+        """Features that are not variables of ``space`` (all right when a feature_function is set)."""
+        if self.feature_function is not None:
+            return []
+        elements = {name: list(range(space[name].size)) for name in space.names}
+        return [f for f in self.features if not _has(elements, f)]
+
+    def check_space(self, space: SearchSpace) -> None:
+        """ConfigError naming the features the model needs but the space cannot provide."""
+        missing = self.missing_features(space)
+        if missing:
+            raise ConfigError(self._missing_message(missing, f"the search space's variables ({', '.join(space.names)})"))
+
+    def predict_unit(self, space: SearchSpace, points: np.ndarray) -> np.ndarray:
+        """(n, dim) unit-cube points -> (n,) predictions (decode -> network values -> model)."""
+        points = np.atleast_2d(points)
+        if self.feature_function is not None:
+            rows = [self.feature_values(space.network_params(space.from_unit(p))) for p in points]
+            features = np.array(rows).reshape(len(points), len(self.features))
+        else:
+            self.check_space(space)
+            columns = network_columns(space, points)
+            try:
+                features = np.zeros((len(points), len(self.features)))
+                for index, feature in enumerate(self.features):
+                    features[:, index] = _column(columns, feature)
+            except (TypeError, ValueError):
+                raise ConfigError(f"model for {self.metric!r}: features {self.features} must be numeric variables") from None
+        return self.intercept + features @ np.array(self.coef)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of design §7 (the feature function is code and is not saved)."""
+        data = {name: getattr(self, name) for name in _FIELDS}
+        if data["feature_set"] is None:
+            del data["feature_set"]
+        return {**self.extra, **data}
+
+    def _missing_message(self, missing: list[str], where: str) -> str:
+        return (
+            f"model for {self.metric!r} (feature_set {self.feature_set or 'variables'!r}) uses features "
+            f"{', '.join(missing)} that are not in {where}; features must be variable names, or the "
+            "model needs a feature_function that computes them from the network's values"
+        )
+
+
+def _column(columns: dict[str, np.ndarray], feature: str) -> np.ndarray:
+    """(n,) values of a feature from decoded columns; ``name[i]`` picks column i of (n, size)."""
+    if feature in columns:
+        return np.asarray(columns[feature], dtype=float)
+    match = _INDEXED.match(feature)
+    return np.asarray(columns[match.group(1)][:, int(match.group(2))], dtype=float)
+
+
+def _has(values: dict[str, Any], feature: str) -> bool:
+    try:
+        _lookup(values, feature)
+    except (KeyError, IndexError, TypeError):
+        return False
+    return True
+
+
+def load_linear_model(source: str | Path | dict[str, Any], feature_function: FeatureFunction | None = None) -> LinearModel:
+    """A model from a JSON file path or an already-parsed dict; ConfigError names the file and
+    the field at fault."""
+    where = "inline model"
+    if isinstance(source, dict):
+        data = source
+    else:
+        where = str(source)
+        try:
+            text = Path(source).read_text()
+        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+            raise ConfigError(f"{where}: cannot read model file ({exc.strerror or exc})") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{where}:{exc.lineno}:{exc.colno}: invalid JSON in model file: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: a model must be a JSON object with metric, features, coef, intercept")
+    missing = [key for key in ("metric", "features", "coef") if key not in data]
+    if missing:
+        raise ConfigError(f"{where}: model is missing {', '.join(repr(k) for k in missing)} (design §7 format)")
+    if not isinstance(data["features"], list) or not isinstance(data["coef"], list):
+        raise ConfigError(f"{where}: 'features' and 'coef' must be lists")
+    fields = {key: data[key] for key in _FIELDS if key in data}
+    extra = {key: value for key, value in data.items() if key not in _FIELDS}
+    try:
+        return LinearModel(**fields, feature_function=feature_function, extra=extra)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: bad value in model: {exc}") from None
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelBudget:
+    """An a-priori model and the budget its metric must stay under (value <= budget)."""
+
+    model: LinearModel
+    budget: float
+
+
+class KnownConstraints:
+    """All model-checkable budgets of an experiment, evaluated on unit-cube points."""
+
+    def __init__(self, space: SearchSpace, budgets: list[ModelBudget]) -> None:
+        self.space = space
+        self.budgets = list(budgets)
+
+    def __bool__(self) -> bool:
+        return bool(self.budgets)
+
+    def predictions(self, points: np.ndarray) -> dict[str, np.ndarray]:
+        """(n, dim) -> {metric: (n,) predictions}."""
+        return {b.model.metric: b.model.predict_unit(self.space, points) for b in self.budgets}
+
+    def feasible(self, points: np.ndarray) -> np.ndarray:
+        """(n, dim) -> (n,) True where every model predicts within its budget."""
+        mask = np.ones(len(np.atleast_2d(points)), dtype=bool)
+        for budget in self.budgets:
+            mask &= budget.model.predict_unit(self.space, points) <= budget.budget
+        return mask

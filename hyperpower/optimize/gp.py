@@ -1,0 +1,92 @@
+"""Gaussian-process regression with fixed hyper-parameters: the building block of the ensemble.
+
+One ``GaussianProcess`` is one MCMC sample: constant mean, Matérn-5/2 ARD covariance and a
+Gaussian (or, with ``noise == 0``, noiseless) likelihood. ``ensemble.GaussianProcessEnsemble``
+samples the hyper-parameters; this module only does the linear algebra, made robust with a
+small jitter and Cholesky retries so a near-duplicate point never stops a run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+from scipy.linalg import cho_solve, solve_triangular
+
+from hyperpower.optimize.kernels import matern52, matern52_symmetric
+
+#: jitter added to the diagonal, relative to the amplitude, before any retry
+BASE_JITTER = 1e-8
+CHOLESKY_TRIES = 6
+
+
+@dataclasses.dataclass(frozen=True)
+class GPHyperparameters:
+    """mean: constant prior mean; amplitude: signal variance; length_scales: (d,);
+    noise: observation-noise variance (0 for a noiseless likelihood)."""
+
+    mean: float
+    amplitude: float
+    length_scales: np.ndarray
+    noise: float
+
+
+def robust_cholesky(matrix: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """Lower Cholesky factor of a (n, n) covariance, adding growing jitter (``scale`` times
+    1e-8, 1e-7, ...) to the diagonal when the matrix is numerically not positive definite."""
+    jitter = BASE_JITTER * scale
+    for _ in range(CHOLESKY_TRIES):
+        try:
+            return np.linalg.cholesky(matrix + jitter * np.eye(len(matrix)))
+        except np.linalg.LinAlgError:
+            jitter *= 10.0
+    raise np.linalg.LinAlgError(f"covariance not positive definite even with jitter {jitter / 10:.1e}")
+
+
+class GaussianProcess:
+    """Posterior of a GP given ``points`` (n, d) in the unit cube and ``values`` (n,)."""
+
+    def __init__(self, points: np.ndarray, values: np.ndarray, hyper: GPHyperparameters) -> None:
+        self.points = np.atleast_2d(np.asarray(points, dtype=float))
+        self.values = np.asarray(values, dtype=float).ravel()
+        self.hyper = hyper
+        covariance = matern52_symmetric(self.points, hyper.length_scales, hyper.amplitude)
+        covariance[np.diag_indices_from(covariance)] += hyper.noise
+        self.cholesky = robust_cholesky(covariance, scale=hyper.amplitude)
+        self.residuals = self.values - hyper.mean
+        self.alpha = cho_solve((self.cholesky, True), self.residuals)
+
+    def predict(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(m, d) -> mean (m,) and variance (m,) of the latent function (noise excluded)."""
+        candidates = np.atleast_2d(candidates)
+        if len(self.values) == 0:
+            return np.full(len(candidates), self.hyper.mean), np.full(len(candidates), self.hyper.amplitude)
+        cross = matern52(self.points, candidates, self.hyper.length_scales, self.hyper.amplitude)
+        mean = self.hyper.mean + cross.T @ self.alpha
+        whitened = solve_triangular(self.cholesky, cross, lower=True, check_finite=False)
+        variance = self.hyper.amplitude - np.einsum("ij,ij->j", whitened, whitened)
+        return mean, np.maximum(variance, 1e-12 * self.hyper.amplitude)
+
+    def log_marginal_likelihood(self) -> float:
+        """log p(values | points, hyper-parameters)."""
+        n = len(self.values)
+        return float(
+            -0.5 * self.residuals @ self.alpha
+            - np.log(np.diag(self.cholesky)).sum()
+            - 0.5 * n * math.log(2.0 * math.pi)
+        )
+
+    def condition_on(self, new_points: np.ndarray, new_values: np.ndarray) -> "GaussianProcess":
+        """A GP with the same hyper-parameters and the extra observations appended."""
+        points = np.vstack([self.points, np.atleast_2d(new_points)])
+        values = np.concatenate([self.values, np.asarray(new_values, dtype=float).ravel()])
+        return GaussianProcess(points, values, self.hyper)
+
+
+def log_marginal_likelihood(points: np.ndarray, values: np.ndarray, hyper: GPHyperparameters) -> float:
+    """log p(values | points, hyper); -inf when the covariance cannot be factorized."""
+    try:
+        return GaussianProcess(points, values, hyper).log_marginal_likelihood()
+    except np.linalg.LinAlgError:
+        return -math.inf

@@ -1,0 +1,117 @@
+"""Jobs -> the arrays the optimizer fits: the only place that reads ``Job`` records.
+
+Rules (design §6, issue 3):
+* a COMPLETE job with a finite objective is an observation of the objective, whether or not it
+  broke a budget (the unaware "default" baseline keeps infeasible results in its GP);
+* a BROKEN or SKIPPED job, or a COMPLETE one whose objective is NaN, is excluded from the GP
+  but its point is remembered so it is never suggested again;
+* PENDING and RUNNING jobs are fantasies: their points are known, their values are not;
+* a measured constraint value (a budget metric, or a Spearmint CONSTRAINT task) is an
+  observation of that constraint whenever it is finite, even if the objective is not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Sequence
+
+import numpy as np
+
+from hyperpower.errors import ConfigError
+from hyperpower.jobs import Job, JobStatus
+from hyperpower.space import SearchSpace
+
+
+@dataclasses.dataclass(frozen=True)
+class ConstraintRule:
+    """A measured constraint: job.values[name] <= threshold (budget) or >= threshold (Spearmint)."""
+
+    name: str
+    threshold: float
+    feasible_below: bool
+    noiseless: bool = False
+
+    def satisfied(self, value: float) -> bool:
+        return value <= self.threshold if self.feasible_below else value >= self.threshold
+
+
+@dataclasses.dataclass
+class Observations:
+    """points: (n, dim) complete observations; objective: (n,); feasible: (n,) measured;
+    constraints: name -> ((k, dim) points, (k,) values); pending: (p, dim) PENDING/RUNNING;
+    failed: (b, dim) broken, skipped or NaN jobs; every_point: (N, dim) all jobs."""
+
+    points: np.ndarray
+    objective: np.ndarray
+    feasible: np.ndarray
+    constraints: dict[str, tuple[np.ndarray, np.ndarray]]
+    pending: np.ndarray
+    failed: np.ndarray
+    every_point: np.ndarray
+
+    def best_feasible_index(self) -> int | None:
+        """Index into ``points`` of the best measured-feasible observation (None if none)."""
+        if not self.feasible.any():
+            return None
+        candidates = np.flatnonzero(self.feasible)
+        return int(candidates[np.argmin(self.objective[candidates])])
+
+    def best_feasible_value(self) -> float | None:
+        index = self.best_feasible_index()
+        return None if index is None else float(self.objective[index])
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _measured_feasible(job: Job, rules: Sequence[ConstraintRule]) -> bool:
+    """job.feasible when the loop set it; otherwise every measured constraint checked here."""
+    if job.feasible is not None:
+        return bool(job.feasible)
+    return all(rule.satisfied(job.values[rule.name]) for rule in rules if _finite(job.values.get(rule.name)))
+
+
+def _unit_point(space: SearchSpace, job: Job) -> np.ndarray:
+    try:
+        return space.to_unit(job.raw_params)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ConfigError(
+            f"job {job.id} of experiment {job.experiment!r} has raw_params {job.raw_params!r} that do not fit "
+            f"the search space ({', '.join(space.names)}): {exc}"
+        ) from None
+
+
+def collect_observations(
+    jobs: Sequence[Job], space: SearchSpace, objective: str, rules: Sequence[ConstraintRule],
+) -> Observations:
+    """Sort every job of the experiment into observations, fantasies and failures."""
+    dim = space.dim
+    points, values, feasible, pending, failed, every = [], [], [], [], [], []
+    constraint_data: dict[str, tuple[list, list]] = {rule.name: ([], []) for rule in rules}
+    for job in jobs:
+        point = _unit_point(space, job)
+        every.append(point)
+        if job.status in (JobStatus.PENDING, JobStatus.RUNNING):
+            pending.append(point)
+            continue
+        for rule in rules:
+            if job.status is not JobStatus.SKIPPED and _finite(job.values.get(rule.name)):
+                constraint_data[rule.name][0].append(point)
+                constraint_data[rule.name][1].append(float(job.values[rule.name]))
+        if job.status is JobStatus.COMPLETE and _finite(job.values.get(objective)):
+            points.append(point)
+            values.append(float(job.values[objective]))
+            feasible.append(_measured_feasible(job, rules))
+        else:
+            failed.append(point)
+
+    def matrix(rows: list) -> np.ndarray:
+        return np.array(rows, dtype=float).reshape(len(rows), dim)
+
+    return Observations(
+        points=matrix(points), objective=np.array(values, dtype=float), feasible=np.array(feasible, dtype=bool),
+        constraints={name: (matrix(p), np.array(v, dtype=float)) for name, (p, v) in constraint_data.items()},
+        pending=matrix(pending), failed=matrix(failed), every_point=matrix(every),
+    )

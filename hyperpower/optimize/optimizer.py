@@ -1,0 +1,153 @@
+"""The adapter the run loop calls: jobs in, suggestions out.
+
+``Optimizer`` resolves the config once (method, aware flag, budgets, a-priori models, Spearmint
+constraint tasks) into a ``strategies.Problem``, then on each ``suggest``: jobs -> observations
+-> a scrambled Sobol initial design or the method's strategy -> raw params with the models'
+predictions. Hardware-aware methods never return a point the models predict to break a budget;
+when no such point exists the user gets a HyperPowerError naming the budgets.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Sequence
+
+import numpy as np
+
+from hyperpower.config import ExperimentConfig
+from hyperpower.errors import HyperPowerError
+from hyperpower.jobs import Job
+from hyperpower.optimize.candidates import NoFeasiblePoint, TakenPoints, sobol_points, unique_rows
+from hyperpower.optimize.constraints import KnownConstraints, LinearModel, ModelBudget
+from hyperpower.optimize.ensemble import MCMCSettings
+from hyperpower.optimize.observations import ConstraintRule, Observations, collect_observations
+from hyperpower.optimize.random_methods import random_search
+from hyperpower.optimize.search import SearchSettings
+from hyperpower.optimize.strategies import STRATEGIES, Problem, modelled_rules
+from hyperpower.units import format_value
+
+#: methods that start from a space-filling design (Rand is uniform from its first point)
+DESIGN_METHODS = ("hw-ieci", "hw-cwei", "rand-walk")
+MAX_DESIGN_POINTS = 2**14
+
+
+@dataclasses.dataclass
+class Suggestion:
+    """raw_params: optimizer values (before transforms), ready for Job.raw_params;
+    predicted: a-priori model predictions for every model given (may be empty)."""
+
+    raw_params: dict[str, Any]
+    predicted: dict[str, float]
+
+
+class InfeasibleBudgetsError(HyperPowerError):
+    """The a-priori models predict every configuration examined to break a budget."""
+
+
+def constraint_rules(config: ExperimentConfig) -> list[ConstraintRule]:
+    """Budgets (value <= budget) and Spearmint CONSTRAINT tasks (value >= 0), one rule each."""
+    budgets = dict(config.settings.budgets)
+    for task in config.constraint_tasks:
+        if task.budget is not None:
+            budgets.setdefault(task.name, task.budget)
+    rules = [
+        ConstraintRule(name, float(value), True, _noiseless(config, name)) for name, value in budgets.items()
+    ]
+    rules += [
+        ConstraintRule(task.name, 0.0, False, task.likelihood == "NOISELESS")
+        for task in config.constraint_tasks if task.budget is None and task.name not in budgets
+    ]
+    return rules
+
+
+def _noiseless(config: ExperimentConfig, name: str) -> bool:
+    task = config.tasks.get(name)
+    return task is not None and task.likelihood == "NOISELESS"
+
+
+class Optimizer:
+    """Suggests configurations for one experiment; keeps MCMC chains between calls."""
+
+    def __init__(
+        self, config: ExperimentConfig, models: dict[str, LinearModel], rng: np.random.Generator,
+        mcmc: MCMCSettings = MCMCSettings(), search: SearchSettings = SearchSettings(),
+    ) -> None:
+        settings = config.settings
+        self.config = config
+        self.space = config.space
+        self.models = dict(models)
+        self.rng = rng
+        self.method = settings.method
+        self.aware = bool(settings.aware)
+        self.rules = constraint_rules(config)
+        known = self._known_budgets() if self.aware else []
+        for budget in known:
+            budget.model.check_space(self.space)
+        measured = modelled_rules(self.method, self.aware, self.rules, {b.model.metric for b in known})
+        self.problem = Problem(
+            space=self.space, known=KnownConstraints(self.space, known), measured=measured,
+            objective_noiseless=config.objective_task.likelihood == "NOISELESS",
+            sigma0=float(settings.sigma0), mcmc=mcmc, search=search,
+        )
+        if self.method not in STRATEGIES:
+            raise HyperPowerError(f"unknown method {self.method!r}; use one of {', '.join(STRATEGIES)}")
+        self.strategy = STRATEGIES[self.method](self.problem, rng)
+        self._design_seed = int(rng.integers(2**63))
+
+    def _known_budgets(self) -> list[ModelBudget]:
+        return [ModelBudget(self.models[r.name], r.threshold) for r in self.rules if r.feasible_below and r.name in self.models]
+
+    # -- public API ---------------------------------------------------------------------------
+    def suggest(self, jobs: Sequence[Job], count: int = 1) -> list[Suggestion]:
+        """``count`` new configurations given every job of the experiment (see observations)."""
+        observations = collect_observations(jobs, self.space, self.config.settings.objective, self.rules)
+        taken = TakenPoints(observations.every_point)
+        try:
+            points = self._propose(observations, taken, len(jobs), count)
+        except NoFeasiblePoint as failure:
+            raise self._infeasible_error(failure.tried) from None
+        suggestions = []
+        for point in points:
+            raw = self.space.from_unit(point)
+            suggestions.append(Suggestion(raw_params=raw, predicted=self.predict(self.space.network_params(raw))))
+        return suggestions
+
+    def predict(self, network_params: dict) -> dict[str, float]:
+        """A-priori predictions of every model for one configuration (network values)."""
+        return {metric: model.predict(network_params) for metric, model in self.models.items()}
+
+    # -- internals ----------------------------------------------------------------------------
+    def _propose(self, observations: Observations, taken: TakenPoints, job_count: int, count: int) -> np.ndarray:
+        in_design = self.method in DESIGN_METHODS and job_count < self.config.settings.initial_design
+        if in_design or not self.strategy.ready(observations):
+            if self.method in DESIGN_METHODS:
+                return self._design_points(taken, count)
+        return self.strategy.propose(observations, taken, count)
+
+    def _design_points(self, taken: TakenPoints, count: int) -> np.ndarray:
+        """The next ``count`` new (and, when aware, predicted-feasible) points of the
+        experiment's own scrambled Sobol sequence; uniform search when it runs dry."""
+        feasible = self.problem.feasible_mask()
+        size = 64
+        while size <= MAX_DESIGN_POINTS:
+            sequence = unique_rows(sobol_points(self.space, size, np.random.default_rng(self._design_seed)))
+            mask = taken.mask_new(sequence)
+            if feasible is not None:
+                mask &= feasible(sequence)
+            if mask.sum() >= count:
+                return sequence[mask][:count]
+            size *= 4
+        return random_search(self.space, self.rng, count, feasible, taken)
+
+    def _infeasible_error(self, tried: np.ndarray) -> InfeasibleBudgetsError:
+        predictions = self.problem.known.predictions(tried)
+        parts = [
+            f"{b.model.metric} <= {format_value(b.model.metric, b.budget)} "
+            f"(lowest prediction found: {format_value(b.model.metric, float(predictions[b.model.metric].min()))})"
+            for b in self.problem.known.budgets
+        ]
+        return InfeasibleBudgetsError(
+            f"the budgets look infeasible under the a-priori models: no configuration among {len(tried)} "
+            f"examined satisfies {'; '.join(parts)} together. Raise the budget(s) (--budget), narrow the "
+            "search space towards smaller networks, or check the model files (--model)."
+        )

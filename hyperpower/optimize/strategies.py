@@ -1,0 +1,192 @@
+"""The four methods of the paper as strategies: observations -> new unit-cube points.
+
+``STRATEGIES`` is the one factory (method name -> constructor); aware/unaware is not a branch
+here but data: an unaware ``Problem`` simply has no ``known`` constraints, and its budgets are
+``measured`` rules learnt from the jobs, as in the paper's "default" baselines.
+
+HW-IECI (paper eq. 3): EI averaged over GP samples × Π 1[model <= budget]; constraints no model
+covers (Spearmint CONSTRAINT tasks, unmodelled budgets) enter as probabilities of feasibility.
+Unaware, it is plain EI with y+ over the measured-feasible jobs.
+HW-CWEI (paper §3.5, Gelbart et al.): EI × Π Pr(constraint satisfied), the probability from the
+model with its cross-validated error when aware, from a GP on the measured values otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+import numpy as np
+
+from hyperpower.optimize.acquisition import (
+    Acquisition, AverageOverSamples, ConstraintWeightedEI, ExpectedImprovement, KnownConstraintEI,
+    ModelFeasibilityProbability, ProbabilityOfFeasibility,
+)
+from hyperpower.optimize.candidates import TakenPoints
+from hyperpower.optimize.constraints import KnownConstraints
+from hyperpower.optimize.ensemble import FittedEnsemble, GaussianProcessEnsemble, MCMCSettings
+from hyperpower.optimize.observations import ConstraintRule, Observations
+from hyperpower.optimize.random_methods import random_search, random_walk
+from hyperpower.optimize.search import SearchSettings, maximize_acquisition
+from hyperpower.space import SearchSpace
+
+MIN_CONSTRAINT_OBSERVATIONS = 2
+ANCHORS = 3
+
+
+@dataclasses.dataclass
+class Problem:
+    """What a strategy needs to know about the experiment, already resolved from the config."""
+
+    space: SearchSpace
+    known: KnownConstraints
+    measured: list[ConstraintRule]
+    objective_noiseless: bool = False
+    sigma0: float = 0.1
+    mcmc: MCMCSettings = MCMCSettings()
+    search: SearchSettings = SearchSettings()
+
+    def feasible_mask(self) -> Callable[[np.ndarray], np.ndarray] | None:
+        return self.known.feasible if self.known else None
+
+
+@dataclasses.dataclass
+class Fits:
+    """GP ensembles of one suggestion round: the objective and each measured constraint."""
+
+    objective: FittedEnsemble
+    constraints: dict[str, FittedEnsemble]
+
+    def with_fantasies(self, points: np.ndarray) -> "Fits":
+        return Fits(self.objective.with_fantasies(points), {k: v.with_fantasies(points) for k, v in self.constraints.items()})
+
+
+def _expected_improvement(fits: Fits, best: float | None) -> Acquisition | None:
+    if best is None:
+        return None
+    return AverageOverSamples([ExpectedImprovement(member, best) for member in fits.objective.predictors()])
+
+
+def _measured_probabilities(problem: Problem, fits: Fits) -> list[Acquisition]:
+    rules = {rule.name: rule for rule in problem.measured}
+    return [
+        AverageOverSamples([ProbabilityOfFeasibility(m, rules[name].threshold, rules[name].feasible_below) for m in ensemble.predictors()])
+        for name, ensemble in fits.constraints.items()
+    ]
+
+
+def build_ieci(problem: Problem, fits: Fits, observations: Observations) -> Acquisition:
+    best = observations.best_feasible_value()
+    if best is None:  # nothing feasible measured yet: improve on anything seen
+        best = float(observations.objective.min())
+    acquisition: Acquisition = _expected_improvement(fits, best)
+    probabilities = _measured_probabilities(problem, fits)
+    if probabilities:
+        acquisition = ConstraintWeightedEI(acquisition, probabilities)
+    if problem.known:
+        acquisition = KnownConstraintEI(acquisition, problem.known.feasible)
+    return acquisition
+
+
+def build_cwei(problem: Problem, fits: Fits, observations: Observations) -> Acquisition:
+    probabilities = _measured_probabilities(problem, fits)
+    for budget in problem.known.budgets:
+        predict = (lambda model: lambda points: model.predict_unit(problem.space, points))(budget.model)
+        probabilities.append(ModelFeasibilityProbability(predict, budget.budget, budget.model.cv_rmspe))
+    base = _expected_improvement(fits, observations.best_feasible_value())
+    if base is None and not probabilities:
+        base = _expected_improvement(fits, float(observations.objective.min()))
+    acquisition: Acquisition = ConstraintWeightedEI(base, probabilities)
+    if problem.known:
+        acquisition = KnownConstraintEI(acquisition, problem.known.feasible)
+    return acquisition
+
+
+AcquisitionBuilder = Callable[[Problem, Fits, Observations], Acquisition]
+
+
+def modelled_rules(method: str, aware: bool, rules: list[ConstraintRule], known_metrics: set[str]) -> list[ConstraintRule]:
+    """The measured constraints a method fits GPs to: those no a-priori model covers; none for
+    unaware HW-IECI, the constraint-ignorant "default" baseline of the paper."""
+    if method == "hw-ieci" and not aware:
+        return []
+    return [rule for rule in rules if rule.name not in known_metrics]
+
+
+class BayesianStrategy:
+    """GP-based suggestion; the GP chains persist across calls (warm-started MCMC)."""
+
+    minimum_observations = 2
+
+    def __init__(self, problem: Problem, rng: np.random.Generator, build: AcquisitionBuilder) -> None:
+        self.problem = problem
+        self.rng = rng
+        self.build = build
+        self.ensembles: dict[str, GaussianProcessEnsemble] = {}
+
+    def ready(self, observations: Observations) -> bool:
+        return len(observations.objective) >= self.minimum_observations
+
+    def _ensemble(self, name: str, noiseless: bool) -> GaussianProcessEnsemble:
+        if name not in self.ensembles:
+            self.ensembles[name] = GaussianProcessEnsemble(self.rng, noiseless, self.problem.mcmc)
+        return self.ensembles[name]
+
+    def fit(self, observations: Observations) -> Fits:
+        objective = self._ensemble("objective", self.problem.objective_noiseless).fit(observations.points, observations.objective)
+        constraints = {}
+        for rule in self.problem.measured:
+            points, values = observations.constraints[rule.name]
+            if len(values) >= MIN_CONSTRAINT_OBSERVATIONS:
+                constraints[rule.name] = self._ensemble(rule.name, rule.noiseless).fit(points, values)
+        return Fits(objective, constraints)
+
+    def propose(self, observations: Observations, taken: TakenPoints, count: int) -> np.ndarray:
+        fits = self.fit(observations).with_fantasies(np.vstack([observations.pending, observations.failed]))
+        anchors = observations.points[np.argsort(observations.objective)[:ANCHORS]]
+        chosen: list[np.ndarray] = []
+        for _ in range(count):
+            acquisition = self.build(self.problem, fits, observations)
+            point, _ = maximize_acquisition(
+                acquisition, self.problem.space, self.rng, self.problem.search,
+                self.problem.feasible_mask(), taken, anchors,
+            )
+            chosen.append(point)
+            taken = taken.union(point)
+            fits = fits.with_fantasies(point)
+        return np.array(chosen)
+
+
+class RandomStrategy:
+    """Rand: uniform points; rejection against the models when aware."""
+
+    minimum_observations = 0
+
+    def __init__(self, problem: Problem, rng: np.random.Generator) -> None:
+        self.problem = problem
+        self.rng = rng
+
+    def ready(self, observations: Observations) -> bool:
+        return True
+
+    def propose(self, observations: Observations, taken: TakenPoints, count: int) -> np.ndarray:
+        return random_search(self.problem.space, self.rng, count, self.problem.feasible_mask(), taken)
+
+
+class RandomWalkStrategy(RandomStrategy):
+    """Rand-Walk: N(x_best, sigma0^2) around the best measured-feasible job."""
+
+    def ready(self, observations: Observations) -> bool:
+        return observations.best_feasible_index() is not None
+
+    def propose(self, observations: Observations, taken: TakenPoints, count: int) -> np.ndarray:
+        center = observations.points[observations.best_feasible_index()]
+        return random_walk(self.problem.space, self.rng, center, self.problem.sigma0, count, self.problem.feasible_mask(), taken)
+
+
+STRATEGIES: dict[str, Callable[[Problem, np.random.Generator], object]] = {
+    "hw-ieci": lambda problem, rng: BayesianStrategy(problem, rng, build_ieci),
+    "hw-cwei": lambda problem, rng: BayesianStrategy(problem, rng, build_cwei),
+    "rand": RandomStrategy,
+    "rand-walk": RandomWalkStrategy,
+}
