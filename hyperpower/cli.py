@@ -1,0 +1,113 @@
+"""The ``hyperpower`` command line: subcommand registry, ``--debug``, one-paragraph errors.
+
+Exit status: 0 on success; 2 for usage and configuration errors (``ConfigError``,
+``TemplateError``, argparse errors); 1 for other failures; 130 when interrupted. A
+``HyperPowerError`` prints ``hyperpower: error: <message>`` as one paragraph on stderr; with
+``--debug`` (before or after the subcommand) it shows the traceback instead. Any other exception
+is a bug and always keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import os
+import sys
+import traceback
+from typing import Any, Callable, Sequence
+
+from hyperpower import __version__
+from hyperpower.commands import COMMANDS
+from hyperpower.errors import ConfigError, HyperPowerError, TemplateError
+
+PROGRAM = "hyperpower"
+EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+
+
+class _CommandRegistrar:
+    """Stands in for argparse's subparsers object while one command module registers itself.
+
+    Every parser it creates gets the shared ``--debug`` flag and remembers which ``run`` to call,
+    so command modules only describe their own options.
+    """
+
+    def __init__(self, subparsers: Any, common: argparse.ArgumentParser, run: Callable[[argparse.Namespace], int]) -> None:
+        self._subparsers, self._common, self._run = subparsers, common, run
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        kwargs["parents"] = [*kwargs.get("parents", []), self._common]
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        if "help" in kwargs:
+            kwargs.setdefault("description", kwargs["help"])
+        parser = self._subparsers.add_parser(name, **kwargs)
+        parser.set_defaults(command_run=self._run, command_name=name)
+        return parser
+
+
+def _common_options() -> argparse.ArgumentParser:
+    """``--debug`` accepted after the subcommand too; SUPPRESS keeps a ``--debug`` given before it."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show tracebacks instead of one-paragraph error messages")
+    return common
+
+
+def available_commands() -> list[str]:
+    """Registered commands whose module exists (others are still being written)."""
+    return [name for name in COMMANDS if importlib.util.find_spec(f"hyperpower.commands.{name}") is not None]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROGRAM,
+        description="Power- and memory-constrained hyper-parameter optimization of Keras networks.",
+        epilog="Run `hyperpower COMMAND --help` for a command's options.",
+    )
+    parser.add_argument("--debug", action="store_true", default=False,
+                        help="show tracebacks instead of one-paragraph error messages")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    common = _common_options()
+    for name in available_commands():
+        module = importlib.import_module(f"hyperpower.commands.{name}")
+        module.add_parser(_CommandRegistrar(subparsers, common, module.run))
+    return parser
+
+
+def one_paragraph(message: str) -> str:
+    """Collapse a message onto one line: errors are read in terminals and CI logs."""
+    return " ".join(str(message).split())
+
+
+def exit_code_for(error: HyperPowerError) -> int:
+    """2 for configuration/usage errors, 1 otherwise; an error may carry its own ``exit_code``."""
+    explicit = getattr(error, "exit_code", None)
+    if isinstance(explicit, int):
+        return explicit
+    return EXIT_USAGE if isinstance(error, (ConfigError, TemplateError)) else EXIT_FAILURE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` (default ``sys.argv[1:]``), run the command, return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "command_run"):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.command_run(args) or 0)
+    except HyperPowerError as error:
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print(f"{PROGRAM}: error: {one_paragraph(str(error))}", file=sys.stderr)
+        return exit_code_for(error)
+    except KeyboardInterrupt:
+        print(f"{PROGRAM}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) went away; stop quietly instead of a traceback on exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILURE

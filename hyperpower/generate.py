@@ -1,0 +1,214 @@
+"""Build or refresh ``spearmint/config.json`` from the template and the command-line options.
+
+Regenerating is idempotent (same options, byte-identical file) and keeps every setting of an
+existing config that the command line does not give, so ``hyperpower run EXP`` after
+``hyperpower generate EXP --budget memory=200MB`` still runs with that budget. Everything is
+validated before anything is written: on error the old config stays as it was.
+
+Variables come from the template's tokens in file order; a ``structural`` flag is copied only
+when the template states it (detection by building the model belongs to profiling, not here).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+from hyperpower.config import (
+    METHODS,
+    ExperimentConfig,
+    HyperPowerSettings,
+    Task,
+    load_config,
+    save_config,
+)
+from hyperpower.errors import ConfigError, StoreError
+from hyperpower.experiment import ExperimentPaths
+from hyperpower.template import parse_template
+from hyperpower.units import METRIC_UNITS
+
+METRICS: tuple[str, ...] = tuple(METRIC_UNITS)  # error, power, memory, latency, energy
+MAIN_FILE = "hyperpower.py"
+
+
+@dataclasses.dataclass
+class GenerateOptions:
+    """Settings from the command line; ``None`` means "not given: keep the existing value".
+
+    budgets: metric -> budget in the metric's canonical unit (design §5); given budgets replace
+        the whole set ({} drops every budget).
+    models: metric -> model file (design §7); given entries replace those metrics only.
+    """
+
+    optimize: str | None = None
+    budgets: dict[str, float] | None = None
+    method: str | None = None
+    aware: bool | None = None
+    epochs: int | None = None
+    max_evals: int | None = None
+    max_time_s: float | None = None
+    store: str | None = None
+    models: dict[str, str] | None = None
+    seed: int | None = None
+
+
+def generate_config(paths: ExperimentPaths, options: GenerateOptions) -> tuple[ExperimentConfig, bool]:
+    """Write ``paths.config`` from the template (or refresh a Spearmint config's settings).
+
+    Returns the config and whether the file changed. Raises ConfigError/TemplateError, writing
+    nothing, when the template, an existing config or an option is invalid.
+    """
+    config = build_config(paths, options)
+    changed = save_config(config, paths.config)
+    return config, changed
+
+
+def build_config(paths: ExperimentPaths, options: GenerateOptions) -> ExperimentConfig:
+    """The config ``generate_config`` would write, without writing it (``run`` may use this)."""
+    existing = load_config(paths.config) if paths.config.is_file() else None
+    if paths.layout == "spearmint":
+        if existing is None:
+            raise ConfigError(f"{paths.config}: no such config file")
+        return _refresh_spearmint(paths, existing, options)
+    template = parse_template(paths.template)
+    settings = dataclasses.replace(existing.settings) if existing else HyperPowerSettings()
+    _apply_options(paths, settings, options)
+    config = ExperimentConfig(
+        name=existing.name if existing else paths.name,
+        space=template.space,
+        tasks=tasks_for(settings),
+        settings=settings,
+        main_file=MAIN_FILE,
+        language="PYTHON",
+        polling_time=existing.polling_time if existing else 1.0,
+    )
+    config.database = {"name": config.name, "address": effective_store_uri(paths, settings)}
+    return config
+
+
+def tasks_for(settings: HyperPowerSettings) -> dict[str, Task]:
+    """The objective (GAUSSIAN: training is noisy) and one NOISELESS constraint per budget."""
+    tasks = {settings.objective: Task(settings.objective, "OBJECTIVE", "GAUSSIAN")}
+    for metric, budget in settings.budgets.items():
+        tasks[metric] = Task(metric, "CONSTRAINT", "NOISELESS", budget)
+    return tasks
+
+
+def effective_store_uri(paths: ExperimentPaths, settings: HyperPowerSettings) -> str:
+    """The store the experiment uses: its ``hyperpower.store`` setting, else EXP/hyperpower.sqlite."""
+    return settings.store or paths.default_store_uri
+
+
+def _refresh_spearmint(paths: ExperimentPaths, config: ExperimentConfig, options: GenerateOptions) -> ExperimentConfig:
+    """A plain Spearmint folder keeps its variables and tasks; only HyperPower settings change."""
+    if options.optimize is not None or options.budgets is not None:
+        raise ConfigError(f"{paths.root} is a plain Spearmint folder: its objective and constraints are the "
+                          f"tasks in {paths.config}; --optimize and --budget apply to HyperPower templates only")
+    settings = dataclasses.replace(config.settings)
+    _apply_options(paths, settings, options)
+    return dataclasses.replace(config, settings=settings)
+
+
+def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options: GenerateOptions) -> None:
+    """Validate each given option and set it; the order keeps error messages about one flag."""
+    if options.optimize is not None:
+        settings.objective = _check_metric(options.optimize, "--optimize")
+    if options.budgets is not None:
+        settings.budgets = _check_budgets(options.budgets)
+    if settings.objective in settings.budgets:
+        raise ConfigError(f"metric {settings.objective!r} is both the objective (--optimize) and a budget "
+                          f"(--budget); a metric is either minimized or bounded")
+    if options.method is not None:
+        if options.method not in METHODS:
+            raise ConfigError(f"--method {options.method!r} is not one of {', '.join(METHODS)}")
+        settings.method = options.method
+    if options.aware is not None:
+        settings.aware = bool(options.aware)
+    if options.epochs is not None:
+        settings.epochs = _check_positive_int(options.epochs, "--epochs")
+    if options.max_evals is not None:
+        settings.max_evals = _check_positive_int(options.max_evals, "--max-evals")
+    if options.max_time_s is not None:
+        if not math.isfinite(options.max_time_s) or options.max_time_s <= 0:
+            raise ConfigError(f"--max-time must be a positive duration, got {options.max_time_s!r} s")
+        settings.max_time_s = float(options.max_time_s)
+    if options.seed is not None:
+        if isinstance(options.seed, bool) or not isinstance(options.seed, int) or options.seed < 0:
+            raise ConfigError(f"--seed must be a non-negative integer, got {options.seed!r}")
+        settings.seed = options.seed
+    if options.store is not None:
+        settings.store = normalize_store_uri(options.store)
+    if options.models:
+        settings.models = {**settings.models, **_check_models(paths, options.models)}
+        settings.models = dict(sorted(settings.models.items(), key=lambda item: _metric_order(item[0])))
+
+
+def _metric_order(metric: str) -> tuple[int, str]:
+    return (METRICS.index(metric) if metric in METRICS else len(METRICS), metric)
+
+
+def _check_metric(metric: str, flag: str) -> str:
+    if metric not in METRICS:
+        raise ConfigError(f"{flag} {metric!r}: unknown metric; use one of {', '.join(METRICS)}")
+    return metric
+
+
+def _check_budgets(budgets: dict[str, float]) -> dict[str, float]:
+    """Known metrics, positive finite values, in the fixed metric order (so the file is stable)."""
+    checked = {}
+    for metric, value in budgets.items():
+        _check_metric(metric, "--budget")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+            raise ConfigError(f"--budget {metric}={value!r}: a budget must be a positive number")
+        checked[metric] = float(value)
+    return dict(sorted(checked.items(), key=lambda item: _metric_order(item[0])))
+
+
+def _check_positive_int(value: int, flag: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{flag} must be a positive integer, got {value!r}")
+    return value
+
+
+def normalize_store_uri(uri: str) -> str:
+    """Validate a store URI; a relative SQLite path becomes absolute (the config outlives the cwd)."""
+    from hyperpower.store.uri import SQLITE_PREFIX, parse_store_uri
+
+    try:
+        address = parse_store_uri(uri)
+    except StoreError as exc:
+        raise ConfigError(f"--store: {exc}") from None
+    if address.kind == "sqlite":
+        return SQLITE_PREFIX + str(Path(address.target).resolve())
+    return uri.strip()
+
+
+def _check_models(paths: ExperimentPaths, models: dict[str, str]) -> dict[str, str]:
+    """Each model file exists and is a model of that metric; stored relative to EXP when inside it."""
+    checked = {}
+    for metric, file in models.items():
+        _check_metric(metric, "--model")
+        path = Path(file).expanduser().resolve()
+        where = f"--model {metric}={file}"
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"{where}: no such model file") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"{where}: not a readable JSON model file ({exc})") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{where}: a model file holds a JSON object (design §7 format)")
+        if data.get("metric", metric) != metric:
+            raise ConfigError(f"{where}: the file is a model of {data['metric']!r}, not {metric!r}")
+        checked[metric] = _relative_to_experiment(paths, path)
+    return checked
+
+
+def _relative_to_experiment(paths: ExperimentPaths, path: Path) -> str:
+    """Model paths inside the experiment are kept relative to it, so the folder can move."""
+    try:
+        return str(path.relative_to(paths.root))
+    except ValueError:
+        return str(path)
