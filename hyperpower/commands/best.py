@@ -1,0 +1,86 @@
+"""``hyperpower best EXP [--json]``: the best feasible complete job and its rendered network file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from hyperpower.commands.options import (
+    ExperimentContext,
+    add_experiment_argument,
+    add_store_option,
+    experiment_context,
+)
+from hyperpower.commands.status import load_jobs
+from hyperpower.errors import HyperPowerError
+from hyperpower.jobs import Job
+from hyperpower.report.summary import best_feasible_job, objective_name
+from hyperpower.report.table import format_params
+from hyperpower.units import format_value
+
+
+class NoFeasibleJobError(HyperPowerError):
+    """Not a configuration problem: the experiment simply has no answer yet (exit status 1)."""
+
+    exit_code = 1
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("best", help="best feasible job: parameters, values, rendered network file")
+    add_experiment_argument(parser)
+    add_store_option(parser)
+    parser.add_argument("--json", action="store_true", help="print the job as JSON (design §8 fields + network_file)")
+    return parser
+
+
+def network_file(context: ExperimentContext, job: Job) -> Path | None:
+    """The job's rendered network file; re-rendered from the template when output/ was emptied.
+
+    A plain Spearmint folder has no template, so no network file (None).
+    """
+    path = context.paths.job_network(job.id)
+    if path.is_file():
+        return path
+    if context.paths.layout != "hyperpower" or not context.paths.template.is_file() or not job.params:
+        return None
+    from hyperpower.template import parse_template, render_to_file
+
+    template = parse_template(context.paths.template)
+    if set(job.params) != set(template.space.names):
+        return None  # the template changed since this job ran; rendering would mislead
+    return render_to_file(template, job.params, path)
+
+
+def best_record(context: ExperimentContext, job: Job) -> dict[str, Any]:
+    record = job.export_dict()
+    path = network_file(context, job)
+    record["network_file"] = str(path) if path else None
+    return record
+
+
+def run(args: argparse.Namespace) -> int:
+    context = experiment_context(args)
+    config = context.config
+    jobs = load_jobs(context.store_uri, config.name)
+    best = best_feasible_job(jobs, config)
+    if best is None:
+        finished = sum(1 for job in jobs if job.status.finished)
+        raise NoFeasibleJobError(
+            f"experiment {config.name} has no feasible complete job yet ({len(jobs)} job(s), {finished} finished); "
+            f"see `hyperpower status {args.experiment}`")
+    record = best_record(context, best)
+    if args.json:
+        print(json.dumps(record, indent=2, allow_nan=False))
+        return 0
+    objective = objective_name(config)
+    print(f"best job {best.id} ({best.method or '-'}): {objective}={format_value(objective, best.values[objective])}")
+    others = {k: v for k, v in best.values.items() if k != objective}
+    for metric, value in others.items():
+        predicted = best.predicted.get(metric)
+        suffix = f" (predicted {format_value(metric, predicted)})" if predicted is not None else ""
+        print(f"  {metric}: {format_value(metric, value)}{suffix}")
+    print(f"  params: {format_params(best.params)}")
+    print(f"  network file: {record['network_file'] or '-'}")
+    return 0

@@ -1,0 +1,79 @@
+"""``hyperpower export``: jobs as JSON (design §8) or as a flat CSV table.
+
+JSON is a list of ``Job.export_dict()``. CSV has one row per job and the same fields, with the
+nested ``params``, ``values`` and ``predicted`` objects flattened into ``params.NAME``,
+``values.METRIC`` and ``predicted.METRIC`` columns (empty cells where a job has no such entry).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any, Iterable
+
+from hyperpower.jobs import Job
+
+EXPORT_FORMATS = ("json", "csv")
+NESTED_FIELDS = ("params", "values", "predicted")
+_FIXED_BEFORE = ("id", "status", "method")
+_FIXED_AFTER = ("feasible", "early_terminated", "submit_time", "start_time", "end_time", "duration_s")
+
+
+def jobs_to_json(jobs: Iterable[Job]) -> str:
+    """Indented JSON list; NaN/inf become null (export_dict), so any JSON reader accepts it."""
+    return json.dumps([job.export_dict() for job in jobs], indent=2, allow_nan=False) + "\n"
+
+
+def flatten_export(record: dict[str, Any]) -> dict[str, Any]:
+    """``{"params": {"a": 1}}`` -> ``{"params.a": 1}`` for the nested fields; others unchanged."""
+    flat: dict[str, Any] = {}
+    for key, value in record.items():
+        if key in NESTED_FIELDS:
+            for name, inner in value.items():
+                flat[f"{key}.{name}"] = inner
+        else:
+            flat[key] = value
+    return flat
+
+
+def csv_columns(records: list[dict[str, Any]]) -> list[str]:
+    """Fixed fields first, then params.*, values.*, predicted.* in order of first appearance."""
+    columns = list(_FIXED_BEFORE)
+    for field in NESTED_FIELDS:
+        seen: dict[str, None] = {}
+        for record in records:
+            for name in record[field]:
+                seen.setdefault(f"{field}.{name}")
+        columns.extend(seen)
+    columns.extend(_FIXED_AFTER)
+    return columns
+
+
+def _cell(value: Any) -> Any:
+    """CSV cells: None empty, lists (Spearmint variables of size > 1) as JSON text."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value)
+    return value
+
+
+def jobs_to_csv(jobs: Iterable[Job]) -> str:
+    records = [job.export_dict() for job in jobs]
+    columns = csv_columns(records)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        flat = flatten_export(record)
+        writer.writerow({column: _cell(flat.get(column)) for column in columns})
+    return buffer.getvalue()
+
+
+def export_jobs(jobs: Iterable[Job], export_format: str) -> str:
+    if export_format == "json":
+        return jobs_to_json(jobs)
+    if export_format == "csv":
+        return jobs_to_csv(jobs)
+    raise ValueError(f"unknown export format {export_format!r}; use one of {', '.join(EXPORT_FORMATS)}")

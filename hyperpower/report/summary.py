@@ -1,0 +1,120 @@
+"""What an experiment's jobs add up to: best feasible job, counts by status, budget violations.
+
+Pure functions over ``list[Job]`` and the ``ExperimentConfig``; the commands, the run loop's
+progress lines and the plots all use these, so "best" and "violation" mean one thing everywhere.
+
+Values are keyed by task name (for HyperPower configs the task name is the metric). Feasibility
+follows ``Task.is_satisfied``: value <= budget for a HyperPower budget, value >= 0 for a plain
+Spearmint CONSTRAINT task.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from hyperpower.config import ExperimentConfig, Task
+from hyperpower.jobs import Job, JobStatus
+
+#: the line the run loop puts between a broken job's traceback and the tail of its log
+LOG_TAIL_MARKER = "--- log tail ---"
+
+
+def objective_name(config: ExperimentConfig) -> str:
+    """The key of the objective in ``Job.values`` (its task name)."""
+    return config.objective_task.name
+
+
+def objective_value(job: Job, config: ExperimentConfig) -> float | None:
+    """The job's measured objective as a float, or None when absent or not a number."""
+    value = job.values.get(objective_name(config))
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def is_best_candidate(job: Job, config: ExperimentConfig) -> bool:
+    """COMPLETE, finite objective, and not known to break a budget.
+
+    ``feasible`` None counts (no budgets, or nothing to check); an early-terminated job is
+    complete and competes with the objective it reached.
+    """
+    if job.status is not JobStatus.COMPLETE or job.feasible is False:
+        return False
+    value = objective_value(job, config)
+    return value is not None and math.isfinite(value)
+
+
+def best_feasible_job(jobs: list[Job], config: ExperimentConfig) -> Job | None:
+    """The candidate with the lowest objective (ties: the earliest job); None when there is none."""
+    candidates = [job for job in jobs if is_best_candidate(job, config)]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda job: (objective_value(job, config), job.id))
+
+
+def status_counts(jobs: list[Job]) -> dict[JobStatus, int]:
+    """Number of jobs in each status, every status present (zeros included), in life-cycle order."""
+    counts = {status: 0 for status in JobStatus}
+    for job in jobs:
+        counts[job.status] += 1
+    return counts
+
+
+def constraint_tasks(config: ExperimentConfig) -> list[Task]:
+    return config.constraint_tasks
+
+
+def broken_budgets_measured(job: Job, config: ExperimentConfig) -> list[str]:
+    """Constraint tasks whose measured value in ``job`` breaks its budget."""
+    broken = []
+    for task in constraint_tasks(config):
+        value = job.values.get(task.name)
+        if _is_number(value) and not task.is_satisfied(float(value)):
+            broken.append(task.name)
+    return broken
+
+
+def broken_budgets_predicted(job: Job, config: ExperimentConfig) -> list[str]:
+    """Budgeted tasks whose a-priori prediction for ``job`` breaks the budget."""
+    broken = []
+    for task in constraint_tasks(config):
+        value = job.predicted.get(task.name)
+        if task.budget is not None and _is_number(value) and not task.is_satisfied(float(value)):
+            broken.append(task.name)
+    return broken
+
+
+@dataclasses.dataclass(frozen=True)
+class Violations:
+    """measured: jobs whose measured value broke a budget; predicted: jobs predicted to."""
+
+    measured: int
+    predicted: int
+
+
+def count_violations(jobs: list[Job], config: ExperimentConfig) -> Violations:
+    return Violations(
+        measured=sum(1 for job in jobs if broken_budgets_measured(job, config)),
+        predicted=sum(1 for job in jobs if broken_budgets_predicted(job, config)),
+    )
+
+
+def first_error_line(job: Job) -> str:
+    """The reason a job broke, for one table cell.
+
+    The loop records a traceback, then possibly ``--- log tail ---`` and the job's log; the
+    useful line is the exception at the end of the traceback (``RuntimeError: ...``). A plain
+    message (timeout, killed process) gives its first line.
+    """
+    text = (job.error or "").split(LOG_TAIL_MARKER, 1)[0]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    if lines[0].startswith("Traceback"):
+        return lines[-1]
+    return lines[0]
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -1,0 +1,108 @@
+"""The job table and summary lines of ``hyperpower status`` (plain text, fixed-width columns)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+from hyperpower.config import ExperimentConfig
+from hyperpower.jobs import Job, JobStatus
+from hyperpower.report.summary import (
+    best_feasible_job,
+    count_violations,
+    first_error_line,
+    objective_name,
+    status_counts,
+)
+from hyperpower.units import format_value
+
+
+def format_param(value: Any) -> str:
+    """Compact parameter text: floats to 4 significant digits, everything else as is."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(format_param(v) for v in value) + "]"
+    return str(value)
+
+
+def format_params(params: dict[str, Any]) -> str:
+    return " ".join(f"{name}={format_param(value)}" for name, value in params.items())
+
+
+def measured_and_predicted(job: Job, metric: str) -> str:
+    """``131.2 MB (pred 128 MB)``; ``-`` when neither is known."""
+    measured = job.values.get(metric)
+    predicted = job.predicted.get(metric)
+    text = format_value(metric, measured) if _is_number(measured) else "-"
+    if _is_number(predicted):
+        text += f" (pred {format_value(metric, predicted)})"
+    return text
+
+
+def job_columns(config: ExperimentConfig) -> list[str]:
+    """Column names: the objective and every constraint task get one column each."""
+    return ["id", "status", "method", objective_name(config),
+            *[task.name for task in config.constraint_tasks],
+            "feasible", "early", "duration", "params", "reason"]
+
+
+def job_row(job: Job, config: ExperimentConfig) -> list[str]:
+    objective = objective_name(config)
+    feasible = {True: "yes", False: "NO", None: "-"}[job.feasible]
+    duration = f"{job.duration_s:.1f}s" if job.duration_s is not None else "-"
+    reason = first_error_line(job) if job.status is JobStatus.BROKEN else ""
+    return [str(job.id), job.status.value, job.method or "-", measured_and_predicted(job, objective),
+            *[measured_and_predicted(job, task.name) for task in config.constraint_tasks],
+            feasible, "yes" if job.early_terminated else "", duration, format_params(job.params), reason]
+
+
+def format_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned fixed-width text table with a dashed rule under the header."""
+    widths = [len(column) for column in columns]
+    for row in rows:
+        widths = [max(width, len(cell)) for width, cell in zip(widths, row)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip()
+             for line in [columns, ["-" * width for width in widths], *rows]]
+    return "\n".join(lines)
+
+
+def jobs_table(jobs: list[Job], config: ExperimentConfig) -> str:
+    return format_table(job_columns(config), [job_row(job, config) for job in jobs])
+
+
+def budget_text(config: ExperimentConfig) -> str:
+    """``memory <= 200 MB, power <= 90 W``; Spearmint constraints read ``name >= 0``."""
+    parts = [f"{task.name} <= {format_value(task.name, task.budget)}" if task.budget is not None
+             else f"{task.name} >= 0" for task in config.constraint_tasks]
+    return ", ".join(parts) or "none"
+
+
+def settings_line(config: ExperimentConfig) -> str:
+    settings = config.settings
+    awareness = "aware" if settings.aware else "unaware"
+    return (f"minimize {objective_name(config)} | budgets: {budget_text(config)} | "
+            f"method {settings.method} ({awareness})")
+
+
+def summary_lines(jobs: list[Job], config: ExperimentConfig) -> list[str]:
+    """Counts by status, best so far and budget violations, one line each."""
+    counts = status_counts(jobs)
+    by_status = ", ".join(f"{status.value} {count}" for status, count in counts.items())
+    lines = [settings_line(config), f"jobs: {len(jobs)} ({by_status})"]
+    best = best_feasible_job(jobs, config)
+    objective = objective_name(config)
+    if best is None:
+        lines.append("best so far: no feasible complete job yet")
+    else:
+        lines.append(f"best so far: job {best.id} {objective}={format_value(objective, best.values[objective])}"
+                     f" | {format_params(best.params)}")
+    if config.constraint_tasks:
+        violations = count_violations(jobs, config)
+        lines.append(f"violations: {violations.measured} job(s) broke a budget when measured, "
+                     f"{violations.predicted} job(s) were predicted to")
+    return lines
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
