@@ -95,10 +95,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "command_run"):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    return run_reporting_errors(lambda: args.command_run(args), debug=args.debug)
+
+
+def run_reporting_errors(action: Callable[[], int | None], debug: bool = False) -> int:
+    """Run ``action`` and turn the failures a user can cause into an exit status and a message."""
     try:
-        return int(args.command_run(args) or 0)
+        return int(action() or 0)
     except HyperPowerError as error:
-        if args.debug:
+        if debug:
             traceback.print_exc()
         else:
             print(f"{PROGRAM}: error: {one_paragraph(str(error))}", file=sys.stderr)

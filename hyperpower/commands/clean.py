@@ -72,5 +72,8 @@ def run(args: argparse.Namespace) -> int:
             store.delete_experiment(name)
     for path in files:
         _remove(path)
+    generated_folder = paths.config.parent
+    if paths.layout == "hyperpower" and generated_folder.is_dir() and not any(generated_folder.iterdir()):
+        generated_folder.rmdir()
     print(f"cleaned {name}")
     return 0
