@@ -16,7 +16,7 @@ import pytest
 from hyperpower.jobs import JobStatus
 from hyperpower.store import open_store
 
-from .conftest import REPO, run_cli
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _jobs(folder: Path, experiment: str = "spearmint_toy"):
@@ -24,7 +24,7 @@ def _jobs(folder: Path, experiment: str = "spearmint_toy"):
         return store.list_jobs(experiment)
 
 
-def test_plain_spearmint_folder_finds_constrained_optimum_within_one_percent(toy_experiment: Path) -> None:
+def test_plain_spearmint_folder_finds_constrained_optimum_within_one_percent(toy_experiment: Path, run_cli) -> None:
     result = run_cli("run", str(toy_experiment), "--max-evals", "30", "--seed", "3")
     jobs = _jobs(toy_experiment)
     assert len(jobs) == 30 and all(j.status is JobStatus.COMPLETE for j in jobs)
@@ -41,7 +41,7 @@ def _write_main(folder: Path, body: str) -> None:
     (folder / "toy.py").write_text(textwrap.dedent(body))
 
 
-def test_broken_and_timed_out_jobs_are_recorded_and_the_run_goes_on(toy_experiment: Path) -> None:
+def test_broken_and_timed_out_jobs_are_recorded_and_the_run_goes_on(toy_experiment: Path, run_cli) -> None:
     _write_main(toy_experiment, """
         import math, time
         def main(job_id, params):
@@ -69,7 +69,7 @@ def test_broken_and_timed_out_jobs_are_recorded_and_the_run_goes_on(toy_experime
     assert "exploding network" in status.stdout
 
 
-def test_killed_driver_resumes_without_losing_or_repeating_finished_jobs(toy_experiment: Path) -> None:
+def test_killed_driver_resumes_without_losing_or_repeating_finished_jobs(toy_experiment: Path, run_cli) -> None:
     ledger = toy_experiment / "ledger.txt"
     _write_main(toy_experiment, f"""
         import time

@@ -1,0 +1,125 @@
+"""``hyperpower run EXP``: generate the config, then suggest, train and measure until done.
+
+Re-running resumes: finished jobs are kept, jobs of a dead run go back to the queue, and
+``--max-evals`` counts the experiment's finished jobs in total.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from hyperpower.commands.options import add_experiment_argument, add_experiment_options, options_from_args
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "run", help="optimize an experiment: suggest, train and measure until --max-evals or --max-time")
+    add_experiment_argument(parser)
+    add_experiment_options(parser)
+    group = parser.add_argument_group("execution")
+    group.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="local workers running jobs in parallel (with --queue-only: workers expected)")
+    group.add_argument("--queue-only", action="store_true",
+                       help="only suggest and queue jobs; `hyperpower worker` processes run them")
+    group.add_argument("--heartbeat-timeout", type=float, default=60.0, metavar="SECONDS",
+                       help="a running job whose worker sent no heartbeat for this long returns to the queue")
+    group.add_argument("--device", metavar="DEV", help="measurement device for on-the-fly profiling, e.g. gpu:0")
+
+
+def run(args: argparse.Namespace) -> int:
+    from hyperpower.errors import ConfigError
+    from hyperpower.experiment import resolve_experiment
+    from hyperpower.loop.driver import Driver, RunOptions, seeded_rng
+    from hyperpower.loop.preparation import prepare_config
+    from hyperpower.optimize import Optimizer
+    from hyperpower.store import open_store
+
+    if args.workers < 1:
+        raise ConfigError(f"--workers must be at least 1, got {args.workers}")
+    paths = resolve_experiment(args.experiment)
+    prepared = prepare_config(paths, options_from_args(args))
+    config = prepared.config
+    with open_store(prepared.store_uri) as store:
+        models = _models_for(paths, config, store, args)
+        finished = sum(j.status.finished for j in store.list_jobs(config.name))
+        optimizer = Optimizer(config, models, seeded_rng(config.settings.seed, finished))
+        print(f"hyperpower: {config.name}: {config.settings.method}"
+              f"{'' if config.settings.aware else ' (unaware)'}, objective {config.settings.objective}, "
+              f"budgets {_budgets_text(config)}, up to {config.settings.max_evals} evaluations, store {prepared.store_uri}",
+              flush=True)
+        driver = Driver(store, paths, config, prepared.config_path, optimizer,
+                        RunOptions(workers=args.workers, queue_only=args.queue_only,
+                                   heartbeat_timeout_s=args.heartbeat_timeout),
+                        output=lambda line: print(line, flush=True))
+        summary = driver.run()
+        _print_summary(store, paths, config, summary)
+    return 0
+
+
+def _models_for(paths, config, store, args) -> dict:
+    """Load the budget metrics' models; profile the experiment on the fly when an aware run lacks one."""
+    from hyperpower.loop.preparation import load_models, metrics_needing_models
+
+    factory = _feature_function_factory(paths)
+    models = load_models(paths, config, factory)
+    missing = metrics_needing_models(config, models)
+    if missing and paths.layout == "hyperpower":
+        from hyperpower.hardware.profile import profile_for_run
+
+        print(f"hyperpower: no model for {', '.join(missing)}: profiling {paths.root.name} first", flush=True)
+        profile_for_run(paths, config, store, missing, device=args.device)
+        models = load_models(paths, config, factory)
+        missing = metrics_needing_models(config, models)
+    if missing:
+        from hyperpower.errors import ConfigError
+
+        raise ConfigError(
+            f"the aware method {config.settings.method} checks budgets a priori but there is no model for "
+            f"{', '.join(missing)}: give one with --model METRIC=FILE or run `hyperpower profile {paths.root}`")
+    _check_measurable(paths, config, models, args)
+    return models
+
+
+def _feature_function_factory(paths):
+    if paths.layout != "hyperpower":
+        return None
+    from hyperpower.hardware.features import feature_function_for
+    from hyperpower.template import parse_template
+
+    return lambda: feature_function_for(parse_template(paths.template))
+
+
+def _check_measurable(paths, config, models, args) -> None:
+    """A HyperPower run measures its budgets itself: refuse one nothing here can measure."""
+    if paths.layout != "hyperpower":
+        return
+    from hyperpower.hardware import check_measurable
+
+    check_measurable(list(config.settings.budgets), models, device=args.device)
+
+
+def _budgets_text(config) -> str:
+    from hyperpower.units import format_value
+
+    budgets = config.settings.budgets
+    if budgets:
+        return ", ".join(f"{m} <= {format_value(m, v)}" for m, v in budgets.items())
+    constraints = [t.name for t in config.constraint_tasks]
+    return f"constraints {', '.join(constraints)} >= 0" if constraints else "none"
+
+
+def _print_summary(store, paths, config, summary) -> None:
+    from hyperpower.report.summary import best_feasible_job
+    from hyperpower.report.table import jobs_table
+
+    jobs = store.list_jobs(config.name)
+    print(f"hyperpower: stopped ({summary.stopped_by}) after {summary.elapsed_s:.0f} s: "
+          f"{summary.complete} complete, {summary.broken} broken", flush=True)
+    print(jobs_table(jobs, config))
+    best = best_feasible_job(jobs, config)
+    if best is None:
+        print("hyperpower: no feasible configuration yet", file=sys.stderr)
+    else:
+        print(f"hyperpower: best job {best.id}: {config.settings.objective}={best.values.get(config.settings.objective):.4g} "
+              f"params {best.params}")
