@@ -19,6 +19,8 @@ import dataclasses
 import time
 from typing import Any, TextIO
 
+import numpy as np
+
 from hyperpower.config import ExperimentConfig
 from hyperpower.errors import HyperPowerError
 from hyperpower.experiment import ExperimentPaths
@@ -73,7 +75,8 @@ def evaluate_job(paths: ExperimentPaths, config: ExperimentConfig, job: Job, log
         )
     error = 1.0 - accuracy_of(definition.model, *validation, batch_size=definition.batch_size)
     _log(log, f"test error {error:.4f} after {outcome.epochs_run} epochs ({time.monotonic() - started:.1f} s)")
-    values = {"error": error, **measure_hardware(definition, config, log)}
+    rng = np.random.default_rng(None if settings.seed is None else [int(settings.seed), int(job.id)])
+    values = {"error": error, **measure_hardware(definition, config, log, rng)}
     _alias_objective_task(config, values)
     return ObjectiveResult(values=values, early_terminated=outcome.early_terminated)
 
@@ -96,19 +99,24 @@ def metrics_to_measure(config: ExperimentConfig, measurable: set[str]) -> list[s
     return [metric for metric in HARDWARE_METRICS if metric in wanted and metric in measurable]
 
 
-def measure_hardware(definition: Any, config: ExperimentConfig, log: TextIO) -> dict[str, float]:
-    """Measure inference of the trained model on the test inputs (design §7)."""
+def measure_hardware(definition: Any, config: ExperimentConfig, log: TextIO,
+                     rng: np.random.Generator | None = None) -> dict[str, float]:
+    """Measure inference of the trained model on the test inputs (design §7); ``rng`` draws the
+    random gaps between measurement windows."""
     from hyperpower.hardware import detect_sensors, measure_inference
 
     sensors = detect_sensors(None)
-    metrics = metrics_to_measure(config, set(sensors.measurable()))
-    skipped = [m for m in HARDWARE_METRICS if m in config.settings.budgets and m not in metrics]
-    if skipped:
-        _log(log, f"not measured here (left to the model files): {', '.join(skipped)}")
-    if not metrics:
-        return {}
-    measurement = measure_inference(definition.model, definition.x_test, definition.batch_size, metrics,
-                                    sensor_set=sensors)
+    try:
+        metrics = metrics_to_measure(config, set(sensors.measurable()))
+        skipped = [m for m in HARDWARE_METRICS if m in config.settings.budgets and m not in metrics]
+        if skipped:
+            _log(log, f"not measured here (left to the model files): {', '.join(skipped)}")
+        if not metrics:
+            return {}
+        measurement = measure_inference(definition.model, np.asarray(definition.x_test), definition.batch_size,
+                                        metrics, sensor_set=sensors, rng=rng)
+    finally:
+        sensors.close()
     values = {metric: float(measurement.values[metric]) for metric in metrics if metric in measurement.values}
     _log(log, "measured " + ", ".join(f"{metric}={value:.4g}" for metric, value in values.items()))
     return values

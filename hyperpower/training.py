@@ -131,7 +131,7 @@ def make_progress_logger(log: TextIO, total_epochs: int) -> Any:
             self.started = time.monotonic()
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-            metrics = " ".join(f"{key}={float(value):.4f}" for key, value in sorted((logs or {}).items())
+            metrics = " ".join(f"{key}={float(value):.4g}" for key, value in sorted((logs or {}).items())
                                if _is_number(value))
             log.write(f"epoch {epoch + 1}/{total_epochs}: {metrics} ({time.monotonic() - self.started:.1f} s)\n")
             log.flush()
