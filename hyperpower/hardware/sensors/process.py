@@ -1,0 +1,165 @@
+"""The process sensor: inference latency and the peak memory of the measuring process (CPU).
+
+Latency is the mean wall time of one synchronized inference batch (the measurement loop times
+each call with ``perf_counter`` and forces the result to the host, so the time covers the work).
+
+Peak memory, and why it is measured this way:
+
+* ``tracemalloc`` only sees Python's allocator; TensorFlow's tensors, kernels and thread stacks
+  come from C++ ``malloc``/``mmap`` and are invisible to it.
+* Sampling the resident set (``/proc/self/statm``) from a thread misses short peaks between
+  samples, and sampling fast enough to catch them steals a core from the inference it measures
+  (this machine class has two).
+* The kernel already tracks the exact peak resident set of the process (``VmHWM`` in
+  ``/proc/self/status``) and, since Linux 4.0, lets a process reset it by writing ``5`` to
+  ``/proc/self/clear_refs``. Resetting it when a window opens and reading it when the window
+  closes gives the true peak resident memory during inference, at no cost while it runs.
+
+The value is the *absolute* peak resident set of the process in MB (10^6 bytes): framework
+runtime + data + weights + activations. That is the CPU analogue of NVML's per-process device
+memory (which includes the CUDA context), and it is what a memory budget constrains. It grows
+linearly with the model's weights and activations; the runtime part is a constant the fitted
+model's intercept absorbs. Run each configuration in a fresh process
+(``hyperpower.hardware.subprocess_measure``) so that memory freed by earlier models, and not yet
+returned to the system, does not leak into later readings.
+
+Where the reset is not allowed, the sensor falls back to sampling ``statm`` in a thread; where
+``/proc`` does not exist, to ``getrusage`` (peak since process start, stated in ``describe``).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import threading
+from pathlib import Path
+
+from hyperpower.hardware.sensors.base import Sensor, SensorInfo, Window
+
+_BYTES_PER_MB = 1e6
+
+
+class ProcessSensor(Sensor):
+    """Latency (ms per batch) and peak resident memory (MB) of this process."""
+
+    name = "process"
+    metrics = ("latency", "memory")
+    default_min_window_s = 0.5
+    max_gap_s = 0.02
+
+    def __init__(self, proc_root: str | Path = "/proc/self", sample_interval_s: float = 0.002) -> None:
+        self._proc_root = Path(proc_root)
+        self._sample_interval_s = sample_interval_s
+        self._page_size = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+        self.memory_method = self._choose_memory_method()
+        self._sampler: _ResidentSampler | None = None
+
+    # -- description ---------------------------------------------------------------------------
+    def _choose_memory_method(self) -> str:
+        if self._read_hwm_kb() is not None and self._reset_hwm():
+            return "peak-reset"
+        if self._read_statm_bytes() is not None:
+            return "sampled"
+        return "rusage"
+
+    def describe(self) -> SensorInfo:
+        methods = {
+            "peak-reset": "memory: peak resident set per window (VmHWM, reset via clear_refs)",
+            "sampled": f"memory: resident set sampled every {self._sample_interval_s * 1e3:g} ms "
+                       "(clear_refs not writable, short peaks may be missed)",
+            "rusage": "memory: peak resident set since process start (getrusage; no /proc)",
+        }
+        return SensorInfo(self.name, self.metrics, True,
+                          f"this process (pid {os.getpid()}), latency: perf_counter; {methods[self.memory_method]}")
+
+    # -- /proc readers -------------------------------------------------------------------------
+    def _read_hwm_kb(self) -> int | None:
+        try:
+            for line in (self._proc_root / "status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            return None
+        return None
+
+    def _reset_hwm(self) -> bool:
+        try:  # O_WRONLY without O_CREAT: never create the file where /proc is faked or absent
+            descriptor = os.open(self._proc_root / "clear_refs", os.O_WRONLY)
+        except OSError:
+            return False
+        try:
+            os.write(descriptor, b"5")
+            return True
+        except OSError:
+            return False
+        finally:
+            os.close(descriptor)
+
+    def _read_statm_bytes(self) -> int | None:
+        try:
+            return int((self._proc_root / "statm").read_text().split()[1]) * self._page_size
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def current_resident_mb(self) -> float:
+        """The resident set right now, in MB (used for baselines and tests)."""
+        resident = self._read_statm_bytes()
+        return resident / _BYTES_PER_MB if resident is not None else _rusage_peak_bytes() / _BYTES_PER_MB
+
+    # -- windows -------------------------------------------------------------------------------
+    def start_window(self) -> None:
+        if self.memory_method == "peak-reset" and not self._reset_hwm():
+            self.memory_method = "sampled"
+        if self.memory_method == "sampled":
+            self._sampler = _ResidentSampler(self._read_statm_bytes, self._sample_interval_s)
+            self._sampler.start()
+
+    def stop_window(self, window: Window) -> dict[str, float]:
+        latency_ms = 1e3 * sum(window.batch_times_s) / max(window.batches, 1)
+        return {"latency": latency_ms, "memory": self._window_peak_bytes() / _BYTES_PER_MB}
+
+    def _window_peak_bytes(self) -> float:
+        if self.memory_method == "peak-reset":
+            hwm_kb = self._read_hwm_kb()
+            if hwm_kb is not None:
+                return hwm_kb * 1024.0
+        if self._sampler is not None:
+            peak = self._sampler.stop()
+            self._sampler = None
+            return peak
+        return _rusage_peak_bytes()
+
+    def close(self) -> None:
+        if self._sampler is not None:
+            self._sampler.stop()
+            self._sampler = None
+
+
+class _ResidentSampler:
+    """Polls the resident set in a daemon thread and keeps the maximum (fallback method)."""
+
+    def __init__(self, read_bytes, interval_s: float) -> None:
+        self._read_bytes = read_bytes
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._peak = float(read_bytes() or 0)
+        self._thread = threading.Thread(target=self._run, name="hyperpower-rss-sampler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            self._peak = max(self._peak, float(self._read_bytes() or 0))
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return max(self._peak, float(self._read_bytes() or 0))
+
+
+def _rusage_peak_bytes() -> float:
+    """Peak resident set since process start; ru_maxrss is KiB on Linux, bytes on macOS."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return float(peak) if sys.platform == "darwin" else float(peak) * 1024.0
