@@ -1,0 +1,73 @@
+"""MCMC-integrated GP: standardization, warm start, fantasies."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hyperpower.optimize.ensemble import GaussianProcessEnsemble, MCMCSettings, standardize
+
+FAST = MCMCSettings(samples=4, thinning=1, burn_in=20)
+
+
+def _data() -> tuple[np.ndarray, np.ndarray]:
+    points = np.random.default_rng(0).random((15, 2))
+    return points, 100.0 + 10.0 * np.sin(6 * points[:, 0]) + 5.0 * points[:, 1]
+
+
+def test_standardize_handles_constant_values() -> None:
+    values, offset, scale = standardize(np.array([3.0, 3.0, 3.0]))
+    assert offset == 3.0 and scale == 1.0
+    np.testing.assert_array_equal(values, np.zeros(3))
+
+
+def test_fit_returns_one_gp_per_sample_in_original_units() -> None:
+    points, values = _data()
+    fitted = GaussianProcessEnsemble(np.random.default_rng(1), settings=FAST).fit(points, values)
+    assert len(fitted.members) == FAST.samples
+    mean, variance = fitted.predict(points)
+    assert mean.shape == variance.shape == (FAST.samples, len(points))
+    # the data are smooth and noise-free: every sample must fit them closely in original units
+    assert np.max(np.abs(mean - values)) < 1.0
+    assert np.all(variance >= 0)
+
+
+def test_chain_is_warm_started_and_burns_in_only_once(monkeypatch) -> None:
+    import hyperpower.optimize.ensemble as module
+
+    points, values = _data()
+    ensemble = GaussianProcessEnsemble(np.random.default_rng(2), settings=MCMCSettings(samples=2, thinning=1, burn_in=30))
+    real = module.log_marginal_likelihood
+    counts = []
+
+    def counting(*args):
+        counts[-1] += 1
+        return real(*args)
+
+    monkeypatch.setattr(module, "log_marginal_likelihood", counting)
+    counts.append(0)
+    ensemble.fit(points, values)
+    first_state = ensemble.state
+    counts.append(0)
+    ensemble.fit(points, values)
+    # burn-in (30 sweeps) costs many times the 2 sweeps of a warm-started fit
+    assert counts[1] > 0 and counts[0] > 8 * counts[1]
+    assert not np.array_equal(first_state, ensemble.state)
+
+
+def test_fantasies_collapse_variance_at_pending_points_only() -> None:
+    points, values = _data()
+    fitted = GaussianProcessEnsemble(np.random.default_rng(3), settings=FAST).fit(points, values)
+    pending = np.array([[0.95, 0.05]])
+    far = np.array([[0.05, 0.95]])
+    before_pending, before_far = fitted.predict(pending)[1], fitted.predict(far)[1]
+    believer = fitted.with_fantasies(pending)
+    assert np.all(believer.predict(pending)[1] < 0.1 * before_pending)
+    np.testing.assert_allclose(believer.predict(pending)[0], fitted.predict(pending)[0], rtol=1e-6)
+    assert np.all(believer.predict(far)[1] > 0.5 * before_far)
+
+
+def test_noiseless_likelihood_interpolates() -> None:
+    points, values = _data()
+    fitted = GaussianProcessEnsemble(np.random.default_rng(4), noiseless=True, settings=FAST).fit(points, values)
+    mean, _ = fitted.predict(points)
+    assert np.max(np.abs(mean - values)) < 0.05

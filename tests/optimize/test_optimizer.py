@@ -1,0 +1,163 @@
+"""The Optimizer adapter end to end on cheap functions (no store, no Keras)."""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+import pytest
+
+from hyperpower.config import config_from_json
+from hyperpower.errors import ConfigError, HyperPowerError
+from hyperpower.jobs import Job, JobStatus
+from hyperpower.optimize import InfeasibleBudgetsError, LinearModel, Optimizer
+from hyperpower.optimize.ensemble import MCMCSettings
+
+FAST = MCMCSettings(samples=4, thinning=1, burn_in=30)
+POWER = LinearModel("power", ["units"], [1.0], 20.0, unit="W", cv_rmspe=0.05)
+
+
+def make_config(variables: dict, method: str = "hw-ieci", aware: bool = True, budgets: dict | None = None,
+                tasks: dict | None = None, initial_design: int = 3) -> object:
+    return config_from_json({
+        "experiment-name": "test", "variables": variables,
+        "tasks": tasks or {"error": {"type": "OBJECTIVE"}},
+        "hyperpower": {"method": method, "aware": aware, "budgets": budgets or {}, "initial_design": initial_design},
+    })
+
+
+UNITS_RATE = {"units": {"type": "INT", "min": 1, "max": 40, "transform": "X2"}, "rate": {"type": "FLOAT", "min": 0, "max": 1}}
+
+
+def units_rate_error(network: dict) -> float:
+    """Error falls with width (bigger nets are better), so the budget is what binds."""
+    return 1.0 - network["units"] / 80.0 + (network["rate"] - 0.6) ** 2
+
+
+def run(optimizer: Optimizer, objective: Callable[[dict], dict], evaluations: int) -> list[Job]:
+    jobs: list[Job] = []
+    space = optimizer.space
+    while len(jobs) < evaluations:
+        suggestion = optimizer.suggest(jobs)[0]
+        network = space.network_params(suggestion.raw_params)
+        values = objective(network)
+        jobs.append(Job(id=len(jobs) + 1, experiment="test", status=JobStatus.COMPLETE, raw_params=suggestion.raw_params,
+                        params=network, values=values, predicted=suggestion.predicted))
+    return jobs
+
+
+@pytest.mark.parametrize("method", ["hw-ieci", "hw-cwei", "rand", "rand-walk"])
+@pytest.mark.parametrize("seed", range(3))
+def test_aware_methods_never_suggest_predicted_infeasible_points(method: str, seed: int) -> None:
+    config = make_config(UNITS_RATE, method, budgets={"power": 60.0})
+    optimizer = Optimizer(config, {"power": POWER}, np.random.default_rng(seed), mcmc=FAST)
+    jobs = run(optimizer, lambda n: {"error": units_rate_error(n), "power": POWER.predict(n)}, 12)
+    predicted = [job.predicted["power"] for job in jobs]
+    assert max(predicted) <= 60.0
+    # the unconstrained optimum (units = 80) is far outside; the methods must still press the budget
+    if method.startswith("hw"):
+        assert max(predicted) >= 54.0
+    # and a batch with pending jobs stays feasible too
+    batch = optimizer.suggest(jobs + [Job(id=99, experiment="test", raw_params={"units": 20, "rate": 0.5})], count=3)
+    assert all(s.predicted["power"] <= 60.0 for s in batch)
+
+
+def branin(network: dict) -> dict:
+    x, y = 15 * network["x"] - 5, 15 * network["y"]
+    value = (y - 5.1 / (4 * math.pi**2) * x**2 + 5 / math.pi * x - 6) ** 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x) + 10
+    return {"error": value}
+
+
+def test_finds_the_optimum_of_branin_within_35_evaluations() -> None:
+    variables = {"x": {"type": "FLOAT", "min": 0, "max": 1}, "y": {"type": "FLOAT", "min": 0, "max": 1}}
+    settings = MCMCSettings(samples=6, thinning=1, burn_in=50)
+    optimizer = Optimizer(make_config(variables, initial_design=5), {}, np.random.default_rng(0), mcmc=settings)
+    jobs = run(optimizer, branin, 35)
+    best = min(job.values["error"] for job in jobs)
+    assert best < 0.45  # global minimum 0.3979; random search needs ~1000 evaluations for this
+
+
+def test_simultaneous_suggestions_differ_thanks_to_fantasies() -> None:
+    variables = {"x": {"type": "FLOAT", "min": 0, "max": 1}, "y": {"type": "FLOAT", "min": 0, "max": 1}}
+    optimizer = Optimizer(make_config(variables), {}, np.random.default_rng(1), mcmc=FAST)
+    jobs = run(optimizer, branin, 10)
+    batch = optimizer.suggest(jobs, count=4)
+    points = np.array([[s.raw_params["x"], s.raw_params["y"]] for s in batch])
+    distances = [np.linalg.norm(points[i] - points[j]) for i in range(4) for j in range(i)]
+    assert min(distances) > 0.02
+    pending = [Job(id=100 + i, experiment="test", status=JobStatus.RUNNING, raw_params=s.raw_params) for i, s in enumerate(batch)]
+    after = optimizer.suggest(jobs + pending)[0]
+    assert min(np.linalg.norm(points - [after.raw_params["x"], after.raw_params["y"]], axis=1)) > 0.02
+
+
+def test_broken_points_are_never_suggested_again() -> None:
+    variables = {"a": {"type": "INT", "min": 1, "max": 5}, "b": {"type": "INT", "min": 1, "max": 5}}
+    optimizer = Optimizer(make_config(variables), {}, np.random.default_rng(2), mcmc=FAST)
+    broken = {(3, 3), (3, 4), (2, 3)}  # around the optimum of the objective below
+
+    jobs: list[Job] = []
+    for a, b in sorted(broken):
+        jobs.append(Job(id=len(jobs) + 1, experiment="test", status=JobStatus.BROKEN, raw_params={"a": a, "b": b}))
+    for _ in range(15):
+        raw = optimizer.suggest(jobs)[0].raw_params
+        assert (raw["a"], raw["b"]) not in broken
+        value = (raw["a"] - 3) ** 2 + (raw["b"] - 3) ** 2
+        jobs.append(Job(id=len(jobs) + 1, experiment="test", status=JobStatus.COMPLETE, raw_params=raw, values={"error": value}))
+    suggested = [(j.raw_params["a"], j.raw_params["b"]) for j in jobs[3:]]
+    assert len(set(suggested)) == len(suggested)  # nothing complete is repeated either
+
+
+def test_spearmint_constraint_task_steers_cwei_to_the_feasible_side() -> None:
+    variables = {"x": {"type": "FLOAT", "min": 0, "max": 1}}
+    tasks = {"error": {"type": "OBJECTIVE"}, "c1": {"type": "CONSTRAINT"}}
+    optimizer = Optimizer(make_config(variables, "hw-cwei", tasks=tasks), {}, np.random.default_rng(3), mcmc=FAST)
+    jobs = run(optimizer, lambda n: {"error": n["x"], "c1": n["x"] - 0.5}, 15)
+    late = [job.raw_params["x"] for job in jobs[8:]]
+    assert np.median(late) > 0.4
+    feasible = [job.values["error"] for job in jobs if job.values["c1"] >= 0]
+    assert min(feasible) < 0.56
+
+
+def test_unaware_cwei_learns_a_measured_budget() -> None:
+    config = make_config(UNITS_RATE, "hw-cwei", aware=False, budgets={"power": 60.0})
+    optimizer = Optimizer(config, {"power": POWER}, np.random.default_rng(4), mcmc=FAST)
+    jobs = run(optimizer, lambda n: {"error": units_rate_error(n), "power": POWER.predict(n)}, 16)
+    late_power = [job.values["power"] for job in jobs[8:]]
+    assert np.mean(np.array(late_power) <= 66.0) >= 0.6
+    assert all(job.predicted["power"] == job.values["power"] for job in jobs)  # predictions still reported
+
+
+def test_unaware_ieci_ignores_the_budget_and_chases_the_unconstrained_optimum() -> None:
+    config = make_config(UNITS_RATE, "hw-ieci", aware=False, budgets={"power": 60.0})
+    optimizer = Optimizer(config, {"power": POWER}, np.random.default_rng(5), mcmc=FAST)
+    jobs = run(optimizer, lambda n: {"error": units_rate_error(n), "power": POWER.predict(n)}, 12)
+    assert max(job.values["power"] for job in jobs) > 60.0
+
+
+def test_infeasible_budgets_raise_a_clear_error() -> None:
+    optimizer = Optimizer(make_config(UNITS_RATE, budgets={"power": 10.0}), {"power": POWER}, np.random.default_rng(0))
+    with pytest.raises(InfeasibleBudgetsError, match=r"power <= 10 W \(lowest prediction found: 22 W\)"):
+        optimizer.suggest([])
+    assert issubclass(InfeasibleBudgetsError, HyperPowerError)
+
+
+def test_initial_design_is_seeded_sobol_and_feasible() -> None:
+    config = make_config(UNITS_RATE, budgets={"power": 60.0}, initial_design=4)
+    first = Optimizer(config, {"power": POWER}, np.random.default_rng(7)).suggest([], count=4)
+    second = Optimizer(config, {"power": POWER}, np.random.default_rng(7)).suggest([], count=4)
+    assert [s.raw_params for s in first] == [s.raw_params for s in second]
+    assert all(s.predicted["power"] <= 60.0 for s in first)
+    assert len({tuple(s.raw_params.values()) for s in first}) == 4
+
+
+def test_model_with_unknown_features_is_refused_when_aware() -> None:
+    model = LinearModel("power", ["flops"], [1.0], feature_set="network")
+    with pytest.raises(ConfigError, match="flops"):
+        Optimizer(make_config(UNITS_RATE, budgets={"power": 60.0}), {"power": model}, np.random.default_rng(0))
+
+
+def test_predict_returns_every_model() -> None:
+    memory = LinearModel("memory", ["units", "rate"], [2.0, 10.0], 5.0)
+    optimizer = Optimizer(make_config(UNITS_RATE), {"power": POWER, "memory": memory}, np.random.default_rng(0))
+    assert optimizer.predict({"units": 10, "rate": 0.5}) == {"power": 30.0, "memory": 30.0}
