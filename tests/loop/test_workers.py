@@ -1,0 +1,116 @@
+"""Distributed workers under load and faults, on a real SQLite store and real OS processes."""
+
+from __future__ import annotations
+
+import collections
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from hyperpower.config import config_to_json, load_config
+from hyperpower.jobs import Job, JobStatus
+from hyperpower.loop.worker import META_CONFIG, META_EXPERIMENT_DIR
+from hyperpower.store import open_store
+
+REPO = Path(__file__).resolve().parents[2]
+EXPERIMENT = "spearmint_toy"
+
+
+def _store_uri(folder: Path) -> str:
+    return f"sqlite:///{folder / 'hyperpower.sqlite'}"
+
+
+def _write_main(folder: Path, ledger: Path, sleep_s: float) -> None:
+    (folder / "toy.py").write_text(textwrap.dedent(f"""
+        import os, time
+        def main(job_id, params):
+            time.sleep({sleep_s} if job_id == 1 else 0)
+            with open({str(ledger)!r}, "a") as f:
+                f.write(f"{{job_id}}\\n")
+            return {{"objective": float(params["x"][0]), "budget_left": 1.0}}
+        """))
+
+
+def _publish(folder: Path, job_count: int) -> None:
+    """What a `run --queue-only` driver leaves in the store: the config snapshot and queued jobs."""
+    config = load_config(folder / "config.json")
+    with open_store(_store_uri(folder)) as store:
+        store.set_meta(EXPERIMENT, META_CONFIG, config_to_json(config))
+        store.set_meta(EXPERIMENT, META_EXPERIMENT_DIR, str(folder))
+        for index in range(job_count):
+            raw = {"x": index / job_count, "y": 0.5}
+            store.add_job(EXPERIMENT, Job(id=0, experiment=EXPERIMENT, method="rand", raw_params=raw, params=raw))
+
+
+def _start_worker(folder: Path, *extra: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "hyperpower", "worker", "--store", _store_uri(folder),
+               "--experiment", EXPERIMENT, "--poll-interval", "0.2", *extra]
+    return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _jobs(folder: Path) -> list[Job]:
+    with open_store(_store_uri(folder)) as store:
+        return store.list_jobs(EXPERIMENT)
+
+
+def _wait_until(predicate, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.2)
+
+
+def test_four_workers_run_two_hundred_jobs_each_exactly_once(toy_experiment: Path) -> None:
+    ledger = toy_experiment / "ledger.txt"
+    _write_main(toy_experiment, ledger, sleep_s=0)
+    _publish(toy_experiment, 200)
+    workers = [_start_worker(toy_experiment, "--max-jobs", "200") for _ in range(4)]
+    _wait_until(lambda: all(j.status.finished for j in _jobs(toy_experiment)), timeout_s=600)
+    for worker in workers:
+        worker.send_signal(signal.SIGTERM)
+    outputs = [worker.communicate(timeout=60)[0] for worker in workers]
+    assert all(worker.returncode == 0 for worker in workers), outputs
+    jobs = _jobs(toy_experiment)
+    assert len(jobs) == 200 and all(j.status is JobStatus.COMPLETE for j in jobs)
+    executions = collections.Counter(ledger.read_text().split())
+    assert executions == collections.Counter(str(i) for i in range(1, 201)), "a job was lost or ran twice"
+    assert len({j.worker for j in jobs}) >= 2, "the load was not shared between workers"
+
+
+def test_job_of_a_killed_worker_is_completed_by_another(toy_experiment: Path) -> None:
+    ledger = toy_experiment / "ledger.txt"
+    _write_main(toy_experiment, ledger, sleep_s=30)
+    _publish(toy_experiment, 3)
+    first = _start_worker(toy_experiment)
+    _wait_until(lambda: _jobs(toy_experiment)[0].status is JobStatus.RUNNING)
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait()
+    _write_main(toy_experiment, ledger, sleep_s=0)  # the retry of job 1 is quick
+    with open_store(_store_uri(toy_experiment)) as store:
+        # what the driver does each iteration; a tiny timeout stands in for a minute of silence
+        assert store.requeue_stale(EXPERIMENT, timeout_s=0.0, max_attempts=3) == [1]
+    second = _start_worker(toy_experiment, "--max-jobs", "3")
+    assert second.wait(timeout=120) == 0
+    jobs = _jobs(toy_experiment)
+    assert [j.status for j in jobs] == [JobStatus.COMPLETE] * 3
+    assert jobs[0].attempts == 2, "job 1 ran once in the killed worker, then once more"
+    assert jobs[0].worker == jobs[1].worker, "the surviving worker finished the killed worker's job"
+    assert ledger.read_text().split().count("1") == 1, "the killed attempt must not have recorded a result"
+
+
+def test_sigterm_gives_the_running_job_back(toy_experiment: Path) -> None:
+    ledger = toy_experiment / "ledger.txt"
+    _write_main(toy_experiment, ledger, sleep_s=30)
+    _publish(toy_experiment, 1)
+    worker = _start_worker(toy_experiment)
+    _wait_until(lambda: _jobs(toy_experiment)[0].status is JobStatus.RUNNING)
+    worker.send_signal(signal.SIGTERM)
+    output = worker.communicate(timeout=30)[0]
+    assert worker.returncode == 0, output
+    job = _jobs(toy_experiment)[0]
+    assert job.status is JobStatus.PENDING and job.worker is None and job.attempts == 1
+    assert not ledger.exists()
