@@ -1,0 +1,173 @@
+"""Config generation: variables from the template, tasks from objective + budgets, idempotence,
+kept settings, validation that writes nothing, and gener_experiment.py's original flags."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hyperpower.config import load_config
+from hyperpower.errors import ConfigError, TemplateError
+from hyperpower.experiment import resolve_experiment
+from hyperpower.generate import GenerateOptions, build_config, generate_config
+from hyperpower.template import parse_template
+
+REPO = Path(__file__).resolve().parents[1]
+DIGITS = REPO / "experiments" / "digits"
+
+
+@pytest.fixture
+def digits(tmp_path: Path) -> Path:
+    folder = tmp_path / "digits"
+    shutil.copytree(DIGITS / "keras_model", folder / "keras_model")
+    return folder
+
+
+def _cli(*args: object, script: str | None = None) -> subprocess.CompletedProcess:
+    command = [sys.executable, script] if script else [sys.executable, "-m", "hyperpower"]
+    return subprocess.run([*command, *map(str, args)], capture_output=True, text=True, cwd=REPO, timeout=120)
+
+
+def test_generate_digits_with_memory_budget_matches_template(digits: Path) -> None:
+    result = _cli("generate", digits, "--budget", "memory=200MB", "--method", "hw-ieci")
+    assert result.returncode == 0, result.stderr
+    data = json.loads((digits / "spearmint" / "config.json").read_text())
+    template = parse_template(digits / "keras_model" / "network_def.py")
+    assert list(data["variables"]) == [token.name for token in template.tokens]
+    for token in template.tokens:
+        spec, variable = data["variables"][token.name], token.variable
+        assert spec["type"] == variable.type.value and spec["size"] == 1
+        if variable.options:
+            assert spec["options"] == list(variable.options) and "min" not in spec
+        else:
+            assert (spec["min"], spec["max"]) == (variable.min, variable.max)
+        assert spec.get("transform") == variable.transform and spec.get("structural") == variable.structural
+        assert (spec.get("scale") == "log") == variable.log_scale
+    assert data["tasks"] == {"error": {"type": "OBJECTIVE", "likelihood": "GAUSSIAN"},
+                             "memory": {"type": "CONSTRAINT", "likelihood": "NOISELESS", "budget": 200.0}}
+    assert data["main-file"] == "hyperpower.py" and data["language"] == "PYTHON"
+    assert data["database"] == {"name": "digits", "address": f"sqlite:///{digits.resolve() / 'hyperpower.sqlite'}"}
+    assert data["hyperpower"]["method"] == "hw-ieci" and data["hyperpower"]["budgets"] == {"memory": 200.0}
+    assert load_config(digits / "spearmint" / "config.json").settings.budgets == {"memory": 200.0}
+
+
+def test_regenerating_with_the_same_options_is_byte_identical(digits: Path) -> None:
+    paths = resolve_experiment(digits)
+    options = GenerateOptions(budgets={"power": 90.0, "memory": 1250.0}, method="hw-cwei", epochs=3, seed=5)
+    _, changed = generate_config(paths, options)
+    first = paths.config.read_bytes()
+    _, changed_again = generate_config(paths, options)
+    assert changed and not changed_again and paths.config.read_bytes() == first
+    # the order budgets are given in does not matter either
+    generate_config(paths, GenerateOptions(budgets={"memory": 1250.0, "power": 90.0}))
+    assert paths.config.read_bytes() == first
+
+
+def test_settings_not_given_again_are_kept(digits: Path) -> None:
+    paths = resolve_experiment(digits)
+    generate_config(paths, GenerateOptions(budgets={"memory": 200.0}, method="rand", aware=False, epochs=3,
+                                           max_time_s=60.0, seed=1))
+    config, _ = generate_config(paths, GenerateOptions(max_evals=5))
+    settings = config.settings
+    assert (settings.budgets, settings.method, settings.aware, settings.epochs) == ({"memory": 200.0}, "rand", False, 3)
+    assert (settings.max_time_s, settings.seed, settings.max_evals) == (60.0, 1, 5)
+    assert [t.name for t in config.constraint_tasks] == ["memory"]
+    # given budgets replace the set; an empty set drops them
+    config, _ = generate_config(paths, GenerateOptions(budgets={"power": 90.0}))
+    assert config.settings.budgets == {"power": 90.0} and list(config.tasks) == ["error", "power"]
+    config, _ = generate_config(paths, GenerateOptions(budgets={}))
+    assert config.settings.budgets == {} and list(config.tasks) == ["error"]
+
+
+def test_template_changes_reach_the_config_and_settings_stay(digits: Path) -> None:
+    paths = resolve_experiment(digits)
+    generate_config(paths, GenerateOptions(budgets={"memory": 200.0}))
+    template = paths.template
+    template.write_text(template.read_text().replace('"max": 32, "structural": true}\nconv1_kernel',
+                                                     '"max": 64, "structural": true}\nconv1_kernel'))
+    config, changed = generate_config(paths, GenerateOptions())
+    assert changed and config.space["conv1_filters"].max == 64 and config.settings.budgets == {"memory": 200.0}
+
+
+def test_model_files_are_checked_and_kept_relative_to_the_experiment(digits: Path, tmp_path: Path) -> None:
+    paths = resolve_experiment(digits)
+    (digits / "models").mkdir()
+    (digits / "models" / "power.json").write_text(json.dumps({"metric": "power", "features": [], "coef": []}))
+    outside = tmp_path / "memory_model.json"
+    outside.write_text(json.dumps({"metric": "memory"}))
+    config, _ = generate_config(paths, GenerateOptions(models={"memory": str(outside),
+                                                               "power": str(digits / "models" / "power.json")}))
+    assert config.settings.models == {"power": "models/power.json", "memory": str(outside)}
+    assert list(config.settings.models) == ["power", "memory"]  # fixed metric order, stable file
+
+
+@pytest.mark.parametrize("options, message", [
+    (GenerateOptions(optimize="accuracy"), "--optimize 'accuracy': unknown metric"),
+    (GenerateOptions(budgets={"speed": 1.0}), "--budget 'speed': unknown metric"),
+    (GenerateOptions(budgets={"memory": -5.0}), "a budget must be a positive number"),
+    (GenerateOptions(optimize="power", budgets={"power": 90.0}), "both the objective"),
+    (GenerateOptions(method="bayes"), "--method 'bayes' is not one of"),
+    (GenerateOptions(epochs=0), "--epochs must be a positive integer"),
+    (GenerateOptions(max_evals=-1), "--max-evals must be a positive integer"),
+    (GenerateOptions(max_time_s=0.0), "--max-time must be a positive duration"),
+    (GenerateOptions(store="postgres://db"), "--store: store URI 'postgres://db' is not understood"),
+    (GenerateOptions(models={"power": "/nonexistent/power.json"}), "no such model file"),
+])
+def test_invalid_options_raise_and_write_nothing(digits: Path, options: GenerateOptions, message: str) -> None:
+    paths = resolve_experiment(digits)
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        generate_config(paths, options)
+    assert not paths.config.exists()
+
+
+def test_model_of_another_metric_is_refused_and_old_config_is_untouched(digits: Path, tmp_path: Path) -> None:
+    paths = resolve_experiment(digits)
+    generate_config(paths, GenerateOptions(budgets={"power": 90.0}))
+    before = paths.config.read_bytes()
+    model = tmp_path / "m.json"
+    model.write_text(json.dumps({"metric": "memory"}))
+    with pytest.raises(ConfigError, match="is a model of 'memory', not 'power'"):
+        generate_config(paths, GenerateOptions(budgets={"power": 80.0}, models={"power": str(model)}))
+    assert paths.config.read_bytes() == before
+
+
+def test_broken_template_writes_nothing(digits: Path) -> None:
+    paths = resolve_experiment(digits)
+    paths.template.write_text('x = HYPERPARAM{"type":"INT","token":"x","min":3,"max":1}\n')
+    with pytest.raises(TemplateError):
+        generate_config(paths, GenerateOptions())
+    assert not paths.config.exists()
+
+
+def test_plain_spearmint_folder_keeps_its_tasks_and_takes_settings(tmp_path: Path) -> None:
+    folder = tmp_path / "toy"
+    shutil.copytree(REPO / "experiments" / "spearmint_toy", folder)
+    paths = resolve_experiment(folder)
+    config = build_config(paths, GenerateOptions(method="rand", max_evals=7))
+    assert list(config.tasks) == ["objective", "budget_left"] and config.main_file == "toy"
+    assert (config.settings.method, config.settings.max_evals) == ("rand", 7)
+    with pytest.raises(ConfigError, match="plain Spearmint folder"):
+        build_config(paths, GenerateOptions(budgets={"power": 90.0}))
+
+
+def test_gener_experiment_no_run_with_two_constraint_pairs(digits: Path) -> None:
+    result = _cli("--experiment", digits, "--optimize", "error", "--epochs", "2", "--constraint", "power",
+                  "--constraint_val", "90", "--constraint", "memory", "--constraint_val", "1.25GB", "--no-run",
+                  script="gener_experiment.py")
+    assert result.returncode == 0, result.stderr
+    config = load_config(digits / "spearmint" / "config.json")
+    assert config.settings.budgets == {"power": 90.0, "memory": 1250.0} and config.settings.epochs == 2
+    assert [(t.name, t.budget) for t in config.constraint_tasks] == [("power", 90.0), ("memory", 1250.0)]
+
+
+def test_gener_experiment_refuses_unpaired_constraints(digits: Path) -> None:
+    result = _cli("--experiment", digits, "--constraint", "power", "--constraint", "memory",
+                  "--constraint_val", "90", "--no-run", script="gener_experiment.py")
+    assert result.returncode == 2
+    assert "--constraint and --constraint_val come in pairs: got 2 --constraint" in result.stderr
+    assert "Traceback" not in result.stderr and not (digits / "spearmint").exists()
