@@ -1,0 +1,97 @@
+"""Linear hardware models: known linear truth with 3% noise is recovered, CV RMSPE near 3%."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hyperpower.errors import HyperPowerError
+from hyperpower.hardware.regression import (
+    LinearFit,
+    choose_fit,
+    cross_validated_predictions,
+    fit_linear_model,
+    least_squares,
+    r_squared,
+    rmspe,
+)
+
+
+def _synthetic(rng: np.random.Generator, n: int, noise: float):
+    """Power of a CIFAR-like net: 38.5 W + 0.41 W per conv feature + 0.02 W per FC unit + 1.5 W per kernel step."""
+    features = np.column_stack([rng.integers(20, 81, n), rng.integers(200, 701, n), rng.integers(2, 6, n)]).astype(float)
+    truth = 38.5 + features @ np.array([0.41, 0.02, 1.5])
+    return features, truth * (1.0 + noise * rng.standard_normal(n)), truth
+
+
+def test_recovers_coefficients_and_reports_rmspe_near_the_noise() -> None:
+    rng = np.random.default_rng(2018)
+    features, measured, _ = _synthetic(rng, 400, noise=0.03)
+    fit = fit_linear_model("power", ["conv", "fc", "kernel"], features, measured, folds=10, rng=rng)
+    assert fit.coef == pytest.approx([0.41, 0.02, 1.5], rel=0.12)
+    assert fit.intercept == pytest.approx(38.5, rel=0.1)
+    assert 0.026 < fit.cv_rmspe < 0.034
+    assert fit.train_rmspe <= fit.cv_rmspe
+    assert fit.folds == 10 and fit.samples == 400 and fit.unit == "W"
+
+
+def test_noiseless_truth_is_exact() -> None:
+    rng = np.random.default_rng(1)
+    features, measured, truth = _synthetic(rng, 30, noise=0.0)
+    fit = fit_linear_model("memory", ["a", "b", "c"], features, measured, rng=rng)
+    assert fit.cv_rmspe < 1e-10 and fit.cv_r2 == pytest.approx(1.0)
+    assert fit.predict(features) == pytest.approx(truth)
+
+
+def test_ill_scaled_and_constant_columns() -> None:
+    """A parameter count of ~10^6 next to a 0/1 flag, plus a constant column (coefficient 0)."""
+    rng = np.random.default_rng(3)
+    params = rng.uniform(1e5, 5e6, 50)
+    flag = rng.integers(0, 2, 50).astype(float)
+    y = 300.0 + 4e-6 * params + 7.0 * flag
+    coef, intercept = least_squares(np.column_stack([params, flag, np.full(50, 3.0)]), y)
+    assert coef == pytest.approx([4e-6, 7.0, 0.0], abs=1e-9)
+    assert intercept == pytest.approx(300.0)
+
+
+def test_cross_validation_never_sees_the_held_out_sample() -> None:
+    """One outlier: its out-of-fold prediction follows the others' line, not itself."""
+    x = np.arange(20, dtype=float)[:, None]
+    y = 10.0 + 2.0 * x[:, 0]
+    y[7] = 500.0
+    predictions = cross_validated_predictions(x, y, folds=20, rng=np.random.default_rng(0))
+    assert predictions[7] == pytest.approx(24.0, abs=1.0)
+
+
+def test_metrics() -> None:
+    assert rmspe(np.array([100.0, 200.0]), np.array([110.0, 180.0])) == pytest.approx(0.1)
+    assert r_squared(np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 2.0])) == pytest.approx(0.0)
+
+
+def test_refuses_too_few_samples_and_zero_targets() -> None:
+    rng = np.random.default_rng(0)
+    with pytest.raises(HyperPowerError, match="at least 3 profiling samples"):
+        fit_linear_model("power", ["a"], np.ones((2, 1)), np.ones(2), rng=rng)
+    with pytest.raises(HyperPowerError, match="zero"):
+        fit_linear_model("power", ["a"], np.arange(4.0)[:, None], np.array([1.0, 0.0, 2.0, 3.0]), rng=rng)
+
+
+def _fit(feature_set: str, cv_rmspe: float) -> LinearFit:
+    return LinearFit("power", ["a"], [1.0], 0.0, 30, 10, cv_rmspe, 0.9, cv_rmspe, feature_set)
+
+
+def test_network_features_must_beat_hyperparameters_by_two_points() -> None:
+    assert choose_fit({"hyperparameters": _fit("hyperparameters", 0.06), "network": _fit("network", 0.05)}).feature_set == "hyperparameters"
+    assert choose_fit({"hyperparameters": _fit("hyperparameters", 0.08), "network": _fit("network", 0.05)}).feature_set == "network"
+    assert choose_fit({"network": _fit("network", 0.05)}).feature_set == "network"
+
+
+def test_model_json_is_loadable_by_the_optimizer() -> None:
+    optimize = pytest.importorskip("hyperpower.optimize")
+    rng = np.random.default_rng(5)
+    features, measured, _ = _synthetic(rng, 40, noise=0.01)
+    fit = fit_linear_model("power", ["conv", "fc", "kernel"], features, measured, rng=rng, device="NVIDIA Fake")
+    model = optimize.load_linear_model(fit.to_json())
+    assert model.feature_set == "hyperparameters" and model.device == "NVIDIA Fake"
+    params = {"conv": 50, "fc": 400, "kernel": 3}
+    assert model.predict(params) == pytest.approx(float(fit.predict([[50, 400, 3]])[0]))
