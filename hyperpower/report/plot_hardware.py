@@ -52,7 +52,7 @@ def plot_objective_vs_hardware(jobs: Sequence[Job], config: ExperimentConfig, ou
         axis.set_title(f"{objective} vs {metric} ({len(measured)} jobs{where})", fontsize="medium")
     _figure_legend(figure, verdicts, stopped_early=any(job.early_terminated for job in complete),
                    best=best, budget=any(metric in budgets for metric in metrics))
-    figure.suptitle(f"{config.name}: {objective} against hardware cost")
+    figure.suptitle(f"{config.name}: {objective} vs {', '.join(metrics)}")
     return [style.save_figure(figure, out_dir / OBJECTIVE_VS_HARDWARE_FILE)]
 
 
@@ -145,8 +145,9 @@ def _figure_legend(figure: Any, verdicts: set[bool | None], stopped_early: bool,
         handles.append(Line2D([], [], linestyle="none", marker="*", markersize=14, markerfacecolor="gold",
                               markeredgecolor="black", label=f"best feasible (job {best.id})"))
     if budget:
-        handles.append(Line2D([], [], **style.BUDGET_STYLE, label="budget (shaded: over it)"))
-    figure.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize="small")
+        handles.append(Line2D([], [], **style.BUDGET_STYLE, label="budget (shaded: breaks it)"))
+    columns = min(len(handles), max(1, int(figure.get_figwidth() / style.LEGEND_ENTRY_WIDTH_IN)))
+    figure.legend(handles=handles, loc="outside lower center", ncols=columns, fontsize="small")
 
 
 def _budget_value(budget: data.Budget | None) -> list[float]:

@@ -19,6 +19,8 @@ Note = Callable[[str], None]
 PANEL_WIDTH_IN = 5.0
 PANEL_HEIGHT_IN = 4.0
 DPI = 100
+#: room one legend entry needs, so a legend under one narrow panel wraps instead of being cut
+LEGEND_ENTRY_WIDTH_IN = 1.9
 
 #: feasibility of a job -> (colour, legend label)
 FEASIBILITY_STYLE: dict[bool | None, tuple[str, str]] = {
