@@ -6,68 +6,43 @@ seconds since the epoch, NaN metrics as BSON NaN), ``NAME.meta`` (``_id`` = key,
 ``NAME.profiles`` (``_id`` = insertion number, then the sample's fields) and ``NAME.models``
 (``_id`` = metric, then the model document). ``counters`` holds ``{_id: "NAME.jobs", seq: N}``.
 
-Why it is built this way:
+Why it is built this way (plumbing in ``mongo_connection``):
 
-* Ids come from ``find_one_and_update($inc, upsert)`` on ``counters``: atomic on the server, so
-  workers on different machines never get the same id. Documents are then written with
-  ``replace_one(upsert=True)`` on that reserved id, which is safe to repeat after a network error.
 * ``claim_job`` is one ``find_one_and_update({status: pending}, sort by _id)``: the server hands a
   job to exactly one caller. Every conditional change (heartbeat, finish, release, requeue) puts
   its precondition in the filter, so a stale worker's late write matches nothing.
-* Connection trouble (no server, an election) is retried with backoff for ``timeout_s`` (default
-  60 s), then raised as ``StoreError`` naming the URI with its password masked. A claim retried
-  after an ambiguous network error may leave a job RUNNING with no live worker; its heartbeat
-  then goes stale and ``requeue_stale`` returns it to the queue.
+* Ids come from an atomic counter, and every call is retried on connection trouble until
+  ``timeout_s`` (default 60 s), then ``StoreError`` names the URI with its password masked. A
+  claim retried after an ambiguous network error may leave a job RUNNING with no live worker;
+  its heartbeat then goes stale and ``requeue_stale`` returns it to the queue.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable
 
 import pymongo
-import pymongo.errors
 from pymongo import ReturnDocument
 
 from hyperpower.errors import StoreError
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.store import codec, rules
 from hyperpower.store.base import ExperimentStore
-from hyperpower.store.retry import RetryTimeout, retry_until
+from hyperpower.store.mongo_connection import MongoDatabase, make_client
 from hyperpower.store.uri import mask_uri, mongo_database_name
 
-Result = TypeVar("Result")
 KINDS = ("jobs", "meta", "profiles", "models")
-COUNTERS = "counters"
 UNFINISHED = [JobStatus.PENDING.value, JobStatus.RUNNING.value]
-SERVER_SELECTION_MAX_S = 5.0
-
-
-def _is_transient(error: BaseException) -> bool:
-    """No server reachable, a network timeout, a primary stepping down: worth retrying."""
-    return isinstance(error, pymongo.errors.ConnectionFailure)
-
-
-def _make_client(uri: str, timeout_s: float) -> Any:
-    """A pymongo client that gives up selecting a server after a few seconds per attempt."""
-    options: dict[str, Any] = {"appname": "hyperpower"}
-    selection_ms = int(1000 * max(0.1, min(timeout_s, SERVER_SELECTION_MAX_S)))
-    if "serverselectiontimeoutms" not in uri.lower():
-        options["serverSelectionTimeoutMS"] = selection_ms
-    if "connecttimeoutms" not in uri.lower():
-        options["connectTimeoutMS"] = selection_ms
-    try:
-        return pymongo.MongoClient(uri, **options)
-    except (pymongo.errors.ConfigurationError, ValueError, TypeError) as error:
-        raise StoreError(f"MongoDB store {mask_uri(uri)}: invalid URI or options ({error})") from error
 
 
 class MongoStore(ExperimentStore):
-    """``ExperimentStore`` in a MongoDB database; ``client`` injects e.g. ``mongomock.MongoClient()``.
+    """``ExperimentStore`` in a MongoDB database; ``client`` injects one (tests: mongomock).
 
-    ``clock`` gives the times written into jobs (seconds since the epoch); with several machines
-    their clocks should agree to well within the heartbeat timeout (NTP does that).
+    ``timeout_s``: how long an unreachable server is retried before ``StoreError``. ``clock``
+    gives the times written into jobs (seconds since the epoch); with several machines their
+    clocks should agree to well within the heartbeat timeout (NTP does that).
     """
 
     def __init__(
@@ -84,67 +59,26 @@ class MongoStore(ExperimentStore):
         self.timeout_s = timeout_s
         self._clock = clock
         self._owns_client = client is None
-        self._client = _make_client(uri, timeout_s) if client is None else client
-        self._database = self._client[self.database_name]
-        self._indexed: set[str] = set()
+        client = make_client(uri, timeout_s) if client is None else client
+        self._db = MongoDatabase(client, self.database_name, self.display_uri, timeout_s)
+        self._call, self._collection = self._db.call, self._db.collection
+
+    @property
+    def client(self) -> Any:
+        return self._db.client
 
     def close(self) -> None:
         if self._owns_client:
-            self._client.close()
-
-    # -- plumbing ------------------------------------------------------------------------------
-    def _call(self, operation: Callable[[], Result]) -> Result:
-        """Run one pymongo call, retrying connection trouble until ``timeout_s``."""
-        try:
-            return retry_until(operation, _is_transient, self.timeout_s)
-        except RetryTimeout as timeout:
-            raise StoreError(
-                f"MongoDB store {self.display_uri} unreachable for {timeout.waited_s:.0f} s "
-                f"({type(timeout.last_error).__name__}: {str(timeout.last_error)[:300]}); start "
-                f"mongod or check the --store URI"
-            ) from timeout
-        except (pymongo.errors.OperationFailure, pymongo.errors.ConfigurationError) as error:
-            raise StoreError(f"MongoDB store {self.display_uri} refused the operation: {error}") from error
-
-    def _collection(self, experiment: str, kind: str) -> Any:
-        rules.check_experiment_name(experiment)
-        collection = self._database[f"{experiment}.{kind}"]
-        if kind == "jobs" and experiment not in self._indexed:
-            # claim/list filter on status and sort by id; creating an existing index is a no-op
-            self._call(lambda: collection.create_index([("status", 1), ("_id", 1)]))
-            self._indexed.add(experiment)
-        return collection
-
-    def _reserve_ids(self, experiment: str, kind: str, count: int) -> int:
-        """Reserve ``count`` consecutive ids of ``kind``; return the first."""
-        counters = self._database[COUNTERS]
-
-        def increment() -> dict[str, Any]:
-            return counters.find_one_and_update(
-                {"_id": f"{experiment}.{kind}"},
-                {"$inc": {"seq": count}},
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-            )
-
-        try:
-            counter = self._call(increment)
-        except pymongo.errors.DuplicateKeyError:  # two first upserts raced; the counter exists now
-            counter = self._call(increment)
-        return int(counter["seq"]) - count + 1
-
-    def _put(self, collection: Any, document: dict[str, Any]) -> None:
-        """Write a document under its own ``_id``; repeating it is harmless (retry-safe)."""
-        self._call(lambda: collection.replace_one({"_id": document["_id"]}, document, upsert=True))
+            self._db.client.close()
 
     # -- jobs -----------------------------------------------------------------------------------
     def add_job(self, experiment: str, job: Job) -> Job:
         jobs = self._collection(experiment, "jobs")
-        job_id = self._reserve_ids(experiment, "jobs", 1)
+        job_id = self._db.reserve_ids(experiment, "jobs", 1)
         submit_time = self._clock() if job.submit_time is None else job.submit_time
         stored = dataclasses.replace(job, id=job_id, experiment=experiment, submit_time=submit_time)
         document = _job_document(stored)
-        self._put(jobs, document)
+        self._db.put(jobs, document)
         return _job_from_document(experiment, document)
 
     def claim_job(self, experiment: str, worker: str) -> Job | None:
@@ -193,8 +127,8 @@ class MongoStore(ExperimentStore):
         else:
             condition = {"_id": job_id, "status": JobStatus.RUNNING.value, "worker": worker}
         changes: dict[str, Any] = {
-            "status": status.value, "feasible": feasible, "early_terminated": bool(early_terminated),
-            "error": error, "end_time": self._clock(),
+            "status": status.value, "feasible": feasible, "error": error,
+            "early_terminated": bool(early_terminated), "end_time": self._clock(),
         }
         if values is not None:
             changes["values"] = codec.to_plain(values)
@@ -268,27 +202,22 @@ class MongoStore(ExperimentStore):
         return [_job_from_document(experiment, document) for document in documents]
 
     def delete_experiment(self, experiment: str) -> None:
-        for kind in KINDS:
-            collection = self._collection(experiment, kind)
-            self._call(collection.drop)
-        counter_ids = [f"{experiment}.{kind}" for kind in KINDS]
-        self._call(lambda: self._database[COUNTERS].delete_many({"_id": {"$in": counter_ids}}))
-        self._indexed.discard(experiment)
+        self._db.drop_experiment(experiment, KINDS)
 
     def list_experiments(self) -> list[str]:
-        names = self._call(self._database.list_collection_names)
+        names = self._call(self._db.database.list_collection_names)
         found = set()
         for name in names:
             experiment, _, kind = name.rpartition(".")
             if kind in KINDS and experiment and experiment not in found:
-                if self._call(lambda: self._database[name].find_one({}, {"_id": 1})) is not None:
+                if self._call(lambda: self._db.database[name].find_one({}, {"_id": 1})) is not None:
                     found.add(experiment)
         return sorted(found)
 
     # -- metadata, profiles, models -------------------------------------------------------------
     def set_meta(self, experiment: str, key: str, value: Any) -> None:
         document = {"_id": key, "value": codec.to_plain(value)}
-        self._put(self._collection(experiment, "meta"), document)
+        self._db.put(self._collection(experiment, "meta"), document)
 
     def get_meta(self, experiment: str, key: str, default: Any = None) -> Any:
         meta = self._collection(experiment, "meta")
@@ -300,9 +229,9 @@ class MongoStore(ExperimentStore):
         plain = [_without_id(codec.to_plain(sample), "profiling sample") for sample in samples]
         if not plain:
             return
-        first = self._reserve_ids(experiment, "profiles", len(plain))
+        first = self._db.reserve_ids(experiment, "profiles", len(plain))
         for offset, sample in enumerate(plain):
-            self._put(profiles, {"_id": first + offset, **sample})
+            self._db.put(profiles, {"_id": first + offset, **sample})
 
     def list_profile_samples(self, experiment: str) -> list[dict[str, Any]]:
         profiles = self._collection(experiment, "profiles")
@@ -311,7 +240,7 @@ class MongoStore(ExperimentStore):
 
     def save_model(self, experiment: str, metric: str, model: dict[str, Any]) -> None:
         document = {"_id": metric, **_without_id(codec.to_plain(model), "model")}
-        self._put(self._collection(experiment, "models"), document)
+        self._db.put(self._collection(experiment, "models"), document)
 
     def load_models(self, experiment: str) -> dict[str, dict[str, Any]]:
         models = self._collection(experiment, "models")

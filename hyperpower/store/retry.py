@@ -20,7 +20,7 @@ Result = TypeVar("Result")
 
 @dataclasses.dataclass(frozen=True)
 class Backoff:
-    """Pause schedule: ``first_s``, then ×``factor`` per retry, capped at ``max_s``, ±50 % jitter."""
+    """Pauses: ``first_s``, then ×``factor`` per retry, capped at ``max_s``, with ±50 % jitter."""
 
     first_s: float = 0.01
     factor: float = 2.0

@@ -15,7 +15,9 @@ MAX_EXPERIMENT_NAME_LENGTH = 100
 def check_experiment_name(experiment: str) -> None:
     """Refuse names no backend can hold: empty, with NUL or ``$`` (MongoDB collection names)."""
     if not isinstance(experiment, str) or not experiment:
-        raise StoreError(f"experiment name {experiment!r} is empty; give the experiment folder a name")
+        raise StoreError(
+            f"experiment name {experiment!r} is empty; give the experiment folder a name"
+        )
     if "\0" in experiment or "$" in experiment or experiment.startswith("system."):
         raise StoreError(
             f"experiment name {experiment!r} cannot be stored: it may not contain '$' or a NUL "
@@ -32,7 +34,9 @@ def check_finish_status(status: JobStatus) -> JobStatus:
     """``finish_job`` takes only a finished status; anything else is a programming error."""
     status = JobStatus(status)
     if not status.finished:
-        raise ValueError(f"finish_job needs a finished status (complete/broken/skipped), not {status.value}")
+        raise ValueError(
+            f"finish_job needs a finished status (complete/broken/skipped), not {status.value}"
+        )
     return status
 
 

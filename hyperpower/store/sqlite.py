@@ -1,18 +1,12 @@
 """The embedded experiment store: one SQLite file, shared safely by the processes of one machine.
 
-Why it is built this way:
-
-* WAL journal: readers (``status``, reports) never block the workers that write.
-* Every write runs in ``BEGIN IMMEDIATE``: the write lock is taken before anything is read, so a
-  claim reads the lowest pending id and marks it running with no other writer in between. That
-  is what makes ``claim_job`` atomic across processes, and ids gap-free (``counters`` is bumped in
-  the same transaction that inserts the job).
-* Each public method is one short transaction on this object's connection; each process opens
-  its own ``SQLiteStore`` (a connection inherited through ``fork`` is never reused). A lock
-  serialises threads of one process, so a heartbeat thread may share the store with its worker.
-* A busy database is waited for: SQLite's busy handler waits up to a second per attempt, and the
-  attempt is retried with backoff until ``lock_timeout_s`` (default 60 s); then ``StoreError``
-  names the file. WAL needs a local file system (not NFS); use MongoDB across machines.
+Every public method is one short transaction (``sqlite_connection``: WAL, ``BEGIN IMMEDIATE``,
+retries while locked). Because a write transaction holds the write lock from its first read,
+``claim_job`` reads the lowest pending id and marks it running with no other writer in between:
+that makes claims atomic across processes. Job ids come from ``counters``, bumped in the same
+transaction that inserts the job, so they are sequential and gap-free per experiment. Each
+process opens its own ``SQLiteStore``. WAL needs a local file system (not NFS); use MongoDB to
+share an experiment between machines.
 """
 
 from __future__ import annotations
@@ -20,39 +14,24 @@ from __future__ import annotations
 import dataclasses
 import os
 import sqlite3
-import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable
 
 from hyperpower.errors import StoreError
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.store import codec, rules
 from hyperpower.store import sqlite_schema as schema
 from hyperpower.store.base import ExperimentStore
-from hyperpower.store.retry import RetryTimeout, retry_until
-
-Result = TypeVar("Result")
-SQLITE_BUSY, SQLITE_LOCKED = 5, 6
-BUSY_HANDLER_MAX_S = 1.0
-_PROGRAMMING_ERRORS = (sqlite3.ProgrammingError, sqlite3.IntegrityError, sqlite3.InterfaceError)
-
-
-def _is_transient(error: BaseException) -> bool:
-    """``database is locked`` / ``database table is locked``: another connection is writing."""
-    if not isinstance(error, sqlite3.OperationalError):
-        return False
-    code = getattr(error, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
-    return "locked" in str(error) or "busy" in str(error)
+from hyperpower.store.sqlite_connection import SQLiteConnection
 
 
 class SQLiteStore(ExperimentStore):
     """``ExperimentStore`` in the SQLite file ``path`` (created when missing).
 
-    ``clock`` gives the times written into jobs (seconds since the epoch); tests inject one to
-    make heartbeats stale without sleeping.
+    ``lock_timeout_s``: how long a file locked by another process is waited for before
+    ``StoreError``. ``clock`` gives the times written into jobs (seconds since the epoch); tests
+    inject one to make heartbeats stale without sleeping.
     """
 
     def __init__(
@@ -66,14 +45,13 @@ class SQLiteStore(ExperimentStore):
         self.uri = f"sqlite:///{self.path}"
         self.lock_timeout_s = lock_timeout_s
         self._clock = clock
-        self._thread_lock = threading.RLock()
-        self._connection: sqlite3.Connection | None = None
-        self._connection_pid: int | None = None
         if not self.path.parent.is_dir():
             raise StoreError(
                 f"SQLite store {self.path}: folder {self.path.parent} does not exist "
                 f"(create it or give another --store path)"
             )
+        self._database = SQLiteConnection(self.path, lock_timeout_s)
+        self._transaction = self._database.transaction
         version = self._transaction(schema.create_schema, write=True)
         if version > schema.SCHEMA_VERSION:
             raise StoreError(
@@ -81,59 +59,8 @@ class SQLiteStore(ExperimentStore):
                 f"HyperPower's {schema.SCHEMA_VERSION}; upgrade HyperPower to open it"
             )
 
-    # -- connection and transactions ----------------------------------------------------------
-    def _connect(self) -> sqlite3.Connection:
-        if self._connection is not None and self._connection_pid == os.getpid():
-            return self._connection
-        connection = sqlite3.connect(
-            self.path,
-            timeout=min(self.lock_timeout_s, BUSY_HANDLER_MAX_S),
-            isolation_level=None,  # transactions are explicit: BEGIN IMMEDIATE ... COMMIT
-            check_same_thread=False,  # threads are serialised by self._thread_lock
-        )
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-        except sqlite3.Error:
-            connection.close()
-            raise
-        self._connection, self._connection_pid = connection, os.getpid()
-        return connection
-
-    def _attempt(self, work: Callable[[sqlite3.Connection], Result], write: bool) -> Result:
-        connection = self._connect()
-        connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        try:
-            result = work(connection)
-            connection.execute("COMMIT")
-            return result
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
-
-    def _transaction(self, work: Callable[[sqlite3.Connection], Result], *, write: bool) -> Result:
-        """Run ``work`` in one transaction, retrying while the database is locked."""
-        with self._thread_lock:
-            try:
-                return retry_until(
-                    lambda: self._attempt(work, write), _is_transient, self.lock_timeout_s
-                )
-            except RetryTimeout as timeout:
-                raise StoreError(
-                    f"SQLite store {self.path} stayed locked for more than "
-                    f"{self.lock_timeout_s:g} s ({timeout.last_error}); another process holds a "
-                    f"write transaction on it. Stop that process or raise the lock timeout"
-                ) from timeout
-            except (sqlite3.OperationalError, sqlite3.DatabaseError) as error:
-                if isinstance(error, _PROGRAMMING_ERRORS):
-                    raise  # a bug in this module, not the user's file: keep the traceback
-                raise StoreError(f"SQLite store {self.path}: {error}") from error
-
     def close(self) -> None:
-        with self._thread_lock:
-            if self._connection is not None and self._connection_pid == os.getpid():
-                self._connection.close()
-            self._connection = None
+        self._database.close()
 
     # -- jobs -----------------------------------------------------------------------------------
     def add_job(self, experiment: str, job: Job) -> Job:
@@ -152,7 +79,8 @@ class SQLiteStore(ExperimentStore):
                 "SELECT last_job_id FROM counters WHERE experiment = ?", (experiment,)
             ).fetchone()
             submit_time = self._clock() if job.submit_time is None else job.submit_time
-            row = schema.job_row(_with(job, id=job_id, experiment=experiment, submit_time=submit_time))
+            stored = _with(job, id=job_id, experiment=experiment, submit_time=submit_time)
+            row = schema.job_row(stored)
             connection.execute(schema.INSERT_JOB, row)
             return schema.job_from_row(row)
 
@@ -320,7 +248,9 @@ class SQLiteStore(ExperimentStore):
         rules.check_experiment_name(experiment)
         rows = [(experiment, codec.dumps_json(_sample_dict(sample))) for sample in samples]
         self._transaction(
-            lambda c: c.executemany("INSERT INTO profiles (experiment, sample) VALUES (?, ?)", rows),
+            lambda c: c.executemany(
+                "INSERT INTO profiles (experiment, sample) VALUES (?, ?)", rows
+            ),
             write=True,
         )
 
@@ -347,7 +277,8 @@ class SQLiteStore(ExperimentStore):
     def load_models(self, experiment: str) -> dict[str, dict[str, Any]]:
         rows = self._transaction(
             lambda c: c.execute(
-                "SELECT metric, model FROM models WHERE experiment = ? ORDER BY metric", (experiment,)
+                "SELECT metric, model FROM models WHERE experiment = ? ORDER BY metric",
+                (experiment,),
             ).fetchall(),
             write=False,
         )

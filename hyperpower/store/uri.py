@@ -56,7 +56,9 @@ def parse_store_uri(uri: str) -> StoreAddress:
                 f"{ACCEPTED_FORMS}"
             )
         return StoreAddress("mongodb", uri)
-    raise StoreError(f"store URI {mask_uri(uri)!r} is not understood; accepted forms: {ACCEPTED_FORMS}")
+    raise StoreError(
+        f"store URI {mask_uri(uri)!r} is not understood; accepted forms: {ACCEPTED_FORMS}"
+    )
 
 
 def mask_uri(uri: str) -> str:
