@@ -67,12 +67,10 @@ def generate_config(paths: ExperimentPaths, options: GenerateOptions) -> tuple[E
 
 def build_config(paths: ExperimentPaths, options: GenerateOptions) -> ExperimentConfig:
     """The config ``generate_config`` would write, without writing it (``run`` may use this)."""
-    existing = load_config(paths.config) if paths.config.is_file() else None
     if paths.layout == "spearmint":
-        if existing is None:
-            raise ConfigError(f"{paths.config}: no such config file")
-        return _refresh_spearmint(paths, existing, options)
-    template = parse_template(paths.template)
+        return _refresh_spearmint(paths, load_config(paths.config), options)
+    template = parse_template(paths.template)  # the source of truth: its errors come first
+    existing = load_config(paths.config) if paths.config.is_file() else None
     settings = dataclasses.replace(existing.settings) if existing else HyperPowerSettings()
     _apply_options(paths, settings, options)
     config = ExperimentConfig(
