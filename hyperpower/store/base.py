@@ -1,6 +1,7 @@
 """The experiment store interface. Every backend obeys these rules (tests/store/test_contract.py):
 
-1. Job ids are integers, sequential per experiment, starting at 1, never reused.
+1. Job ids are integers, sequential per experiment, starting at 1, never reused (until
+   ``delete_experiment``, after which the experiment starts afresh at 1).
 2. ``claim_job`` is atomic across processes (and, for MongoDB, machines): a pending job is handed
    to exactly one caller, who sees it RUNNING with ``worker``, ``start_time``, ``heartbeat_time``
    set and ``attempts`` incremented.
@@ -11,6 +12,13 @@
 5. ``requeue_stale`` returns RUNNING jobs whose heartbeat is older than ``timeout_s`` to PENDING,
    or marks them BROKEN once they reached ``max_attempts``.
 6. Experiments are independent: nothing done to one is visible in another.
+7. Every field of a ``Job`` reads back as written: ints stay ints, floats are exact, NaN and
+   ±inf in ``values``/``predicted`` come back as floats; numpy scalars/arrays are stored as
+   Python numbers/lists (tuples as lists).
+
+A store object may be shared by the threads of one process (a heartbeat thread); each process
+opens its own. Implementations: ``sqlite.SQLiteStore``, ``mongo.MongoStore``; ``open_store`` in
+this package picks one from a URI.
 
 Store-level state besides jobs: free-form experiment metadata (``set_meta``/``get_meta``, JSON
 values), profiling samples (``profiles``) and fitted hardware models (``models``).
@@ -59,18 +67,30 @@ class ExperimentStore(abc.ABC):
         error: str | None = None,
         log_path: str | None = None,
     ) -> Job:
-        """Record the result of a RUNNING job held by ``worker`` (None: any holder).
+        """Record the result of a RUNNING job held by ``worker`` and set its ``end_time``.
 
-        Raises StoreError if the job is finished already or is held by another worker.
+        ``worker=None`` is the driver's authority: it finishes any unfinished job, RUNNING or
+        PENDING (e.g. cancelling a queued job). ``values``/``log_path`` left None keep what the
+        job has; ``feasible``, ``early_terminated`` and ``error`` are set as given.
+        Raises StoreError if the job does not exist, is finished already, or is not held by
+        ``worker``; ValueError if ``status`` is not a finished status (a programming error).
         """
 
     @abc.abstractmethod
     def release_job(self, experiment: str, job_id: int, worker: str) -> bool:
-        """Give a RUNNING job back to the queue (a worker stopping cleanly). False if not held."""
+        """Give a RUNNING job back to the queue (a worker stopping cleanly). False if not held.
+
+        Clears ``worker``, ``start_time`` and ``heartbeat_time``; ``attempts`` is kept.
+        """
 
     @abc.abstractmethod
     def requeue_stale(self, experiment: str, timeout_s: float, max_attempts: int) -> list[int]:
-        """Return stale RUNNING jobs to PENDING (or BROKEN after ``max_attempts``); their ids."""
+        """Return stale RUNNING jobs to PENDING (or BROKEN after ``max_attempts``); their ids.
+
+        Stale: ``heartbeat_time`` older than ``timeout_s`` before now (or missing). A job whose
+        ``attempts`` reached ``max_attempts`` becomes BROKEN with the error "worker heartbeat
+        lost after N attempts"; the others go back to PENDING as ``release_job`` leaves them.
+        """
 
     @abc.abstractmethod
     def get_job(self, experiment: str, job_id: int) -> Job | None:
