@@ -95,3 +95,16 @@ def test_clean_asks_first_and_keeps_template_and_models(filled_experiment) -> No
 
     assert hyperpower("clean", folder, "--yes", "--all").returncode == 0
     assert not (folder / "models").exists()
+
+
+def test_clean_keeps_a_plain_spearmint_folders_own_config(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "toy"
+    shutil.copytree(REPO / "experiments" / "spearmint_toy", folder)
+    (folder / "output").mkdir()
+    (folder / "output" / "job_00001.out").write_text("log")
+    result = hyperpower("clean", folder, "--yes")
+    assert result.returncode == 0, result.stderr
+    assert (folder / "config.json").exists() and (folder / "toy.py").exists()
+    assert not (folder / "output").exists()
