@@ -171,3 +171,21 @@ def test_gener_experiment_refuses_unpaired_constraints(digits: Path) -> None:
     assert result.returncode == 2
     assert "--constraint and --constraint_val come in pairs: got 2 --constraint" in result.stderr
     assert "Traceback" not in result.stderr and not (digits / "spearmint").exists()
+
+
+def test_gener_experiment_runs_the_experiment_through_the_run_command(digits: Path, monkeypatch) -> None:
+    """Without --no-run the config is generated, then `hyperpower run EXP` starts (recorded here)."""
+    import importlib.util
+
+    from hyperpower import cli
+
+    spec = importlib.util.spec_from_file_location("gener_experiment", REPO / "gener_experiment.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    calls = []
+    monkeypatch.setattr(cli, "main", lambda argv: calls.append(argv) or 0)
+    status = module.main(["--experiment", str(digits), "--constraint", "memory", "--constraint_val", "300MB",
+                          "--max-evals", "4", "--workers", "2"])
+    assert status == 0 and calls == [["run", str(digits), "--workers", "2"]]
+    settings = load_config(digits / "spearmint" / "config.json").settings
+    assert (settings.budgets, settings.max_evals) == ({"memory": 300.0}, 4)
