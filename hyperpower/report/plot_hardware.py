@@ -80,7 +80,8 @@ def plot_predicted_vs_measured(jobs: Sequence[Job], config: ExperimentConfig, ou
         axis.scatter(measured, predicted_values, s=30, color="tab:orange", edgecolors="black",
                      linewidths=0.5, zorder=3, label="job")
         low, high = _padded_range([*measured, *predicted_values] + _budget_value(budgets.get(metric)))
-        axis.plot([low, high], [low, high], color="tab:blue", linewidth=1.5, label="prediction = measurement")
+        axis.plot([low, high], [low, high], color="tab:blue", linewidth=1.5, label="prediction = measurement",
+                  zorder=4)
         axis.set_xlim(low, high)
         axis.set_ylim(low, high)
         budget = budgets.get(metric)

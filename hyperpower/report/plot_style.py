@@ -28,7 +28,7 @@ FEASIBILITY_STYLE: dict[bool | None, tuple[str, str]] = {
     False: ("tab:red", "breaks a budget"),
     None: ("tab:gray", "no budget verdict"),
 }
-BUDGET_STYLE: dict[str, Any] = {"color": "black", "linestyle": "--", "linewidth": 1.5}
+BUDGET_STYLE: dict[str, Any] = {"color": "black", "linestyle": "--", "linewidth": 1.5, "zorder": 4}
 OVER_BUDGET_SHADE: dict[str, Any] = {"color": "tab:red", "alpha": 0.08, "linewidth": 0}
 BEST_STYLE: dict[str, Any] = {"marker": "*", "s": 260, "color": "gold", "edgecolors": "black",
                               "linewidths": 1.0, "zorder": 5}

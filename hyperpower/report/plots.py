@@ -79,7 +79,8 @@ def plot_best_so_far(jobs: Sequence[Job], config: ExperimentConfig, out_dir: Pat
         times = elapsed[method] / divisor
         for axis, xs in ((by_count, counts), (by_time, times)):
             keep = ~np.isnan(xs)
-            axis.step(xs[keep], curve[keep], where="post", color=colours[method], linewidth=2, label=label)
+            axis.step(xs[keep], curve[keep], where="post", color=colours[method], linewidth=2.5, label=label,
+                      zorder=4)  # above the markers, which can be hundreds
             kinds_seen |= _mark_evaluations(axis, group, xs, objective, colours[method], config)
     if summary.best_feasible_job(evaluations, config) is None:
         by_count.text(0.5, 0.95, "no feasible job yet", transform=by_count.transAxes, ha="center", va="top")
@@ -114,9 +115,10 @@ def plot_budget_violations(jobs: Sequence[Job], config: ExperimentConfig, out_di
     colours = style.method_colours(list(groups))
     for method, group in groups.items():
         counts = np.arange(0, len(group) + 1)
+        marker = "o" if len(group) <= 50 else None  # dots per evaluation only while they stay apart
         measured, predicted = data.cumulative_violations(group, config)
         colour = colours[method]
-        axis.plot(counts, np.append(0, measured), color=colour, linewidth=2, marker="o", markersize=3,
+        axis.plot(counts, np.append(0, measured), color=colour, linewidth=2, marker=marker, markersize=3,
                   label=_method_label(method, len(groups), "measured"))
         skipped = [job for job in jobs if job.status is JobStatus.SKIPPED and (job.method or "(unnamed)") == method]
         if any(job.predicted for job in group + skipped):
@@ -124,7 +126,7 @@ def plot_budget_violations(jobs: Sequence[Job], config: ExperimentConfig, out_di
             if skipped:
                 label += f" (+{len(skipped)} skipped a priori)"
             axis.plot(counts, np.append(0, predicted), color=colour, linestyle="--", linewidth=1.5,
-                      marker="o", markersize=3, label=label)
+                      marker=marker, markersize=3, label=label)
     axis.set_xlabel("evaluation number")
     axis.set_ylabel("budget-violating evaluations (cumulative count)")
     axis.xaxis.get_major_locator().set_params(integer=True)
@@ -167,8 +169,10 @@ def _mark_evaluations(axis: Any, group: list[Job], xs: np.ndarray, objective: st
         points.setdefault(kind, ([], []))
         points[kind][0].append(float(x))
         points[kind][1].append(value)
+    crowded = len(group) > 100
     for kind, (kind_xs, kind_ys) in points.items():
-        axis.scatter(kind_xs, kind_ys, marker=style.MARKERS[kind], s=36, alpha=0.8, zorder=3,
+        axis.scatter(kind_xs, kind_ys, marker=style.MARKERS[kind], s=12 if crowded else 36,
+                     alpha=0.35 if crowded else 0.8, zorder=3,
                      facecolors="none" if kind == "stopped early" else colour, edgecolors=colour)
     style.bottom_rug(axis, broken_xs, colour)
     return set(points) | ({"broken"} if broken_xs else set())
