@@ -24,7 +24,7 @@ from hyperpower.jobs import Job, JobStatus
 from hyperpower.loop.outcome import method_label
 from hyperpower.loop.progress import ProgressPrinter
 from hyperpower.loop.worker import (META_CONFIG, META_EXPERIMENT_DIR, META_FINISHED, Worker,
-                                    worker_is_dead_here)
+                                    live_worker_count, worker_is_dead_here)
 from hyperpower.store.base import ExperimentStore
 
 
@@ -95,7 +95,12 @@ class Driver:
         process is gone, after ``heartbeat_timeout_s`` for any other."""
         if immediately:
             for job in self.store.list_jobs(self.name, JobStatus.RUNNING):
-                if worker_is_dead_here(job.worker):
+                if not worker_is_dead_here(job.worker):
+                    continue
+                if job.attempts >= self.options.max_attempts:
+                    self.store.finish_job(self.name, job.id, None, JobStatus.BROKEN,
+                                          error=f"its worker died {job.attempts} times while running it")
+                else:
                     self.store.release_job(self.name, job.id, job.worker)
         self.store.requeue_stale(self.name, self.options.heartbeat_timeout_s, self.options.max_attempts)
 
@@ -118,7 +123,7 @@ class Driver:
     def _top_up_queue(self, jobs: list[Job], finished: int) -> None:
         pending = sum(j.status is JobStatus.PENDING for j in jobs)
         running = sum(j.status is JobStatus.RUNNING for j in jobs)
-        idle_workers = max(self.options.workers - running, 0)
+        idle_workers = max(self._worker_count() - running, 0)
         room = self.config.settings.max_evals - finished - pending - running
         count = min(idle_workers - pending, room)
         if count <= 0:
@@ -129,6 +134,14 @@ class Driver:
                       params=self.config.space.network_params(suggestion.raw_params),
                       predicted=dict(suggestion.predicted))
             self.store.add_job(self.name, job)
+
+    def _worker_count(self) -> int:
+        """Local runs own their workers; a queue-only driver counts the live ones in the store
+        (``--workers`` is what it expects before any has announced itself)."""
+        if not self.options.queue_only:
+            return self.options.workers
+        live = live_worker_count(self.store, self.name, self.options.heartbeat_timeout_s)
+        return live or self.options.workers
 
     def _check_failure_streak(self, jobs: list[Job]) -> None:
         """Many broken jobs in a row mean a broken experiment, not unlucky configurations."""

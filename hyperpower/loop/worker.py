@@ -28,6 +28,8 @@ from hyperpower.store.base import ExperimentStore
 META_CONFIG = "config"
 META_EXPERIMENT_DIR = "experiment_dir"
 META_FINISHED = "finished"
+META_WORKER_PREFIX = "worker/"
+PRESENCE_INTERVAL_S = 2.0
 
 
 def new_worker_name() -> str:
@@ -64,25 +66,48 @@ class Worker:
         self.stop_event = stop_event or threading.Event()
         self.on_finished = on_finished
         self.exit_when_idle = exit_when_idle
+        self._state, self._announced_at = "", 0.0
         self.executor = JobExecutor(store, paths, config, config_path, self.name,
                                     timeout_s=config.settings.job_timeout_s, stop_event=self.stop_event)
 
     def run(self) -> int:
         """Returns the number of jobs this worker finished."""
         done = 0
-        while not self.stop_event.is_set() and (self.max_jobs is None or done < self.max_jobs):
-            job = self.store.claim_job(self.config.name, self.name)
-            if job is None:
-                if self.exit_when_idle or self.store.get_meta(self.config.name, META_FINISHED, False):
-                    break
-                self.stop_event.wait(self.poll_interval_s)
-                continue
-            finished = self.executor.run(job)
-            if finished is not None:
-                done += 1
-                if self.on_finished:
-                    self.on_finished(finished)
+        try:
+            while not self.stop_event.is_set() and (self.max_jobs is None or done < self.max_jobs):
+                job = self.store.claim_job(self.config.name, self.name)
+                if job is None:
+                    if self.exit_when_idle or self.store.get_meta(self.config.name, META_FINISHED, False):
+                        break
+                    self._announce("idle")
+                    self.stop_event.wait(self.poll_interval_s)
+                    continue
+                self._announce("busy", force=True)
+                finished = self.executor.run(job)
+                if finished is not None:
+                    done += 1
+                    if self.on_finished:
+                        self.on_finished(finished)
+        finally:
+            self._announce("stopped", force=True)
         return done
+
+    def _announce(self, state: str, force: bool = False) -> None:
+        """Presence in the store's worker registry, so a queue-only driver queues one job per idle
+        worker; written at most every PRESENCE_INTERVAL_S unless the state changes."""
+        now = time.time()
+        if not force and state == self._state and now - self._announced_at < PRESENCE_INTERVAL_S:
+            return
+        self._state, self._announced_at = state, now
+        self.store.set_meta(self.config.name, META_WORKER_PREFIX + self.name, {"state": state, "seen": now})
+
+
+def live_worker_count(store: ExperimentStore, experiment: str, timeout_s: float) -> int:
+    """Workers of the experiment that announced themselves within ``timeout_s`` and did not stop."""
+    now = time.time()
+    registry = store.list_meta(experiment, META_WORKER_PREFIX)
+    return sum(1 for entry in registry.values()
+               if entry.get("state") != "stopped" and now - float(entry.get("seen", 0)) <= timeout_s)
 
 
 def worker_context(store: ExperimentStore, experiment: str,

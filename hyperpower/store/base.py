@@ -117,6 +117,10 @@ class ExperimentStore(abc.ABC):
     def get_meta(self, experiment: str, key: str, default: Any = None) -> Any:
         """Read a value stored with ``set_meta``."""
 
+    @abc.abstractmethod
+    def list_meta(self, experiment: str, prefix: str = "") -> dict[str, Any]:
+        """Every metadata entry whose key starts with ``prefix`` (e.g. the ``worker/`` registry)."""
+
     # -- profiling samples and models ---------------------------------------------------------
     @abc.abstractmethod
     def add_profile_samples(self, experiment: str, samples: list[dict[str, Any]]) -> None:

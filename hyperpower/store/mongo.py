@@ -20,6 +20,7 @@ Why it is built this way (plumbing in ``mongo_connection``):
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from typing import Any, Callable
 
@@ -223,6 +224,12 @@ class MongoStore(ExperimentStore):
         meta = self._collection(experiment, "meta")
         document = self._call(lambda: meta.find_one({"_id": key}))
         return default if document is None else document.get("value")
+
+    def list_meta(self, experiment: str, prefix: str = "") -> dict[str, Any]:
+        meta = self._collection(experiment, "meta")
+        query = {"_id": {"$regex": "^" + re.escape(prefix)}} if prefix else {}
+        documents = self._call(lambda: list(meta.find(query).sort("_id", 1)))
+        return {document["_id"]: document.get("value") for document in documents}
 
     def add_profile_samples(self, experiment: str, samples: list[dict[str, Any]]) -> None:
         profiles = self._collection(experiment, "profiles")

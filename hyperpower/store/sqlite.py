@@ -244,6 +244,16 @@ class SQLiteStore(ExperimentStore):
         )
         return default if row is None else codec.loads_json(row[0])
 
+    def list_meta(self, experiment: str, prefix: str = "") -> dict[str, Any]:
+        rows = self._transaction(
+            lambda c: c.execute(
+                "SELECT key, value FROM meta WHERE experiment = ? AND substr(key, 1, ?) = ? ORDER BY key",
+                (experiment, len(prefix), prefix),
+            ).fetchall(),
+            write=False,
+        )
+        return {key: codec.loads_json(value) for key, value in rows}
+
     def add_profile_samples(self, experiment: str, samples: list[dict[str, Any]]) -> None:
         rules.check_experiment_name(experiment)
         rows = [(experiment, codec.dumps_json(_sample_dict(sample))) for sample in samples]

@@ -114,3 +114,24 @@ def test_sigterm_gives_the_running_job_back(toy_experiment: Path) -> None:
     job = _jobs(toy_experiment)[0]
     assert job.status is JobStatus.PENDING and job.worker is None and job.attempts == 1
     assert not ledger.exists()
+
+
+def test_queue_only_driver_feeds_distributed_workers_until_done(toy_experiment: Path, run_cli) -> None:
+    ledger = toy_experiment / "ledger.txt"
+    _write_main(toy_experiment, ledger, sleep_s=0)
+    workers = []
+    driver = subprocess.Popen([sys.executable, "-m", "hyperpower", "run", str(toy_experiment), "--queue-only",
+                               "--max-evals", "8", "--method", "rand", "--seed", "1"],
+                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    _wait_until(lambda: (toy_experiment / "hyperpower.sqlite").exists() and len(_jobs(toy_experiment)) >= 1)
+    workers = [_start_worker(toy_experiment) for _ in range(2)]
+    output = driver.communicate(timeout=180)[0]
+    assert driver.returncode == 0, output
+    for worker in workers:  # they see the experiment marked finished and leave by themselves
+        assert worker.wait(timeout=60) == 0
+    jobs = _jobs(toy_experiment)
+    assert len(jobs) == 8 and all(j.status is JobStatus.COMPLETE for j in jobs)
+    assert collections.Counter(ledger.read_text().split()) == collections.Counter(str(i) for i in range(1, 9))
+    with open_store(_store_uri(toy_experiment)) as store:
+        registry = store.list_meta(EXPERIMENT, "worker/")
+    assert len(registry) == 2 and all(entry["state"] == "stopped" for entry in registry.values())

@@ -72,6 +72,18 @@ def test_meta_round_trips_json_values(store: ExperimentStore) -> None:
     assert store.get_meta("beta", "state") is None
 
 
+def test_list_meta_selects_keys_by_prefix(store: ExperimentStore) -> None:
+    assert store.list_meta("alpha") == {}
+    store.set_meta("alpha", "worker/b:2", {"busy": True})
+    store.set_meta("alpha", "worker/a:1", {"busy": False})
+    store.set_meta("alpha", "workers", 3)  # shares the prefix "worker" but not "worker/"
+    store.set_meta("alpha", "finished", False)
+    store.set_meta("beta", "worker/c:3", {"busy": True})
+    assert store.list_meta("alpha", "worker/") == {"worker/a:1": {"busy": False}, "worker/b:2": {"busy": True}}
+    assert set(store.list_meta("alpha")) == {"worker/a:1", "worker/b:2", "workers", "finished"}
+    assert store.list_meta("alpha", "w.*") == {}, "the prefix is literal, not a pattern"
+
+
 def test_meta_keeps_nan_values(store: ExperimentStore) -> None:
     store.set_meta("alpha", "best", {"value": math.nan, "bound": math.inf})
     stored = store.get_meta("alpha", "best")
