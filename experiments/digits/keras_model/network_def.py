@@ -26,8 +26,8 @@ learning_rate = HYPERPARAM{"type": "INT", "token": "learning_rate", "min": 1, "m
 momentum = HYPERPARAM{"type": "FLOAT", "token": "momentum", "min": 0.8, "max": 0.95, "structural": false}
 weight_decay = HYPERPARAM{"type": "FLOAT", "token": "weight_decay", "min": 1e-5, "max": 1e-2, "scale": "log", "structural": false}
 
-batch_size = 32
-epochs = 20
+batch_size = 16
+epochs = 10
 
 # -- network ------------------------------------------------------------------------------------
 model = keras.Sequential([
