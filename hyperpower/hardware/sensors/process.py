@@ -1,7 +1,10 @@
 """The process sensor: inference latency and the peak memory of the measuring process (CPU).
 
-Latency is the mean wall time of one synchronized inference batch (the measurement loop times
-each call with ``perf_counter`` and forces the result to the host, so the time covers the work).
+Latency is the wall time of one synchronized inference batch (the measurement loop times each
+call with ``perf_counter`` and forces the result to the host, so the time covers the work). Per
+window the *median* batch time is reported: on a shared machine a few batches are preempted by
+other processes, and their outliers would otherwise dominate the mean of a short window and
+hide the network's own cost; the spread over windows still shows how steady the machine was.
 
 Peak memory, and why it is measured this way:
 
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import os
 import resource
+import statistics
 import sys
 import threading
 from pathlib import Path
@@ -41,7 +45,7 @@ _BYTES_PER_MB = 1e6
 
 
 class ProcessSensor(Sensor):
-    """Latency (ms per batch) and peak resident memory (MB) of this process."""
+    """Latency (median ms per batch) and peak resident memory (MB) of this process."""
 
     name = "process"
     metrics = ("latency", "memory")
@@ -116,7 +120,7 @@ class ProcessSensor(Sensor):
             self._sampler.start()
 
     def stop_window(self, window: Window) -> dict[str, float]:
-        latency_ms = 1e3 * sum(window.batch_times_s) / max(window.batches, 1)
+        latency_ms = 1e3 * statistics.median(window.batch_times_s) if window.batches else float("nan")
         return {"latency": latency_ms, "memory": self._window_peak_bytes() / _BYTES_PER_MB}
 
     def _window_peak_bytes(self) -> float:

@@ -27,12 +27,19 @@ from hyperpower.hardware.sensors.rapl import DEFAULT_POWERCAP_ROOT, RaplSensor
 _DEVICE = re.compile(r"^(cpu|gpu)(?::(\d+))?$")
 
 #: what a metric needs, for the message when nothing here measures it
-_NEEDS = {
-    "power": "an NVIDIA GPU (NVML), readable RAPL counters",
-    "energy": "an NVIDIA GPU (NVML), readable RAPL counters",
-    "memory": "an NVIDIA GPU (NVML), the process sensor",
-    "latency": "the process sensor",
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "power": ("an NVIDIA GPU (NVML)", "readable RAPL counters"),
+    "energy": ("an NVIDIA GPU (NVML)", "readable RAPL counters"),
+    "memory": ("an NVIDIA GPU (NVML)", "the process sensor (/proc)"),
+    "latency": ("the process sensor",),
 }
+
+
+def _one_of(options: Sequence[str]) -> str:
+    """("a", "b", "c") -> "a, b, or c"; ("a", "b") -> "a or b"."""
+    if len(options) <= 2:
+        return " or ".join(options)
+    return ", ".join(options[:-1]) + ", or " + options[-1]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,8 +99,7 @@ class SensorSet:
         reasons = [info.detail for info in self.probed if metric in info.metrics and not info.available]
         reasons += [f"{info.name} is not used for --device {self.device}" for info in self.probed
                     if metric in info.metrics and info.available and info.name not in active_names]
-        needs = _NEEDS.get(metric, "a sensor")
-        needs = f"{needs}, or {alternative}" if alternative else needs
+        needs = _one_of(_NEEDS.get(metric, ("a sensor",)) + ((alternative,) if alternative else ()))
         return f"{metric} needs {needs}; here: " + ("; ".join(reasons) or "no sensor measures it")
 
     def default_min_window_s(self, metrics: Iterable[str]) -> float:
@@ -143,19 +149,20 @@ def detect_sensors(
 
 
 def check_measurable(metrics: Iterable[str], models: Mapping[str, Any] | None,
-                     sensor_set: SensorSet | None = None) -> None:
+                     sensor_set: SensorSet | None = None, *, device: str | None = None) -> None:
     """Refuse, before anything runs, a budget metric that nothing here measures and no model covers.
 
     metrics: budget metric names; names that are not hardware metrics (``error``, a Spearmint
     constraint task) are the objective's business and pass. models: metric -> model file or
-    inline model (``--model METRIC=FILE``).
+    inline model (``--model METRIC=FILE``). Without ``sensor_set``, the sensors of ``device``
+    (``--device``; None: automatic) are detected for the check and closed after it.
     """
     models = models or {}
     wanted = [m for m in metrics if m in HARDWARE_METRICS and m not in models]
     if not wanted:
         return
     owned = sensor_set is None
-    sensor_set = sensor_set if sensor_set is not None else detect_sensors(None)
+    sensor_set = sensor_set if sensor_set is not None else detect_sensors(device)
     try:
         missing = [m for m in wanted if m not in sensor_set.measurable()]
         if missing:

@@ -29,7 +29,7 @@ def test_missing_power_names_every_reason(cpu_only) -> None:
     with pytest.raises(HyperPowerError) as caught:
         cpu_only.sensor_for("power")
     message = str(caught.value)
-    assert "power needs an NVIDIA GPU (NVML), readable RAPL counters" in message
+    assert "power needs an NVIDIA GPU (NVML) or readable RAPL counters" in message
     assert "libnvidia-ml.so not found" in message and "does not exist" in message
 
 

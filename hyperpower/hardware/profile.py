@@ -1,0 +1,204 @@
+"""``hyperpower profile``: measure random structural configurations and fit hardware models.
+
+Steps (design §7, paper §3.3):
+
+1. find the structural variables (template flags, else detected by two builds each);
+2. draw ``samples`` configurations (scrambled Sobol over the structural variables, the others
+   at their midpoint);
+3. render each network and measure its inference in a process of its own (no training: weights
+   do not change power, memory or latency): a fork of a warm server on the CPU, a fresh process
+   on a GPU (``measure_server``);
+4. store each sample (``store.add_profile_samples``) and keep them all in
+   ``EXP/profiles/profile-<device>-<time>.json``, a file a GPU user can commit so others can fit
+   or optimize against a real GPU without one;
+5. fit every metric on both feature sets with k-fold CV and write ``EXP/models/<metric>.json``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence, TextIO
+
+import numpy as np
+
+from hyperpower.errors import HyperPowerError
+from hyperpower.experiment import ExperimentPaths
+from hyperpower.hardware.profile_models import fit_all, model_document, write_model
+from hyperpower.hardware.regression import LinearFit
+from hyperpower.hardware.sampling import draw_configurations
+from hyperpower.hardware.sensors import HARDWARE_METRICS, detect_sensors
+from hyperpower.hardware.subprocess_measure import MeasurementFailed
+
+if TYPE_CHECKING:  # pragma: no cover
+    from hyperpower.store.base import ExperimentStore
+
+DEFAULT_SAMPLES = 30
+
+
+@dataclasses.dataclass
+class ProfileResult:
+    """What a profiling run measured and fitted.
+
+    fits: metric -> feature set -> LinearFit; chosen: metric -> the fit written to the model file.
+    seconds_per_sample: wall time of measuring one configuration (render + process + measure).
+    """
+
+    experiment: str
+    device: str
+    device_name: str
+    structural: list[str]
+    samples: list[dict[str, Any]]
+    failures: list[str]
+    fits: dict[str, dict[str, LinearFit]]
+    chosen: dict[str, LinearFit]
+    model_paths: dict[str, Path]
+    profile_path: Path
+    seconds_per_sample: float
+    setup_s: float
+
+
+def profile_experiment(paths: ExperimentPaths, samples: int = DEFAULT_SAMPLES, *, device: str | None = None,
+                       folds: int = 10, store: "ExperimentStore | None" = None, experiment: str | None = None,
+                       seed: int | None = None, metrics: Sequence[str] | None = None,
+                       min_window_s: float | None = None, repetitions: int = 4, out: TextIO = sys.stdout) -> ProfileResult:
+    """Profile ``paths``' template on ``device`` and write its models; see the module docstring."""
+    from hyperpower.hardware.structure import structural_variables
+    from hyperpower.template import parse_template
+
+    if samples < 3:
+        raise HyperPowerError(f"--samples {samples}: fitting a linear model needs at least 3 samples")
+    started = time.perf_counter()
+    experiment = experiment or paths.name
+    template = parse_template(paths.template)
+    device, device_label, metrics = _resolve_device_and_metrics(device, metrics)
+    structural = structural_variables(template)
+    if not structural:
+        raise HyperPowerError(f"{paths.template}: no structural variable (none flagged \"structural\": true, none "
+                              "changes the architecture), so power and memory do not depend on the search")
+    rng = np.random.default_rng(seed)
+    configurations = draw_configurations(template.space, structural, samples, rng)
+    _say(out, f"profiling {experiment} on {device} ({device_label}): {samples} configurations of "
+              f"{', '.join(structural)}; metrics {', '.join(metrics)}")
+    setup_s = time.perf_counter() - started
+    measured, failures, measuring_s = _measure_all(template, configurations, structural, metrics, device, store,
+                                                   experiment, rng, min_window_s, repetitions, out)
+    if len(measured) < 3:
+        raise HyperPowerError(f"only {len(measured)} of {samples} configurations could be measured; first failure: "
+                              + (failures[0] if failures else "none"))
+    device_name = measured[0]["device"]
+    profile_path = _write_profile_file(paths, experiment, device, device_name, structural, measured)
+    fitted = fit_all(measured, metrics, structural, folds=folds, seed=int(rng.integers(2**31)), device=device_name)
+    model_paths = {}
+    for metric, (fits, chosen) in fitted.items():
+        document = model_document(fits, chosen, str(profile_path.relative_to(paths.root)))
+        model_paths[metric] = write_model(paths.models_dir, document)
+        if store is not None:
+            store.save_model(experiment, metric, document)
+    return ProfileResult(
+        experiment=experiment, device=device, device_name=device_name, structural=structural, samples=measured,
+        failures=failures, fits={m: f for m, (f, _) in fitted.items()}, chosen={m: c for m, (_, c) in fitted.items()},
+        model_paths=model_paths, profile_path=profile_path, seconds_per_sample=measuring_s / max(len(configurations), 1),
+        setup_s=setup_s,
+    )
+
+
+def _resolve_device_and_metrics(device: str | None, metrics: Sequence[str] | None) -> tuple[str, str, list[str]]:
+    """The concrete device ("cpu"/"gpu:N"), its description, and the metrics to measure there."""
+    from hyperpower.hardware.subprocess_measure import device_name
+
+    with detect_sensors(device) as sensors:
+        measurable = sensors.measurable()
+        wanted = list(metrics) if metrics else [m for m in HARDWARE_METRICS if m in measurable]
+        for metric in wanted:
+            sensors.sensor_for(metric)  # HyperPowerError naming why, before any work
+        return str(sensors.device), device_name(sensors), wanted
+
+
+def _measure_all(template, configurations, structural, metrics, device, store, experiment, rng,
+                 min_window_s, repetitions, out) -> tuple[list[dict[str, Any]], list[str], float]:
+    from hyperpower.hardware.measure_server import MeasurementServer
+    from hyperpower.template import render_to_file
+
+    measured, failures = [], []
+    with tempfile.TemporaryDirectory(prefix="hyperpower-profile-") as folder, MeasurementServer(device) as server:
+        started = time.perf_counter()
+        for index, raw in enumerate(configurations, start=1):
+            network_params = template.space.network_params(raw)
+            label = ", ".join(f"{name}={network_params[name]}" for name in structural)
+            path = render_to_file(template, network_params, Path(folder) / f"config_{index:04d}.py")
+            began = time.perf_counter()
+            try:
+                result = server.measure(path, metrics, min_window_s=min_window_s, repetitions=repetitions,
+                                        seed=int(rng.integers(2**31)))
+            except MeasurementFailed as exc:
+                failures.append(f"{label}: {exc}")
+                _say(out, f"[{index}/{len(configurations)}] {label}: FAILED {exc}")
+                continue
+            sample = _sample(network_params, raw, result, time.perf_counter() - began)
+            measured.append(sample)
+            if store is not None:
+                store.add_profile_samples(experiment, [sample])
+            values = ", ".join(f"{m} {v:.4g} ± {sample['spread'][m]:.2g}" for m, v in sample["values"].items())
+            _say(out, f"[{index}/{len(configurations)}] {label}: {values} ({sample['measure_s']:.1f} s)")
+        measuring_s = time.perf_counter() - started
+    return measured, failures, measuring_s
+
+
+def _sample(network_params: dict[str, Any], raw: dict[str, Any], result: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """The stored form of one measured configuration (store ``profiles``)."""
+    return {
+        "params": network_params, "raw_params": raw, "features": result["features"],
+        "values": result["values"], "spread": result["spread"], "sensors": result["sensors"],
+        "device": result["device_name"], "device_id": result["device"], "time": time.time(),
+        "batch_size": result["batch_size"], "measured_s": result["measured_s"], "measure_s": seconds,
+    }
+
+
+def _write_profile_file(paths: ExperimentPaths, experiment: str, device: str, device_name: str,
+                        structural: list[str], samples: list[dict[str, Any]]) -> Path:
+    folder = paths.root / "profiles"
+    folder.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^a-z0-9]+", "-", device_name.lower()).strip("-") or device.replace(":", "")
+    path = folder / f"profile-{slug}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    document = {"experiment": experiment, "device": device, "device_name": device_name,
+                "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "structural": structural, "samples": samples}
+    path.write_text(json.dumps(document, indent=1) + "\n")
+    return path
+
+
+def format_report(result: ProfileResult) -> str:
+    """The table ``hyperpower profile`` prints: RMSPE and R² per metric and feature set."""
+    lines = [f"{len(result.samples)} samples on {result.device_name} ({result.seconds_per_sample:.1f} s per "
+             f"configuration); structural: {', '.join(result.structural)}",
+             f"{'metric':<9}{'unit':<5}{'hyper-parameters':>22}{'network features':>22}  used",
+             f"{'':<14}{'cv RMSPE':>11}{'R²':>11}{'cv RMSPE':>11}{'R²':>11}"]
+    for metric, fits in result.fits.items():
+        cells = []
+        for feature_set in ("hyperparameters", "network"):
+            fit = fits.get(feature_set)
+            cells.append(f"{100 * fit.cv_rmspe:>10.2f}%{fit.cv_r2:>11.3f}" if fit else f"{'-':>11}{'-':>11}")
+        chosen = result.chosen[metric]
+        lines.append(f"{metric:<9}{chosen.unit:<5}{''.join(cells)}  {chosen.feature_set}")
+    lines += [f"wrote {path}" for path in result.model_paths.values()] + [f"samples in {result.profile_path}"]
+    lines += [f"failed: {failure}" for failure in result.failures]
+    return "\n".join(lines)
+
+
+def profile_for_run(paths: ExperimentPaths, config: Any, store: "ExperimentStore | None", metrics: Sequence[str],
+                    device: str | None = None, samples: int = DEFAULT_SAMPLES) -> ProfileResult:
+    """Profile on the fly for an aware run that lacks models of ``metrics`` (called by ``run``)."""
+    result = profile_experiment(paths, samples, device=device, store=store, experiment=config.name,
+                                seed=config.settings.seed, metrics=list(metrics))
+    print(format_report(result), flush=True)
+    return result
+
+
+def _say(out: TextIO, line: str) -> None:
+    out.write(line + "\n")
+    out.flush()

@@ -1,0 +1,108 @@
+"""From profiling samples to model files: one fit per metric and feature set, the better one kept.
+
+Two feature sets are fitted on the same samples with the same cross-validation folds:
+
+* ``hyperparameters`` (the paper's eq. 1-2): the structural variables' network values
+  (after transforms); an element of a size-k variable is ``name[i]``;
+* ``network``: features of the built network (``features.NETWORK_FEATURES``).
+
+``choose_fit`` keeps the hyper-parameter model unless the network one is clearly better (its
+predictions need a network build per candidate). The model file records which was used and
+both RMSPEs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from hyperpower.hardware.features import NETWORK_FEATURES
+from hyperpower.hardware.regression import LinearFit, choose_fit, fit_linear_model
+
+FEATURE_SETS = ("hyperparameters", "network")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def hyperparameter_columns(samples: Sequence[dict[str, Any]], structural: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(feature names, skipped variable names): numeric structural values become features;
+    a variable with non-numeric values (an ENUM of layer types) cannot enter a linear model."""
+    names, skipped = [], []
+    for name in structural:
+        values = [sample["params"][name] for sample in samples]
+        size = len(values[0]) if isinstance(values[0], list) else 1
+        flat = [v for value in values for v in (value if isinstance(value, list) else [value])]
+        if not all(_is_number(v) for v in flat):
+            skipped.append(name)
+        elif size == 1:
+            names.append(name)
+        else:
+            names.extend(f"{name}[{i}]" for i in range(size))
+    return names, skipped
+
+
+def _value(params: dict[str, Any], feature: str) -> float:
+    if feature in params:
+        return float(params[feature])
+    name, index = feature[:-1].split("[")
+    return float(params[name][int(index)])
+
+
+def feature_matrix(samples: Sequence[dict[str, Any]], feature_set: str, names: Sequence[str]) -> np.ndarray:
+    """(n, f) values of ``names`` in each sample (params for hyper-parameters, else features)."""
+    if feature_set == "hyperparameters":
+        return np.array([[_value(s["params"], name) for name in names] for s in samples], dtype=float)
+    return np.array([[float(s["features"][name]) for name in names] for s in samples], dtype=float)
+
+
+def fit_metric(samples: Sequence[dict[str, Any]], metric: str, structural: Sequence[str], *, folds: int,
+               seed: int, device: str) -> dict[str, LinearFit]:
+    """feature set -> LinearFit for one metric; both sets use the same CV folds (same seed)."""
+    usable = [s for s in samples if metric in s.get("values", {})]
+    targets = np.array([s["values"][metric] for s in usable], dtype=float)
+    hyper_names, _ = hyperparameter_columns(usable, structural)
+    fits = {}
+    for feature_set, names in (("hyperparameters", hyper_names), ("network", list(NETWORK_FEATURES))):
+        if not names:
+            continue
+        fits[feature_set] = fit_linear_model(metric, names, feature_matrix(usable, feature_set, names), targets,
+                                             folds=folds, rng=np.random.default_rng(seed), feature_set=feature_set,
+                                             device=device)
+    return fits
+
+
+def model_document(fits: dict[str, LinearFit], chosen: LinearFit, profile_file: str | None = None) -> dict[str, Any]:
+    """Design §7 model JSON of ``chosen`` plus the side-by-side comparison of feature sets."""
+    document = chosen.to_json()
+    document["comparison"] = {name: {"cv_rmspe": fit.cv_rmspe, "cv_r2": fit.cv_r2, "features": fit.features}
+                              for name, fit in fits.items()}
+    if profile_file:
+        document["profile"] = profile_file
+    return document
+
+
+def write_model(models_dir: Path, document: dict[str, Any]) -> Path:
+    """EXP/models/<metric>.json, written atomically."""
+    models_dir.mkdir(parents=True, exist_ok=True)
+    path = models_dir / f"{document['metric']}.json"
+    temporary = path.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(document, indent=2) + "\n")
+    temporary.replace(path)
+    return path
+
+
+def fit_all(samples: Sequence[dict[str, Any]], metrics: Sequence[str], structural: Sequence[str], *,
+            folds: int, seed: int, device: str) -> dict[str, tuple[dict[str, LinearFit], LinearFit]]:
+    """metric -> (fits by feature set, chosen fit)."""
+    result = {}
+    for metric in metrics:
+        fits = fit_metric(samples, metric, structural, folds=folds, seed=seed, device=device)
+        if fits:
+            result[metric] = (fits, choose_fit(fits))
+    return result
