@@ -99,12 +99,17 @@ def make_early_termination_callback(rule: EarlyTerminationRule, validation: tupl
                 self._stop(f"training loss became {float(loss)} in epoch {self.epoch + 1}, batch {batch + 1}")
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-            if self.reason is not None or epoch + 1 < self.rule.epochs:
+            if self.reason is not None or epoch + 1 < self.rule.epochs or self._last_epoch(epoch):
                 return
             accuracy = self._validation_accuracy(logs or {})
             if accuracy is not None and not accuracy > self.rule.min_accuracy:
                 self._stop(f"validation accuracy {accuracy:.4f} <= {self.rule.min_accuracy:.4f} "
                            f"after {epoch + 1} epochs")
+
+        def _last_epoch(self, epoch: int) -> bool:
+            """Stopping after the last epoch saves nothing, so such a job is not flagged."""
+            planned = (self.params or {}).get("epochs")
+            return planned is not None and epoch + 1 >= planned
 
         def _validation_accuracy(self, logs: dict) -> float | None:
             for key in _VALIDATION_ACCURACY_KEYS:

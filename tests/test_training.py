@@ -113,3 +113,11 @@ def test_without_a_rule_a_diverging_training_runs_to_the_end():
                     log=io.StringIO(), rule=None)
     assert outcome.epochs_run == 2 and not outcome.early_terminated
     assert outcome.diverged
+
+
+def test_accuracy_check_at_the_last_planned_epoch_does_not_flag_the_job():
+    (x_train, y_train), validation = small_problem()
+    outcome = train(small_model(), x_train, y_train, validation, epochs=2, batch_size=8, log=io.StringIO(),
+                    rule=EarlyTerminationRule(epochs=2, min_accuracy=1.0))
+    assert outcome.epochs_run == 2
+    assert not outcome.early_terminated and outcome.reason is None
