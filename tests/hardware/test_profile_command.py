@@ -1,0 +1,73 @@
+"""``hyperpower profile`` end to end on a tiny template, and ``hyperpower devices`` here."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _cli(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "hyperpower", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO)
+
+
+@pytest.mark.slow
+def test_profile_measures_stores_and_writes_models(tiny_experiment: Path) -> None:
+    from hyperpower.optimize import load_linear_model
+    from hyperpower.store import open_store
+
+    result = _cli("profile", str(tiny_experiment), "--samples", "6", "--folds", "3", "--seed", "0",
+                  "--metrics", "memory,latency", "--min-window", "0.1", "--repetitions", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[6/6] units=" in result.stdout
+    assert any(line.startswith("memory   MB") for line in result.stdout.splitlines())
+    assert any(line.startswith("latency  ms") for line in result.stdout.splitlines())
+
+    memory = json.loads((tiny_experiment / "models" / "memory.json").read_text())
+    assert memory["metric"] == "memory" and memory["samples"] == 6 and memory["folds"] == 3
+    assert memory["feature_set"] in ("hyperparameters", "network")
+    assert memory["comparison"]["hyperparameters"]["features"] == ["units"]
+    assert load_linear_model(tiny_experiment / "models" / "latency.json").metric == "latency"
+
+    profile_files = list((tiny_experiment / "profiles").glob("profile-*.json"))
+    assert len(profile_files) == 1
+    samples = json.loads(profile_files[0].read_text())["samples"]
+    assert len(samples) == 6 and [s["params"]["learning_rate"] for s in samples] == pytest.approx([0.01] * 6)
+    # memory follows the network's size: 1024 units hold ~1M more weights (~4 MB) than 64 units
+    by_units = sorted((s["params"]["units"], s["values"]["memory"]) for s in samples)
+    assert by_units[-1][0] - by_units[0][0] >= 512
+    assert by_units[-1][1] - by_units[0][1] > 1.0
+
+    with open_store(f"sqlite:///{tiny_experiment / 'hyperpower.sqlite'}") as store:
+        assert len(store.list_profile_samples("tiny")) == 6
+        assert set(store.load_models("tiny")) == {"memory", "latency"}
+
+
+def test_profile_refuses_a_metric_nothing_here_measures(tiny_experiment: Path) -> None:
+    pytest.importorskip("pynvml")
+    from hyperpower.hardware import detect_sensors
+
+    with detect_sensors("cpu") as sensors:
+        if "power" in sensors.measurable():
+            pytest.skip("this machine measures CPU power (readable RAPL)")
+    result = _cli("profile", str(tiny_experiment), "--device", "cpu", "--metrics", "power", "--samples", "3")
+    assert result.returncode != 0
+    assert "power needs an NVIDIA GPU (NVML) or readable RAPL counters" in result.stderr
+    assert not (tiny_experiment / "models").exists()
+
+
+def test_devices_lists_the_process_sensor_and_explains_missing_metrics() -> None:
+    result = _cli("devices", timeout=60)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("process") and "latency, memory" in line for line in lines)
+    for metric in ("power", "memory", "latency", "energy"):
+        entry = next(line for line in lines if line.strip().startswith(f"{metric}:"))
+        assert "not measurable" not in entry or f"{metric} needs" in entry
+    assert "latency: process" in result.stdout
