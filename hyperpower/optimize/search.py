@@ -32,8 +32,8 @@ class SearchSettings:
     neighbours_per_anchor: int = 64
     anchor_sigma: float = 0.05
     refine_starts: int = 5
-    refine_rounds: int = 4
-    refine_draws: int = 48
+    refine_rounds: int = 7
+    refine_draws: int = 32
     refine_sigma: float = 0.1
     wide_search_rounds: int = 8
     wide_search_size: int = 4096

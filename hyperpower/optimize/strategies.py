@@ -113,6 +113,14 @@ def modelled_rules(method: str, aware: bool, rules: list[ConstraintRule], known_
     return [rule for rule in rules if rule.name not in known_metrics]
 
 
+def _anchors(observations: Observations) -> np.ndarray:
+    """The best measured-feasible points and the best point overall: the places worth a
+    closer look by the acquisition search, (<= ANCHORS + 1, dim)."""
+    order = np.argsort(observations.objective)
+    feasible_first = [i for i in order if observations.feasible[i]][:ANCHORS]
+    return observations.points[feasible_first + [int(order[0])]]
+
+
 class BayesianStrategy:
     """GP-based suggestion; the GP chains persist across calls (warm-started MCMC)."""
 
@@ -143,7 +151,7 @@ class BayesianStrategy:
 
     def propose(self, observations: Observations, taken: TakenPoints, count: int) -> np.ndarray:
         fits = self.fit(observations).with_fantasies(np.vstack([observations.pending, observations.failed]))
-        anchors = observations.points[np.argsort(observations.objective)[:ANCHORS]]
+        anchors = _anchors(observations)
         chosen: list[np.ndarray] = []
         for _ in range(count):
             acquisition = self.build(self.problem, fits, observations)
