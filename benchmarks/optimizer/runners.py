@@ -1,0 +1,157 @@
+"""One optimization run of one method on one problem: -> per-evaluation values and timings.
+
+HyperPower's methods run through the public ``Optimizer`` exactly as the loop calls it. Peers
+(Optuna TPE / GP, Ax/BoTorch) are imported lazily: they live in a separate benchmark-only venv.
+Every runner returns {"values": [...], "feasible": [...], "seconds": [...]} with one entry per
+evaluation, ``seconds`` being the time the method took to propose that point.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+
+from problems import Problem
+
+Runner = Callable[[Problem, int, int], dict]
+#: relative error HW-CWEI assumes for the a-priori models (the paper's models: 4-7% RMSPE)
+MODEL_RMSPE = 0.05
+
+
+def _record() -> dict:
+    return {"values": [], "feasible": [], "seconds": []}
+
+
+def _add(record: dict, problem: Problem, params: dict, seconds: float) -> tuple[float, dict, bool]:
+    value, constraints, feasible = problem.evaluate(params)
+    record["values"].append(value)
+    record["feasible"].append(feasible)
+    record["seconds"].append(seconds)
+    return value, constraints, feasible
+
+
+# -- HyperPower ---------------------------------------------------------------------------------
+def _hyperpower_models(problem: Problem) -> dict:
+    from hyperpower.optimize import LinearModel
+
+    models = {}
+    for constraint in problem.constraints:
+        if constraint.known == "linear":
+            coef = constraint.linear_coef
+            models[constraint.name] = LinearModel(constraint.name, list(coef), list(coef.values()), constraint.intercept,
+                                                  cv_rmspe=MODEL_RMSPE)
+        elif constraint.known == "feature":
+            models[constraint.name] = LinearModel(
+                constraint.name, [constraint.name], [1.0], 0.0, feature_set="network", cv_rmspe=MODEL_RMSPE,
+                feature_function=(lambda c: lambda params: {c.name: c.value(params)})(constraint),
+            )
+    return models
+
+
+def hyperpower_runner(method: str, aware: bool) -> Runner:
+    def run(problem: Problem, seed: int, evaluations: int) -> dict:
+        from hyperpower.config import config_from_json
+        from hyperpower.jobs import Job, JobStatus
+        from hyperpower.optimize import Optimizer
+
+        config = config_from_json({
+            "experiment-name": problem.name,
+            "variables": {n: {"type": "FLOAT", "min": lo, "max": hi} for n, (lo, hi) in problem.bounds.items()},
+            "tasks": {"error": {"type": "OBJECTIVE"}},
+            "hyperpower": {"method": method, "aware": aware, "initial_design": 5,
+                           "budgets": {c.name: c.threshold for c in problem.constraints}},
+        })
+        optimizer = Optimizer(config, _hyperpower_models(problem), np.random.default_rng(seed))
+        record, jobs = _record(), []
+        for index in range(evaluations):
+            start = time.perf_counter()
+            suggestion = optimizer.suggest(jobs)[0]
+            seconds = time.perf_counter() - start
+            value, constraints, feasible = _add(record, problem, suggestion.raw_params, seconds)
+            jobs.append(Job(id=index + 1, experiment=problem.name, status=JobStatus.COMPLETE, method=method,
+                            raw_params=suggestion.raw_params, values={"error": value, **constraints}, feasible=feasible))
+        return record
+
+    return run
+
+
+# -- Optuna -------------------------------------------------------------------------------------
+def optuna_runner(kind: str) -> Runner:
+    def run(problem: Problem, seed: int, evaluations: int) -> dict:
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        constraints_func = lambda trial: trial.user_attrs["constraints"]  # noqa: E731  (<= 0 feasible)
+        if kind == "tpe":
+            sampler = optuna.samplers.TPESampler(seed=seed, constraints_func=constraints_func)
+        else:
+            sampler = optuna.samplers.GPSampler(seed=seed, constraints_func=constraints_func, deterministic_objective=True)
+        study = optuna.create_study(sampler=sampler)
+        record = _record()
+        for _ in range(evaluations):
+            start = time.perf_counter()
+            trial = study.ask()
+            params = {n: trial.suggest_float(n, lo, hi) for n, (lo, hi) in problem.bounds.items()}
+            seconds = time.perf_counter() - start
+            value, constraints, _ = _add(record, problem, params, seconds)
+            trial.set_user_attr("constraints", [constraints[c.name] - c.threshold for c in problem.constraints])
+            study.tell(trial, value)
+        return record
+
+    return run
+
+
+# -- Ax / BoTorch -------------------------------------------------------------------------------
+def ax_runner(problem: Problem, seed: int, evaluations: int) -> dict:
+    import logging
+
+    from ax import Client
+    from ax.api.configs import RangeParameterConfig
+
+    logging.getLogger("ax").setLevel(logging.WARNING)
+    client = Client(random_seed=seed)
+    linear = [c for c in problem.constraints if c.known == "linear"]
+    parameter_constraints = [
+        " + ".join(f"{coef} * {name}" for name, coef in c.linear_coef.items()) + f" <= {c.threshold - c.intercept}"
+        for c in linear
+    ]
+    client.configure_experiment(
+        parameters=[RangeParameterConfig(name=n, bounds=(lo, hi), parameter_type="float") for n, (lo, hi) in problem.bounds.items()],
+        parameter_constraints=parameter_constraints,
+    )
+    outcome = [f"{c.name} <= {c.threshold}" for c in problem.constraints if c.known != "linear"]
+    client.configure_optimization(objective="-f", outcome_constraints=outcome)
+    record = _record()
+    for _ in range(evaluations):
+        start = time.perf_counter()
+        (index, params), = client.get_next_trials(max_trials=1).items()
+        seconds = time.perf_counter() - start
+        value, constraints, _ = _add(record, problem, dict(params), seconds)
+        client.complete_trial(index, raw_data={"f": value, **{c.name: constraints[c.name] for c in problem.constraints if c.known != "linear"}})
+    return record
+
+
+# -- plain random search --------------------------------------------------------------------------
+def random_runner(problem: Problem, seed: int, evaluations: int) -> dict:
+    rng = np.random.default_rng(seed)
+    record = _record()
+    for _ in range(evaluations):
+        start = time.perf_counter()
+        params = {n: float(lo + (hi - lo) * rng.random()) for n, (lo, hi) in problem.bounds.items()}
+        _add(record, problem, params, time.perf_counter() - start)
+    return record
+
+
+RUNNERS: dict[str, Runner] = {
+    "hw-ieci": hyperpower_runner("hw-ieci", True),
+    "hw-cwei": hyperpower_runner("hw-cwei", True),
+    "rand": hyperpower_runner("rand", True),
+    "rand-walk": hyperpower_runner("rand-walk", True),
+    "hw-ieci-unaware": hyperpower_runner("hw-ieci", False),
+    "optuna-tpe": optuna_runner("tpe"),
+    "optuna-gp": optuna_runner("gp"),
+    "ax-botorch": ax_runner,
+    "random": random_runner,
+}
