@@ -134,17 +134,20 @@ def fit_linear_model(metric: str, feature_names: Sequence[str], features: np.nda
     )
 
 
-def choose_fit(fits: dict[str, LinearFit], margin: float = 0.02) -> LinearFit:
-    """The fit to use by default: "hyperparameters" unless "network" is better by > ``margin``.
+def choose_fit(fits: dict[str, LinearFit], margin: float = 0.02, min_r2: float = 0.5) -> LinearFit:
+    """The fit to use by default: "hyperparameters" unless "network" is clearly better.
 
-    A network-feature model needs the network rendered and built for every candidate the
-    optimizer scores (cached, but still ~0.1-1 s each on a CPU), while a hyper-parameter model
-    is one dot product; so the network model must earn its cost with clearly lower RMSPE.
+    A network-feature model needs the network rendered and built for every distinct structural
+    configuration the optimizer scores (cached, ~0.3 s each for digits on a CPU), while a
+    hyper-parameter model is one dot product. So the network model must earn its cost: a
+    cross-validated RMSPE lower by more than ``margin`` (2 points), and a cross-validated R² of
+    at least ``min_r2`` — when neither model explains the measurements (noise-dominated, as the
+    latency of tiny networks on a busy CPU), a lower RMSPE is luck and the cheap model wins.
     """
     base = fits.get("hyperparameters")
     network = fits.get("network")
     if base is None or not math.isfinite(base.cv_rmspe):
         return network if network is not None else base
-    if network is not None and network.cv_rmspe < base.cv_rmspe - margin:
+    if network is not None and network.cv_rmspe < base.cv_rmspe - margin and network.cv_r2 >= min_r2:
         return network
     return base

@@ -61,3 +61,18 @@ def test_features_grow_with_width() -> None:
     small, large = network_features(net(8)), network_features(net(64))
     assert large["parameters"] > small["parameters"] and large["macs"] > small["macs"]
     assert large["activations"] - small["activations"] == 64 - 8
+
+
+def test_feature_function_builds_once_per_structural_configuration(tmp_path) -> None:
+    from conftest import write_tiny_experiment
+    from hyperpower.hardware.features import feature_function_for
+    from hyperpower.template import parse_template
+
+    template = parse_template(write_tiny_experiment(tmp_path) / "keras_model" / "network_def.py")
+    features = feature_function_for(template, workdir=tmp_path / "work")
+    first = features({"units": 128, "learning_rate": 0.01})
+    assert first["parameters"] == 12 * 128 + 128 + 128 * 128 + 128 + 128 * 3 + 3
+    assert features({"units": 128, "learning_rate": 0.05}) == first
+    assert len(features.cache) == 1, "a non-structural change must not rebuild the network"
+    assert features({"units": 64, "learning_rate": 0.01})["parameters"] < first["parameters"]
+    assert len(features.cache) == 2

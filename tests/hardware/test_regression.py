@@ -76,14 +76,19 @@ def test_refuses_too_few_samples_and_zero_targets() -> None:
         fit_linear_model("power", ["a"], np.arange(4.0)[:, None], np.array([1.0, 0.0, 2.0, 3.0]), rng=rng)
 
 
-def _fit(feature_set: str, cv_rmspe: float) -> LinearFit:
-    return LinearFit("power", ["a"], [1.0], 0.0, 30, 10, cv_rmspe, 0.9, cv_rmspe, feature_set)
+def _fit(feature_set: str, cv_rmspe: float, cv_r2: float = 0.9) -> LinearFit:
+    return LinearFit("power", ["a"], [1.0], 0.0, 30, 10, cv_rmspe, cv_r2, cv_rmspe, feature_set)
 
 
 def test_network_features_must_beat_hyperparameters_by_two_points() -> None:
     assert choose_fit({"hyperparameters": _fit("hyperparameters", 0.06), "network": _fit("network", 0.05)}).feature_set == "hyperparameters"
     assert choose_fit({"hyperparameters": _fit("hyperparameters", 0.08), "network": _fit("network", 0.05)}).feature_set == "network"
     assert choose_fit({"network": _fit("network", 0.05)}).feature_set == "network"
+
+
+def test_network_features_that_explain_nothing_are_not_worth_their_cost() -> None:
+    noisy = {"hyperparameters": _fit("hyperparameters", 0.28, cv_r2=-0.1), "network": _fit("network", 0.24, cv_r2=0.02)}
+    assert choose_fit(noisy).feature_set == "hyperparameters"
 
 
 def test_model_json_is_loadable_by_the_optimizer() -> None:

@@ -34,7 +34,7 @@ def test_peak_memory_sees_a_short_lived_native_allocation() -> None:
     time.sleep(0.01)
     peak = sensor.stop_window(Window(0.01, 1, (0.01,)))["memory"]
     assert peak - quiet == pytest.approx(200.0, abs=25.0)
-    assert sensor.current_resident_mb() < peak - 150.0
+    assert sensor.current_anonymous_mb() < peak - 150.0
 
 
 @linux_only
@@ -49,7 +49,7 @@ def test_sampling_fallback_when_peak_cannot_be_reset(tmp_path) -> None:
     assert "sampled" in sensor.describe().detail
     assert not (proc / "clear_refs").exists(), "the sensor must not create files in the proc folder"
     sensor.start_window()
-    before = sensor.current_resident_mb()
+    before = sensor.current_anonymous_mb()
     buffer = np.ones(200_000_000 // 8)
     time.sleep(0.05)
     del buffer
