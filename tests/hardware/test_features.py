@@ -64,7 +64,7 @@ def test_features_grow_with_width() -> None:
 
 
 def test_feature_function_builds_once_per_structural_configuration(tmp_path) -> None:
-    from conftest import write_tiny_experiment
+    from hardware_fixtures import write_tiny_experiment
     from hyperpower.hardware.features import feature_function_for
     from hyperpower.template import parse_template
 

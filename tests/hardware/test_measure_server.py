@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TINY_TEMPLATE
+from hardware_fixtures import TINY_TEMPLATE
 from hyperpower.hardware.measure_server import MeasurementServer, fork_server_supported
 from hyperpower.hardware.subprocess_measure import MeasurementFailed, device_environment, measure_network_file
 

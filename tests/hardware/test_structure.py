@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_tiny_experiment
+from hardware_fixtures import write_tiny_experiment
 from hyperpower.hardware.structure import detect_structural, extreme_raw_value, structural_variables
 from hyperpower.space import SearchSpace, Variable, VariableType
 

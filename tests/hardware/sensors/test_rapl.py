@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_rapl_domain
+from hardware_fixtures import write_rapl_domain
 from hyperpower.hardware.sensors import RaplSensor, Window
 from hyperpower.hardware.sensors.rapl import energy_delta_uj
 
