@@ -44,7 +44,12 @@ def constraint_budgets(constraints: list[str], values: list[str]) -> dict[str, f
         raise ConfigError(
             f"--constraint and --constraint_val come in pairs: got {len(constraints)} --constraint "
             f"({', '.join(constraints) or 'none'}) and {len(values)} --constraint_val ({', '.join(values) or 'none'})")
-    return parse_budget_flags([f"{metric}={value}" for metric, value in zip(constraints, values)])
+    budgets, percentiles = parse_budget_flags([f"{metric}={value}" for metric, value in zip(constraints, values)])
+    if percentiles:
+        raise ConfigError(f"--constraint_val takes a value such as 90 or 90W, not a percentile "
+                          f"({', '.join(f'p{p:g}' for p in percentiles.values())}); percentile budgets are for "
+                          f"`hyperpower run --budget METRIC=pN`")
+    return budgets
 
 
 def options_with_constraints(args: argparse.Namespace) -> GenerateOptions:

@@ -37,7 +37,16 @@ if [ "${1:-}" = "test" ]; then
 fi
 
 bootstrap "."
-if [ $# -eq 0 ] || [[ "${1:-}" == -* ]]; then
+if [ $# -eq 0 ]; then
+  # The default job: digits with HW-IECI under a budget this machine can measure, set at the
+  # median of the profiled model (half the space fits), profiling on the fly the first time.
+  if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
+    budget="power=p50"
+  else
+    budget="memory=p50"
+  fi
+  set -- experiments/digits --method hw-ieci --budget "$budget" --epochs 3 --max-evals 10 --seed 0
+elif [[ "${1:-}" == -* ]]; then
   set -- experiments/digits "$@"
 fi
 exec "$VENV/bin/hyperpower" run "$@"

@@ -54,6 +54,7 @@ class HyperPowerSettings:
     store: str | None = None
     sigma0: float = 0.1
     job_timeout_s: float | None = None
+    device: str | None = None
 
 
 @dataclasses.dataclass

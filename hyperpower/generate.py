@@ -44,6 +44,7 @@ class GenerateOptions:
 
     optimize: str | None = None
     budgets: dict[str, float] | None = None
+    budget_percentiles: dict[str, float] | None = None
     method: str | None = None
     aware: bool | None = None
     epochs: int | None = None
@@ -60,6 +61,11 @@ def generate_config(paths: ExperimentPaths, options: GenerateOptions) -> tuple[E
     Returns the config and whether the file changed. Raises ConfigError/TemplateError, writing
     nothing, when the template, an existing config or an option is invalid.
     """
+    if options.budget_percentiles:
+        given = ", ".join(f"{m}=p{p:g}" for m, p in options.budget_percentiles.items())
+        raise ConfigError(f"--budget {given}: percentile budgets are resolved from the hardware models by "
+                          f"`hyperpower run`, which profiles first when a model is missing; give "
+                          f"`generate` a value with a unit instead (e.g. memory=300MB)")
     config = build_config(paths, options)
     changed = save_config(config, paths.config)
     return config, changed

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from pathlib import Path
 from typing import Any, TextIO
-
-import numpy as np
 
 from hyperpower.config import ExperimentConfig
 from hyperpower.errors import HyperPowerError
@@ -48,8 +47,12 @@ class ObjectiveResult:
     early_terminated: bool = False
 
 
-def evaluate_job(paths: ExperimentPaths, config: ExperimentConfig, job: Job, log: TextIO) -> ObjectiveResult:
-    """Train and measure the network of ``job``; progress lines go to ``log`` (the job's log file)."""
+def evaluate_job(paths: ExperimentPaths, config: ExperimentConfig, job: Job, log: TextIO,
+                 measure: bool = True) -> ObjectiveResult:
+    """Train and measure the network of ``job``; progress lines go to ``log`` (the job's log file).
+
+    ``measure=False`` leaves the inference metrics to the caller (the loop's worker measures the
+    rendered file through its fork server: the same path as profiling, a second per network)."""
     from hyperpower.network import build_network
     from hyperpower.template import parse_template
     from hyperpower.training import EarlyTerminationRule, accuracy_of, train
@@ -75,8 +78,9 @@ def evaluate_job(paths: ExperimentPaths, config: ExperimentConfig, job: Job, log
         )
     error = 1.0 - accuracy_of(definition.model, *validation, batch_size=definition.batch_size)
     _log(log, f"test error {error:.4f} after {outcome.epochs_run} epochs ({time.monotonic() - started:.1f} s)")
-    rng = np.random.default_rng(None if settings.seed is None else [int(settings.seed), int(job.id)])
-    values = {"error": error, **measure_hardware(definition, config, log, rng)}
+    values = {"error": error}
+    if measure:
+        values.update(measure_hardware(definition.path, config, log, seed=measurement_seed(settings.seed, job.id)))
     _alias_objective_task(config, values)
     return ObjectiveResult(values=values, early_terminated=outcome.early_terminated)
 
@@ -99,27 +103,43 @@ def metrics_to_measure(config: ExperimentConfig, measurable: set[str]) -> list[s
     return [metric for metric in HARDWARE_METRICS if metric in wanted and metric in measurable]
 
 
-def measure_hardware(definition: Any, config: ExperimentConfig, log: TextIO,
-                     rng: np.random.Generator | None = None) -> dict[str, float]:
-    """Measure inference of the trained model on the test inputs (design §7); ``rng`` draws the
-    random gaps between measurement windows."""
-    from hyperpower.hardware import detect_sensors, measure_inference
+def measure_hardware(network_path: Path, config: ExperimentConfig, log: TextIO, *,
+                     measurer: Any = None, seed: int | None = None) -> dict[str, float]:
+    """Measure inference of the rendered network on its test inputs (design §7), in a process of
+    its own, exactly as ``hyperpower profile`` measures: power and memory do not depend on the
+    trained weights, and measuring inside the training process would count the training's own
+    memory, so measured values would not match the models' predictions.
 
-    sensors = detect_sensors(None)
+    ``measurer``: a ``hardware.MeasurementServer`` (fork server, ~1 s per network on the CPU);
+    None measures in a fresh process."""
+    from hyperpower.hardware import detect_sensors
+    from hyperpower.hardware.subprocess_measure import measure_network_file
+
+    device = config.settings.device
+    sensors = detect_sensors(device)
     try:
         metrics = metrics_to_measure(config, set(sensors.measurable()))
-        skipped = [m for m in HARDWARE_METRICS if m in config.settings.budgets and m not in metrics]
-        if skipped:
-            _log(log, f"not measured here (left to the model files): {', '.join(skipped)}")
-        if not metrics:
-            return {}
-        measurement = measure_inference(definition.model, np.asarray(definition.x_test), definition.batch_size,
-                                        metrics, sensor_set=sensors, rng=rng)
     finally:
         sensors.close()
-    values = {metric: float(measurement.values[metric]) for metric in metrics if metric in measurement.values}
-    _log(log, "measured " + ", ".join(f"{metric}={value:.4g}" for metric, value in values.items()))
+    skipped = [m for m in HARDWARE_METRICS if m in config.settings.budgets and m not in metrics]
+    if skipped:
+        _log(log, f"not measured here (left to the model files): {', '.join(skipped)}")
+    if not metrics:
+        return {}
+    if measurer is None:
+        result = measure_network_file(network_path, metrics, device, seed=seed)
+    else:
+        result = measurer.measure(network_path, metrics, seed=seed)
+    values = {metric: float(result["values"][metric]) for metric in metrics if metric in result["values"]}
+    spread = result.get("spread", {})
+    _log(log, "measured " + ", ".join(f"{metric}={value:.4g} (±{spread.get(metric, 0.0):.2g})"
+                                      for metric, value in values.items()))
     return values
+
+
+def measurement_seed(seed: int | None, job_id: int) -> int | None:
+    """Seeded runs draw reproducible gaps between measurement windows, different per job."""
+    return None if seed is None else int(seed) * 100_003 + int(job_id)
 
 
 def _alias_objective_task(config: ExperimentConfig, values: dict[str, float]) -> None:

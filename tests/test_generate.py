@@ -88,10 +88,10 @@ def test_template_changes_reach_the_config_and_settings_stay(digits: Path) -> No
     paths = resolve_experiment(digits)
     generate_config(paths, GenerateOptions(budgets={"memory": 200.0}))
     template = paths.template
-    template.write_text(template.read_text().replace('"max": 32, "structural": true}\nconv1_kernel',
-                                                     '"max": 64, "structural": true}\nconv1_kernel'))
+    template.write_text(template.read_text().replace('"max": 64, "structural": true}\nconv1_kernel',
+                                                     '"max": 96, "structural": true}\nconv1_kernel'))
     config, changed = generate_config(paths, GenerateOptions())
-    assert changed and config.space["conv1_filters"].max == 64 and config.settings.budgets == {"memory": 200.0}
+    assert changed and config.space["conv1_filters"].max == 96 and config.settings.budgets == {"memory": 200.0}
 
 
 def test_model_files_are_checked_and_kept_relative_to_the_experiment(digits: Path, tmp_path: Path) -> None:

@@ -81,7 +81,7 @@ def test_main_evaluates_the_experiment_and_returns_task_values(wrapper, tmp_path
                               tasks={"error": Task("error"), "memory": Task("memory", "CONSTRAINT", budget=500.0)},
                               settings=HyperPowerSettings(epochs=2, seed=0, budgets={"memory": 500.0}))
     save_config(config, paths.config)
-    monkeypatch.setattr(objective, "measure_hardware", lambda definition, config, log, rng=None: {"memory": 123.0})
+    monkeypatch.setattr(objective, "measure_hardware", lambda network_path, config, log, **_: {"memory": 123.0})
     monkeypatch.chdir(root / "spearmint")
     monkeypatch.delenv(wrapper.EXPERIMENT_ENVIRONMENT_VARIABLE, raising=False)
     values = wrapper.main(4, {"units": np.array([16]), "learning_rate": np.array([0.05])})

@@ -31,8 +31,8 @@ def test_digits_template_tokens() -> None:
     assert template.space.names == ["conv1_filters", "conv1_kernel", "conv2_filters", "dense_units", "activation",
                                     "learning_rate", "momentum", "weight_decay"]
     space = template.space
-    assert (space["conv1_filters"].min, space["conv1_filters"].max, space["conv1_filters"].structural) == (4, 32, True)
-    assert space["dense_units"].transform == "X16" and space["learning_rate"].transform == "NEGEXP10"
+    assert (space["conv1_filters"].min, space["conv1_filters"].max, space["conv1_filters"].structural) == (8, 64, True)
+    assert space["dense_units"].transform == "X64" and space["learning_rate"].transform == "NEGEXP10"
     assert space["activation"].options == ("relu", "tanh") and space["activation"].structural is False
     assert space["weight_decay"].log_scale and space["weight_decay"].type is VariableType.FLOAT
     first = template.tokens[0]
@@ -211,4 +211,4 @@ def test_digits_template_renders_into_a_compiled_keras_model(tmp_path: Path) -> 
     model = namespace["model"]
     assert model.output_shape == (None, 10) and model.optimizer is not None
     assert namespace["x_train"].shape[1:] == (8, 8, 1) and len(namespace["x_test"]) == len(namespace["y_test"])
-    assert model.layers[0].filters == 4 and model.layers[0].kernel_size == (2, 2)
+    assert model.layers[0].filters == 8 and model.layers[0].kernel_size == (2, 2)

@@ -21,6 +21,7 @@ from hyperpower.units import parse_budget
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|s)")
 _SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0}
+_PERCENTILE = re.compile(r"^[pP](\d+(?:\.\d+)?)$")
 
 
 def add_experiment_argument(parser: argparse.ArgumentParser) -> None:
@@ -57,16 +58,17 @@ def add_store_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) 
 
 def options_from_args(args: argparse.Namespace) -> GenerateOptions:
     """Parse the flag values (budget units, durations, METRIC=FILE) into GenerateOptions."""
-    budgets = None
+    budgets = percentiles = None
     if getattr(args, "no_budgets", False):
         if args.budgets:
             raise ConfigError("--no-budgets and --budget contradict each other; give one of them")
         budgets = {}
     elif args.budgets:
-        budgets = parse_budget_flags(args.budgets)
+        budgets, percentiles = parse_budget_flags(args.budgets)
     return GenerateOptions(
         optimize=args.optimize,
         budgets=budgets,
+        budget_percentiles=percentiles or None,
         method=args.method,
         aware=args.aware,
         epochs=args.epochs,
@@ -86,17 +88,28 @@ def split_assignment(text: str, flag: str, form: str) -> tuple[str, str]:
     return metric.strip(), value.strip()
 
 
-def parse_budget_flags(texts: list[str]) -> dict[str, float]:
-    """``["memory=200MB", "power=90W"]`` -> ``{"memory": 200.0, "power": 90.0}``."""
+def parse_budget_flags(texts: list[str]) -> tuple[dict[str, float], dict[str, float]]:
+    """``["memory=200MB", "latency=p50"]`` -> ``({"memory": 200.0}, {"latency": 50.0})``.
+
+    A ``pN`` value is a percentile budget: the value that N % of the search space is predicted
+    to stay under, resolved by ``run`` from the metric's model (profiling first if needed).
+    """
     budgets: dict[str, float] = {}
+    percentiles: dict[str, float] = {}
     for text in texts:
-        metric, value = split_assignment(text, "--budget", "METRIC=VALUE (e.g. power=90W)")
+        metric, value = split_assignment(text, "--budget", "METRIC=VALUE (e.g. power=90W or power=p50)")
         if metric not in METRICS:
             raise ConfigError(f"--budget {text!r}: unknown metric {metric!r}; use one of {', '.join(METRICS)}")
-        if metric in budgets:
+        if metric in budgets or metric in percentiles:
             raise ConfigError(f"--budget {text!r}: metric {metric!r} is given twice")
-        budgets[metric] = parse_budget(metric, value)
-    return budgets
+        percentile = _PERCENTILE.match(value)
+        if percentile:
+            percentiles[metric] = float(percentile.group(1))
+            if not 0 < percentiles[metric] < 100:
+                raise ConfigError(f"--budget {text!r}: a percentile budget must lie strictly between p0 and p100")
+        else:
+            budgets[metric] = parse_budget(metric, value)
+    return budgets, percentiles
 
 
 def parse_duration(text: str) -> float:

@@ -31,14 +31,17 @@ def run(args: argparse.Namespace) -> int:
     from hyperpower.errors import ConfigError
     from hyperpower.experiment import resolve_experiment
     from hyperpower.loop.driver import Driver, RunOptions, seeded_rng
-    from hyperpower.loop.preparation import prepare_config
+    from hyperpower.loop.preparation import prepare_config, resolve_percentile_budgets
     from hyperpower.optimize import Optimizer
     from hyperpower.store import open_store
 
     if args.workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {args.workers}")
     paths = resolve_experiment(args.experiment)
-    prepared = prepare_config(paths, options_from_args(args))
+    options = options_from_args(args)
+    if options.budget_percentiles:
+        resolve_percentile_budgets(paths, options, args.device)
+    prepared = prepare_config(paths, options, device=args.device)
     config = prepared.config
     with open_store(prepared.store_uri) as store:
         models = _models_for(paths, config, store, args)
@@ -82,12 +85,9 @@ def _models_for(paths, config, store, args) -> dict:
 
 
 def _feature_function_factory(paths):
-    if paths.layout != "hyperpower":
-        return None
-    from hyperpower.hardware.features import feature_function_for
-    from hyperpower.template import parse_template
+    from hyperpower.loop.preparation import template_feature_function_factory
 
-    return lambda: feature_function_for(parse_template(paths.template))
+    return template_feature_function_factory(paths) if paths.layout == "hyperpower" else None
 
 
 def _check_measurable(paths, config, models, args) -> None:

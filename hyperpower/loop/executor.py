@@ -54,6 +54,7 @@ class JobExecutor:
         self.store, self.paths, self.config = store, paths, config
         self.config_path, self.worker, self.timeout_s = config_path, worker, timeout_s
         self.stop_event = stop_event or threading.Event()
+        self._server = None
 
     def run(self, job: Job) -> Job | None:
         """Evaluate a job this worker holds and record its outcome; None if it was given back."""
@@ -119,12 +120,41 @@ class JobExecutor:
         values = {k: float(v) for k, v in (result or {}).get("values", {}).items()}
         if reason is None:
             reason = objective_problem(self.config, values)
+        if reason is None and self.paths.layout == "hyperpower":
+            reason = self._measure(job, values, log_path)
         if reason is not None:
             return self._finish(job, JobStatus.BROKEN, values=values, log_path=log_path,
                                 error=f"{reason}\n--- log tail ---\n{_log_tail(log_path)}")
         return self._finish(job, JobStatus.COMPLETE, values=values, log_path=log_path,
                             feasible=measured_feasibility(self.config, values),
                             early_terminated=bool(result.get("early_terminated")))
+
+    def _measure(self, job: Job, values: dict[str, float], log_path: Path) -> str | None:
+        """Add the inference metrics of the job's rendered network; the reason when that fails."""
+        from hyperpower.errors import HyperPowerError
+        from hyperpower.objective import measure_hardware, measurement_seed
+
+        with open(log_path, "a") as log:
+            try:
+                values.update(measure_hardware(self.paths.job_network(job.id), self.config, log,
+                                               measurer=self._measurement_server(),
+                                               seed=measurement_seed(self.config.settings.seed, job.id)))
+            except HyperPowerError as exc:
+                return f"measuring the network failed: {exc}"
+        return None
+
+    def _measurement_server(self):
+        """One fork server per worker, started on first use (CPU; GPUs use fresh processes)."""
+        if self._server is None:
+            from hyperpower.hardware.measure_server import MeasurementServer
+
+            self._server = MeasurementServer(self.config.settings.device)
+        return self._server
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
 
     @staticmethod
     def _describe_exit(returncode: int | None) -> str:

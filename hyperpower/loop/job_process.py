@@ -53,14 +53,17 @@ def _values_from_spearmint(config: ExperimentConfig, returned: Any) -> dict[str,
 
 
 def evaluate(paths: ExperimentPaths, config: ExperimentConfig, job: Job) -> dict[str, Any]:
-    """Run the job's objective; returns {"values": ..., "early_terminated": ...}."""
+    """Run the job's objective; returns {"values": ..., "early_terminated": ...}.
+
+    A HyperPower job returns its error only: the worker then measures the rendered network's
+    inference in a process of its own (``JobExecutor._measure``)."""
     if paths.layout == "spearmint":
         module = _load_main_file(paths, config.main_file)
         returned = module.main(job.id, spearmint_params(config, job.raw_params))
         return {"values": _values_from_spearmint(config, returned), "early_terminated": False}
     from hyperpower.objective import evaluate_job
 
-    result = evaluate_job(paths, config, job, sys.stdout)
+    result = evaluate_job(paths, config, job, sys.stdout, measure=False)  # the worker measures
     return {"values": dict(result.values), "early_terminated": bool(result.early_terminated)}
 
 

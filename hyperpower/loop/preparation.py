@@ -28,13 +28,16 @@ class PreparedRun:
     store_uri: str
 
 
-def prepare_config(paths: ExperimentPaths, options: GenerateOptions) -> PreparedRun:
+def prepare_config(paths: ExperimentPaths, options: GenerateOptions, device: str | None = None) -> PreparedRun:
     """HyperPower folders get spearmint/config.json (re)generated; a plain Spearmint config.json is
-    the user's file and is never rewritten: the effective config goes to the run snapshot only."""
+    the user's file and is never rewritten: the effective config goes to the run snapshot only.
+    ``device`` (``--device``) is a setting of this run, kept in the snapshot only."""
     if paths.layout == "hyperpower":
         config, _ = generate_config(paths, options)
     else:
         config = build_config(paths, options)
+    if device:
+        config.settings.device = device
     paths.output_dir.mkdir(parents=True, exist_ok=True)
     snapshot = paths.output_dir / "run_config.json"
     snapshot.write_text(json.dumps(config_to_json(config), indent=2) + "\n")
@@ -78,3 +81,48 @@ def metrics_needing_models(config: ExperimentConfig, models: dict[str, Any]) -> 
     if not config.settings.aware:
         return []
     return [m for m in config.settings.budgets if m in HARDWARE_METRICS and m not in models]
+
+
+def resolve_percentile_budgets(paths: ExperimentPaths, options: GenerateOptions, device: str | None,
+                               output: Callable[[str], None] = print) -> None:
+    """Turn ``--budget memory=p50`` into a value: the 50th percentile of the memory model's
+    predictions over the search space, so about half of the space is predicted feasible whatever
+    this machine's baseline is. Profiles first when the metric has no model. Updates ``options``."""
+    import numpy as np
+
+    from hyperpower.store import open_store
+    from hyperpower.units import format_value
+
+    if paths.layout != "hyperpower":
+        raise ConfigError(f"{paths.root} is a plain Spearmint folder: percentile budgets need a HyperPower template")
+    base = build_config(paths, dataclasses.replace(options, budgets=None, budget_percentiles=None))
+    metrics = list(options.budget_percentiles)
+    probe = dataclasses.replace(base, settings=dataclasses.replace(
+        base.settings, budgets={m: 0.0 for m in metrics}, models={**base.settings.models, **(options.models or {})}))
+    factory = template_feature_function_factory(paths)
+    missing = [m for m in metrics if m not in load_models(paths, probe, factory)]
+    if missing:
+        from hyperpower.hardware.profile import profile_for_run
+
+        output(f"hyperpower: no model for {', '.join(missing)}: profiling {paths.root.name} to set the percentile budget")
+        uri = normalize_store_uri(options.store) if options.store else effective_store_uri(paths, base.settings)
+        with open_store(uri) as store:
+            profile_for_run(paths, base, store, missing, device=device)
+    models = load_models(paths, probe, factory)
+    rng = np.random.default_rng(base.settings.seed)
+    resolved = dict(options.budgets or {})
+    for metric, percentile in options.budget_percentiles.items():
+        model = models[metric]
+        points = base.space.sample(rng, 64 if model.missing_features(base.space) else 4096)
+        resolved[metric] = float(np.percentile(model.predict_unit(base.space, points), percentile))
+        output(f"hyperpower: budget {metric}=p{percentile:g} -> {format_value(metric, resolved[metric])} "
+               f"({percentile:g}% of the space is predicted to fit, model {model.metric} on {model.device or 'this machine'})")
+    options.budgets, options.budget_percentiles = resolved, None
+
+
+def template_feature_function_factory(paths: ExperimentPaths) -> Callable[[], Any]:
+    """Models on computed network features need the template to build each configuration."""
+    from hyperpower.hardware.features import feature_function_for
+    from hyperpower.template import parse_template
+
+    return lambda: feature_function_for(parse_template(paths.template))

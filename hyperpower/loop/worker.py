@@ -89,6 +89,7 @@ class Worker:
                     if self.on_finished:
                         self.on_finished(finished)
         finally:
+            self.executor.close()
             self._announce("stopped", force=True)
         return done
 

@@ -51,8 +51,14 @@ def test_bad_durations_name_the_flag(text: str) -> None:
 
 
 def test_budget_flags_parse_units_and_refuse_bad_input() -> None:
-    assert parse_budget_flags(["memory=200MB", "latency=0.5s", "energy=30mJ"]) == {
-        "memory": 200.0, "latency": 500.0, "energy": 30.0}
+    assert parse_budget_flags(["memory=200MB", "latency=0.5s", "energy=30mJ"]) == ({
+        "memory": 200.0, "latency": 500.0, "energy": 30.0}, {})
+    assert parse_budget_flags(["memory=p50", "latency=P12.5", "power=90W"]) == (
+        {"power": 90.0}, {"memory": 50.0, "latency": 12.5})
+    with pytest.raises(ConfigError, match="strictly between p0 and p100"):
+        parse_budget_flags(["memory=p100"])
+    with pytest.raises(ConfigError, match="given twice"):
+        parse_budget_flags(["memory=p50", "memory=300MB"])
     with pytest.raises(ConfigError, match="expected METRIC=VALUE"):
         parse_budget_flags(["power90W"])
     with pytest.raises(ConfigError, match="unknown metric 'speed'"):

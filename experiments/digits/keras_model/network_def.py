@@ -17,10 +17,10 @@ x_train, x_test, y_train, y_test = train_test_split(
     images, labels, test_size=0.25, stratify=labels, random_state=0)
 
 # -- hyper-parameters --------------------------------------------------------------------------
-conv1_filters = HYPERPARAM{"type": "INT", "token": "conv1_filters", "min": 4, "max": 32, "structural": true}
+conv1_filters = HYPERPARAM{"type": "INT", "token": "conv1_filters", "min": 8, "max": 64, "structural": true}
 conv1_kernel = HYPERPARAM{"type": "INT", "token": "conv1_kernel", "min": 2, "max": 4, "structural": true}
-conv2_filters = HYPERPARAM{"type": "INT", "token": "conv2_filters", "min": 4, "max": 32, "structural": true}
-dense_units = HYPERPARAM{"type": "INT", "token": "dense_units", "min": 1, "max": 8, "transform": "X16", "structural": true}
+conv2_filters = HYPERPARAM{"type": "INT", "token": "conv2_filters", "min": 8, "max": 64, "structural": true}
+dense_units = HYPERPARAM{"type": "INT", "token": "dense_units", "min": 1, "max": 16, "transform": "X64", "structural": true}
 activation = HYPERPARAM{"type": "ENUM", "token": "activation", "options": ["relu", "tanh"], "structural": false}
 learning_rate = HYPERPARAM{"type": "INT", "token": "learning_rate", "min": 1, "max": 4, "transform": "NEGEXP10", "structural": false}
 momentum = HYPERPARAM{"type": "FLOAT", "token": "momentum", "min": 0.8, "max": 0.95, "structural": false}
@@ -34,8 +34,7 @@ model = keras.Sequential([
     keras.Input(shape=(8, 8, 1)),
     keras.layers.Conv2D(conv1_filters, conv1_kernel, padding="same", activation=activation),
     keras.layers.Conv2D(conv2_filters, 3, padding="same", activation=activation),
-    keras.layers.MaxPooling2D(2),
-    keras.layers.Flatten(),
+    keras.layers.Flatten(),  # no pooling: the dense layer's size (and so memory) follows conv2 x dense
     keras.layers.Dense(dense_units, activation=activation),
     keras.layers.Dense(10, activation="softmax"),
 ])
