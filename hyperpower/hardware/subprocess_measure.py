@@ -62,11 +62,8 @@ def measure_network_file(network_path: str | Path, metrics: Sequence[str], devic
     network_path = Path(network_path)
     result_path = network_path.with_suffix(".measure.json")
     log_path = Path(log_path) if log_path is not None else network_path.with_suffix(".measure.log")
-    command = [sys.executable, "-m", "hyperpower.hardware.subprocess_measure", "--network", str(network_path),
-               "--metrics", ",".join(metrics), "--result", str(result_path), "--repetitions", str(repetitions)]
-    command += ["--device", device] if device else []
-    command += ["--min-window-s", str(min_window_s)] if min_window_s is not None else []
-    command += ["--seed", str(seed)] if seed is not None else []
+    command = [sys.executable, "-m", "hyperpower.hardware.subprocess_measure",
+               *measure_arguments(network_path, metrics, result_path, device, min_window_s, repetitions, seed)]
     result_path.unlink(missing_ok=True)
     with open(log_path, "w") as log:
         try:
@@ -75,6 +72,17 @@ def measure_network_file(network_path: str | Path, metrics: Sequence[str], devic
         except subprocess.TimeoutExpired:
             raise MeasurementFailed(f"measuring {network_path} took longer than {timeout_s:g} s (log: {log_path})") from None
     return read_result(network_path, result_path, log_path)
+
+
+def measure_arguments(network_path: Path, metrics: Sequence[str], result_path: Path, device: str | None,
+                      min_window_s: float | None, repetitions: int, seed: int | None) -> list[str]:
+    """Command-line arguments of this module's ``main`` for one measurement."""
+    argv = ["--network", str(network_path), "--metrics", ",".join(metrics), "--result", str(result_path),
+            "--repetitions", str(repetitions)]
+    argv += ["--device", device] if device else []
+    argv += ["--min-window-s", str(min_window_s)] if min_window_s is not None else []
+    argv += ["--seed", str(seed)] if seed is not None else []
+    return argv
 
 
 def read_result(network_path: Path, result_path: Path, log_path: Path) -> dict[str, Any]:

@@ -7,12 +7,8 @@ killed process). Either way the run goes on.
 
 from __future__ import annotations
 
-import ctypes
 import json
-import os
 import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -20,21 +16,14 @@ from pathlib import Path
 
 from hyperpower.config import ExperimentConfig
 from hyperpower.experiment import ExperimentPaths
+from hyperpower.forkserver import ForkServerError
 from hyperpower.jobs import Job, JobStatus
+from hyperpower.loop.launcher import JobLauncher, JobTask
 from hyperpower.loop.outcome import measured_feasibility, objective_problem
 from hyperpower.store.base import ExperimentStore
 
 HEARTBEAT_INTERVAL_S = 5.0
 _LOG_TAIL_CHARS = 2000
-
-
-def _die_with_parent() -> None:
-    """In the child: get SIGKILL when the worker dies, so a killed run leaves no orphan training."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 def _log_tail(log_path: Path) -> str:
@@ -54,59 +43,64 @@ class JobExecutor:
         self.store, self.paths, self.config = store, paths, config
         self.config_path, self.worker, self.timeout_s = config_path, worker, timeout_s
         self.stop_event = stop_event or threading.Event()
+        self._device: str | None = None
+        self._launcher: JobLauncher | None = None
         self._server = None
+
+    @property
+    def device(self) -> str:
+        """The concrete device (``cpu`` or ``gpu:N``) this worker trains and measures on."""
+        if self._device is None:
+            from hyperpower.hardware import detect_sensors
+
+            with detect_sensors(self.config.settings.device) as sensors:
+                self._device = str(sensors.device)
+        return self._device
 
     def run(self, job: Job) -> Job | None:
         """Evaluate a job this worker holds and record its outcome; None if it was given back."""
         self.paths.output_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.paths.job_log(job.id)
+        log_path.write_text(f"# job {job.id} ({job.method}) params {json.dumps(job.params)}\n")
         with tempfile.TemporaryDirectory(prefix="hyperpower-job-") as tmp:
             result_path = Path(tmp) / "result.json"
-            with open(log_path, "w") as log:
-                log.write(f"# job {job.id} ({job.method}) params {json.dumps(job.params)}\n")
-                log.flush()
-                returncode, reason = self._wait(self._start(job, result_path, log), job)
+            try:
+                returncode, reason = self._wait(self._start(job, result_path, log_path), job)
+            except ForkServerError as exc:
+                self._close_launcher()  # a fresh server for the next job
+                returncode, reason = None, f"the job's fork server failed: {exc}"
             if reason == "released":
                 self.store.release_job(self.config.name, job.id, self.worker)
                 return None
             return self._record(job, log_path, result_path, returncode, reason)
 
-    def _start(self, job: Job, result_path: Path, log) -> subprocess.Popen:
-        command = [
-            sys.executable, "-m", "hyperpower.loop.job_process",
-            "--experiment-dir", str(self.paths.root), "--config", str(self.config_path),
-            "--job", json.dumps(job.to_dict()), "--result", str(result_path),
-        ]
-        environment = dict(os.environ, PYTHONUNBUFFERED="1")
-        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=environment, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+    def _start(self, job: Job, result_path: Path, log_path: Path) -> JobTask:
+        if self._launcher is None:
+            self._launcher = JobLauncher.for_device(self.device, self.paths.layout == "hyperpower")
+        argv = ["--experiment-dir", str(self.paths.root), "--config", str(self.config_path),
+                "--job", json.dumps(job.to_dict()), "--result", str(result_path)]
+        return self._launcher.start(argv, log_path)
 
-    def _wait(self, process: subprocess.Popen, job: Job) -> tuple[int | None, str | None]:
-        """Wait for the process, sending heartbeats; kill it on timeout, lost job or stop request."""
+    def _wait(self, task: JobTask, job: Job) -> tuple[int | None, str | None]:
+        """Wait for the task, sending heartbeats; kill it on timeout, lost job or stop request."""
         started = time.monotonic()
         last_beat = started
         while True:
-            try:
-                return process.wait(timeout=0.2), None
-            except subprocess.TimeoutExpired:
-                pass
+            returncode = task.wait(0.2)
+            if returncode is not None:
+                return returncode, None
             now = time.monotonic()
             if self.timeout_s and now - started > self.timeout_s:
-                self._kill(process)
+                task.kill()
                 return None, f"timed out after {self.timeout_s:g} s"
             if self.stop_event.is_set():
-                self._kill(process)
+                task.kill()
                 return None, "released"
             if now - last_beat >= HEARTBEAT_INTERVAL_S:
                 last_beat = now
                 if not self.store.heartbeat(self.config.name, job.id, self.worker):
-                    self._kill(process)
+                    task.kill()
                     return None, "lost"
-
-    @staticmethod
-    def _kill(process: subprocess.Popen) -> None:
-        process.kill()
-        process.wait()
 
     def _record(self, job: Job, log_path: Path, result_path: Path, returncode: int | None,
                 reason: str | None) -> Job | None:
@@ -148,10 +142,17 @@ class JobExecutor:
         if self._server is None:
             from hyperpower.hardware.measure_server import MeasurementServer
 
-            self._server = MeasurementServer(self.config.settings.device)
+            self._server = MeasurementServer(self.device)
         return self._server
 
+    def _close_launcher(self) -> None:
+        if self._launcher is not None:
+            self._launcher.close()
+            self._launcher = None
+
     def close(self) -> None:
+        """Stop this worker's fork servers."""
+        self._close_launcher()
         if self._server is not None:
             self._server.close()
             self._server = None
