@@ -55,6 +55,7 @@ class HyperPowerSettings:
     sigma0: float = 0.1
     job_timeout_s: float | None = None
     device: str | None = None
+    model_margin: float = 0.0
 
 
 @dataclasses.dataclass

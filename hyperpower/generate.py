@@ -53,6 +53,7 @@ class GenerateOptions:
     store: str | None = None
     models: dict[str, str] | None = None
     seed: int | None = None
+    model_margin: float | None = None
 
 
 def generate_config(paths: ExperimentPaths, options: GenerateOptions) -> tuple[ExperimentConfig, bool]:
@@ -142,6 +143,10 @@ def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options
         if isinstance(options.seed, bool) or not isinstance(options.seed, int) or options.seed < 0:
             raise ConfigError(f"--seed must be a non-negative integer, got {options.seed!r}")
         settings.seed = options.seed
+    if options.model_margin is not None:
+        if not math.isfinite(options.model_margin) or options.model_margin < 0:
+            raise ConfigError(f"--model-margin must be a number >= 0, got {options.model_margin!r}")
+        settings.model_margin = float(options.model_margin)
     if options.store is not None:
         settings.store = normalize_store_uri(options.store)
     if options.models:

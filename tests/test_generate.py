@@ -117,6 +117,8 @@ def test_model_files_are_checked_and_kept_relative_to_the_experiment(digits: Pat
     (GenerateOptions(max_time_s=0.0), "--max-time must be a positive duration"),
     (GenerateOptions(store="postgres://db"), "--store: store URI 'postgres://db' is not understood"),
     (GenerateOptions(models={"power": "/nonexistent/power.json"}), "no such model file"),
+    (GenerateOptions(model_margin=-1.0), "--model-margin must be a number >= 0"),
+    (GenerateOptions(budget_percentiles={"memory": 50.0}), "percentile budgets are resolved"),
 ])
 def test_invalid_options_raise_and_write_nothing(digits: Path, options: GenerateOptions, message: str) -> None:
     paths = resolve_experiment(digits)

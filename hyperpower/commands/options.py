@@ -49,6 +49,9 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--model", metavar="METRIC=FILE", action="append", dest="models",
                        help="fitted hardware model (design §7 JSON) for a metric, e.g. power=models/power.json")
     group.add_argument("--seed", type=int, metavar="N", help="random seed, for a reproducible run")
+    group.add_argument("--model-margin", type=float, metavar="K",
+                       help="aware methods keep predictions K cross-validated model errors under each budget "
+                            "(default 0: the paper's indicator model <= budget)")
 
 
 def add_store_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
@@ -77,6 +80,7 @@ def options_from_args(args: argparse.Namespace) -> GenerateOptions:
         store=args.store,
         models=dict(split_assignment(text, "--model", "METRIC=FILE") for text in args.models) if args.models else None,
         seed=args.seed,
+        model_margin=args.model_margin,
     )
 
 

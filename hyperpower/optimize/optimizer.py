@@ -65,6 +65,16 @@ def _noiseless(config: ExperimentConfig, name: str) -> bool:
     return task is not None and task.likelihood == "NOISELESS"
 
 
+def safe_threshold(budget: float, model: LinearModel, margin: float) -> float:
+    """The value predictions must stay under: the budget less ``margin`` times the model's
+    cross-validated error at the budget (``cv_rmspe`` × budget). Margin 0 is the paper's HW-IECI
+    indicator 1[model <= budget]; margin 1 trades a little of the space for fewer measured
+    violations when the model is imperfect near the budget."""
+    if margin <= 0 or not model.cv_rmspe:
+        return budget
+    return budget - margin * float(model.cv_rmspe) * abs(budget)
+
+
 class Optimizer:
     """Suggests configurations for one experiment; keeps MCMC chains between calls."""
 
@@ -95,7 +105,10 @@ class Optimizer:
         self._design_seed = int(rng.integers(2**63))
 
     def _known_budgets(self) -> list[ModelBudget]:
-        return [ModelBudget(self.models[r.name], r.threshold) for r in self.rules if r.feasible_below and r.name in self.models]
+        """Budgets the models check a priori, tightened by ``model_margin`` cross-validated errors."""
+        margin = float(self.config.settings.model_margin)
+        return [ModelBudget(self.models[r.name], safe_threshold(r.threshold, self.models[r.name], margin))
+                for r in self.rules if r.feasible_below and r.name in self.models]
 
     # -- public API ---------------------------------------------------------------------------
     def suggest(self, jobs: Sequence[Job], count: int = 1) -> list[Suggestion]:

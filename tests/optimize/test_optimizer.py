@@ -65,6 +65,15 @@ def test_aware_methods_never_suggest_predicted_infeasible_points(method: str, se
     assert all(s.predicted["power"] <= 60.0 for s in batch)
 
 
+def test_model_margin_keeps_predictions_one_model_error_under_the_budget() -> None:
+    config = make_config(UNITS_RATE, "hw-ieci", budgets={"power": 60.0})
+    config.settings.model_margin = 1.0
+    optimizer = Optimizer(config, {"power": POWER}, np.random.default_rng(0), mcmc=FAST)
+    jobs = run(optimizer, lambda n: {"error": units_rate_error(n), "power": POWER.predict(n)}, 8)
+    safe = 60.0 - 0.05 * 60.0  # one cross-validated RMSPE (5 %) below the budget
+    assert max(job.predicted["power"] for job in jobs) <= safe
+
+
 def branin(network: dict) -> dict:
     x, y = 15 * network["x"] - 5, 15 * network["y"]
     value = (y - 5.1 / (4 * math.pi**2) * x**2 + 5 / math.pi * x - 6) ** 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x) + 10
