@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from hyperpower.loop.driver import Driver, RunOptions, seeded_rng
     from hyperpower.loop.preparation import prepare_config, resolve_percentile_budgets
     from hyperpower.optimize import Optimizer
+    from hyperpower.report.table import budget_text
     from hyperpower.store import open_store
 
     if args.workers < 1:
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         optimizer = Optimizer(config, models, seeded_rng(config.settings.seed, finished))
         print(f"hyperpower: {config.name}: {config.settings.method}"
               f"{'' if config.settings.aware else ' (unaware)'}, objective {config.settings.objective}, "
-              f"budgets {_budgets_text(config)}, up to {config.settings.max_evals} evaluations, store {prepared.store_uri}",
+              f"budgets {budget_text(config)}, up to {config.settings.max_evals} evaluations, store {prepared.store_uri}",
               flush=True)
         driver = Driver(store, paths, config, prepared.config_path, optimizer,
                         RunOptions(workers=args.workers, queue_only=args.queue_only,
@@ -97,16 +98,6 @@ def _check_measurable(paths, config, models, args) -> None:
     from hyperpower.hardware import check_measurable
 
     check_measurable(list(config.settings.budgets), models, device=args.device)
-
-
-def _budgets_text(config) -> str:
-    from hyperpower.units import format_value
-
-    budgets = config.settings.budgets
-    if budgets:
-        return ", ".join(f"{m} <= {format_value(m, v)}" for m, v in budgets.items())
-    constraints = [t.name for t in config.constraint_tasks]
-    return f"constraints {', '.join(constraints)} >= 0" if constraints else "none"
 
 
 def _print_summary(store, paths, config, summary) -> None:

@@ -101,7 +101,23 @@ def summary_lines(jobs: list[Job], config: ExperimentConfig) -> list[str]:
         violations = count_violations(jobs, config)
         lines.append(f"violations: {violations.measured} job(s) broke a budget when measured, "
                      f"{violations.predicted} job(s) were predicted to")
+    lines.append(time_line(jobs))
     return lines
+
+
+def time_line(jobs: list[Job]) -> str:
+    """Where the run's time went: trained jobs (complete, stopped early, broken) and suggestions
+    rejected before any training (skipped), the savings the aware methods are for."""
+    def seconds(selected: list[Job]) -> float:
+        return sum(job.duration_s or 0.0 for job in selected)
+
+    complete = [j for j in jobs if j.status is JobStatus.COMPLETE]
+    early = [j for j in complete if j.early_terminated]
+    broken = [j for j in jobs if j.status is JobStatus.BROKEN]
+    skipped = sum(j.status is JobStatus.SKIPPED for j in jobs)
+    return (f"time: {seconds(complete) + seconds(broken):.1f} s training {len(complete) + len(broken)} job(s) "
+            f"(complete {seconds(complete):.1f} s, of which {seconds(early):.1f} s in {len(early)} stopped early; "
+            f"broken {seconds(broken):.1f} s); {skipped} suggestion(s) skipped before training")
 
 
 def _is_number(value: object) -> bool:

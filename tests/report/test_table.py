@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hyperpower.report.table import format_param, format_table, jobs_table, summary_lines
+from hyperpower.jobs import Job, JobStatus
+from hyperpower.report.table import format_param, format_table, jobs_table, summary_lines, time_line
 from hyperpower.store import open_store
 
 
@@ -32,6 +33,20 @@ def test_summary_lines_give_counts_best_and_violations(filled_experiment) -> Non
     # job 2 has the lowest error but broke the memory budget; job 3 stopped early at 0.04
     assert lines[2].startswith("best so far: job 3 error=0.04 |")
     assert lines[3] == "violations: 1 job(s) broke a budget when measured, 1 job(s) were predicted to"
+    assert lines[4].startswith("time: ") and "4 job(s)" in lines[4] and "in 1 stopped early" in lines[4]
+
+
+def test_time_line_splits_training_time_by_outcome() -> None:
+    def job(job_id: int, status: JobStatus, seconds: float | None, early: bool = False) -> Job:
+        start = None if seconds is None else 1000.0
+        end = None if seconds is None else 1000.0 + seconds
+        return Job(id=job_id, experiment="x", status=status, start_time=start, end_time=end, early_terminated=early)
+
+    jobs = [job(1, JobStatus.COMPLETE, 10.0), job(2, JobStatus.COMPLETE, 2.5, early=True),
+            job(3, JobStatus.BROKEN, 1.0), job(4, JobStatus.SKIPPED, None), job(5, JobStatus.SKIPPED, None),
+            job(6, JobStatus.RUNNING, None)]
+    assert time_line(jobs) == ("time: 13.5 s training 3 job(s) (complete 12.5 s, of which 2.5 s in 1 stopped "
+                               "early; broken 1.0 s); 2 suggestion(s) skipped before training")
 
 
 def test_format_table_pads_columns_to_the_widest_cell() -> None:
