@@ -28,6 +28,8 @@ HARTMANN_P = 1e-4 * np.array([
     [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381],
 ])
 HARTMANN_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
+#: a point on a budget's boundary is feasible even if float rounding puts it 1e-12 W over
+FEASIBILITY_TOLERANCE = 1e-6
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,7 +57,7 @@ class Problem:
     def evaluate(self, params: dict) -> tuple[float, dict[str, float], bool]:
         """-> objective, constraint values, feasible."""
         values = {c.name: float(c.value(params)) for c in self.constraints}
-        feasible = all(values[c.name] <= c.threshold for c in self.constraints)
+        feasible = all(values[c.name] <= c.threshold + FEASIBILITY_TOLERANCE * max(1.0, abs(c.threshold)) for c in self.constraints)
         return float(self.objective(params)), values, feasible
 
 

@@ -40,8 +40,8 @@ def quality_tables(data: dict, optima: dict[str, float], checkpoints: tuple[int,
     for problem, methods in data.items():
         lines += [f"### {problem} (constrained optimum {optima.get(problem, math.nan):.4f})", ""]
         header = "| method | seeds | " + " | ".join(f"best feasible @{c}" for c in checkpoints)
-        lines += [header + f" | violations @{checkpoints[-1]} | s/suggestion (median) |",
-                  "|" + "---|" * (len(checkpoints) + 4)]
+        lines += [header + f" | median regret @{checkpoints[-1]} | violations @{checkpoints[-1]} | s/suggestion (median) |",
+                  "|" + "---|" * (len(checkpoints) + 5)]
         for method in sorted(methods, key=lambda m: METHOD_ORDER.index(m) if m in METHOD_ORDER else 99):
             runs = methods[method]
             curves = np.array([best_feasible_curve(r) for r in runs])
@@ -50,7 +50,9 @@ def quality_tables(data: dict, optima: dict[str, float], checkpoints: tuple[int,
             violations = np.array([np.sum(~np.array(r["feasible"][:last], dtype=bool)) for r in runs])
             q1, median, q3 = np.percentile(violations, [25, 50, 75])
             seconds = np.median(np.concatenate([r["seconds"] for r in runs]))
-            lines.append(f"| {method} | {len(runs)} | " + " | ".join(cells) + f" | {median:.0f} [{q1:.0f}, {q3:.0f}] | {seconds:.3f} |")
+            regret = np.median(curves[:, last - 1]) - optima.get(problem, math.nan)
+            lines.append(f"| {method} | {len(runs)} | " + " | ".join(cells)
+                         + f" | {regret:.1e} | {median:.0f} [{q1:.0f}, {q3:.0f}] | {seconds:.3f} |")
         lines.append("")
     return "\n".join(lines)
 

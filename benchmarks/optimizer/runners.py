@@ -107,7 +107,10 @@ def optuna_runner(kind: str) -> Runner:
 def ax_runner(problem: Problem, seed: int, evaluations: int) -> dict:
     import logging
 
+    import torch
     from ax import Client
+
+    torch.set_num_threads(1)  # 2 shared cores: extra threads only add contention
     from ax.api.configs import RangeParameterConfig
 
     logging.getLogger("ax").setLevel(logging.WARNING)
