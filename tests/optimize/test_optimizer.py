@@ -172,3 +172,14 @@ def test_predict_returns_every_model() -> None:
     memory = LinearModel("memory", ["units", "rate"], [2.0, 10.0], 5.0)
     optimizer = Optimizer(make_config(UNITS_RATE), {"power": POWER, "memory": memory}, np.random.default_rng(0))
     assert optimizer.predict({"units": 10, "rate": 0.5}) == {"power": 30.0, "memory": 30.0}
+
+
+@pytest.mark.parametrize("method", ["hw-ieci", "rand", "rand-walk"])
+def test_forty_aware_evaluations_never_exceed_the_predicted_power_budget(method: str) -> None:
+    """Issue 3's acceptance run: 40 evaluations under a linear power model, none predicted over."""
+    config = make_config(UNITS_RATE, method, budgets={"power": 60.0})
+    optimizer = Optimizer(config, {"power": POWER}, np.random.default_rng(7), mcmc=FAST)
+    jobs = run(optimizer, lambda n: {"error": units_rate_error(n), "power": POWER.predict(n)}, 40)
+    assert len(jobs) == 40
+    assert all(job.predicted["power"] <= 60.0 for job in jobs)
+    assert all(POWER.predict(job.params) <= 60.0 for job in jobs), "recorded predictions match the model"
