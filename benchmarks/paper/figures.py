@@ -25,6 +25,11 @@ def _grouped(results: list[analysis.RunResult]) -> dict[tuple[str, str], list[an
     return groups
 
 
+MARKERS = {"hw-ieci": "o", "hw-cwei": "s", "rand": "^", "rand-walk": "D"}
+#: thinner lines for later methods, so identical curves (same seed, same first draws) stay visible
+WIDTHS = {"hw-ieci": 3.2, "hw-cwei": 2.4, "rand": 1.6, "rand-walk": 1.0}
+
+
 def _median_band(axis, stacked: np.ndarray, label: str, method: str, form: str) -> None:
     """Median line and min-max band of (seeds, n) curves over evaluations 1..n."""
     import warnings
@@ -33,13 +38,16 @@ def _median_band(axis, stacked: np.ndarray, label: str, method: str, form: str) 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: no feasible job yet
         median, low, high = np.nanmedian(stacked, 0), np.nanmin(stacked, 0), np.nanmax(stacked, 0)
-    axis.plot(xs, median, STYLES[form], color=COLOURS[method], label=label, linewidth=1.6)
+    axis.plot(xs, median, STYLES[form], color=COLOURS[method], label=label, linewidth=WIDTHS[method],
+              marker=MARKERS[method], markersize=3 + WIDTHS[method], markevery=max(1, len(xs) // 8),
+              alpha=0.85)
     if stacked.shape[0] > 1:
-        axis.fill_between(xs, low, high, color=COLOURS[method], alpha=0.12 if form == "aware" else 0.06)
+        axis.fill_between(xs, low, high, color=COLOURS[method], alpha=0.10)
 
 
 def plot_fixed_evals(results: list[analysis.RunResult], out_dir: Path) -> list[Path]:
-    """Fig. 4 left (best feasible error vs evaluations) and centre (cumulative violations)."""
+    """Fig. 4 left (best feasible error vs evaluations) and centre (cumulative violations); one
+    panel per form (aware | unaware) so the eight curves do not hide one another."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -47,26 +55,28 @@ def plot_fixed_evals(results: list[analysis.RunResult], out_dir: Path) -> list[P
 
     groups = _grouped(results)
     length = max((r.evaluations for r in results), default=0)
+    seeds = sorted({r.spec.seed for r in results})
     paths = []
     for name, title, getter, ylabel in (
-            ("fig4_left_best_error.png", "Best feasible test error vs function evaluations",
+            ("fig4_left_best_error.png", "best feasible test error vs function evaluations",
              lambda r: r.best_curve, "best feasible test error (1 - accuracy)"),
-            ("fig4_centre_violations.png", "Constraint-violating samples (measured) vs function evaluations",
+            ("fig4_centre_violations.png", "measured budget-violating samples vs function evaluations",
              lambda r: r.measured_violations.astype(float), "cumulative budget-violating evaluations")):
-        figure, axis = plt.subplots(figsize=(8, 5), dpi=110)
-        for method in layout.METHODS:
-            for form in layout.FORMS:
+        figure, axes = plt.subplots(1, 2, figsize=(11, 4.6), dpi=110, sharey=True)
+        for axis, form in zip(axes, layout.FORMS):
+            for method in layout.METHODS:
                 runs = groups.get((method, form), [])
                 if runs:
                     stacked = analysis.stack_curves([getter(r) for r in runs], length)
-                    _median_band(axis, stacked, f"{method} {form} (n={len(runs)})", method, form)
-        axis.set_xlabel("function evaluation")
-        axis.set_ylabel(ylabel)
-        axis.set_title(f"digits, {title}\nmedian across seeds, band = min-max", fontsize=10)
-        if name.startswith("fig4_left"):
-            axis.set_yscale("log")
-        axis.grid(alpha=0.3)
-        axis.legend(fontsize=8, ncol=2)
+                    _median_band(axis, stacked, f"{method} (n={len(runs)})", method, form)
+            axis.set_title(f"{form} ({'HyperPower' if form == 'aware' else 'default'})", fontsize=10)
+            axis.set_xlabel("function evaluation")
+            axis.grid(alpha=0.3)
+            axis.legend(fontsize=8)
+            if name.startswith("fig4_left"):
+                axis.set_yscale("log")
+        axes[0].set_ylabel(ylabel)
+        figure.suptitle(f"digits on CPU: {title}; median over seeds {seeds}, band = min-max", fontsize=10)
         figure.tight_layout()
         paths.append(out_dir / name)
         figure.savefig(paths[-1])
