@@ -26,6 +26,7 @@ class RunResult:
     broken: int
     early_terminated: int
     skipped: int
+    jobs: list = dataclasses.field(default_factory=list)  # the evaluations' Job records
 
     @property
     def evaluations(self) -> int:
@@ -59,7 +60,7 @@ def load_run(spec: layout.RunSpec) -> RunResult | None:
         elapsed_s=plot_data.elapsed_times(evaluations),
         broken=sum(job.status is JobStatus.BROKEN for job in evaluations),
         early_terminated=sum(bool(job.early_terminated) for job in evaluations),
-        skipped=sum(job.status is JobStatus.SKIPPED for job in jobs))
+        skipped=sum(job.status is JobStatus.SKIPPED for job in jobs), jobs=evaluations)
 
 
 def load_protocol(protocol: str) -> list[RunResult]:

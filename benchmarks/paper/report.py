@@ -66,6 +66,22 @@ def violations_table(results: list[analysis.RunResult]) -> list[str]:
     return lines
 
 
+def model_accuracy_table(results: list[analysis.RunResult]) -> list[str]:
+    """How the shared models predicted the values measured during the runs (all jobs pooled)."""
+    from hyperpower.report import plot_data
+
+    lines = ["| metric | jobs | RMSPE | mean measured / predicted | cross-validated RMSPE at profiling |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    for metric in ("memory", "latency"):
+        measured, predicted = (np.concatenate(parts) if parts else np.empty(0) for parts in zip(
+            *[plot_data.prediction_pairs(r.jobs, metric) for r in results]))
+        profiled = json.loads((layout.MODELS_DIR / f"{metric}.json").read_text())["cv_rmspe"]
+        ratio = float(np.mean(measured / predicted)) if measured.size else math.nan
+        lines.append(f"| {metric} | {measured.size} | {_fmt(plot_data.rmspe(measured, predicted), 3)} | "
+                     f"{_fmt(ratio, 3)} | {_fmt(profiled, 3)} |")
+    return lines
+
+
 def fixed_evals_table(results: list[analysis.RunResult]) -> list[str]:
     """Per variant: median (min-max) best error at the last evaluation and mean violations."""
     lines = ["| method | form | seeds | evaluations | best feasible error, median (min–max) | "
@@ -170,6 +186,8 @@ def write_report() -> None:
         "Aware methods must have none; unaware ones are trained regardless. *Measured* violations are "
         "evaluations whose measured memory or latency broke a budget (the models are imperfect).", "",
         *violations_table(evals + timed), "",
+        "Accuracy of the shared models on the jobs of all runs (measured vs predicted before training):", "",
+        *model_accuracy_table(evals + timed), "",
         "## Fixed number of evaluations (Fig. 4 left and centre)", "",
         *fixed_evals_table(evals), "",
         "![best feasible error vs evaluations](figures/fig4_left_best_error.png)", "",
