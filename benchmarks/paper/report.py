@@ -120,10 +120,14 @@ def _paired_table(pairs: list[analysis.PairComparison], default, aware, speedup,
         value = speedup(pair)
         per_method.setdefault(pair.method, []).append(value)
         lines.append(f"| {pair.method} | {pair.seed} | {fmt(default(pair))} | {fmt(aware(pair))} | {_speedup(value)} |")
+    def counted(values: list[float]) -> str:
+        usable = sum(math.isfinite(v) and v > 0 for v in values)
+        return f"geo-mean of {usable}/{len(values)}"
+
     for method, values in per_method.items():
-        lines.append(f"| **{method}** | geo-mean | | | **{_speedup(analysis.geometric_mean(values))}** |")
+        lines.append(f"| **{method}** | {counted(values)} | | | **{_speedup(analysis.geometric_mean(values))}** |")
     every = [v for values in per_method.values() for v in values]
-    lines.append(f"| **all methods** | geo-mean | | | **{_speedup(analysis.geometric_mean(every))}** |")
+    lines.append(f"| **all methods** | {counted(every)} | | | **{_speedup(analysis.geometric_mean(every))}** |")
     return lines
 
 

@@ -72,8 +72,11 @@ def fixed_time(max_time: str, seeds: list[int], epochs: int) -> None:
     budgets = load_budgets()
     for spec in layout.all_specs("time", seeds):
         if spec.done_marker.is_file():
-            print(f"skip {spec.name}: finished", flush=True)
-            continue
+            done_command = json.loads(spec.done_marker.read_text())["command"]
+            if done_command[done_command.index("--max-time") + 1] == max_time:
+                print(f"skip {spec.name}: finished", flush=True)
+                continue
+            print(f"replace {spec.name}: it ran with another --max-time", flush=True)
         if spec.folder.is_dir():
             layout.restart_folder(spec)
         layout.prepare_folder(spec)
