@@ -81,12 +81,18 @@ def test_four_workers_run_two_hundred_jobs_each_exactly_once(toy_experiment: Pat
     assert len({j.worker for j in jobs}) >= 2, "the load was not shared between workers"
 
 
+def _worker_busy_with_a_slow_first_job(folder: Path, job_count: int) -> tuple[subprocess.Popen, Path]:
+    """A worker running job 1 (which sleeps 30 s) out of ``job_count`` queued jobs, and the ledger."""
+    ledger = folder / "ledger.txt"
+    _write_main(folder, ledger, sleep_s=30)
+    _publish(folder, job_count)
+    worker = _start_worker(folder)
+    _wait_until(lambda: _jobs(folder)[0].status is JobStatus.RUNNING)
+    return worker, ledger
+
+
 def test_job_of_a_killed_worker_is_completed_by_another(toy_experiment: Path) -> None:
-    ledger = toy_experiment / "ledger.txt"
-    _write_main(toy_experiment, ledger, sleep_s=30)
-    _publish(toy_experiment, 3)
-    first = _start_worker(toy_experiment)
-    _wait_until(lambda: _jobs(toy_experiment)[0].status is JobStatus.RUNNING)
+    first, ledger = _worker_busy_with_a_slow_first_job(toy_experiment, 3)
     os.kill(first.pid, signal.SIGKILL)
     first.wait()
     _write_main(toy_experiment, ledger, sleep_s=0)  # the retry of job 1 is quick
@@ -103,11 +109,7 @@ def test_job_of_a_killed_worker_is_completed_by_another(toy_experiment: Path) ->
 
 
 def test_sigterm_gives_the_running_job_back(toy_experiment: Path) -> None:
-    ledger = toy_experiment / "ledger.txt"
-    _write_main(toy_experiment, ledger, sleep_s=30)
-    _publish(toy_experiment, 1)
-    worker = _start_worker(toy_experiment)
-    _wait_until(lambda: _jobs(toy_experiment)[0].status is JobStatus.RUNNING)
+    worker, ledger = _worker_busy_with_a_slow_first_job(toy_experiment, 1)
     worker.send_signal(signal.SIGTERM)
     output = worker.communicate(timeout=30)[0]
     assert worker.returncode == 0, output
