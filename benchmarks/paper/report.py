@@ -176,15 +176,16 @@ def write_report() -> None:
         "## Budgets", "",
         f"Memory ≤ **{budgets['budgets']['memory']:.6g} MB** and latency ≤ **{budgets['budgets']['latency']:.6g} ms** "
         f"(passed to every run as `--budget memory=… --budget latency=…`, rounded to 6 digits). Both are the "
-        f"**{budgets['percentile']}th percentile** of their model's predictions over {budgets['sample_size']} "
+        f"**percentile {budgets['percentile']}** of their model's predictions over {budgets['sample_size']} "
         f"uniform random points of the space (seed {budgets['seed']}); that percentile was bisected so that "
         f"**{budgets['infeasible_fraction']:.1%}** of those points are predicted to break at least one budget "
         f"(memory alone {budgets['single_infeasible']['memory']:.1%}, latency alone "
         f"{budgets['single_infeasible']['latency']:.1%}: the two models are strongly correlated). "
         "The models (`models/memory.json`, `models/latency.json`, fitted by `hyperpower profile` on 30 "
         "configurations, seed 0) are shared by every run.", "",
-        "One run's exact command (all runs differ only in folder, method, `--unaware`, seed and the limit):", "",
-        "```", "python " + " ".join(example[1:]).replace(str(layout.REPO) + "/", "") if example else "(no finished run)", "```", "",
+        "One run's exact command, as run from the repository root (all runs differ only in folder, method, "
+        "`--unaware`, seed and the limit):", "",
+        "```", "python " + " ".join(example[1:]) if example else "(no finished run)", "```", "",
         "## Zero predicted-budget violations for the aware methods", "",
         "A *predicted violation* is an evaluation whose a-priori model prediction is over a budget. "
         "Aware methods must have none; unaware ones are trained regardless. *Measured* violations are "
