@@ -175,7 +175,7 @@ def write_report() -> None:
         f"Machine: {_machine()}.", "",
         "## Budgets", "",
         f"Memory ≤ **{budgets['budgets']['memory']:.6g} MB** and latency ≤ **{budgets['budgets']['latency']:.6g} ms** "
-        f"(passed to every run as `--budget memory=… --budget latency=…`, rounded to 6 digits). Both are the "
+        f"(passed to every run as `--budget memory=… --budget latency=…`, rounded to 6 digits). Both sit at "
         f"**percentile {budgets['percentile']}** of their model's predictions over {budgets['sample_size']} "
         f"uniform random points of the space (seed {budgets['seed']}); that percentile was bisected so that "
         f"**{budgets['infeasible_fraction']:.1%}** of those points are predicted to break at least one budget "
