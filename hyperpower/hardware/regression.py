@@ -42,9 +42,15 @@ def least_squares(features: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray
 
 
 def rmspe(actual: np.ndarray, predicted: np.ndarray) -> float:
-    """Root mean square percentage error, as a fraction: sqrt(mean(((pred - y) / y)^2))."""
+    """Root mean square percentage error as a fraction (0.043 = 4.3 %), the paper's Table 1
+    measure: sqrt(mean(((predicted - actual) / actual)**2)). Pairs whose actual value is 0 are
+    left out (their percentage error is undefined); NaN when none is left."""
     actual, predicted = np.asarray(actual, dtype=float), np.asarray(predicted, dtype=float)
-    return float(np.sqrt(np.mean(((predicted - actual) / actual) ** 2)))
+    usable = actual != 0
+    if not usable.any():
+        return math.nan
+    relative = (predicted[usable] - actual[usable]) / actual[usable]
+    return float(np.sqrt(np.mean(relative**2)))
 
 
 def r_squared(actual: np.ndarray, predicted: np.ndarray) -> float:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from hyperpower.config import ExperimentConfig, Task
+from hyperpower.hardware.regression import rmspe  # noqa: F401 - one RMSPE for models and figures
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.report import summary
 from hyperpower.units import METRIC_UNITS
@@ -166,17 +167,6 @@ def prediction_pairs(jobs: Sequence[Job], metric: str) -> tuple[np.ndarray, np.n
     measured, predicted = zip(*kept)
     return np.asarray(measured, dtype=float), np.asarray(predicted, dtype=float)
 
-
-def rmspe(measured: np.ndarray, predicted: np.ndarray) -> float:
-    """Root mean square percentage error as a fraction (0.043 = 4.3 %), the paper's Table 1
-    measure: sqrt(mean(((predicted - measured) / measured)**2)). Pairs whose measured value is
-    0 are left out (their percentage error is undefined); NaN when none is left."""
-    measured, predicted = np.asarray(measured, dtype=float), np.asarray(predicted, dtype=float)
-    usable = measured != 0
-    if not usable.any():
-        return math.nan
-    relative = (predicted[usable] - measured[usable]) / measured[usable]
-    return float(np.sqrt(np.mean(relative**2)))
 
 
 def measured_metrics(jobs: Sequence[Job], config: ExperimentConfig) -> list[str]:
