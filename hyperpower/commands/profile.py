@@ -30,6 +30,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--repetitions", type=int, default=4, metavar="N",
                         help="measurement windows per configuration, separated by random gaps (default 4)")
     parser.add_argument("--seed", type=int, metavar="N", help="seed for the configurations and the CV folds")
+    parser.add_argument("--features", choices=("auto", "hyperparameters", "network"), default="auto",
+                        help="feature set of the written models: auto (network features only when clearly more "
+                             "accurate; each optimizer candidate then needs a network build), or force one")
     add_store_option(parser)
     return parser
 
@@ -59,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     with open_store(uri) as store:
         result = profile_experiment(paths, args.samples, device=args.device, folds=args.folds, store=store,
                                     experiment=experiment, seed=args.seed, metrics=metrics,
-                                    min_window_s=args.min_window_s, repetitions=args.repetitions)
+                                    min_window_s=args.min_window_s, repetitions=args.repetitions,
+                                    features=args.features)
     print(format_report(result))
     return 0
 

@@ -66,7 +66,8 @@ class ProfileResult:
 def profile_experiment(paths: ExperimentPaths, samples: int = DEFAULT_SAMPLES, *, device: str | None = None,
                        folds: int = 10, store: "ExperimentStore | None" = None, experiment: str | None = None,
                        seed: int | None = None, metrics: Sequence[str] | None = None,
-                       min_window_s: float | None = None, repetitions: int = 4, out: TextIO = sys.stdout) -> ProfileResult:
+                       min_window_s: float | None = None, repetitions: int = 4, features: str = "auto",
+                       out: TextIO = sys.stdout) -> ProfileResult:
     """Profile ``paths``' template on ``device`` and write its models; see the module docstring."""
     from hyperpower.hardware.structure import structural_variables
     from hyperpower.template import parse_template
@@ -93,7 +94,8 @@ def profile_experiment(paths: ExperimentPaths, samples: int = DEFAULT_SAMPLES, *
                               + (failures[0] if failures else "none"))
     device_name = measured[0]["device"]
     profile_path = _write_profile_file(paths, experiment, device, device_name, structural, measured)
-    fitted = fit_all(measured, metrics, structural, folds=folds, seed=int(rng.integers(2**31)), device=device_name)
+    fitted = fit_all(measured, metrics, structural, folds=folds, seed=int(rng.integers(2**31)), device=device_name,
+                     features=features)
     model_paths = {}
     for metric, (fits, chosen) in fitted.items():
         document = model_document(fits, chosen, str(profile_path.relative_to(paths.root)))

@@ -98,11 +98,17 @@ def write_model(models_dir: Path, document: dict[str, Any]) -> Path:
 
 
 def fit_all(samples: Sequence[dict[str, Any]], metrics: Sequence[str], structural: Sequence[str], *,
-            folds: int, seed: int, device: str) -> dict[str, tuple[dict[str, LinearFit], LinearFit]]:
-    """metric -> (fits by feature set, chosen fit)."""
+            folds: int, seed: int, device: str,
+            features: str = "auto") -> dict[str, tuple[dict[str, LinearFit], LinearFit]]:
+    """metric -> (fits by feature set, chosen fit).
+
+    ``features`` "auto" lets ``choose_fit`` weigh accuracy against cost; "hyperparameters" or
+    "network" forces that feature set (when it could be fitted), e.g. to keep the optimizer's
+    candidate scoring a dot product on a slow machine even where network features fit better.
+    """
     result = {}
     for metric in metrics:
         fits = fit_metric(samples, metric, structural, folds=folds, seed=seed, device=device)
         if fits:
-            result[metric] = (fits, choose_fit(fits))
+            result[metric] = (fits, fits.get(features) or choose_fit(fits))
     return result

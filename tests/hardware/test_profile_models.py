@@ -39,6 +39,13 @@ def test_network_features_win_when_the_truth_is_in_the_weights() -> None:
     assert chosen.feature_set == "network"
 
 
+def test_features_option_forces_the_cheap_model_even_when_network_fits_better() -> None:
+    fits, chosen = fit_all(_samples(), ["memory"], ["widths", "kind"], folds=10, seed=1, device="test",
+                           features="hyperparameters")["memory"]
+    assert chosen is fits["hyperparameters"]
+    assert fits["network"].cv_rmspe < chosen.cv_rmspe
+
+
 def test_document_is_design_format_and_loads_in_the_optimizer(tmp_path) -> None:
     optimize = pytest.importorskip("hyperpower.optimize")
     fits, chosen = fit_all(_samples(), ["memory"], ["widths"], folds=5, seed=1, device="AMD EPYC")["memory"]
