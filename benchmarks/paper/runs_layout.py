@@ -2,8 +2,9 @@
 
 Every run (one method, aware or unaware, one seed, one protocol) gets its own copy of the digits
 template and its own SQLite store under ``benchmarks/paper/runs/``, so runs are independent and a
-later session can resume or extend them. Runs are started one at a time: the machine has two
-cores and latency measurements are disturbed by parallel load.
+later session can resume or extend them. Runs are started one at a time, or as aware/unaware
+twins side by side (`run_paper.py --twins`): the machine has two cores and latency measurements
+are disturbed by parallel load, which twins at least share equally.
 """
 
 from __future__ import annotations
