@@ -31,8 +31,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                         help="measurement windows per configuration, separated by random gaps (default 4)")
     parser.add_argument("--seed", type=int, metavar="N", help="seed for the configurations and the CV folds")
     parser.add_argument("--features", choices=("auto", "hyperparameters", "network"), default="auto",
-                        help="feature set of the written models: auto (network features only when clearly more "
-                             "accurate; each optimizer candidate then needs a network build), or force one")
+                        help="feature set of the written models (both are fitted and reported): auto (default: "
+                             "network features when clearly more accurate and the space has at most "
+                             "1000 distinct networks, since each candidate the optimizer scores needs a build), "
+                             "hyperparameters (one dot product per candidate) or network (force it)")
     add_store_option(parser)
     return parser
 

@@ -29,8 +29,8 @@ import numpy as np
 
 from hyperpower.errors import HyperPowerError
 from hyperpower.experiment import ExperimentPaths
-from hyperpower.hardware.profile_models import fit_all, model_document, write_model
-from hyperpower.hardware.regression import LinearFit
+from hyperpower.hardware.profile_models import distinct_structures, fit_all, model_document, write_model
+from hyperpower.hardware.regression import LinearFit, choose_fit
 from hyperpower.hardware.sampling import draw_configurations
 from hyperpower.hardware.sensors import HARDWARE_METRICS, detect_sensors
 from hyperpower.hardware.subprocess_measure import MeasurementFailed
@@ -95,7 +95,7 @@ def profile_experiment(paths: ExperimentPaths, samples: int = DEFAULT_SAMPLES, *
     device_name = measured[0]["device"]
     profile_path = _write_profile_file(paths, experiment, device, device_name, structural, measured)
     fitted = fit_all(measured, metrics, structural, folds=folds, seed=int(rng.integers(2**31)), device=device_name,
-                     features=features)
+                     features=features, distinct_networks=distinct_structures(template.space, structural))
     model_paths = {}
     for metric, (fits, chosen) in fitted.items():
         document = model_document(fits, chosen, str(profile_path.relative_to(paths.root)))
@@ -187,6 +187,12 @@ def format_report(result: ProfileResult) -> str:
             cells.append(f"{100 * fit.cv_rmspe:>10.2f}%{fit.cv_r2:>11.3f}" if fit else f"{'-':>11}{'-':>11}")
         chosen = result.chosen[metric]
         lines.append(f"{metric:<9}{chosen.unit:<5}{''.join(cells)}  {chosen.feature_set}")
+    passed_over = [m for m, fits in result.fits.items()
+                   if choose_fit(fits).feature_set == "network" and result.chosen[m].feature_set != "network"]
+    if passed_over:
+        lines.append(f"network features fit {', '.join(passed_over)} better, but the optimizer would build a network "
+                     "per candidate it scores (minutes per suggestion on a large space); "
+                     "`--features network` uses them anyway")
     lines += [f"wrote {path}" for path in result.model_paths.values()] + [f"samples in {result.profile_path}"]
     lines += [f"failed: {failure}" for failure in result.failures]
     return "\n".join(lines)

@@ -6,9 +6,11 @@ Two feature sets are fitted on the same samples with the same cross-validation f
   (after transforms); an element of a size-k variable is ``name[i]``;
 * ``network``: features of the built network (``features.NETWORK_FEATURES``).
 
-``choose_fit`` keeps the hyper-parameter model unless the network one is clearly better (its
-predictions need a network build per candidate). The model file records which was used and
-both RMSPEs.
+``choose_fit`` keeps the hyper-parameter model unless the network one is clearly better; and even
+then only when the space has few distinct networks (``MAX_NETWORK_BUILDS``): a network-feature
+prediction needs the network built (~0.2-0.4 s on a CPU, cached per structure), and the optimizer
+scores ~2,500 candidates per suggestion, so on a space of 20,000 structures (digits) every
+suggestion would take minutes. The model file records which was used and both RMSPEs.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from hyperpower.hardware.features import NETWORK_FEATURES
 from hyperpower.hardware.regression import LinearFit, choose_fit, fit_linear_model
 
 FEATURE_SETS = ("hyperparameters", "network")
+#: "auto" uses network features only on spaces with at most this many distinct structures
+MAX_NETWORK_BUILDS = 1000
 
 
 def _is_number(value: Any) -> bool:
@@ -98,17 +102,43 @@ def write_model(models_dir: Path, document: dict[str, Any]) -> Path:
 
 
 def fit_all(samples: Sequence[dict[str, Any]], metrics: Sequence[str], structural: Sequence[str], *,
-            folds: int, seed: int, device: str,
-            features: str = "auto") -> dict[str, tuple[dict[str, LinearFit], LinearFit]]:
+            folds: int, seed: int, device: str, features: str = "auto",
+            distinct_networks: float = math.inf) -> dict[str, tuple[dict[str, LinearFit], LinearFit]]:
     """metric -> (fits by feature set, chosen fit).
 
-    ``features`` "auto" lets ``choose_fit`` weigh accuracy against cost; "hyperparameters" or
-    "network" forces that feature set (when it could be fitted), e.g. to keep the optimizer's
-    candidate scoring a dot product on a slow machine even where network features fit better.
+    Both feature sets are always fitted (the profile report compares them); ``features`` picks
+    the one written: "hyperparameters" or "network" force it, "auto" applies ``choose_fit`` and
+    the ``MAX_NETWORK_BUILDS`` cap on ``distinct_networks`` (see the module docstring).
     """
     result = {}
     for metric in metrics:
         fits = fit_metric(samples, metric, structural, folds=folds, seed=seed, device=device)
         if fits:
-            result[metric] = (fits, fits.get(features) or choose_fit(fits))
+            result[metric] = (fits, _pick(fits, features, distinct_networks))
     return result
+
+
+def _pick(fits: dict[str, LinearFit], features: str, distinct_networks: float) -> LinearFit:
+    if features != "auto":
+        return fits.get(features) or choose_fit(fits)
+    chosen = choose_fit(fits)
+    if chosen.feature_set == "network" and distinct_networks > MAX_NETWORK_BUILDS and "hyperparameters" in fits:
+        return fits["hyperparameters"]
+    return chosen
+
+
+def distinct_structures(space: Any, structural: Sequence[str]) -> float:
+    """How many different networks the structural variables can make (inf with a FLOAT one)."""
+    from hyperpower.space import VariableType
+
+    count = 1.0
+    for name in structural:
+        variable = space[name]
+        if variable.type is VariableType.INT:
+            per_element = int(variable.max) - int(variable.min) + 1
+        elif variable.type is VariableType.ENUM:
+            per_element = len(variable.options)
+        else:
+            return math.inf
+        count *= float(per_element) ** variable.size
+    return count

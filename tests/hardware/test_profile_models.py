@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
 
-from hyperpower.hardware.profile_models import fit_all, hyperparameter_columns, model_document, write_model
+from hyperpower.hardware.profile_models import (
+    MAX_NETWORK_BUILDS, distinct_structures, fit_all, hyperparameter_columns, model_document, write_model,
+)
+from hyperpower.space import SearchSpace, Variable
 
 
 def _samples(n: int = 40, seed: int = 0) -> list[dict]:
@@ -32,18 +36,32 @@ def test_columns_expand_size_k_variables_and_skip_text_enums() -> None:
 
 
 def test_network_features_win_when_the_truth_is_in_the_weights() -> None:
-    fits, chosen = fit_all(_samples(), ["memory"], ["widths", "kind"], folds=10, seed=1, device="test")["memory"]
+    fits, chosen = fit_all(_samples(), ["memory"], ["widths", "kind"], folds=10, seed=1, device="test",
+                           distinct_networks=64)["memory"]
     assert set(fits) == {"hyperparameters", "network"}
     assert fits["network"].cv_rmspe < 0.005
     assert fits["hyperparameters"].cv_rmspe > fits["network"].cv_rmspe + 0.02, "width product is not linear in widths"
     assert chosen.feature_set == "network"
 
 
-def test_features_option_forces_the_cheap_model_even_when_network_fits_better() -> None:
+def test_auto_keeps_the_cheap_model_when_the_space_has_too_many_networks_to_build() -> None:
     fits, chosen = fit_all(_samples(), ["memory"], ["widths", "kind"], folds=10, seed=1, device="test",
-                           features="hyperparameters")["memory"]
+                           distinct_networks=MAX_NETWORK_BUILDS + 1)["memory"]
     assert chosen is fits["hyperparameters"]
     assert fits["network"].cv_rmspe < chosen.cv_rmspe
+    forced = fit_all(_samples(), ["memory"], ["widths", "kind"], folds=10, seed=1, device="test",
+                     distinct_networks=MAX_NETWORK_BUILDS + 1, features="network")
+    assert forced["memory"][1].feature_set == "network"
+    cheap = fit_all(_samples(), ["memory"], ["widths", "kind"], folds=10, seed=1, device="test",
+                    distinct_networks=64, features="hyperparameters")
+    assert cheap["memory"][1].feature_set == "hyperparameters"
+
+
+def test_distinct_structures_counts_int_and_enum_elements_and_is_infinite_with_a_float() -> None:
+    space = SearchSpace([Variable("widths", "INT", min=1, max=8, size=2), Variable("kind", "ENUM", options=("a", "b", "c")),
+                         Variable("rate", "FLOAT", min=0.0, max=1.0)])
+    assert distinct_structures(space, ["widths", "kind"]) == 8 ** 2 * 3
+    assert distinct_structures(space, ["widths", "rate"]) == math.inf
 
 
 def test_document_is_design_format_and_loads_in_the_optimizer(tmp_path) -> None:
@@ -61,3 +79,18 @@ def test_document_is_design_format_and_loads_in_the_optimizer(tmp_path) -> None:
     params = {"widths": [128, 256], "learning_rate": 0.01}
     expected = fits["hyperparameters"].predict([[128, 256]])[0]
     assert model.predict(params) == pytest.approx(expected)
+
+
+def test_profile_report_says_when_network_features_were_passed_over_for_cost(tmp_path) -> None:
+    from hyperpower.hardware.profile import ProfileResult, format_report
+    from hyperpower.hardware.regression import LinearFit
+
+    fits = {name: LinearFit("latency", ["a"], [1.0], 0.0, 30, 10, rmspe, 0.9, rmspe, name)
+            for name, rmspe in (("hyperparameters", 0.20), ("network", 0.14))}
+    result = ProfileResult(experiment="digits", device="cpu", device_name="CPU", structural=["a"], samples=[{}] * 30,
+                           failures=[], fits={"latency": fits}, chosen={"latency": fits["hyperparameters"]},
+                           model_paths={}, profile_path=tmp_path / "p.json", seconds_per_sample=1.0, setup_s=0.0)
+    report = format_report(result)
+    assert "network features fit latency better" in report and "--features network" in report
+    result.chosen["latency"] = fits["network"]
+    assert "fit latency better" not in format_report(result)
