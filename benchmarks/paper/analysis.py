@@ -144,6 +144,22 @@ def pair_runs(results: list[RunResult]) -> list[PairComparison]:
     return pairs
 
 
+def paired_outcome(pairs: list[PairComparison]) -> tuple[int, int, int]:
+    """(aware lower, equal, unaware lower) final best feasible error over same-seed pairs.
+
+    A run without any feasible evaluation counts as the worse one (NaN loses to a number)."""
+    aware_lower = equal = unaware_lower = 0
+    for pair in pairs:
+        aware, unaware = (np.nan_to_num(r.best, nan=math.inf) for r in (pair.aware, pair.unaware))
+        if aware < unaware:
+            aware_lower += 1
+        elif aware > unaware:
+            unaware_lower += 1
+        else:
+            equal += 1
+    return aware_lower, equal, unaware_lower
+
+
 def ratio(numerator: float, denominator: float) -> float:
     if not (math.isfinite(numerator) and math.isfinite(denominator)) or denominator <= 0:
         return math.nan

@@ -67,3 +67,10 @@ def test_choose_budgets_hits_the_joint_target() -> None:
     assert budgets.joint_infeasible(predicted, choice.budgets) == choice.infeasible_fraction
     # two independent metrics: each alone must break less than the joint half
     assert all(fraction < 0.5 for fraction in choice.single_infeasible.values())
+
+
+def test_paired_outcome_counts_lower_equal_higher_and_nan_as_worse() -> None:
+    pairs = [analysis.PairComparison("rand", seed, unaware=_result([u], [1], "unaware", seed),
+                                     aware=_result([a], [1], "aware", seed))
+             for seed, (a, u) in enumerate([(0.1, 0.2), (0.2, 0.2), (0.3, 0.2), (0.3, math.nan), (math.nan, 0.1)])]
+    assert analysis.paired_outcome(pairs) == (2, 1, 2)
