@@ -144,6 +144,20 @@ def pair_runs(results: list[RunResult]) -> list[PairComparison]:
     return pairs
 
 
+def durations_by_prediction(results: list[RunResult]) -> tuple[np.ndarray, np.ndarray]:
+    """(within budget, over budget): seconds each evaluation ran, split by its a-priori prediction.
+
+    What an unaware method pays for a predicted violator against a feasible configuration: the
+    cost asymmetry behind the paper's samples-per-hour gains."""
+    within, over = [], []
+    for result in results:
+        flags = np.diff(np.concatenate([[0], result.predicted_violations])) > 0
+        for job, flagged in zip(result.jobs, flags):
+            if job.start_time is not None and job.end_time is not None:
+                (over if flagged else within).append(job.end_time - job.start_time)
+    return np.array(within), np.array(over)
+
+
 def paired_outcome(pairs: list[PairComparison]) -> tuple[int, int, int]:
     """(aware lower, equal, unaware lower) final best feasible error over same-seed pairs.
 

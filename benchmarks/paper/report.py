@@ -107,6 +107,16 @@ def fixed_evals_table(results: list[analysis.RunResult]) -> list[str]:
     return lines
 
 
+def cost_table(results: list[analysis.RunResult]) -> list[str]:
+    """Evaluation time of the unaware runs' jobs, predicted within vs over budget."""
+    within, over = analysis.durations_by_prediction([r for r in results if r.spec.form == "unaware"])
+    lines = ["| unaware evaluations | jobs | mean s | median s |", "| --- | ---: | ---: | ---: |"]
+    for label, seconds in (("predicted within budget", within), ("predicted over budget", over)):
+        if seconds.size:
+            lines.append(f"| {label} | {seconds.size} | {np.mean(seconds):.2f} | {np.median(seconds):.2f} |")
+    return lines
+
+
 def paired_table(results: list[analysis.RunResult]) -> list[str]:
     """Same-seed aware/unaware pairs: which form ended with the lower best feasible error."""
     lines = ["| method | seed pairs | aware lower | equal | unaware lower | median of (aware − unaware) |",
@@ -214,6 +224,9 @@ def write_report() -> None:
         *violations_table(evals + timed), "",
         "Accuracy of the shared models on the jobs of all runs (measured vs predicted before training):", "",
         *model_accuracy_table(evals + timed), "",
+        "What a predicted violator costs an unaware run (job start to end: training, test and "
+        "measurement; all runs of both protocols):", "",
+        *cost_table(evals + timed), "",
         "## Fixed number of evaluations (Fig. 4 left and centre)", "",
         *fixed_evals_table(evals), "",
         "Aware against unaware with the same seed (same initial design), final best feasible error "

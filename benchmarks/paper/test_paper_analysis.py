@@ -74,3 +74,13 @@ def test_paired_outcome_counts_lower_equal_higher_and_nan_as_worse() -> None:
                                      aware=_result([a], [1], "aware", seed))
              for seed, (a, u) in enumerate([(0.1, 0.2), (0.2, 0.2), (0.3, 0.2), (0.3, math.nan), (math.nan, 0.1)])]
     assert analysis.paired_outcome(pairs) == (2, 1, 2)
+
+
+def test_durations_by_prediction_splits_jobs_by_their_own_predicted_violation() -> None:
+    from hyperpower.jobs import Job
+
+    run = _result([0.5, 0.4, 0.4], [1, 2, 3], "unaware")
+    run.predicted_violations = np.array([0, 1, 1])
+    run.jobs = [Job(id=i, experiment="e", start_time=0.0, end_time=seconds) for i, seconds in enumerate([3.0, 5.0, 4.0])]
+    within, over = analysis.durations_by_prediction([run])
+    assert within.tolist() == [3.0, 4.0] and over.tolist() == [5.0]
