@@ -20,6 +20,7 @@ import numpy as np
 import analysis
 import figures
 import runs_layout as layout
+from budgets import BUDGET_METRICS
 
 RESULTS_FILE = layout.HERE / "RESULTS.md"
 RESULTS_JSON = layout.HERE / "results.json"
@@ -56,10 +57,15 @@ def _machine() -> str:
             f"repository at commit {commit or 'unknown'}")
 
 
+def _model(metric: str) -> dict:
+    """The shared model file of one budget metric, as ``hyperpower profile`` wrote it."""
+    return json.loads((layout.MODELS_DIR / f"{metric}.json").read_text())
+
+
 def _profiled_samples() -> str:
     """How many configurations the shared models were fitted on (as their files say)."""
-    counts = {json.loads((layout.MODELS_DIR / f"{metric}.json").read_text()).get("samples") for metric in ("memory", "latency")}
-    return "/".join(str(count) for count in sorted(c for c in counts if c is not None)) or "an unknown number of"
+    counts = sorted({_model(metric).get("samples") for metric in BUDGET_METRICS} - {None})
+    return "/".join(str(count) for count in counts) or "an unknown number of"
 
 
 def violations_table(results: list[analysis.RunResult]) -> list[str]:
@@ -78,10 +84,10 @@ def model_accuracy_table(results: list[analysis.RunResult]) -> list[str]:
 
     lines = ["| metric | jobs | RMSPE | mean measured / predicted | cross-validated RMSPE at profiling |",
              "| --- | ---: | ---: | ---: | ---: |"]
-    for metric in ("memory", "latency"):
+    for metric in BUDGET_METRICS:
         measured, predicted = (np.concatenate(parts) if parts else np.empty(0) for parts in zip(
             *[plot_data.prediction_pairs(r.jobs, metric) for r in results]))
-        profiled = json.loads((layout.MODELS_DIR / f"{metric}.json").read_text())["cv_rmspe"]
+        profiled = _model(metric)["cv_rmspe"]
         ratio = float(np.mean(measured / predicted)) if measured.size else math.nan
         lines.append(f"| {metric} | {measured.size} | {_fmt(plot_data.rmspe(measured, predicted), 3)} | "
                      f"{_fmt(ratio, 3)} | {_fmt(profiled, 3)} |")

@@ -98,9 +98,9 @@ def fixed_time(max_time: str, seeds: list[int], epochs: int, twins: bool) -> Non
 
 def _run_all(todo: list[tuple[layout.RunSpec, list[str]]], twins: bool) -> None:
     """One run at a time, or each aware run beside its unaware twin (``--twins``)."""
-    groups: dict[tuple[str, int], list] = {}
+    groups: dict[object, list] = {}
     for spec, command in todo:
-        key = (spec.method, spec.seed) if twins else (spec.name, 0)
+        key = (spec.method, spec.seed) if twins else spec.name
         groups.setdefault(key, []).append((spec, command))
     for group in groups.values():
         threads = [threading.Thread(target=_run, args=item) for item in group]

@@ -24,6 +24,7 @@ import numpy as np
 
 from hyperpower.hardware.features import NETWORK_FEATURES
 from hyperpower.hardware.regression import LinearFit, choose_fit, fit_linear_model
+from hyperpower.space import SearchSpace, VariableType
 
 FEATURE_SETS = ("hyperparameters", "network")
 #: "auto" uses network features only on spaces with at most this many distinct structures
@@ -127,10 +128,8 @@ def _pick(fits: dict[str, LinearFit], features: str, distinct_networks: float) -
     return chosen
 
 
-def distinct_structures(space: Any, structural: Sequence[str]) -> float:
+def distinct_structures(space: SearchSpace, structural: Sequence[str]) -> float:
     """How many different networks the structural variables can make (inf with a FLOAT one)."""
-    from hyperpower.space import VariableType
-
     count = 1.0
     for name in structural:
         variable = space[name]
