@@ -29,10 +29,12 @@ class NoFeasibleJobError(HyperPowerError):
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("best", help="best feasible job: parameters, values, rendered network file")
+    parser = subparsers.add_parser("best", help="best feasible job: parameters, values, network file, trained model")
     add_experiment_argument(parser)
     add_store_option(parser)
-    parser.add_argument("--json", action="store_true", help="print the job as JSON (design §8 fields + network_file, trained_model)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the job as JSON (design §8 fields + network_file; trained_model is null "
+                             "when --keep-models pruned the job's model)")
     return parser
 
 

@@ -1,9 +1,10 @@
 """Options shared by commands: the experiment settings (generate, run) and the store (reports).
 
 ``add_experiment_options`` / ``options_from_args`` turn ``--optimize --budget --method --unaware
---epochs --max-evals --max-time --store --model --seed --objective-split --keep-models`` into ``GenerateOptions``; a flag left out
-stays ``None`` so regeneration keeps the existing value. ``experiment_context`` finds an
-experiment's folder, config and store for the commands that read results.
+--epochs --max-evals --max-time --store --model --seed --objective-split --keep-models`` into
+``GenerateOptions``; a flag left out stays ``None`` so regeneration keeps the existing value.
+``experiment_context`` finds an experiment's folder, config and store for the commands that read
+results.
 """
 
 from __future__ import annotations

@@ -132,7 +132,8 @@ TEMPLATE = textwrap.dedent('''
     ])
     model.compile(
         optimizer=keras.optimizers.SGD(
-            learning_rate=HYPERPARAM{"type": "FLOAT", "token": "learning_rate", "min": 0.001, "max": 0.3, "scale": "log"},
+            learning_rate=HYPERPARAM{"type": "FLOAT", "token": "learning_rate",
+                                     "min": 0.001, "max": 0.3, "scale": "log"},
             momentum=0.9),
         loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     batch_size = 16
@@ -162,8 +163,9 @@ def test_the_best_jobs_model_survives_the_run_and_reproduces_its_errors(tmp_path
 
     model = keras.saving.load_model(model_path)
     splits = job_splits(network)  # the validation split, carved again by the same rule
-    assert 1.0 - accuracy_of(model, *splits.selection, batch_size=16) == pytest.approx(best["values"]["error"], abs=1e-12)
-    assert 1.0 - accuracy_of(model, *splits.test, batch_size=16) == pytest.approx(best["test_error"], abs=1e-12)
+    error = 1.0 - accuracy_of(model, *splits.selection, batch_size=16)
+    test_error = 1.0 - accuracy_of(model, *splits.test, batch_size=16)
+    assert (error, test_error) == pytest.approx((best["values"]["error"], best["test_error"]), abs=1e-12)
 
     exported = json.loads(run_cli("export", str(folder)).stdout)
     assert [row["trained_model"] is not None for row in exported] == [row["id"] == best["id"] for row in exported]
