@@ -18,6 +18,11 @@ from hyperpower.space import SearchSpace, Variable, VariableType
 METHODS = ("hw-ieci", "hw-cwei", "rand", "rand-walk")
 TASK_TYPES = ("OBJECTIVE", "CONSTRAINT")
 LIKELIHOODS = ("GAUSSIAN", "NOISELESS")
+#: which split gives the objective and stops trainings early: a validation split carved from the
+#: training data (default), or the test split (the paper's setting, kept for its benchmark)
+OBJECTIVE_SPLITS = ("validation", "test")
+#: which jobs' trained models stay in EXP/output: the current best, every complete job, or none
+KEEP_MODELS = ("best", "all", "none")
 
 
 @dataclasses.dataclass
@@ -56,6 +61,8 @@ class HyperPowerSettings:
     job_timeout_s: float | None = None
     device: str | None = None
     model_margin: float = 0.0
+    objective_split: str = "validation"
+    keep_models: str = "best"
 
 
 @dataclasses.dataclass
@@ -141,6 +148,10 @@ def _settings_from_json(raw: dict[str, Any], where: str) -> HyperPowerSettings:
     settings = HyperPowerSettings(**values)
     if settings.method not in METHODS:
         raise ConfigError(f"{where}: method {settings.method!r} is not one of {', '.join(METHODS)}")
+    for key, allowed in (("objective_split", OBJECTIVE_SPLITS), ("keep_models", KEEP_MODELS)):
+        if getattr(settings, key) not in allowed:
+            raise ConfigError(f"{where}: {key.replace('_', '-')} {getattr(settings, key)!r} in the 'hyperpower' "
+                              f"section is not one of {', '.join(allowed)}")
     return settings
 
 

@@ -45,6 +45,10 @@ class ExperimentPaths:
     def job_network(self, job_id: int) -> Path:
         return self.output_dir / f"job_{job_id:05d}_network.py"
 
+    def job_model(self, job_id: int) -> Path:
+        """The job's trained model in Keras's native format (``keras.saving.load_model`` reads it)."""
+        return self.output_dir / f"job_{job_id:05d}.keras"
+
 
 def resolve_experiment(path: str | Path) -> ExperimentPaths:
     """Find the layout of an experiment folder; ConfigError when it is neither."""

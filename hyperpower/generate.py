@@ -17,7 +17,9 @@ import math
 from pathlib import Path
 
 from hyperpower.config import (
+    KEEP_MODELS,
     METHODS,
+    OBJECTIVE_SPLITS,
     ExperimentConfig,
     HyperPowerSettings,
     Task,
@@ -54,6 +56,8 @@ class GenerateOptions:
     models: dict[str, str] | None = None
     seed: int | None = None
     model_margin: float | None = None
+    objective_split: str | None = None
+    keep_models: str | None = None
 
 
 def generate_config(paths: ExperimentPaths, options: GenerateOptions) -> tuple[ExperimentConfig, bool]:
@@ -126,9 +130,7 @@ def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options
         raise ConfigError(f"metric {settings.objective!r} is both the objective (--optimize) and a budget "
                           f"(--budget); a metric is either minimized or bounded")
     if options.method is not None:
-        if options.method not in METHODS:
-            raise ConfigError(f"--method {options.method!r} is not one of {', '.join(METHODS)}")
-        settings.method = options.method
+        settings.method = _check_choice(options.method, METHODS, "--method")
     if options.aware is not None:
         settings.aware = bool(options.aware)
     if options.epochs is not None:
@@ -147,6 +149,10 @@ def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options
         if not math.isfinite(options.model_margin) or options.model_margin < 0:
             raise ConfigError(f"--model-margin must be a number >= 0, got {options.model_margin!r}")
         settings.model_margin = float(options.model_margin)
+    if options.objective_split is not None:
+        settings.objective_split = _check_choice(options.objective_split, OBJECTIVE_SPLITS, "--objective-split")
+    if options.keep_models is not None:
+        settings.keep_models = _check_choice(options.keep_models, KEEP_MODELS, "--keep-models")
     if options.store is not None:
         settings.store = normalize_store_uri(options.store)
     if options.models:
@@ -173,6 +179,12 @@ def _check_budgets(budgets: dict[str, float]) -> dict[str, float]:
             raise ConfigError(f"--budget {metric}={value!r}: a budget must be a positive number")
         checked[metric] = float(value)
     return dict(sorted(checked.items(), key=lambda item: _metric_order(item[0])))
+
+
+def _check_choice(value: str, allowed: tuple[str, ...], flag: str) -> str:
+    if value not in allowed:
+        raise ConfigError(f"{flag} {value!r} is not one of {', '.join(allowed)}")
+    return value
 
 
 def _check_positive_int(value: int, flag: str) -> int:

@@ -83,8 +83,12 @@ class Job:
         fields["status"] = JobStatus(fields.get("status", "pending"))
         return cls(**fields)
 
-    def export_dict(self) -> dict[str, Any]:
-        """The public export form of design §8 (times as ISO-8601 UTC strings)."""
+    def export_dict(self, trained_model: str | None = None) -> dict[str, Any]:
+        """The public export form of design §8 (times as ISO-8601 UTC strings).
+
+        test_error: the error on the test split (``values["test_error"]``; ``values["error"]``
+        is the objective, on the validation split by default). trained_model: the job's saved
+        model file, which only the caller can look up (None when there is none)."""
         return {
             "id": self.id,
             "status": self.status.value,
@@ -98,6 +102,8 @@ class Job:
             "start_time": iso_time(self.start_time),
             "end_time": iso_time(self.end_time),
             "duration_s": self.duration_s,
+            "test_error": _json_float(self.values.get("test_error")),
+            "trained_model": trained_model,
         }
 
 

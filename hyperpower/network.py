@@ -2,7 +2,8 @@
 
 The user's template, once its ``HYPERPARAM{...}`` tokens are replaced, is an ordinary Python file
 (design §3). It must define ``model`` (a compiled Keras model) and the four arrays ``x_train,
-y_train, x_test, y_test``; it may define ``batch_size`` (default 32) and ``epochs``. This module
+y_train, x_test, y_test``; it may define ``batch_size`` (default 32), ``epochs``, and a validation
+split ``x_val, y_val`` (both or neither; see ``hyperpower.splits``). This module
 runs that file in a fresh namespace and turns what it defined into a ``NetworkDefinition``, so the
 objective never has to know how a particular network file is written.
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover - imported for type hints only
 
 DEFAULT_BATCH_SIZE = 32
 REQUIRED_ARRAYS = ("x_train", "y_train", "x_test", "y_test")
+OPTIONAL_ARRAYS = ("x_val", "y_val")
 #: run_name given to the executed file, so a ``if __name__ == "__main__":`` block in it is skipped
 RUN_NAME = "__hyperpower_network__"
 
@@ -40,7 +42,9 @@ class NetworkDefinition:
     model: a compiled ``keras.Model``.
     x_train, y_train: training inputs ``(n_train, ...)`` and labels ``(n_train,)`` integer classes
         or ``(n_train, classes)`` one-hot.
-    x_test, y_test: the same for the test split, which gives the objective's error.
+    x_test, y_test: the same for the test split, which gives each job's test error.
+    x_val, y_val: the file's own validation split, None when it defines none (one is then carved
+        from the training data, see ``hyperpower.splits``).
     batch_size: used for training and for inference measurement.
     epochs: the file's own choice, None when it does not say (config or default decides).
     namespace: everything the file defined, for callers that need more (e.g. a custom metric).
@@ -54,6 +58,8 @@ class NetworkDefinition:
     y_test: Any
     batch_size: int = DEFAULT_BATCH_SIZE
     epochs: int | None = None
+    x_val: Any = None
+    y_val: Any = None
     namespace: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
     path: Path | None = None
 
@@ -84,23 +90,27 @@ def load_network(rendered_path: str | Path) -> NetworkDefinition:
     arrays = {name: _checked_array(path, namespace, name) for name in REQUIRED_ARRAYS}
     _check_same_length(path, arrays, "x_train", "y_train")
     _check_same_length(path, arrays, "x_test", "y_test")
+    arrays.update(_optional_validation(path, namespace))
     batch_size = _positive_int(path, namespace, "batch_size", DEFAULT_BATCH_SIZE)
     epochs = _positive_int(path, namespace, "epochs", None)
     return NetworkDefinition(model=model, batch_size=batch_size, epochs=epochs, namespace=namespace,
                              path=path, **arrays)
 
 
-def build_network(template: "Template", network_params: dict[str, Any], out_path: str | Path) -> NetworkDefinition:
+def build_network(template: "Template", network_params: dict[str, Any], out_path: str | Path,
+                  overrides: dict[str, Any] | None = None, defaults: dict[str, Any] | None = None) -> NetworkDefinition:
     """Render ``template`` with ``network_params`` (values after transforms) to ``out_path`` and load it.
 
     The rendered file is kept (``EXP/output/job_NNNNN_network.py``) so a user can rerun or read
-    exactly what a job trained.
+    exactly what a job trained: ``overrides`` (e.g. the run's ``epochs``) replace the file's own
+    top-level assignments, ``defaults`` are written when the file assigns no such name
+    (``template.render_template``).
     """
     from hyperpower.template import render_to_file
 
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    rendered = render_to_file(template, network_params, out_path)
+    rendered = render_to_file(template, network_params, out_path, overrides=overrides, defaults=defaults)
     return load_network(rendered)
 
 
@@ -142,6 +152,20 @@ def _checked_array(path: Path, namespace: dict[str, Any], name: str) -> Any:
     if length == 0:
         raise NetworkDefinitionError(f"{path}: '{name}' is empty")
     return value
+
+
+def _optional_validation(path: Path, namespace: dict[str, Any]) -> dict[str, Any]:
+    """``x_val, y_val`` when the file defines both, {} when neither; one alone is a mistake."""
+    present = [name for name in OPTIONAL_ARRAYS if namespace.get(name) is not None]
+    if not present:
+        return {}
+    if len(present) == 1:
+        missing = next(name for name in OPTIONAL_ARRAYS if name not in present)
+        raise NetworkDefinitionError(f"{path} defines '{present[0]}' but no '{missing}': a validation split "
+                                     f"needs both x_val and y_val (or neither, to carve one from x_train)")
+    arrays = {name: _checked_array(path, namespace, name) for name in OPTIONAL_ARRAYS}
+    _check_same_length(path, arrays, "x_val", "y_val")
+    return arrays
 
 
 def _check_same_length(path: Path, arrays: dict[str, Any], inputs: str, labels: str) -> None:

@@ -1,8 +1,9 @@
 """The objective of one job: render, train, test, measure (design §3–§6).
 
 ``evaluate_job`` is what a job process runs: it renders the experiment's template with the job's
-network values to ``EXP/output/job_NNNNN_network.py``, executes it, trains the model (with early
-termination in aware mode), computes the test error, and measures the inference metrics the
+network values (and the run's epochs) to ``EXP/output/job_NNNNN_network.py``, executes it, trains
+the model (with early termination in aware mode), computes the validation and test errors, saves
+the trained model (``EXP/output/job_NNNNN.keras``), and measures the inference metrics the
 budgets need (plus latency and memory whenever this machine can measure them, so reports have
 them). It keeps no state between calls; the loop runs each call in a fresh process, so framework
 state and device memory are released after every job.
@@ -16,6 +17,7 @@ with the error it reached, flagged ``early_terminated``.
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from pathlib import Path
 from typing import Any, TextIO
@@ -51,38 +53,77 @@ def evaluate_job(paths: ExperimentPaths, config: ExperimentConfig, job: Job, log
                  measure: bool = True) -> ObjectiveResult:
     """Train and measure the network of ``job``; progress lines go to ``log`` (the job's log file).
 
+    The objective ``error`` comes from the selection split (validation by default, the test split
+    with ``objective_split: test``, see ``hyperpower.splits``), which also drives early
+    termination; ``test_error`` always comes from the test split. With ``keep_models`` other than
+    ``none`` the trained model is saved to ``EXP/output/job_NNNNN.keras``.
+
     ``measure=False`` leaves the inference metrics to the caller (the loop's worker measures the
     rendered file through its fork server: the same path as profiling, a second per network)."""
     from hyperpower.network import build_network
+    from hyperpower.splits import job_splits
     from hyperpower.template import parse_template
     from hyperpower.training import EarlyTerminationRule, accuracy_of, train
 
     settings = config.settings
     _seed_keras(settings.seed, job.id)
     network_params = job.params or config.space.network_params(job.raw_params)
-    definition = build_network(parse_template(paths.template), network_params, paths.job_network(job.id))
-    epochs = settings.epochs or definition.epochs or DEFAULT_EPOCHS
+    definition = build_network(parse_template(paths.template), network_params, paths.job_network(job.id),
+                               **network_settings(config))
+    epochs = definition.epochs or DEFAULT_EPOCHS
+    splits = job_splits(definition, settings.objective_split)
     rule = EarlyTerminationRule.from_settings(settings.early_termination, definition.num_classes) if settings.aware else None
     _log(log, f"network {definition.path}: {definition.model.count_params()} parameters, "
-              f"{definition.num_classes} classes; training {epochs} epochs, batch size {definition.batch_size}; "
-              + (f"early termination after {rule.epochs} epochs at validation accuracy <= {rule.min_accuracy:.4f}"
-                 if rule else "no early termination (unaware)"))
+              f"{definition.num_classes} classes; training {epochs} epochs on {len(splits.train[1])} samples, "
+              f"batch size {definition.batch_size}; objective and early termination on the "
+              f"{splits.selection_name} split ({len(splits.selection[1])} samples); "
+              + (f"early termination after {rule.epochs} epochs at {splits.selection_name} accuracy <= "
+                 f"{rule.min_accuracy:.4f}" if rule else "no early termination (unaware)"))
     started = time.monotonic()
-    validation = (definition.x_test, definition.y_test)
-    outcome = train(definition.model, definition.x_train, definition.y_train, validation, epochs,
-                    definition.batch_size, log, rule)
+    outcome = train(definition.model, *splits.train, splits.selection, epochs, definition.batch_size, log, rule)
     if rule is None and outcome.diverged:
         raise TrainingDivergedError(
             f"training loss ended {outcome.final_loss} after {outcome.epochs_run} epochs; unaware mode has no "
             f"early termination, so this job is broken (aware mode would stop it and keep the error reached)"
         )
-    error = 1.0 - accuracy_of(definition.model, *validation, batch_size=definition.batch_size)
-    _log(log, f"test error {error:.4f} after {outcome.epochs_run} epochs ({time.monotonic() - started:.1f} s)")
-    values = {"error": error}
+    error = 1.0 - accuracy_of(definition.model, *splits.selection, batch_size=definition.batch_size)
+    test_error = error if splits.selection_is_test else \
+        1.0 - accuracy_of(definition.model, *splits.test, batch_size=definition.batch_size)
+    _log(log, f"{splits.selection_name} error {error:.4f}, test error {test_error:.4f} after "
+              f"{outcome.epochs_run} epochs ({time.monotonic() - started:.1f} s)")
+    if settings.keep_models != "none":
+        save_trained_model(definition.model, paths.job_model(job.id), log)
+    values = {"error": error, "test_error": test_error}
     if measure:
         values.update(measure_hardware(definition.path, config, log, seed=measurement_seed(settings.seed, job.id)))
     _alias_objective_task(config, values)
     return ObjectiveResult(values=values, early_terminated=outcome.early_terminated)
+
+
+def network_settings(config: ExperimentConfig) -> dict[str, dict[str, Any]]:
+    """What the tool sets in a job's rendered network file, as ``build_network``'s keywords:
+    the run's ``epochs`` replaces the file's own, and a file that sets none gets the default it
+    trains with, so the rendered file states the values the job actually used."""
+    epochs = config.settings.epochs
+    return {"overrides": {"epochs": int(epochs)}} if epochs else {"defaults": {"epochs": DEFAULT_EPOCHS}}
+
+
+def save_trained_model(model: Any, path: Path, log: TextIO) -> Path | None:
+    """Save ``model`` in Keras's native format (``keras.saving.load_model`` reads it back).
+
+    Written to a temporary name first, so a reader never finds half a file. A model Keras cannot
+    serialize (e.g. a custom layer without ``get_config``) does not break the job, whose error is
+    valid: the log says why no model was kept, and None is returned."""
+    temporary = path.with_name(f".{path.stem}.partial.keras")
+    try:
+        model.save(temporary)
+        os.replace(temporary, path)
+    except Exception as exc:  # noqa: BLE001 - any serialization failure leaves the job's result valid
+        temporary.unlink(missing_ok=True)
+        _log(log, f"trained model not kept: saving it failed: {type(exc).__name__}: {exc}")
+        return None
+    _log(log, f"trained model saved to {path}")
+    return path
 
 
 def metrics_to_measure(config: ExperimentConfig, measurable: set[str]) -> list[str]:

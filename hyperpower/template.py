@@ -256,10 +256,15 @@ def python_literal(name: str, value: Any) -> str:
     return text
 
 
-def render_template(template: Template, network_params: dict[str, Any]) -> str:
+def render_template(template: Template, network_params: dict[str, Any],
+                    overrides: dict[str, Any] | None = None, defaults: dict[str, Any] | None = None) -> str:
     """The template text with each token replaced by ``repr`` of its network value.
 
     ``network_params`` holds values after transforms (``SearchSpace.network_params``).
+    ``overrides`` (name -> value) are settings the tool imposes, e.g. the run's ``epochs``: each
+    top-level ``name = ...`` of the rendered file gets the value, so the file states what the job
+    actually used. ``defaults`` are written only when the file assigns no such name (the tool's
+    default then applies and the file says so). See ``state_values``.
     """
     missing = [t.name for t in template.tokens if t.name not in network_params]
     if missing:
@@ -271,13 +276,76 @@ def render_template(template: Template, network_params: dict[str, Any]) -> str:
         pieces.append(python_literal(token.name, network_params[token.name]))
         position = token.end
     pieces.append(template.text[position:])
-    return "".join(pieces)
+    text = "".join(pieces)
+    if overrides:
+        text = state_values(text, overrides, replace=True)
+    if defaults:
+        text = state_values(text, defaults, replace=False)
+    return text
 
 
-def render_to_file(template: Template, network_params: dict[str, Any], out_path: str | Path) -> Path:
-    """Render and write atomically (a reader never sees half a file); returns ``out_path``."""
+def state_values(text: str, values: dict[str, Any], replace: bool = True) -> str:
+    """Make the Python source ``text`` end up with ``name == value`` for each of ``values``.
+
+    Each top-level ``name = EXPR`` (or ``name: T = EXPR``) gets EXPR replaced by the literal, in
+    place, so a reader sees the value where the file sets it. When the file has no such
+    assignment, or also binds the name some other way (``a, name = ...``, ``name += 1``, inside
+    an ``if``), or does not parse, ``name = value`` is appended at the end instead, which wins
+    whatever came before. With ``replace=False`` a name the file binds anywhere is left alone.
+    """
+    for name, value in values.items():
+        literal = python_literal(name, value)
+        simple, other = _bindings(text, name)
+        if not replace and (simple or other):
+            continue
+        for start, end in sorted(simple, reverse=True):
+            text = text[:start] + literal + text[end:]
+        if other or not simple:
+            newline = "" if not text or text.endswith(("\n", "\r")) else "\n"
+            text += f"{newline}{name} = {literal}  # set by HyperPower\n"
+    return text
+
+
+def _bindings(text: str, name: str) -> tuple[list[tuple[int, int]], bool]:
+    """(character spans of the values of top-level simple assignments to ``name``, whether the
+    file binds ``name`` any other way); unparsable text counts as "other"."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, UnicodeError):
+        return [], True
+    offsets = _line_offsets(text)
+    simple, nodes = [], set()
+    for statement in tree.body:
+        targets = statement.targets if isinstance(statement, ast.Assign) else (
+            [statement.target] if isinstance(statement, ast.AnnAssign) and statement.value is not None else [])
+        if len(targets) == 1 and isinstance(targets[0], ast.Name) and targets[0].id == name:
+            value = statement.value
+            simple.append((_offset(text, offsets, value.lineno, value.col_offset),
+                           _offset(text, offsets, value.end_lineno, value.end_col_offset)))
+            nodes.add(id(targets[0]))
+    other = any(isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, (ast.Store, ast.Del))
+                and id(node) not in nodes for node in ast.walk(tree))
+    other = other or any(isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names for node in ast.walk(tree))
+    return simple, other
+
+
+def _line_offsets(text: str) -> list[int]:
+    """Character offset of each line's start, lines ended as Python's tokenizer ends them."""
+    return [0] + [match.end() for match in re.finditer(r"\r\n|\r|\n", text)]
+
+
+def _offset(text: str, offsets: list[int], lineno: int, col_bytes: int) -> int:
+    """ast's (1-based line, UTF-8 byte column) -> character offset into ``text``."""
+    start = offsets[lineno - 1]
+    line = text[start:offsets[lineno] if lineno < len(offsets) else len(text)]
+    return start + len(line.encode("utf-8")[:col_bytes].decode("utf-8"))
+
+
+def render_to_file(template: Template, network_params: dict[str, Any], out_path: str | Path,
+                   overrides: dict[str, Any] | None = None, defaults: dict[str, Any] | None = None) -> Path:
+    """Render (``render_template``) and write atomically (a reader never sees half a file); returns ``out_path``."""
     out_path = Path(out_path)
-    text = render_template(template, network_params)
+    text = render_template(template, network_params, overrides, defaults)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{out_path.name}.", dir=out_path.parent)
     try:

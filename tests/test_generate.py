@@ -84,6 +84,26 @@ def test_settings_not_given_again_are_kept(digits: Path) -> None:
     assert config.settings.budgets == {} and list(config.tasks) == ["error"]
 
 
+def test_objective_split_and_keep_models_are_kept_in_the_config(digits: Path) -> None:
+    paths = resolve_experiment(digits)
+    config, _ = generate_config(paths, GenerateOptions())
+    assert (config.settings.objective_split, config.settings.keep_models) == ("validation", "best")
+    generate_config(paths, GenerateOptions(objective_split="test", keep_models="all"))
+    config, _ = generate_config(paths, GenerateOptions(max_evals=4))  # not given again: kept
+    assert (config.settings.objective_split, config.settings.keep_models) == ("test", "all")
+    assert json.loads(paths.config.read_text())["hyperpower"]["keep_models"] == "all"
+
+
+def test_a_hand_edited_bad_keep_models_names_the_config_file(digits: Path) -> None:
+    paths = resolve_experiment(digits)
+    generate_config(paths, GenerateOptions())
+    data = json.loads(paths.config.read_text())
+    data["hyperpower"]["keep_models"] = "newest"
+    paths.config.write_text(json.dumps(data))
+    with pytest.raises(ConfigError, match=r"config.json: keep-models 'newest' .* not one of best, all, none"):
+        load_config(paths.config)
+
+
 def test_template_changes_reach_the_config_and_settings_stay(digits: Path) -> None:
     paths = resolve_experiment(digits)
     generate_config(paths, GenerateOptions(budgets={"memory": 200.0}))
@@ -119,6 +139,8 @@ def test_model_files_are_checked_and_kept_relative_to_the_experiment(digits: Pat
     (GenerateOptions(models={"power": "/nonexistent/power.json"}), "no such model file"),
     (GenerateOptions(model_margin=-1.0), "--model-margin must be a number >= 0"),
     (GenerateOptions(budget_percentiles={"memory": 50.0}), "percentile budgets are resolved"),
+    (GenerateOptions(objective_split="train"), "--objective-split 'train' is not one of validation, test"),
+    (GenerateOptions(keep_models="some"), "--keep-models 'some' is not one of best, all, none"),
 ])
 def test_invalid_options_raise_and_write_nothing(digits: Path, options: GenerateOptions, message: str) -> None:
     paths = resolve_experiment(digits)

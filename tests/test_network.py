@@ -47,6 +47,16 @@ def test_batch_size_and_epochs_from_the_file(tmp_path):
     assert isinstance(definition.batch_size, int)
 
 
+def test_a_validation_split_of_the_file_is_read_and_checked(tmp_path):
+    assert load_network(write(tmp_path, DATA, MODEL)).x_val is None
+    definition = load_network(write(tmp_path, DATA, MODEL, "x_val, y_val = x_test[:4], y_test[:4]\n"))
+    assert definition.x_val.shape == (4, 4) and definition.y_val.shape == (4,)
+    with pytest.raises(NetworkDefinitionError, match="defines 'x_val' but no 'y_val'"):
+        load_network(write(tmp_path, DATA, MODEL, "x_val = x_test\n"))
+    with pytest.raises(NetworkDefinitionError, match="'x_val' has 10 samples but 'y_val' has 3"):
+        load_network(write(tmp_path, DATA, MODEL, "x_val, y_val = x_test, y_test[:3]\n"))
+
+
 def test_single_sigmoid_unit_counts_as_two_classes(tmp_path):
     binary = MODEL.replace("Dense(3, activation=\"softmax\")", "Dense(1, activation=\"sigmoid\")").replace(
         "sparse_categorical_crossentropy", "binary_crossentropy")

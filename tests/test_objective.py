@@ -90,13 +90,110 @@ def test_good_configuration_trains_to_the_end_and_reports_its_error(tmp_path, me
     log = io.StringIO()
     result = evaluate_job(paths, config, make_job(config, units=16, learning_rate=0.05), log)
     assert not result.early_terminated
-    assert result.values["error"] < 0.2
+    assert result.values["error"] < 0.2 and 0.0 <= result.values["test_error"] <= 1.0
     assert result.values["latency"] == 1.5 and result.values["memory"] == 300.0
     rendered = paths.job_network(1)
     assert rendered == tmp_path / "tiny" / "output" / "job_00001_network.py"
     assert "units=16" not in rendered.read_text() and "Dense(16," in rendered.read_text()
     assert measured.calls == [rendered], "the rendered network file is what gets measured"
     assert "epoch 3/3:" in log.getvalue() and "epoch 4/" not in log.getvalue()
+
+
+# Labels of the test split shifted by one class: a model that learned the task gets them all wrong.
+WRONG_TEST_LABELS = "y_test = (y_test + 1) % 4"
+
+
+def test_early_termination_and_the_objective_use_the_validation_split_not_the_test_split(tmp_path, measured):
+    paths = make_experiment(tmp_path / "tiny", failure=WRONG_TEST_LABELS)
+    stop_below_half = {"epochs": 2, "min_accuracy": 0.5}
+    config = make_config(paths, epochs=4, early_termination=stop_below_half)
+    log = io.StringIO()
+    result = evaluate_job(paths, config, make_job(config, units=16, learning_rate=0.05), log)
+    assert not result.early_terminated, "the test split's accuracy (near 0) must not stop the training"
+    assert result.values["error"] < 0.2 and result.values["test_error"] > 0.8
+    assert "training 4 epochs on 120 samples" in log.getvalue()  # 150 minus the carved 20 %
+    assert "objective and early termination on the validation split (30 samples)" in log.getvalue()
+
+    # the paper's setting on the same job: selected and stopped on the test split
+    paper = make_config(paths, epochs=4, early_termination=stop_below_half, objective_split="test")
+    log = io.StringIO()
+    result = evaluate_job(paths, paper, make_job(paper, units=16, learning_rate=0.05), log)
+    assert result.early_terminated and "test accuracy" in log.getvalue()
+    assert result.values["error"] > 0.8 and result.values["test_error"] == result.values["error"]
+    assert "training 4 epochs on 150 samples" in log.getvalue()
+
+
+def test_a_validation_split_defined_by_the_network_file_is_the_one_used(tmp_path, measured):
+    paths = make_experiment(tmp_path / "tiny", failure="x_val, y_val = x_test, (y_test + 1) % 4")
+    config = make_config(paths, epochs=4, early_termination={"epochs": 2, "min_accuracy": 0.5})
+    log = io.StringIO()
+    result = evaluate_job(paths, config, make_job(config, units=16, learning_rate=0.05), log)
+    assert result.early_terminated and "validation accuracy" in log.getvalue()
+    assert result.values["error"] > 0.8 and result.values["test_error"] < 0.5
+    assert "on 150 samples" in log.getvalue()  # nothing carved from x_train
+
+
+def test_the_rendered_network_file_states_the_epochs_the_job_trained(tmp_path, measured):
+    from hyperpower.network import build_network, load_network
+    from hyperpower.template import parse_template
+
+    paths = make_experiment(tmp_path / "tiny")  # the template says epochs = 5
+    config = make_config(paths, epochs=2)
+    evaluate_job(paths, config, make_job(config, units=8, learning_rate=0.05), io.StringIO())
+    rendered = paths.job_network(1).read_text()
+    assert "epochs = 2\n" in rendered and "epochs = 5" not in rendered
+    assert load_network(paths.job_network(1)).epochs == 2
+
+    template_without_epochs = tmp_path / "no_epochs.py"
+    template_without_epochs.write_text(paths.template.read_text().replace("epochs = 5\n", ""))
+    params = make_job(config, units=8, learning_rate=0.05).params
+    definition = build_network(parse_template(template_without_epochs), params, tmp_path / "rendered.py",
+                               **objective.network_settings(make_config(paths)))
+    assert definition.epochs == objective.DEFAULT_EPOCHS
+    assert f"epochs = {objective.DEFAULT_EPOCHS}  # set by HyperPower" in (tmp_path / "rendered.py").read_text()
+
+
+def test_the_saved_trained_model_reproduces_the_reported_errors(tmp_path, measured):
+    import keras
+
+    from hyperpower.network import load_network
+    from hyperpower.splits import job_splits
+    from hyperpower.training import accuracy_of
+
+    paths = make_experiment(tmp_path / "tiny")
+    config = make_config(paths, epochs=3)
+    result = evaluate_job(paths, config, make_job(config, units=16, learning_rate=0.05), io.StringIO())
+    model = keras.saving.load_model(paths.job_model(1))
+    splits = job_splits(load_network(paths.job_network(1)))  # the data, re-created from the rendered file
+    # only float rounding may differ: the same weights predict the same classes
+    error = 1.0 - accuracy_of(model, *splits.selection, batch_size=16)
+    test_error = 1.0 - accuracy_of(model, *splits.test, batch_size=16)
+    assert (error, test_error) == pytest.approx((result.values["error"], result.values["test_error"]), abs=1e-12)
+
+
+def test_keep_models_none_saves_no_model(tmp_path, measured):
+    paths = make_experiment(tmp_path / "tiny")
+    config = make_config(paths, epochs=1, keep_models="none")
+    log = io.StringIO()
+    evaluate_job(paths, config, make_job(config, units=8, learning_rate=0.05), log)
+    assert not paths.job_model(1).exists() and list(paths.output_dir.glob("*.keras")) == []
+    assert "trained model" not in log.getvalue()
+
+
+def test_a_model_keras_cannot_save_leaves_the_job_valid(tmp_path, measured, monkeypatch):
+    import keras
+
+    def refuse(self, *args, **kwargs):
+        raise TypeError("cannot serialize this layer")
+
+    monkeypatch.setattr(keras.Model, "save", refuse)
+    paths = make_experiment(tmp_path / "tiny")
+    config = make_config(paths, epochs=1)
+    log = io.StringIO()
+    result = evaluate_job(paths, config, make_job(config, units=8, learning_rate=0.05), log)
+    assert "error" in result.values and not paths.job_model(1).exists()
+    assert "trained model not kept: saving it failed: TypeError: cannot serialize this layer" in log.getvalue()
+    assert list(paths.output_dir.glob(".*")) == []  # no partial file left behind
 
 
 def test_diverging_configuration_is_stopped_early_with_the_error_reached(tmp_path, measured):

@@ -212,3 +212,40 @@ def test_digits_template_renders_into_a_compiled_keras_model(tmp_path: Path) -> 
     assert model.output_shape == (None, 10) and model.optimizer is not None
     assert namespace["x_train"].shape[1:] == (8, 8, 1) and len(namespace["x_test"]) == len(namespace["y_test"])
     assert model.layers[0].filters == 8 and model.layers[0].kernel_size == (2, 2)
+
+
+# -- values the tool sets in the rendered file (the run's epochs) ------------------------------
+
+def _final_value(text: str, name: str) -> object:
+    namespace: dict[str, object] = {}
+    exec(compile(text, "<rendered>", "exec"), namespace)
+    return namespace[name]
+
+
+def test_an_override_replaces_the_files_own_assignment_in_place() -> None:
+    template = parse_template_text('units = HYPERPARAM{"type": "INT", "token": "units", "min": 1, "max": 9}\n'
+                                   'epochs = 10  # the template\'s choice\nbatch_size = 16\n')
+    text = render_template(template, {"units": 4}, overrides={"epochs": 2})
+    assert text == "units = 4\nepochs = 2  # the template's choice\nbatch_size = 16\n"
+
+
+def test_an_override_is_appended_when_the_file_binds_the_name_otherwise_or_not_at_all() -> None:
+    from hyperpower.template import state_values
+
+    for source in ("batch_size, epochs = 16, 10\n", "epochs = 10\nepochs += 5\n",
+                   "if True:\n    epochs = 10\n", "x = 1"):
+        text = state_values(source, {"epochs": 2})
+        assert _final_value(text, "epochs") == 2, source
+        assert text.rstrip().endswith("epochs = 2  # set by HyperPower")
+    # a multi-byte character before the value on the same line and a value spanning lines
+    text = state_values('label = "é"; epochs = int(\n    10)\nrest = epochs\n', {"epochs": 3})
+    assert text == 'label = "é"; epochs = 3\nrest = epochs\n'
+
+
+def test_a_default_is_written_only_where_the_file_sets_no_value() -> None:
+    template = parse_template_text('units = HYPERPARAM{"type": "INT", "token": "units", "min": 1, "max": 9}\n')
+    assert render_template(template, {"units": 4}, defaults={"epochs": 10}) == \
+        "units = 4\nepochs = 10  # set by HyperPower\n"
+    template = parse_template_text('units = HYPERPARAM{"type": "INT", "token": "units", "min": 1, "max": 9}\n'
+                                   'epochs = 7\n')
+    assert render_template(template, {"units": 4}, defaults={"epochs": 10}) == "units = 4\nepochs = 7\n"

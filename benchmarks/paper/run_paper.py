@@ -12,7 +12,10 @@ the same load, and the sweep takes about half as long. Without it, runs go one a
 Every run is resumable: a fixed-evaluations run already holding ``--evals`` finished jobs is
 skipped (one holding fewer is finished by `hyperpower run` itself); a fixed-time run with its done
 marker is skipped, one cut off part-way is restarted from scratch (its clock cannot resume).
-All runs use the same profiled models and numeric budgets (benchmarks/paper/budgets.json).
+All runs use the same profiled models and numeric budgets (benchmarks/paper/budgets.json), and
+the paper's objective: the test error, which also stops trainings early (``--objective-split test``,
+added to every run's command by ``runs_layout.run_command``; the tool's default selects on a
+validation split instead).
 """
 
 from __future__ import annotations

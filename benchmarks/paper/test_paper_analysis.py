@@ -84,3 +84,8 @@ def test_durations_by_prediction_splits_jobs_by_their_own_predicted_violation() 
     run.jobs = [Job(id=i, experiment="e", start_time=0.0, end_time=seconds) for i, seconds in enumerate([3.0, 5.0, 4.0])]
     within, over = analysis.durations_by_prediction([run])
     assert within.tolist() == [3.0, 4.0] and over.tolist() == [5.0]
+
+
+def test_every_run_selects_on_the_test_split_as_the_paper_does() -> None:
+    command = layout.run_command(layout.RunSpec("evals", "hw-ieci", "aware", 0), {"memory": 300.0}, 2, 30, None)
+    assert command[command.index("--objective-split") + 1] == "test"

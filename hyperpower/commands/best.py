@@ -1,4 +1,5 @@
-"""``hyperpower best EXP [--json]``: the best feasible complete job and its rendered network file."""
+"""``hyperpower best EXP [--json]``: the best feasible complete job, its rendered network file and
+its trained model (``output/job_NNNNN.keras``, none when ``--keep-models`` pruned or never kept it)."""
 
 from __future__ import annotations
 
@@ -28,33 +29,40 @@ class NoFeasibleJobError(HyperPowerError):
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("best", help="best feasible job: parameters, values, rendered network file")
+    parser = subparsers.add_parser("best", help="best feasible job: parameters, values, network file, trained model")
     add_experiment_argument(parser)
     add_store_option(parser)
-    parser.add_argument("--json", action="store_true", help="print the job as JSON (design §8 fields + network_file)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the job as JSON (design §8 fields + network_file; trained_model is null "
+                             "when --keep-models pruned the job's model)")
     return parser
 
 
 def network_file(context: ExperimentContext, job: Job) -> Path | None:
     """The job's rendered network file; re-rendered from the template when output/ was emptied.
 
-    A plain Spearmint folder has no template, so no network file (None).
+    A plain Spearmint folder has no template, so no network file (None). Re-rendering states the
+    epochs of the current config (the job's own run may have used others).
     """
     path = context.paths.job_network(job.id)
     if path.is_file():
         return path
     if context.paths.layout != "hyperpower" or not context.paths.template.is_file() or not job.params:
         return None
+    from hyperpower.objective import network_settings
     from hyperpower.template import parse_template, render_to_file
 
     template = parse_template(context.paths.template)
     if set(job.params) != set(template.space.names):
         return None  # the template changed since this job ran; rendering would mislead
-    return render_to_file(template, job.params, path)
+    return render_to_file(template, job.params, path, **network_settings(context.config))
 
 
 def best_record(context: ExperimentContext, job: Job) -> dict[str, Any]:
-    record = job.export_dict()
+    from hyperpower.loop.trained_models import trained_model_file
+
+    model = trained_model_file(context.paths, job)
+    record = job.export_dict(trained_model=str(model) if model else None)
     path = network_file(context, job)
     record["network_file"] = str(path) if path else None
     return record
@@ -75,12 +83,16 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(record, indent=2, allow_nan=False))
         return 0
     objective = objective_name(config)
-    print(f"best job {best.id} ({best.method or '-'}): {objective}={format_value(objective, best.values[objective])}")
+    split = f" ({config.settings.objective_split} split)" if "test_error" in best.values else ""
+    print(f"best job {best.id} ({best.method or '-'}): "
+          f"{objective}={format_value(objective, best.values[objective])}{split}")
     others = {k: v for k, v in best.values.items() if k != objective}
     for metric, value in others.items():
         predicted = best.predicted.get(metric)
         suffix = f" (predicted {format_value(metric, predicted)})" if predicted is not None else ""
+        suffix += " (test split)" if metric == "test_error" else ""
         print(f"  {metric}: {format_value(metric, value)}{suffix}")
     print(f"  params: {format_params(best.params)}")
     print(f"  network file: {record['network_file'] or '-'}")
+    print(f"  trained model: {record['trained_model'] or '-'}")
     return 0

@@ -1,9 +1,10 @@
 """Options shared by commands: the experiment settings (generate, run) and the store (reports).
 
 ``add_experiment_options`` / ``options_from_args`` turn ``--optimize --budget --method --unaware
---epochs --max-evals --max-time --store --model --seed`` into ``GenerateOptions``; a flag left out
-stays ``None`` so regeneration keeps the existing value. ``experiment_context`` finds an
-experiment's folder, config and store for the commands that read results.
+--epochs --max-evals --max-time --store --model --seed --objective-split --keep-models`` into
+``GenerateOptions``; a flag left out stays ``None`` so regeneration keeps the existing value.
+``experiment_context`` finds an experiment's folder, config and store for the commands that read
+results.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import dataclasses
 import re
 from pathlib import Path
 
-from hyperpower.config import METHODS, ExperimentConfig, load_config
+from hyperpower.config import KEEP_MODELS, METHODS, OBJECTIVE_SPLITS, ExperimentConfig, load_config
 from hyperpower.errors import ConfigError
 from hyperpower.experiment import ExperimentPaths, resolve_experiment
 from hyperpower.generate import METRICS, GenerateOptions, effective_store_uri, normalize_store_uri
@@ -52,6 +53,13 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--model-margin", type=float, metavar="K",
                        help="aware methods keep predictions K cross-validated model errors under each budget "
                             "(default 0: the paper's indicator model <= budget)")
+    group.add_argument("--objective-split", choices=OBJECTIVE_SPLITS,
+                       help="split whose error is the objective and stops trainings early: validation (default: "
+                            "a seeded, stratified 20%% of x_train, or the network file's x_val, y_val) or test "
+                            "(the paper's setting); the test error is recorded either way")
+    group.add_argument("--keep-models", choices=KEEP_MODELS,
+                       help="trained models kept as EXP/output/job_NNNNN.keras: best (default: the current best "
+                            "job's only), all complete jobs', or none")
 
 
 def add_store_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
@@ -81,6 +89,8 @@ def options_from_args(args: argparse.Namespace) -> GenerateOptions:
         models=dict(split_assignment(text, "--model", "METRIC=FILE") for text in args.models) if args.models else None,
         seed=args.seed,
         model_margin=args.model_margin,
+        objective_split=getattr(args, "objective_split", None),
+        keep_models=getattr(args, "keep_models", None),
     )
 
 

@@ -23,6 +23,7 @@ from hyperpower.errors import ConfigError
 from hyperpower.experiment import ExperimentPaths, resolve_experiment
 from hyperpower.jobs import Job
 from hyperpower.loop.executor import JobExecutor
+from hyperpower.loop.trained_models import prune_trained_models
 from hyperpower.store.base import ExperimentStore
 
 META_CONFIG = "config"
@@ -86,12 +87,18 @@ class Worker:
                 finished = self.executor.run(job)
                 if finished is not None:
                     done += 1
+                    self._prune_trained_models()
                     if self.on_finished:
                         self.on_finished(finished)
         finally:
             self.executor.close()
             self._announce("stopped", force=True)
         return done
+
+    def _prune_trained_models(self) -> None:
+        """After each finished job: the store now says which job is best (``--keep-models``)."""
+        if self.executor.paths.layout == "hyperpower":
+            prune_trained_models(self.store, self.executor.paths, self.config)
 
     def _announce(self, state: str, force: bool = False) -> None:
         """Presence in the store's worker registry, so a queue-only driver queues one job per idle

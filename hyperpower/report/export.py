@@ -3,6 +3,8 @@
 JSON is a list of ``Job.export_dict()``. CSV has one row per job and the same fields, with the
 nested ``params``, ``values`` and ``predicted`` objects flattened into ``params.NAME``,
 ``values.METRIC`` and ``predicted.METRIC`` columns (empty cells where a job has no such entry).
+``trained_models`` (job id -> model file) fills the ``trained_model`` field; jobs without one
+(pruned by ``--keep-models``, or never saved) export None.
 """
 
 from __future__ import annotations
@@ -10,19 +12,26 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from hyperpower.jobs import Job
 
 EXPORT_FORMATS = ("json", "csv")
 NESTED_FIELDS = ("params", "values", "predicted")
 _FIXED_BEFORE = ("id", "status", "method")
-_FIXED_AFTER = ("feasible", "early_terminated", "submit_time", "start_time", "end_time", "duration_s")
+_FIXED_AFTER = ("feasible", "early_terminated", "submit_time", "start_time", "end_time", "duration_s",
+                "test_error", "trained_model")
 
 
-def jobs_to_json(jobs: Iterable[Job]) -> str:
+def export_records(jobs: Iterable[Job], trained_models: Mapping[int, str] | None = None) -> list[dict[str, Any]]:
+    """``Job.export_dict()`` of each job, with its trained model file when ``trained_models`` has one."""
+    trained_models = trained_models or {}
+    return [job.export_dict(trained_model=trained_models.get(job.id)) for job in jobs]
+
+
+def jobs_to_json(jobs: Iterable[Job], trained_models: Mapping[int, str] | None = None) -> str:
     """Indented JSON list; NaN/inf become null (export_dict), so any JSON reader accepts it."""
-    return json.dumps([job.export_dict() for job in jobs], indent=2, allow_nan=False) + "\n"
+    return json.dumps(export_records(jobs, trained_models), indent=2, allow_nan=False) + "\n"
 
 
 def flatten_export(record: dict[str, Any]) -> dict[str, Any]:
@@ -59,8 +68,8 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def jobs_to_csv(jobs: Iterable[Job]) -> str:
-    records = [job.export_dict() for job in jobs]
+def jobs_to_csv(jobs: Iterable[Job], trained_models: Mapping[int, str] | None = None) -> str:
+    records = export_records(jobs, trained_models)
     columns = csv_columns(records)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
@@ -71,9 +80,9 @@ def jobs_to_csv(jobs: Iterable[Job]) -> str:
     return buffer.getvalue()
 
 
-def export_jobs(jobs: Iterable[Job], export_format: str) -> str:
+def export_jobs(jobs: Iterable[Job], export_format: str, trained_models: Mapping[int, str] | None = None) -> str:
     if export_format == "json":
-        return jobs_to_json(jobs)
+        return jobs_to_json(jobs, trained_models)
     if export_format == "csv":
-        return jobs_to_csv(jobs)
+        return jobs_to_csv(jobs, trained_models)
     raise ValueError(f"unknown export format {export_format!r}; use one of {', '.join(EXPORT_FORMATS)}")

@@ -35,6 +35,10 @@ def test_every_flag_reaches_generate_options() -> None:
                                       aware=False, epochs=3, max_evals=9, max_time_s=1200.0,
                                       store="sqlite:////tmp/x.sqlite", models={"power": "models/power.json"}, seed=4)
     assert _parse("--aware").aware is True
+    assert _parse("--objective-split", "test", "--keep-models", "none") == GenerateOptions(
+        objective_split="test", keep_models="none")
+    with pytest.raises(SystemExit):  # argparse refuses a value outside the choices, naming the flag
+        _parse("--keep-models", "newest")
     assert _parse("--no-budgets").budgets == {}
 
 

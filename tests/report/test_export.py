@@ -12,7 +12,7 @@ from hyperpower.report.export import csv_columns, export_jobs, flatten_export, j
 from hyperpower.store import open_store
 
 EXPORT_KEYS = {"id", "status", "method", "params", "values", "predicted", "feasible", "early_terminated",
-               "submit_time", "start_time", "end_time", "duration_s"}
+               "submit_time", "start_time", "end_time", "duration_s", "test_error", "trained_model"}
 
 
 def _jobs(experiment):
@@ -34,6 +34,17 @@ def test_json_export_is_a_list_of_design_records(filled_experiment) -> None:
     assert records[5]["start_time"] is None and records[5]["duration_s"] is None
 
 
+def test_export_has_the_test_error_and_the_trained_model_it_is_given() -> None:
+    jobs = [Job(id=1, experiment="e", status=JobStatus.COMPLETE, values={"error": 0.1, "test_error": 0.12}),
+            Job(id=2, experiment="e", status=JobStatus.COMPLETE, values={"error": 0.2})]
+    records = json.loads(jobs_to_json(jobs, {1: "/exp/output/job_00001.keras"}))
+    assert [(r["test_error"], r["trained_model"]) for r in records] == [(0.12, "/exp/output/job_00001.keras"),
+                                                                         (None, None)]
+    rows = list(csv.DictReader(io.StringIO(export_jobs(jobs, "csv", {1: "/exp/output/job_00001.keras"}))))
+    assert [(row["test_error"], row["trained_model"]) for row in rows] == [("0.12", "/exp/output/job_00001.keras"),
+                                                                            ("", "")]
+
+
 def test_json_export_writes_nan_as_null() -> None:
     job = Job(id=1, experiment="e", status=JobStatus.COMPLETE, values={"error": math.nan})
     assert json.loads(jobs_to_json([job]))[0]["values"] == {"error": None}
@@ -47,7 +58,8 @@ def test_csv_export_flattens_params_values_and_predictions(filled_experiment) ->
     assert header[3:11] == [f"params.{name}" for name in filled_experiment.config.space.names]
     assert header[11:14] == ["values.error", "values.power", "values.memory"]
     assert header[14:16] == ["predicted.power", "predicted.memory"]
-    assert header[16:] == ["feasible", "early_terminated", "submit_time", "start_time", "end_time", "duration_s"]
+    assert header[16:] == ["feasible", "early_terminated", "submit_time", "start_time", "end_time", "duration_s",
+                           "test_error", "trained_model"]
     assert len(rows) == 6
     assert rows[1]["values.memory"] == "250.0" and rows[1]["feasible"] == "False"
     assert rows[1]["predicted.power"] == ""  # job 2 had no power prediction
@@ -68,4 +80,5 @@ def test_csv_columns_follow_first_appearance_and_lists_become_json() -> None:
 def test_export_of_no_jobs() -> None:
     assert json.loads(export_jobs([], "json")) == []
     assert export_jobs([], "csv").splitlines() == [
-        "id,status,method,feasible,early_terminated,submit_time,start_time,end_time,duration_s"]
+        "id,status,method,feasible,early_terminated,submit_time,start_time,end_time,duration_s,test_error,"
+        "trained_model"]

@@ -46,6 +46,30 @@ def test_best_names_the_job_and_its_rendered_network_file(filled_experiment) -> 
     assert "memory: 150 MB (predicted 210 MB)" in plain.stdout
 
 
+def test_best_and_export_show_the_trained_model_and_the_test_error(filled_experiment) -> None:
+    folder = filled_experiment.folder
+    # add_job finishes the oldest pending job: job 6 becomes the new best, validation error 0.01
+    with open_store(filled_experiment.store_uri) as store:
+        add_job(store, "digits", JobStatus.COMPLETE, {"error": 0.01, "test_error": 0.03, "power": 50.0,
+                                                      "memory": 100.0}, feasible=True)
+    (folder / "output").mkdir(exist_ok=True)
+    model = folder / "output" / "job_00006.keras"
+    model.write_bytes(b"stands in for a saved model")
+    record = json.loads(hyperpower("best", folder, "--json").stdout)
+    assert record["id"] == 6 and record["test_error"] == 0.03 and record["trained_model"] == str(model)
+    plain = hyperpower("best", folder).stdout
+    assert "best job 6 (hw-ieci): error=0.01 (validation split)" in plain
+    assert "  test_error: 0.03 (test split)" in plain and f"  trained model: {model}" in plain
+    exported = {r["id"]: r for r in json.loads(hyperpower("export", folder).stdout)}
+    assert exported[6]["trained_model"] == str(model) and exported[6]["test_error"] == 0.03
+    assert exported[1]["trained_model"] is None and exported[1]["test_error"] is None
+
+    model.unlink()  # pruned by --keep-models: best and export show none
+    assert json.loads(hyperpower("best", folder, "--json").stdout)["trained_model"] is None
+    assert "  trained model: -" in hyperpower("best", folder).stdout
+    assert json.loads(hyperpower("export", folder).stdout)[5]["trained_model"] is None
+
+
 def test_best_without_a_feasible_job_exits_1_with_a_message(digits_copy: Path) -> None:
     assert hyperpower("generate", digits_copy, "--budget", "power=90W").returncode == 0
     uri = f"sqlite:///{digits_copy / 'hyperpower.sqlite'}"
