@@ -50,7 +50,6 @@ def test_profile_measures_stores_and_writes_models(tiny_experiment: Path) -> Non
 
 
 def test_profile_refuses_a_metric_nothing_here_measures(tiny_experiment: Path) -> None:
-    pytest.importorskip("pynvml")
     from hyperpower.hardware import detect_sensors
 
     with detect_sensors("cpu") as sensors:
