@@ -164,7 +164,7 @@ def _mark_evaluations(axis: Any, group: list[Job], xs: np.ndarray, objective: st
             broken_xs.append(float(x))
             continue
         kind = "complete"
-        if job.feasible is False or data.measured_violation(job, config):
+        if summary.feasibility(job, config) is False:  # the verdict status prints
             kind = "breaks a budget"
         elif job.early_terminated:
             kind = "stopped early"

@@ -123,7 +123,7 @@ def broken_budgets_predicted(job: Job, config: ExperimentConfig) -> list[str]:
 
 @dataclasses.dataclass(frozen=True)
 class Violations:
-    """measured: jobs whose measured value broke a budget; predicted: jobs predicted to."""
+    """measured: jobs whose measured value broke a budget; predicted: jobs predicted to break one."""
 
     measured: int
     predicted: int

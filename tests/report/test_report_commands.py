@@ -104,6 +104,13 @@ def test_best_without_a_feasible_job_exits_1_with_a_message(digits_copy: Path) -
     assert "hyperpower: error: experiment digits has no feasible complete job yet (1 job(s), 1 finished)" in result.stderr
     assert "Traceback" not in result.stderr
 
+    with open_store(uri) as store:  # power neither measured nor predicted: not the best, however low its error
+        add_job(store, "digits", JobStatus.COMPLETE, {"error": 0.01, "memory": 100.0})
+    result = hyperpower("best", digits_copy)
+    assert result.returncode == 1
+    assert "(2 job(s), 2 finished, 1 of unknown feasibility (a budget metric neither measured nor predicted))" \
+        in result.stderr
+
 
 def test_export_to_file_and_stdout(filled_experiment, tmp_path: Path) -> None:
     out = tmp_path / "jobs.csv"
