@@ -1,4 +1,5 @@
-"""The test suite itself: a broken import must fail a test, never skip it, and CI runs every test.
+"""Repository hygiene: a broken import must fail a test, never skip it; CI runs every test; what
+running a shipped experiment generates is ignored by git.
 
 ``pytest.importorskip`` turns an ImportError into a skip. For the project's own modules and the
 libraries it installs (setup.py), an ImportError is breakage, so such a skip would hide it.
@@ -8,7 +9,11 @@ from __future__ import annotations
 
 import ast
 import configparser
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 #: import names of hyperpower and of what setup.py installs (install_requires and the test extra)
@@ -58,3 +63,32 @@ def test_ci_collects_the_benchmarks_tests_too() -> None:
     testpaths = parser["pytest"]["testpaths"].split()
     assert "tests" in testpaths and "benchmarks" in testpaths
     assert (REPO / "benchmarks" / "paper" / "test_paper_analysis.py").is_file()
+
+
+#: what `run --budget memory=p50`, `profile`, `plot` and `best` created in a copy of experiments/digits
+#: (listed from a real run), and what `run` creates in the plain Spearmint folder
+GENERATED = [
+    "experiments/digits/hyperpower.sqlite", "experiments/digits/hyperpower.sqlite-wal",
+    "experiments/digits/hyperpower.sqlite-shm", "experiments/digits/models/memory.json",
+    "experiments/digits/output/run_config.json", "experiments/digits/output/job_00001.out",
+    "experiments/digits/output/job_00001_network.py", "experiments/digits/output/job_00001_network.measure.json",
+    "experiments/digits/profiles/profile-intel-xeon-20261130-063110.json",
+    "experiments/digits/spearmint/config.json", "experiments/digits/plots/best_so_far.png",
+    "experiments/digits/output/job_00001_model.keras", "experiments/mnist/trained/job_00002.keras",
+    "experiments/spearmint_toy/hyperpower.sqlite", "experiments/spearmint_toy/output/run_config.json",
+]
+SHIPPED = ["experiments/digits/keras_model/network_def.py", "experiments/digits/README.md",
+           "experiments/spearmint_toy/config.json", "experiments/spearmint_toy/toy.py"]
+
+
+def git_ignored(paths: list[str]) -> set[str]:
+    result = subprocess.run(["git", "check-ignore", "--no-index", "--stdin"], input="\n".join(paths),
+                            capture_output=True, text=True, cwd=REPO, timeout=30)
+    assert result.returncode in (0, 1), result.stderr
+    return set(result.stdout.split())
+
+
+@pytest.mark.skipif(shutil.which("git") is None or not (REPO / ".git").exists(), reason="not a git checkout")
+def test_gitignore_covers_what_running_an_experiment_generates_and_nothing_shipped() -> None:
+    assert git_ignored(GENERATED) == set(GENERATED)
+    assert git_ignored(SHIPPED) == set()
