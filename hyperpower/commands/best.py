@@ -31,7 +31,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("best", help="best feasible job: parameters, values, rendered network file")
     add_experiment_argument(parser)
     add_store_option(parser)
-    parser.add_argument("--json", action="store_true", help="print the job as JSON (the fields of `hyperpower export` plus network_file)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the job as JSON (the fields of `hyperpower export` plus network_file)")
     return parser
 
 

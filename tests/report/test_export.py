@@ -47,8 +47,8 @@ def test_broken_jobs_export_the_exception_line_as_reason_and_the_store_keeps_the
 
 
 def test_reason_of_a_plain_message_is_its_first_line() -> None:
-    job = Job(id=1, experiment="e", status=JobStatus.BROKEN, error="job process killed by SIGKILL (out of memory?)\n"
-                                                                     "--- log tail ---\nTraceback (most recent call last):")
+    error = "job process killed by SIGKILL (out of memory?)\n--- log tail ---\nTraceback (most recent call last):"
+    job = Job(id=1, experiment="e", status=JobStatus.BROKEN, error=error)
     assert job.export_dict()["reason"] == "job process killed by SIGKILL (out of memory?)"
 
 
