@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import os
 import sys
 import traceback
@@ -53,9 +52,21 @@ def _common_options() -> argparse.ArgumentParser:
     return common
 
 
-def available_commands() -> list[str]:
-    """Registered commands whose module exists (others are still being written)."""
-    return [name for name in COMMANDS if importlib.util.find_spec(f"hyperpower.commands.{name}") is not None]
+class CommandLoadError(HyperPowerError):
+    """A registered command's module is missing or fails to import: a broken installation, never
+    something to hide by leaving the command out of ``--help``."""
+
+
+def load_command(name: str) -> Any:
+    """The module ``hyperpower.commands.NAME``; CommandLoadError naming it when it cannot be imported."""
+    module_name = f"hyperpower.commands.{name}"
+    try:
+        return importlib.import_module(module_name)
+    except Exception as exc:  # any import failure: ImportError, SyntaxError, an error at module level
+        raise CommandLoadError(
+            f"command {name!r} cannot be loaded: module {module_name} failed to import "
+            f"({type(exc).__name__}: {exc}); the installation is broken, reinstall HyperPower "
+            f"(`pip install -e .` in its folder)") from exc
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,8 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     common = _common_options()
-    for name in available_commands():
-        module = importlib.import_module(f"hyperpower.commands.{name}")
+    for name in COMMANDS:
+        module = load_command(name)
         module.add_parser(_CommandRegistrar(subparsers, common, module.run))
     return parser
 
@@ -89,8 +100,16 @@ def exit_code_for(error: HyperPowerError) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse ``argv`` (default ``sys.argv[1:]``), run the command, return the exit status."""
-    parser = build_parser()
+    """Parse ``argv`` (default ``sys.argv[1:]``), run the command, return the exit status.
+
+    Every registered command is loaded first: a missing or broken command module stops the CLI
+    with an error naming it (exit 1), whatever command was asked for.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser()
+    except CommandLoadError as error:
+        return report_error(error, debug="--debug" in argv)
     args = parser.parse_args(argv)
     if not hasattr(args, "command_run"):
         parser.print_help(sys.stderr)
@@ -103,11 +122,7 @@ def run_reporting_errors(action: Callable[[], int | None], debug: bool = False) 
     try:
         return int(action() or 0)
     except HyperPowerError as error:
-        if debug:
-            traceback.print_exc()
-        else:
-            print(f"{PROGRAM}: error: {one_paragraph(str(error))}", file=sys.stderr)
-        return exit_code_for(error)
+        return report_error(error, debug)
     except KeyboardInterrupt:
         print(f"{PROGRAM}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -116,3 +131,12 @@ def run_reporting_errors(action: Callable[[], int | None], debug: bool = False) 
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_FAILURE
+
+
+def report_error(error: HyperPowerError, debug: bool = False) -> int:
+    """Print ``hyperpower: error: ...`` as one paragraph (the traceback with ``--debug``); the exit status."""
+    if debug:
+        traceback.print_exception(error)
+    else:
+        print(f"{PROGRAM}: error: {one_paragraph(str(error))}", file=sys.stderr)
+    return exit_code_for(error)

@@ -32,8 +32,23 @@ class ExperimentPaths:
         return self.root / "output"
 
     @property
+    def run_config(self) -> Path:
+        """The effective settings of the last ``run`` (flags included), which its jobs read."""
+        return self.output_dir / "run_config.json"
+
+    @property
     def models_dir(self) -> Path:
         return self.root / "models"
+
+    @property
+    def profiles_dir(self) -> Path:
+        """Every profiling run's measured samples (``profile-<device>-<time>.json``)."""
+        return self.root / "profiles"
+
+    @property
+    def plots_dir(self) -> Path:
+        """Where ``hyperpower plot`` writes its figures by default."""
+        return self.root / "plots"
 
     @property
     def default_store_uri(self) -> str:

@@ -220,7 +220,8 @@ def _check_models(paths: ExperimentPaths, models: dict[str, str]) -> dict[str, s
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ConfigError(f"{where}: not a readable JSON model file ({exc})") from None
         if not isinstance(data, dict):
-            raise ConfigError(f"{where}: a model file holds a JSON object (design §7 format)")
+            raise ConfigError(f"{where}: a model file holds one JSON object (metric, features, coef, intercept), "
+                              f"as `hyperpower profile` writes it")
         if data.get("metric", metric) != metric:
             raise ConfigError(f"{where}: the file is a model of {data['metric']!r}, not {metric!r}")
         checked[metric] = _relative_to_experiment(paths, path)

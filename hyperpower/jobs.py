@@ -12,6 +12,9 @@ import math
 from datetime import datetime, timezone
 from typing import Any
 
+#: the line the run loop puts between a broken job's traceback and the tail of its log
+LOG_TAIL_MARKER = "--- log tail ---"
+
 
 class JobStatus(str, enum.Enum):
     """Life cycle: PENDING -> RUNNING -> COMPLETE | BROKEN.  SKIPPED jobs are never run.
@@ -70,6 +73,14 @@ class Job:
             return None
         return self.end_time - self.start_time
 
+    @property
+    def reason(self) -> str | None:
+        """Why a BROKEN job broke, in one line; None for any other status. The full ``error``
+        text (traceback and log tail) stays in the store."""
+        if self.status is not JobStatus.BROKEN:
+            return None
+        return error_reason(self.error)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form used by the stores (status as its string value)."""
         data = dataclasses.asdict(self)
@@ -104,7 +115,25 @@ class Job:
             "duration_s": self.duration_s,
             "test_error": _json_float(self.values.get("test_error")),
             "trained_model": trained_model,
+            "reason": self.reason,
         }
+
+
+def error_reason(error: str | None) -> str:
+    """The line that says why a job broke, from the error text the loop recorded.
+
+    The loop records a traceback, then possibly ``--- log tail ---`` and the job's log; the useful
+    line is the exception at the end of the traceback (``RuntimeError: ...``), never its first
+    line ``Traceback (most recent call last):``. A plain message (timeout, killed process) gives
+    its first line.
+    """
+    text = (error or "").split(LOG_TAIL_MARKER, 1)[0]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    if lines[0].startswith("Traceback"):
+        return lines[-1]
+    return lines[0]
 
 
 def iso_time(timestamp: float | None) -> str | None:

@@ -26,6 +26,7 @@ from hyperpower.config import ExperimentConfig
 from hyperpower.errors import HyperPowerError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.jobs import Job
+from hyperpower.units import format_measurement
 
 #: metrics measured on the hardware during inference (design §5); "error" comes from training
 HARDWARE_METRICS = ("power", "memory", "latency", "energy")
@@ -173,7 +174,7 @@ def measure_hardware(network_path: Path, config: ExperimentConfig, log: TextIO, 
         result = measurer.measure(network_path, metrics, seed=seed)
     values = {metric: float(result["values"][metric]) for metric in metrics if metric in result["values"]}
     spread = result.get("spread", {})
-    _log(log, "measured " + ", ".join(f"{metric}={value:.4g} (±{spread.get(metric, 0.0):.2g})"
+    _log(log, "measured " + ", ".join(f"{metric}={format_measurement(metric, value, spread.get(metric))}"
                                       for metric, value in values.items()))
     return values
 

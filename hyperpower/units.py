@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from hyperpower.errors import ConfigError
@@ -49,9 +50,37 @@ def parse_budget(metric: str, text: str | float | int) -> float:
     return number * factor
 
 
+def format_number(value: float) -> str:
+    """The one rounding every report uses (status, best, export notes, plots, logs), so a value
+    reads the same wherever it is shown: 4 significant digits, whole numbers from 1000 up
+    (``299.654`` -> ``299.7``, ``12345.6`` -> ``12346``), ``NaN`` and ``inf`` spelled out."""
+    value = float(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if abs(value) >= 1000:
+        return f"{value:.0f}"
+    return f"{value:.4g}"
+
+
 def format_value(metric: str, value: float | None) -> str:
-    """Human form, e.g. ``91.2 W``; error as a fraction with 4 digits."""
+    """Human form with the metric's unit, e.g. ``91.2 W``; error is a fraction (no unit)."""
     if value is None:
         return "-"
     unit = METRIC_UNITS.get(metric, "")
-    return f"{value:.4g} {unit}".strip()
+    return f"{format_number(value)} {unit}".strip()
+
+
+def format_measurement(metric: str, value: float, spread: float | None) -> str:
+    """A measured value with its spread over measurement windows: ``316.7 ± 0.012 MB``."""
+    unit = METRIC_UNITS.get(metric, "")
+    spread_text = f" ± {spread:.2g}" if spread is not None else ""
+    return f"{format_number(value)}{spread_text} {unit}".strip()
+
+
+def name_with_unit(metric: str) -> str:
+    """A column name that carries the unit: ``memory_MB``, ``power_W``; ``error`` (a fraction) and
+    custom Spearmint tasks (unitless) keep their bare name."""
+    unit = METRIC_UNITS.get(metric, "")
+    return f"{metric}_{unit}" if unit else metric

@@ -28,7 +28,7 @@ def test_help_of_every_command_imports_no_heavy_library() -> None:
 import contextlib, io, json, sys
 from hyperpower import cli
 helps = {{}}
-for argv in [["--help"]] + [[name, "--help"] for name in cli.available_commands()]:
+for argv in [["--help"]] + [[name, "--help"] for name in cli.COMMANDS]:
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         try:
@@ -48,13 +48,45 @@ print(json.dumps({{"heavy": heavy, "helps": helps}}))
         assert f"    {name}" in report["helps"]["--help"]
 
 
-def test_registry_skips_commands_whose_module_does_not_exist(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "COMMANDS", ("generate", "not_written_yet", "status"))
-    assert cli.available_commands() == ["generate", "status"]
-    parser = cli.build_parser()
-    with pytest.raises(SystemExit) as caught:
-        parser.parse_args(["not_written_yet"])
-    assert caught.value.code == 2
+@pytest.mark.parametrize("module, cause", [
+    ("not_written_yet", "ModuleNotFoundError: No module named 'hyperpower.commands.not_written_yet'"),
+    ("broken_import", "ModuleNotFoundError: No module named 'a_library_that_is_not_installed'"),
+])
+def test_a_registered_command_that_does_not_import_stops_the_cli_naming_it(
+        module: str, cause: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Never hide a command: a missing module or one whose imports fail is a broken installation."""
+    import hyperpower.commands
+
+    (tmp_path / "broken_import.py").write_text("import a_library_that_is_not_installed\n")
+    monkeypatch.setattr(hyperpower.commands, "__path__", [*hyperpower.commands.__path__, str(tmp_path)])
+    monkeypatch.setattr(cli, "COMMANDS", ("generate", module, "status"))
+    for argv in (["status", "--help"], []):  # whatever was asked for
+        assert cli.main(argv) == 1
+        out, err = capsys.readouterr()
+        assert err.startswith(f"hyperpower: error: command {module!r} cannot be loaded: module "
+                              f"hyperpower.commands.{module} failed to import ({cause})")
+        assert err.count("\n") == 1 and "Traceback" not in err and out == ""
+    assert cli.main(["--debug", "status"]) == 1
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+
+
+def test_help_and_messages_do_not_cite_design_documents() -> None:
+    """Users do not have design.md: no string a user can see (help, errors, output) cites it.
+    Docstrings may, for developers."""
+    import ast
+
+    found = []
+    for path in sorted((REPO / "hyperpower").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                      and node.body and isinstance(node.body[0], ast.Expr)
+                      and isinstance(node.body[0].value, ast.Constant)}
+        found += [f"{path.relative_to(REPO)}:{node.lineno}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+                  and "design §" in node.value]
+    assert found == []
 
 
 def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

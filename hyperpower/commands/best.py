@@ -17,7 +17,7 @@ from hyperpower.commands.options import (
 from hyperpower.commands.status import load_jobs
 from hyperpower.errors import HyperPowerError
 from hyperpower.jobs import Job
-from hyperpower.report.summary import best_feasible_job, objective_name
+from hyperpower.report.summary import best_feasible_job, objective_name, unknown_feasibility_jobs
 from hyperpower.report.table import format_params
 from hyperpower.units import format_value
 
@@ -33,8 +33,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_experiment_argument(parser)
     add_store_option(parser)
     parser.add_argument("--json", action="store_true",
-                        help="print the job as JSON (design §8 fields + network_file; trained_model is null "
-                             "when --keep-models pruned the job's model)")
+                        help="print the job as JSON (the fields of `hyperpower export` plus network_file; trained_model is null when --keep-models pruned the job's model)")
     return parser
 
 
@@ -75,9 +74,12 @@ def run(args: argparse.Namespace) -> int:
     best = best_feasible_job(jobs, config)
     if best is None:
         finished = sum(1 for job in jobs if job.status.finished)
+        unknown = len(unknown_feasibility_jobs(jobs, config))
+        unknown_text = (f", {unknown} of unknown feasibility (a budget metric neither measured nor predicted)"
+                        if unknown else "")
         raise NoFeasibleJobError(
-            f"experiment {config.name} has no feasible complete job yet ({len(jobs)} job(s), {finished} finished); "
-            f"see `hyperpower status {args.experiment}`")
+            f"experiment {config.name} has no feasible complete job yet ({len(jobs)} job(s), {finished} finished"
+            f"{unknown_text}); see `hyperpower status {args.experiment}`")
     record = best_record(context, best)
     if args.json:
         print(json.dumps(record, indent=2, allow_nan=False))

@@ -13,7 +13,7 @@ from hyperpower.report.export import EXPORT_FORMATS, export_jobs
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("export", help="all jobs as JSON (design §8) or CSV")
+    parser = subparsers.add_parser("export", help="all jobs as JSON or CSV (values in W, MB, ms, mJ; error a fraction)")
     add_experiment_argument(parser)
     add_store_option(parser)
     parser.add_argument("--format", choices=EXPORT_FORMATS, default="json", help="output format (default json)")

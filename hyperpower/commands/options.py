@@ -1,10 +1,10 @@
 """Options shared by commands: the experiment settings (generate, run) and the store (reports).
 
 ``add_experiment_options`` / ``options_from_args`` turn ``--optimize --budget --method --unaware
---epochs --max-evals --max-time --store --model --seed --objective-split --keep-models`` into
-``GenerateOptions``; a flag left out stays ``None`` so regeneration keeps the existing value.
-``experiment_context`` finds an experiment's folder, config and store for the commands that read
-results.
+--epochs --max-evals --max-time --store --model --seed --objective-split --keep-models`` into ``GenerateOptions``; a flag left out
+stays ``None`` so regeneration keeps the existing value. ``experiment_context`` finds an
+experiment's folder, the settings its jobs were run with, and the store, for the commands that
+read results.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from hyperpower.config import KEEP_MODELS, METHODS, OBJECTIVE_SPLITS, ExperimentConfig, load_config
 from hyperpower.errors import ConfigError
 from hyperpower.experiment import ExperimentPaths, resolve_experiment
-from hyperpower.generate import METRICS, GenerateOptions, effective_store_uri, normalize_store_uri
+from hyperpower.generate import METRICS, GenerateOptions, build_config, effective_store_uri, normalize_store_uri
 from hyperpower.units import parse_budget
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|s)")
@@ -30,7 +30,7 @@ def add_experiment_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def add_experiment_options(parser: argparse.ArgumentParser) -> None:
-    """The settings written into config.json's ``hyperpower`` section (design §4, §8)."""
+    """The settings written into config.json's ``hyperpower`` section."""
     group = parser.add_argument_group("experiment settings (kept from the existing config when left out)")
     group.add_argument("--optimize", metavar="METRIC", help=f"metric to minimize: {', '.join(METRICS)} (default error)")
     group.add_argument("--budget", metavar="METRIC=VALUE", action="append", dest="budgets",
@@ -48,7 +48,8 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--max-time", metavar="DURATION", help="wall-time limit, e.g. 90s, 20m, 1h, 1h30m")
     add_store_option(group)
     group.add_argument("--model", metavar="METRIC=FILE", action="append", dest="models",
-                       help="fitted hardware model (design §7 JSON) for a metric, e.g. power=models/power.json")
+                       help="fitted hardware model (the JSON file `hyperpower profile` writes into EXP/models/) "
+                            "for a metric, e.g. power=models/power.json")
     group.add_argument("--seed", type=int, metavar="N", help="random seed, for a reproducible run")
     group.add_argument("--model-margin", type=float, metavar="K",
                        help="aware methods keep predictions K cross-validated model errors under each budget "
@@ -143,23 +144,51 @@ def parse_duration(text: str) -> float:
 
 @dataclasses.dataclass(frozen=True)
 class ExperimentContext:
-    """What a report command needs: the folder, its config and the store URI to read."""
+    """What a report command needs: the folder, the run's config and the store URI to read.
+
+    config_source: the file the settings come from (the run's ``output/run_config.json``, else the
+    experiment's config.json), None when neither exists and the template's defaults stand in.
+    """
 
     paths: ExperimentPaths
     config: ExperimentConfig
     store_uri: str
+    config_source: Path | None = None
+
+
+def effective_config(paths: ExperimentPaths) -> tuple[ExperimentConfig, Path | None]:
+    """The settings the experiment's jobs were run with, and the file they come from.
+
+    ``run`` writes its effective settings (command-line flags included) to
+    ``output/run_config.json``; a plain Spearmint folder's own config.json never holds them, so
+    that snapshot wins when present, then the config.json. A HyperPower folder with neither (never
+    run, or cleaned) gets the template's default settings, written nowhere.
+    """
+    if paths.run_config.is_file():
+        return load_config(paths.run_config), paths.run_config
+    if paths.config.is_file():
+        return load_config(paths.config), paths.config
+    if paths.layout == "hyperpower":
+        return build_config(paths, GenerateOptions()), None
+    raise ConfigError(f"{paths.config}: no such config file")
 
 
 def experiment_context(args: argparse.Namespace) -> ExperimentContext:
-    """Folder from ``args.experiment``; store from ``--store``, else the config, else EXP/hyperpower.sqlite."""
+    """Folder from ``args.experiment``; store from ``--store``, else the run's config, else EXP/hyperpower.sqlite.
+
+    A ``--store`` naming a SQLite file that does not exist is an error (a typo would otherwise
+    read as an experiment with no jobs); nothing is created.
+    """
     paths = resolve_experiment(args.experiment)
-    if not paths.config.is_file():
-        raise ConfigError(f"{paths.config}: no config yet; run `hyperpower generate {args.experiment}` "
-                          f"or `hyperpower run {args.experiment}` first")
-    config = load_config(paths.config)
+    config, source = effective_config(paths)
     store = getattr(args, "store", None)
     uri = normalize_store_uri(store) if store else effective_store_uri(paths, config.settings)
-    return ExperimentContext(paths=paths, config=config, store_uri=uri)
+    if store and store_is_missing(uri):
+        from hyperpower.store.uri import parse_store_uri
+
+        raise ConfigError(f"--store {store}: no SQLite file {parse_store_uri(uri).target}; give the store the "
+                          f"experiment was run with (without --store, the run's own store is read)")
+    return ExperimentContext(paths=paths, config=config, store_uri=uri, config_source=source)
 
 
 def store_is_missing(uri: str) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from hyperpower.commands.options import (add_experiment_argument, add_store_option, experiment_context,
                                          store_is_missing)
-from hyperpower.errors import HyperPowerError
+from hyperpower.errors import ConfigError, HyperPowerError
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -28,10 +28,25 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return parser
 
 
+def check_out_dir(out: Path) -> None:
+    """``--out`` must be a folder or a path where one can be made: a file there, or a file among
+    its parents, is a ConfigError before anything is read or written."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out}: is a file, not a folder; give a folder for the PNG figures "
+                          f"(it is created when missing)")
+    parent = out.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError(f"--out {out}: {parent} is a file, so no folder can be made there")
+
+
 def run(args: argparse.Namespace) -> int:
     from hyperpower.report.plots import write_plots
     from hyperpower.store import mask_uri, open_store
 
+    if args.out is not None:
+        check_out_dir(args.out)
     context = experiment_context(args)
     uri = context.store_uri
     if store_is_missing(uri):
@@ -43,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         counts = f"{len(jobs)} job(s), none finished" if jobs else "no jobs"
         raise HyperPowerError(f"no finished jobs in {args.experiment}: store {mask_uri(uri)} holds {counts} "
                               f"for experiment {context.config.name!r}; run `hyperpower run {args.experiment}` first")
-    out_dir = args.out if args.out is not None else context.paths.root / "plots"
+    out_dir = args.out if args.out is not None else context.paths.plots_dir
     written = write_plots(jobs, context.config, out_dir, note=lambda text: print(f"note: {text}"))
     for path in written:
         print(f"wrote {path}")

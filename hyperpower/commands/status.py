@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from hyperpower.commands.options import add_experiment_argument, add_store_option, experiment_context, store_is_missing
+from hyperpower.commands.options import (ExperimentContext, add_experiment_argument, add_store_option,
+                                         experiment_context, store_is_missing)
 from hyperpower.jobs import Job
 from hyperpower.report.table import jobs_table, summary_lines
 
@@ -26,13 +27,20 @@ def load_jobs(store_uri: str, experiment: str) -> list[Job]:
         return store.list_jobs(experiment)
 
 
+def settings_source(context: ExperimentContext) -> str:
+    """Where the settings shown come from, relative to the experiment folder."""
+    if context.config_source is None:
+        return "settings: the template's defaults (no config yet)"
+    return f"settings from {context.config_source.relative_to(context.paths.root)}"
+
+
 def run(args: argparse.Namespace) -> int:
     from hyperpower.store import mask_uri
 
     context = experiment_context(args)
     config = context.config
     jobs = load_jobs(context.store_uri, config.name)
-    print(f"experiment {config.name} | store {mask_uri(context.store_uri)}")
+    print(f"experiment {config.name} | store {mask_uri(context.store_uri)} | {settings_source(context)}")
     for line in summary_lines(jobs, config):
         print(line)
     if jobs:

@@ -34,6 +34,7 @@ from hyperpower.hardware.regression import LinearFit, choose_fit
 from hyperpower.hardware.sampling import draw_configurations
 from hyperpower.hardware.sensors import HARDWARE_METRICS, detect_sensors
 from hyperpower.hardware.subprocess_measure import MeasurementFailed
+from hyperpower.units import format_measurement
 
 if TYPE_CHECKING:  # pragma: no cover
     from hyperpower.store.base import ExperimentStore
@@ -146,7 +147,8 @@ def _measure_all(template, configurations, structural, metrics, device, store, e
             measured.append(sample)
             if store is not None:
                 store.add_profile_samples(experiment, [sample])
-            values = ", ".join(f"{m} {v:.4g} ± {sample['spread'][m]:.2g}" for m, v in sample["values"].items())
+            values = ", ".join(f"{m} {format_measurement(m, v, sample['spread'].get(m))}"
+                               for m, v in sample["values"].items())
             _say(out, f"[{index}/{len(configurations)}] {label}: {values} ({sample['measure_s']:.1f} s)")
         measuring_s = time.perf_counter() - started
     return measured, failures, measuring_s
@@ -164,7 +166,7 @@ def _sample(network_params: dict[str, Any], raw: dict[str, Any], result: dict[st
 
 def _write_profile_file(paths: ExperimentPaths, experiment: str, device: str, device_name: str,
                         structural: list[str], samples: list[dict[str, Any]]) -> Path:
-    folder = paths.root / "profiles"
+    folder = paths.profiles_dir
     folder.mkdir(parents=True, exist_ok=True)
     slug = re.sub(r"[^a-z0-9]+", "-", device_name.lower()).strip("-") or device.replace(":", "")
     path = folder / f"profile-{slug}-{time.strftime('%Y%m%d-%H%M%S')}.json"

@@ -163,7 +163,8 @@ def load_linear_model(source: str | Path | dict[str, Any], feature_function: Fea
         raise ConfigError(f"{where}: a model must be a JSON object with metric, features, coef, intercept")
     missing = [key for key in ("metric", "features", "coef") if key not in data]
     if missing:
-        raise ConfigError(f"{where}: model is missing {', '.join(repr(k) for k in missing)} (design §7 format)")
+        raise ConfigError(f"{where}: model is missing {', '.join(repr(k) for k in missing)} "
+                          f"(a model file as `hyperpower profile` writes it into EXP/models/)")
     if not isinstance(data["features"], list) or not isinstance(data["coef"], list):
         raise ConfigError(f"{where}: 'features' and 'coef' must be lists")
     fields = {key: data[key] for key in _FIELDS if key in data}

@@ -1,8 +1,11 @@
 """``hyperpower export``: jobs as JSON (design §8) or as a flat CSV table.
 
-JSON is a list of ``Job.export_dict()``. CSV has one row per job and the same fields, with the
-nested ``params``, ``values`` and ``predicted`` objects flattened into ``params.NAME``,
-``values.METRIC`` and ``predicted.METRIC`` columns (empty cells where a job has no such entry).
+JSON is a list of ``Job.export_dict()``; its ``values`` and ``predicted`` are in the metrics'
+canonical units (W, MB, ms, mJ; error a fraction), as the README says. CSV has one row per job
+and the same fields, with the nested ``params``, ``values`` and ``predicted`` objects flattened
+into ``params.NAME``, ``values.METRIC_UNIT`` and ``predicted.METRIC_UNIT`` columns
+(``values.memory_MB``, ``values.error``; empty cells where a job has no such entry), so a
+spreadsheet shows each column's unit in its header.
 ``trained_models`` (job id -> model file) fills the ``trained_model`` field; jobs without one
 (pruned by ``--keep-models``, or never saved) export None.
 """
@@ -15,12 +18,13 @@ import json
 from typing import Any, Iterable, Mapping
 
 from hyperpower.jobs import Job
+from hyperpower.units import name_with_unit
 
 EXPORT_FORMATS = ("json", "csv")
 NESTED_FIELDS = ("params", "values", "predicted")
 _FIXED_BEFORE = ("id", "status", "method")
 _FIXED_AFTER = ("feasible", "early_terminated", "submit_time", "start_time", "end_time", "duration_s",
-                "test_error", "trained_model")
+                "test_error", "trained_model", "reason")
 
 
 def export_records(jobs: Iterable[Job], trained_models: Mapping[int, str] | None = None) -> list[dict[str, Any]]:
@@ -35,12 +39,13 @@ def jobs_to_json(jobs: Iterable[Job], trained_models: Mapping[int, str] | None =
 
 
 def flatten_export(record: dict[str, Any]) -> dict[str, Any]:
-    """``{"params": {"a": 1}}`` -> ``{"params.a": 1}`` for the nested fields; others unchanged."""
+    """``{"params": {"a": 1}, "values": {"memory": 2.0}}`` -> ``{"params.a": 1, "values.memory_MB": 2.0}``
+    for the nested fields; others unchanged."""
     flat: dict[str, Any] = {}
     for key, value in record.items():
         if key in NESTED_FIELDS:
             for name, inner in value.items():
-                flat[f"{key}.{name}"] = inner
+                flat[nested_column(key, name)] = inner
         else:
             flat[key] = value
     return flat
@@ -53,10 +58,15 @@ def csv_columns(records: list[dict[str, Any]]) -> list[str]:
         seen: dict[str, None] = {}
         for record in records:
             for name in record[field]:
-                seen.setdefault(f"{field}.{name}")
+                seen.setdefault(nested_column(field, name))
         columns.extend(seen)
     columns.extend(_FIXED_AFTER)
     return columns
+
+
+def nested_column(field: str, name: str) -> str:
+    """``params.NAME`` as is; measured and predicted metrics carry their unit: ``values.power_W``."""
+    return f"{field}.{name}" if field == "params" else f"{field}.{name_with_unit(name)}"
 
 
 def _cell(value: Any) -> Any:

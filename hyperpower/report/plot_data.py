@@ -24,7 +24,7 @@ from hyperpower.config import ExperimentConfig, Task
 from hyperpower.hardware.regression import rmspe  # noqa: F401 - one RMSPE for models and figures
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.report import summary
-from hyperpower.units import METRIC_UNITS
+from hyperpower.units import METRIC_UNITS, format_value
 
 #: metrics measured on the hardware, shown against the objective even without a budget on them
 HARDWARE_METRICS: tuple[str, ...] = ("power", "memory", "latency", "energy")
@@ -56,7 +56,7 @@ class Budget:
     @property
     def label(self) -> str:
         if self.is_upper_limit:
-            return f"budget {format_number(self.limit)} {METRIC_UNITS.get(self.metric, '')}".strip()
+            return f"budget {format_value(self.metric, self.limit)}"
         return "feasible when >= 0"
 
 
@@ -68,11 +68,6 @@ def budgets_of(config: ExperimentConfig) -> dict[str, Budget]:
 def objective_name(config: ExperimentConfig) -> str:
     """The objective's key in ``Job.values`` (its task name), as the summaries read it."""
     return summary.objective_name(config)
-
-
-def format_number(value: float) -> str:
-    """``90.0`` -> ``90``, ``1250.5`` -> ``1250.5``: budgets as a person typed them."""
-    return f"{value:.6g}"
 
 
 def metric_label(metric: str) -> str:

@@ -1,9 +1,9 @@
 """The two hardware figures of ``hyperpower plot``: objective against each measured hardware
 metric with its budget (paper Fig. 1), and model prediction against measurement (paper Fig. 5).
 
-Both draw one panel per metric. Feasibility colours come from the loop's verdict
-(``Job.feasible``), overridden to "breaks a budget" when a measured value is over a budget, so a
-job is never drawn as feasible on the wrong side of a budget line.
+Both draw one panel per metric. Feasibility colours follow ``summary.feasibility``, the verdict
+``status`` prints: "breaks a budget" when a measured value (or the loop) says so, so a job is never
+drawn as feasible on the wrong side of a budget line.
 """
 
 from __future__ import annotations
@@ -98,8 +98,9 @@ def plot_predicted_vs_measured(jobs: Sequence[Job], config: ExperimentConfig, ou
 
 
 def _verdict(job: Job, config: ExperimentConfig) -> bool | None:
-    """False when a budget is broken (by the loop's verdict or a measured value), else the loop's."""
-    return False if data.measured_violation(job, config) else job.feasible
+    """The job's feasibility as ``status`` reports it (``summary.feasibility``): a point is never
+    drawn feasible on the wrong side of a budget line, nor when nothing says it fits."""
+    return summary.feasibility(job, config)
 
 
 def _draw_points(axis: Any, jobs: list[Job], metric: str, objective: str,

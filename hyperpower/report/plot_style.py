@@ -36,6 +36,19 @@ BEST_STYLE: dict[str, Any] = {"marker": "*", "s": 260, "color": "gold", "edgecol
 MARKERS: dict[str, str] = {"complete": "o", "breaks a budget": "X", "stopped early": "v", "broken": "|"}
 
 
+#: the two curves of the violations figure: the prediction wide and light underneath, the
+#: measurement thin on top, so where they coincide both stay visible
+_VIOLATION_LINES: dict[str, dict[str, Any]] = {
+    "measured": {"linestyle": "-", "linewidth": 1.8, "alpha": 1.0, "zorder": 3},
+    "predicted": {"linestyle": "--", "linewidth": 5.0, "alpha": 0.4, "zorder": 2},
+}
+
+
+def violation_line(kind: str, colour: str) -> dict[str, Any]:
+    """Line properties of the ``measured`` or ``predicted`` violations curve in ``colour``."""
+    return {"color": colour, **_VIOLATION_LINES[kind]}
+
+
 def print_note(text: str) -> None:
     """Default ``note``: one line on stderr, so stdout keeps only the paths written."""
     print(f"note: {text}", file=sys.stderr)

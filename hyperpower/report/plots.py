@@ -100,8 +100,10 @@ def plot_best_so_far(jobs: Sequence[Job], config: ExperimentConfig, out_dir: Pat
 
 def plot_budget_violations(jobs: Sequence[Job], config: ExperimentConfig, out_dir: Path,
                            note: Note = print_note) -> list[Path]:
-    """Cumulative budget-breaking evaluations vs evaluation number: measured (solid) and as
-    predicted a priori by the hardware models (dashed), one colour per method."""
+    """Cumulative budget-breaking evaluations vs evaluation number, as steps (a count changes at an
+    evaluation, never in between): measured (thin, solid, on top) and as predicted a priori by the
+    hardware models (wide, dashed, translucent, underneath, so it shows where the two agree), one
+    colour per method."""
     budgets = data.budgets_of(config)
     evaluations = data.evaluated_jobs(jobs)
     if not budgets:
@@ -118,15 +120,15 @@ def plot_budget_violations(jobs: Sequence[Job], config: ExperimentConfig, out_di
         marker = "o" if len(group) <= 50 else None  # dots per evaluation only while they stay apart
         measured, predicted = data.cumulative_violations(group, config)
         colour = colours[method]
-        axis.plot(counts, np.append(0, measured), color=colour, linewidth=2, marker=marker, markersize=3,
-                  label=_method_label(method, len(groups), "measured"))
         skipped = [job for job in jobs if job.status is JobStatus.SKIPPED and (job.method or "(unnamed)") == method]
         if any(job.predicted for job in group + skipped):
             label = _method_label(method, len(groups), "predicted")
             if skipped:
                 label += f" (+{len(skipped)} skipped a priori)"
-            axis.plot(counts, np.append(0, predicted), color=colour, linestyle="--", linewidth=1.5,
-                      marker=marker, markersize=3, label=label)
+            axis.step(counts, np.append(0, predicted), where="post", label=label,
+                      **style.violation_line("predicted", colour))
+        axis.step(counts, np.append(0, measured), where="post", marker=marker, markersize=3,
+                  label=_method_label(method, len(groups), "measured"), **style.violation_line("measured", colour))
     axis.set_xlabel("evaluation number")
     axis.set_ylabel("budget-violating evaluations (cumulative count)")
     axis.xaxis.get_major_locator().set_params(integer=True)
@@ -162,7 +164,7 @@ def _mark_evaluations(axis: Any, group: list[Job], xs: np.ndarray, objective: st
             broken_xs.append(float(x))
             continue
         kind = "complete"
-        if job.feasible is False or data.measured_violation(job, config):
+        if summary.feasibility(job, config) is False:  # the verdict status prints
             kind = "breaks a budget"
         elif job.early_terminated:
             kind = "stopped early"

@@ -14,10 +14,7 @@ import dataclasses
 import math
 
 from hyperpower.config import ExperimentConfig, Task
-from hyperpower.jobs import Job, JobStatus
-
-#: the line the run loop puts between a broken job's traceback and the tail of its log
-LOG_TAIL_MARKER = "--- log tail ---"
+from hyperpower.jobs import Job, JobStatus, error_reason
 
 
 def objective_name(config: ExperimentConfig) -> str:
@@ -33,13 +30,52 @@ def objective_value(job: Job, config: ExperimentConfig) -> float | None:
     return float(value)
 
 
-def is_best_candidate(job: Job, config: ExperimentConfig) -> bool:
-    """COMPLETE, finite objective, and not known to break a budget.
+def feasibility(job: Job, config: ExperimentConfig) -> bool | None:
+    """Whether the job keeps every budget: False when one is broken (the loop's verdict, or a
+    measured value, or a prediction where nothing was measured), True when every constraint task
+    is satisfied by its measured value or, where it was not measured, by the model's prediction,
+    None when some budget metric was neither measured nor predicted: nothing says it fits.
 
-    ``feasible`` None counts (no budgets, or nothing to check); an early-terminated job is
-    complete and competes with the objective it reached.
+    The loop's ``feasible`` True (every budget measured and kept) is trusted as is.
     """
-    if job.status is not JobStatus.COMPLETE or job.feasible is False:
+    if job.feasible is False:
+        return False
+    verdicts = [_task_verdict(job, task) for task in constraint_tasks(config)]
+    if False in verdicts:
+        return False
+    if None in verdicts:
+        return True if job.feasible is True else None
+    return True
+
+
+def _task_verdict(job: Job, task: Task) -> bool | None:
+    """The task's measured value decides; a budget's prediction stands in when nothing was measured."""
+    measured = job.values.get(task.name)
+    if _is_number(measured):
+        return task.is_satisfied(float(measured))
+    predicted = job.predicted.get(task.name)
+    if task.budget is not None and _is_number(predicted):
+        return task.is_satisfied(float(predicted))
+    return None
+
+
+def unknown_feasibility_jobs(jobs: list[Job], config: ExperimentConfig) -> list[Job]:
+    """COMPLETE jobs with a budget metric neither measured nor predicted: never counted as best."""
+    return [job for job in jobs if job.status is JobStatus.COMPLETE and feasibility(job, config) is None]
+
+
+def unknown_metrics(job: Job, config: ExperimentConfig) -> list[str]:
+    """The constraint tasks the job has no measured or predicted value for."""
+    return [task.name for task in constraint_tasks(config) if _task_verdict(job, task) is None]
+
+
+def is_best_candidate(job: Job, config: ExperimentConfig) -> bool:
+    """COMPLETE, finite objective, and known to keep every budget (``feasibility`` True).
+
+    With no budget every complete job is feasible; an early-terminated job is complete and
+    competes with the objective it reached.
+    """
+    if job.status is not JobStatus.COMPLETE or feasibility(job, config) is not True:
         return False
     value = objective_value(job, config)
     return value is not None and math.isfinite(value)
@@ -87,7 +123,7 @@ def broken_budgets_predicted(job: Job, config: ExperimentConfig) -> list[str]:
 
 @dataclasses.dataclass(frozen=True)
 class Violations:
-    """measured: jobs whose measured value broke a budget; predicted: jobs predicted to."""
+    """measured: jobs whose measured value broke a budget; predicted: jobs predicted to break one."""
 
     measured: int
     predicted: int
@@ -101,19 +137,8 @@ def count_violations(jobs: list[Job], config: ExperimentConfig) -> Violations:
 
 
 def first_error_line(job: Job) -> str:
-    """The reason a job broke, for one table cell.
-
-    The loop records a traceback, then possibly ``--- log tail ---`` and the job's log; the
-    useful line is the exception at the end of the traceback (``RuntimeError: ...``). A plain
-    message (timeout, killed process) gives its first line.
-    """
-    text = (job.error or "").split(LOG_TAIL_MARKER, 1)[0]
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines:
-        return ""
-    if lines[0].startswith("Traceback"):
-        return lines[-1]
-    return lines[0]
+    """The reason a job broke, for one table cell (``Job.reason``'s rule, for any status)."""
+    return error_reason(job.error)
 
 
 def _is_number(value: object) -> bool:

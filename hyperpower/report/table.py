@@ -10,9 +10,11 @@ from hyperpower.jobs import Job, JobStatus
 from hyperpower.report.summary import (
     best_feasible_job,
     count_violations,
-    first_error_line,
+    feasibility,
     objective_name,
     status_counts,
+    unknown_feasibility_jobs,
+    unknown_metrics,
 )
 from hyperpower.units import format_value
 
@@ -31,10 +33,10 @@ def format_params(params: dict[str, Any]) -> str:
 
 
 def measured_and_predicted(job: Job, metric: str) -> str:
-    """``131.2 MB (pred 128 MB)``; ``-`` when neither is known."""
+    """``131.2 MB (pred 128 MB)``; ``-`` when neither is known; ``NaN`` when the job returned one."""
     measured = job.values.get(metric)
     predicted = job.predicted.get(metric)
-    text = format_value(metric, measured) if _is_number(measured) else "-"
+    text = format_value(metric, measured) if _is_real(measured) else "-"
     if _is_number(predicted):
         text += f" (pred {format_value(metric, predicted)})"
     return text
@@ -47,11 +49,19 @@ def job_columns(config: ExperimentConfig) -> list[str]:
             "feasible", "early", "duration", "params", "reason"]
 
 
+def feasible_cell(job: Job, config: ExperimentConfig) -> str:
+    """yes / NO for a complete job; ``unknown`` when a budget metric was neither measured nor
+    predicted (such a job is never the best); ``-`` for a job that did not complete."""
+    if job.status is not JobStatus.COMPLETE:
+        return "-"
+    return {True: "yes", False: "NO", None: "unknown"}[feasibility(job, config)]
+
+
 def job_row(job: Job, config: ExperimentConfig) -> list[str]:
     objective = objective_name(config)
-    feasible = {True: "yes", False: "NO", None: "-"}[job.feasible]
-    duration = f"{job.duration_s:.1f}s" if job.duration_s is not None else "-"
-    reason = first_error_line(job) if job.status is JobStatus.BROKEN else ""
+    feasible = feasible_cell(job, config)
+    duration = f"{job.duration_s:.1f} s" if job.duration_s is not None else "-"
+    reason = job.reason or ""
     return [str(job.id), job.status.value, job.method or "-", measured_and_predicted(job, objective),
             *[measured_and_predicted(job, task.name) for task in config.constraint_tasks],
             feasible, "yes" if job.early_terminated else "", duration, format_params(job.params), reason]
@@ -99,10 +109,20 @@ def summary_lines(jobs: list[Job], config: ExperimentConfig) -> list[str]:
                      f" | {format_params(best.params)}")
     if config.constraint_tasks:
         violations = count_violations(jobs, config)
-        lines.append(f"violations: {violations.measured} job(s) broke a budget when measured, "
-                     f"{violations.predicted} job(s) were predicted to")
+        lines.append(f"violations: {violations.measured} job(s) broke a budget when measured; "
+                     f"{violations.predicted} job(s) were predicted to break one")
+        unknown = unknown_feasibility_jobs(jobs, config)
+        if unknown:
+            lines.append(unknown_line(unknown, config))
     lines.append(time_line(jobs))
     return lines
+
+
+def unknown_line(unknown: list[Job], config: ExperimentConfig) -> str:
+    """The complete jobs nothing says fit the budgets, listed apart: they never count as best."""
+    described = ", ".join(f"job {job.id} ({', '.join(unknown_metrics(job, config))})" for job in unknown)
+    return (f"feasibility unknown: {len(unknown)} complete job(s) with a budget metric neither measured nor "
+            f"predicted, never counted as best: {described}")
 
 
 def time_line(jobs: list[Job]) -> str:
@@ -118,6 +138,11 @@ def time_line(jobs: list[Job]) -> str:
     return (f"time: {seconds(complete) + seconds(broken):.1f} s training {len(complete) + len(broken)} job(s) "
             f"(complete {seconds(complete):.1f} s, of which {seconds(early):.1f} s in {len(early)} stopped early; "
             f"broken {seconds(broken):.1f} s); {skipped} suggestion(s) skipped before training")
+
+
+def _is_real(value: object) -> bool:
+    """A number, NaN and inf included (a job may return NaN: the table shows it as such)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _is_number(value: object) -> bool:

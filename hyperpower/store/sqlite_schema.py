@@ -66,7 +66,7 @@ SCHEMA = (
     """CREATE TABLE IF NOT EXISTS models (
         experiment TEXT NOT NULL,
         metric TEXT NOT NULL,
-        model TEXT NOT NULL,                   -- JSON: design §7 model document
+        model TEXT NOT NULL,                   -- JSON: a model document, as in EXP/models/<metric>.json
         PRIMARY KEY (experiment, metric)
     )""",
     """CREATE VIEW IF NOT EXISTS job_times AS

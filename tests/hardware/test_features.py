@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
+import keras
 
 from hyperpower.hardware.features import network_features
 
-keras = pytest.importorskip("keras")
 layers = keras.layers
 
 

@@ -132,7 +132,8 @@ def test_non_hardware_metric_is_refused(cpu_sensors: SensorSet) -> None:
 
 
 def test_keras_model_is_measured_through_predict_on_batch(cpu_sensors: SensorSet) -> None:
-    keras = pytest.importorskip("keras")
+    import keras
+
     model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(64, activation="relu"), keras.layers.Dense(3)])
     model.compile(loss="mse")
     measurement = measure_inference(model, np.random.default_rng(0).random((64, 16), dtype=np.float32), 32,

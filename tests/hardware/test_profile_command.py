@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,9 @@ def test_profile_measures_stores_and_writes_models(tiny_experiment: Path) -> Non
                   "--metrics", "memory,latency", "--min-window", "0.1", "--repetitions", "2")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "[6/6] units=" in result.stdout
+    progress = [line for line in result.stdout.splitlines() if line.startswith("[")]
+    assert len(progress) == 6  # each measured value with its unit: "memory 301.2 ± 0.05 MB, latency 1.2 ± 0.1 ms"
+    assert all(re.search(r": memory \S+ ± \S+ MB, latency \S+ ± \S+ ms \(", line) for line in progress), progress
     assert any(line.startswith("memory   MB") for line in result.stdout.splitlines())
     assert any(line.startswith("latency  ms") for line in result.stdout.splitlines())
 
@@ -50,7 +54,6 @@ def test_profile_measures_stores_and_writes_models(tiny_experiment: Path) -> Non
 
 
 def test_profile_refuses_a_metric_nothing_here_measures(tiny_experiment: Path) -> None:
-    pytest.importorskip("pynvml")
     from hyperpower.hardware import detect_sensors
 
     with detect_sensors("cpu") as sensors:

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from hyperpower import optimize
 from hyperpower.hardware.profile_models import (
     MAX_NETWORK_BUILDS, distinct_structures, fit_all, hyperparameter_columns, model_document, write_model,
 )
@@ -65,7 +66,6 @@ def test_distinct_structures_counts_int_and_enum_elements_and_is_infinite_with_a
 
 
 def test_document_is_design_format_and_loads_in_the_optimizer(tmp_path) -> None:
-    optimize = pytest.importorskip("hyperpower.optimize")
     fits, chosen = fit_all(_samples(), ["memory"], ["widths"], folds=5, seed=1, device="AMD EPYC")["memory"]
     document = model_document(fits, fits["hyperparameters"], "profiles/profile-x.json")
     path = write_model(tmp_path / "models", document)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hyperpower import optimize
 from hyperpower.errors import HyperPowerError
 from hyperpower.hardware.regression import (
     LinearFit,
@@ -92,7 +93,6 @@ def test_network_features_that_explain_nothing_are_not_worth_their_cost() -> Non
 
 
 def test_model_json_is_loadable_by_the_optimizer() -> None:
-    optimize = pytest.importorskip("hyperpower.optimize")
     rng = np.random.default_rng(5)
     features, measured, _ = _synthetic(rng, 40, noise=0.01)
     fit = fit_linear_model("power", ["conv", "fc", "kernel"], features, measured, rng=rng, device="NVIDIA Fake")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from hardware_fixtures import write_tiny_experiment
 from hyperpower.hardware.structure import detect_structural, extreme_raw_value, structural_variables
 from hyperpower.space import SearchSpace, Variable, VariableType
@@ -37,7 +35,6 @@ def test_extremes_of_size_k_and_enum_variables() -> None:
 
 
 def test_detection_builds_real_keras_networks(tmp_path: Path) -> None:
-    pytest.importorskip("keras")
     from hyperpower.template import parse_template
 
     folder = write_tiny_experiment(tmp_path, flagged=False)

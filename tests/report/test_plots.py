@@ -157,6 +157,28 @@ def test_budget_violations_count_measured_and_predicted_per_method(tmp_path, fig
     assert not any("predicted (hw-ieci-unaware)" in label for label in lines)  # it had no model
 
 
+def test_violation_counts_are_steps_with_the_prediction_visible_under_the_measurement(tmp_path, figures):
+    plots.plot_budget_violations(fill_store(tmp_path / "s.sqlite"), make_config(), tmp_path)
+    (axis,) = figures["budget_violations.png"].axes
+    lines = {line.get_label(): line for line in axis.get_lines()}
+    measured, predicted = lines["measured (hw-ieci)"], lines["predicted (hw-ieci) (+1 skipped a priori)"]
+    assert measured.get_drawstyle() == predicted.get_drawstyle() == "steps-post"  # a count jumps at an evaluation
+    assert predicted.get_zorder() < measured.get_zorder()  # drawn underneath ...
+    assert predicted.get_linewidth() > 2 * measured.get_linewidth()  # ... and wider, so it shows where they agree
+    assert predicted.get_linestyle() == "--" and measured.get_linestyle() == "-"
+
+
+def test_plots_round_a_budget_as_status_does(tmp_path, figures):
+    from hyperpower.report.table import budget_text
+
+    config = make_config({"memory": 299.6543, "power": 12345.6})
+    plots.plot_objective_vs_hardware(fill_store(tmp_path / "s.sqlite"), config, tmp_path)
+    titles = {axis.get_xlabel(): axis.get_title() for axis in figures["objective_vs_hardware.png"].axes}
+    memory, power = titles["memory (MB)"], titles["power (W)"]
+    assert "budget 299.7 MB" in memory and "budget 12346 W" in power
+    assert budget_text(config) == "memory <= 299.7 MB, power <= 12346 W"
+
+
 def test_best_so_far_curve_and_marks(tmp_path, figures):
     jobs = fill_store(tmp_path / "s.sqlite")
     plots.plot_best_so_far(jobs, make_config(), tmp_path)
@@ -238,6 +260,20 @@ def test_command_honours_out_and_store(tmp_path, capsys):
     out_dir = tmp_path / "figures"
     assert main(["plot", str(folder), "--out", str(out_dir), "--store", f"sqlite:///{tmp_path / 'elsewhere.sqlite'}"]) == 0
     assert len(list(out_dir.glob("*.png"))) == 4
+
+
+@pytest.mark.parametrize("where", ["the folder", "a parent"])
+def test_out_naming_a_file_is_an_error_and_writes_nothing(tmp_path, capsys, where):
+    folder = spearmint_experiment(tmp_path)
+    fill_store(folder / "hyperpower.sqlite")
+    existing = tmp_path / "figures.png"
+    existing.write_text("mine")
+    out = existing if where == "the folder" else existing / "plots"
+    assert main(["plot", str(folder), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"hyperpower: error: --out {out}: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert "is a file" in err
+    assert existing.read_text() == "mine" and not (folder / "plots").exists()
 
 
 def test_command_on_an_empty_experiment_fails_with_one_paragraph(tmp_path, capsys):

@@ -11,8 +11,10 @@ from hyperpower.jobs import Job, JobStatus
 from hyperpower.report.summary import (
     best_feasible_job,
     count_violations,
+    feasibility,
     first_error_line,
     status_counts,
+    unknown_feasibility_jobs,
 )
 from hyperpower.space import SearchSpace, Variable
 
@@ -48,6 +50,35 @@ def test_early_terminated_job_competes_with_the_error_it_reached() -> None:
 
 def test_unknown_feasibility_counts_when_there_are_no_budgets() -> None:
     assert best_feasible_job([_job(1, 0.2, feasible=None)], _config()).id == 1
+
+
+def test_a_job_with_a_budget_metric_neither_measured_nor_predicted_is_never_best() -> None:
+    config = _config({"power": 90.0, "memory": 200.0})
+    unknown = _job(1, 0.01, feasible=None, memory=150.0)          # power: no measurement, no prediction
+    by_prediction = _job(2, 0.05, feasible=None, memory=150.0)     # power predicted under the budget
+    by_prediction.predicted = {"power": 80.0}
+    predicted_over = _job(3, 0.02, feasible=None, memory=150.0)    # power predicted over the budget
+    predicted_over.predicted = {"power": 95.0}
+    jobs = [unknown, by_prediction, predicted_over]
+    assert [feasibility(job, config) for job in jobs] == [None, True, False]
+    assert best_feasible_job(jobs, config).id == 2
+    assert unknown_feasibility_jobs(jobs, config) == [unknown]
+    assert best_feasible_job([unknown], config) is None
+
+
+def test_a_measurement_outranks_the_prediction_and_the_loops_true_verdict_stands() -> None:
+    config = _config({"power": 90.0})
+    measured_over = _job(1, 0.1, feasible=None, power=95.0)
+    measured_over.predicted = {"power": 80.0}
+    assert feasibility(measured_over, config) is False
+    assert feasibility(_job(2, 0.1, feasible=True), config) is True  # the loop measured it
+    assert feasibility(_job(3, 0.1, feasible=None), _config()) is True  # no budget: nothing to break
+
+
+def test_a_nan_result_complete_and_infeasible_is_neither_best_nor_an_error() -> None:
+    nan_job = _job(1, math.nan, feasible=False)
+    assert best_feasible_job([nan_job, _job(2, 0.3)], _config()).id == 2
+    assert best_feasible_job([nan_job], _config()) is None
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, None])

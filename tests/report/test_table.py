@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 from hyperpower.jobs import Job, JobStatus
-from hyperpower.report.table import format_param, format_table, jobs_table, summary_lines, time_line
+from hyperpower.report.table import (format_param, format_table, job_columns, job_row, jobs_table, summary_lines,
+                                     time_line)
 from hyperpower.store import open_store
 
 
@@ -32,8 +35,27 @@ def test_summary_lines_give_counts_best_and_violations(filled_experiment) -> Non
     assert lines[1] == "jobs: 6 (pending 1, running 1, complete 3, broken 1, skipped 0)"
     # job 2 has the lowest error but broke the memory budget; job 3 stopped early at 0.04
     assert lines[2].startswith("best so far: job 3 error=0.04 |")
-    assert lines[3] == "violations: 1 job(s) broke a budget when measured, 1 job(s) were predicted to"
+    assert lines[3] == "violations: 1 job(s) broke a budget when measured; 1 job(s) were predicted to break one"
     assert lines[4].startswith("time: ") and "4 job(s)" in lines[4] and "in 1 stopped early" in lines[4]
+
+
+def test_jobs_of_unknown_feasibility_and_nan_results_are_shown_apart(filled_experiment) -> None:
+    config = filled_experiment.config  # budgets power <= 90 W, memory <= 200 MB
+    unknown = Job(id=7, experiment="digits", status=JobStatus.COMPLETE, values={"error": 0.001, "memory": 120.0})
+    nan = Job(id=8, experiment="digits", status=JobStatus.COMPLETE, values={"error": math.nan, "power": 50.0,
+                                                                             "memory": 100.0}, feasible=False)
+    jobs = _jobs(filled_experiment) + [unknown, nan]
+    lines = summary_lines(jobs, config)
+    assert lines[2].startswith("best so far: job 3 error=0.04")  # not job 7 (0.001), whose power nobody knows
+    assert lines[4] == ("feasibility unknown: 1 complete job(s) with a budget metric neither measured nor predicted, "
+                        "never counted as best: job 7 (power)")
+    columns = job_columns(config)
+    rows = {job.id: dict(zip(columns, job_row(job, config))) for job in jobs}
+    assert [rows[7][c] for c in ("error", "power", "memory", "feasible")] == ["0.001", "-", "120 MB", "unknown"]
+    assert [rows[8][c] for c in ("error", "power", "feasible")] == ["NaN", "50 W", "NO"]
+    assert rows[4]["feasible"] == "-" and rows[4]["reason"] == "RuntimeError: exploding network"
+    assert rows[1]["feasible"] == "yes" and rows[1]["duration"].endswith(" s")
+    assert "unknown" in jobs_table(jobs, config)
 
 
 def test_time_line_splits_training_time_by_outcome() -> None:

@@ -56,7 +56,8 @@ def store(request: pytest.FixtureRequest, tmp_path, clock: FakeClock) -> Iterato
         yield backend
         backend.close()
     elif request.param == "mongomock":
-        mongomock = pytest.importorskip("mongomock")
+        import mongomock
+
         from hyperpower.store.mongo import MongoStore
 
         client = mongomock.MongoClient()

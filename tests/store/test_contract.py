@@ -98,7 +98,8 @@ def test_nan_and_infinity_round_trip_as_floats(store: ExperimentStore) -> None:
 
 
 def test_numpy_values_are_stored_as_plain_python(store: ExperimentStore) -> None:
-    numpy = pytest.importorskip("numpy")
+    import numpy
+
     raw = {"w": numpy.array([1, 2]), "r": numpy.float64(0.5), "n": numpy.int64(7)}
     added = store.add_job("alpha", _job(raw_params=raw))
     fetched = store.get_job("alpha", added.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 
+import mongomock
 import pymongo.errors
 import pytest
 
@@ -12,7 +13,6 @@ from hyperpower.errors import StoreError
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.store.mongo import MongoStore
 
-mongomock = pytest.importorskip("mongomock")
 
 
 def _job(**fields) -> Job:
