@@ -113,11 +113,18 @@ def _check_unknown(model: "LinearModel", template: "Template", detect: Detector)
     if model.feature_set == "network" or model.feature_function is not None:
         return ProvenanceCheck("unknown", fitted_on=structural)
     used = {feature.split("[", 1)[0] for feature in model.features}
-    ignored = [name for name in structural if name not in used and space[name].type is not VariableType.ENUM]
+    ignored = [name for name in structural if name not in used and _numeric(space[name])]
     reasons = [f"structural variable {name} ({_describe(variable_spec(space[name]))}) is not among its features "
                f"({', '.join(model.features) or 'none'}; a model meant to ignore it lists it with coefficient 0)"
                for name in ignored]
     return ProvenanceCheck("mismatch" if reasons else "unknown", reasons, structural)
+
+
+def _numeric(variable: Variable) -> bool:
+    """Could a linear model use it? (An ENUM of layer types cannot; one of kernel sizes can.)"""
+    if variable.type is not VariableType.ENUM:
+        return True
+    return all(isinstance(o, (int, float)) and not isinstance(o, bool) for o in variable.options)
 
 
 def _structural_among(space: SearchSpace, names: Sequence[str], detect: Detector) -> list[str]:

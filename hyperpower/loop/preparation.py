@@ -195,9 +195,7 @@ def resolve_percentile_budgets(paths: ExperimentPaths, options: GenerateOptions,
         uri = normalize_store_uri(options.store) if options.store else effective_store_uri(paths, base.settings)
         with open_store(uri) as store:
             profile_for_run(paths, base, store, missing, device=device)
-    loaded = load_models(paths, probe, factory)
-    for line in loaded.warnings:
-        output(line)
+    loaded = load_models(paths, probe, factory)  # its warnings are `run`'s to print, once
     resolved = dict(options.budgets or {})
     for metric, percentile in options.budget_percentiles.items():
         model = loaded.models[metric]

@@ -115,3 +115,21 @@ def test_a_stale_own_model_is_left_out_and_a_given_one_refused(tiny_experiment: 
     message = str(refused.value)
     assert message.startswith(f"{given}: the memory model") and "new structural variable width" in message
     assert f"hyperpower profile {tiny_experiment}" in message
+
+
+def test_a_model_without_provenance_warns_unless_it_ignores_a_structural_variable(tiny_experiment: Path) -> None:
+    """The issue's case: memory.json profiled by an older HyperPower, then a structural variable added."""
+    own = tiny_experiment / "models" / "memory.json"
+    own.parent.mkdir()
+    own.write_text(json.dumps({"metric": "memory", "features": ["units"], "coef": [0.05], "intercept": 100.0}))
+    paths = resolve_experiment(tiny_experiment)
+    loaded = load_models(paths, _config(tiny_experiment, budgets={"memory": 500.0}))
+    assert set(loaded.models) == {"memory"} and not loaded.stale
+    [warning] = loaded.warnings
+    assert warning.startswith(f"hyperpower: warning: {own}: the memory model records no template provenance")
+    assert "cover the structural variables (units)" in warning and f"hyperpower profile {tiny_experiment}" in warning
+
+    add_structural_width(tiny_experiment)
+    loaded = load_models(paths, _config(tiny_experiment, budgets={"memory": 500.0}))
+    assert loaded.models == {} and loaded.warnings == []
+    assert "structural variable width (INT 2..8) is not among its features (units" in loaded.stale["memory"]
