@@ -87,14 +87,15 @@ def load_models(paths: ExperimentPaths, config: ExperimentConfig,
     from hyperpower.optimize import load_linear_model
 
     loaded = LoadedModels(models={})
-    check = _provenance_checker(paths)
-    for metric, source in model_sources(paths, config).items():
+    sources = model_sources(paths, config)
+    check = _provenance_checker(paths) if sources else None
+    for metric, source in sources.items():
         model = load_linear_model(source)
         if model.missing_features(config.space) and feature_function_factory is not None:
             model = load_linear_model(source, feature_function_factory())
         if model.metric != metric:
             raise ConfigError(f"model {source} is a model of {model.metric!r}, not of the budget metric {metric!r}")
-        where = _model_name(paths, source)
+        where = str(source) if isinstance(source, Path) else "the config's inline model"
         verdict = check(model, where) if check is not None else None
         if verdict is not None and verdict.verdict == "mismatch":
             if _is_own_model_file(paths, config, metric, source):
@@ -108,9 +109,10 @@ def load_models(paths: ExperimentPaths, config: ExperimentConfig,
 
 
 def _provenance_checker(paths: ExperimentPaths) -> Callable[[Any, str], Any] | None:
-    """``(model, where) -> ProvenanceCheck`` against the experiment's template (None without one).
+    """``(model, where) -> ProvenanceCheck`` against the experiment's template (None without one:
+    a plain Spearmint folder, or a HyperPower folder holding only its generated config).
     Structural detection (two builds per unflagged variable) runs at most once per variable."""
-    if paths.layout != "hyperpower":
+    if paths.layout != "hyperpower" or not paths.template.is_file():
         return None
     from hyperpower.hardware.provenance import check_model
     from hyperpower.hardware.structure import detect_structural, keras_signature_function
@@ -132,10 +134,6 @@ def _is_own_model_file(paths: ExperimentPaths, config: ExperimentConfig, metric:
     """EXP/models/<metric>.json found by default, the file ``profile`` writes (and may rewrite)."""
     return metric not in config.settings.models and isinstance(source, Path) and \
         source == paths.models_dir / f"{metric}.json"
-
-
-def _model_name(paths: ExperimentPaths, source: Any) -> str:
-    return str(source) if isinstance(source, Path) else "the config's inline model"
 
 
 def _refusal(paths: ExperimentPaths, metric: str, where: str, verdict: Any) -> str:
