@@ -3,7 +3,8 @@
 Measures L random structural configurations of the experiment's network (no training), stores
 the samples, fits the power/memory/latency/energy models measurable here with k-fold
 cross-validation, prints their RMSPE and R² for both feature sets, and writes
-EXP/models/<metric>.json (see ``hyperpower.hardware.profile``).
+EXP/models/<metric>.json with the structural variables it was fitted on, which ``run`` checks
+against the template (see ``hyperpower.hardware.profile`` and ``provenance``).
 """
 
 from __future__ import annotations

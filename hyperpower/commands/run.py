@@ -62,27 +62,36 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _models_for(paths, config, store, args) -> dict:
-    """Load the budget metrics' models; profile the experiment on the fly when an aware run lacks one."""
-    from hyperpower.loop.preparation import load_models, metrics_needing_models
+    """Load the budget metrics' models; profile the experiment on the fly when an aware run lacks
+    one, or when its own EXP/models/<metric>.json no longer fits the template (a model the user
+    named is refused instead: see ``load_models``). Then say what each modelled budget means."""
+    from hyperpower.loop.preparation import budget_coverage_lines, load_models, metrics_needing_models
 
     factory = _feature_function_factory(paths)
-    models = load_models(paths, config, factory)
-    missing = metrics_needing_models(config, models)
+    loaded = load_models(paths, config, factory)
+    missing = metrics_needing_models(config, loaded.models)
+    for metric, why in loaded.stale.items():
+        print(f"hyperpower: {why}" + ("" if metric in missing else f"; not used (this run measures {metric})"),
+              flush=True)
     if missing and paths.layout == "hyperpower":
         from hyperpower.hardware.profile import profile_for_run
 
-        print(f"hyperpower: no model for {', '.join(missing)}: profiling {paths.root.name} first", flush=True)
+        print(f"hyperpower: no usable model for {', '.join(missing)}: profiling {paths.root.name} first", flush=True)
         profile_for_run(paths, config, store, missing, device=args.device)
-        models = load_models(paths, config, factory)
-        missing = metrics_needing_models(config, models)
+        loaded = load_models(paths, config, factory)
+        missing = metrics_needing_models(config, loaded.models)
     if missing:
         from hyperpower.errors import ConfigError
 
         raise ConfigError(
-            f"the aware method {config.settings.method} checks budgets a priori but there is no model for "
+            f"the aware method {config.settings.method} checks budgets a priori but there is no usable model for "
             f"{', '.join(missing)}: give one with --model METRIC=FILE or run `hyperpower profile {paths.root}`")
-    _check_measurable(paths, config, models, args)
-    return models
+    for line in loaded.warnings:
+        print(line, flush=True)
+    _check_measurable(paths, config, loaded.models, args)
+    for line in budget_coverage_lines(config, loaded.models):
+        print(line, flush=True)
+    return loaded.models
 
 
 def _feature_function_factory(paths):

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
+    from hyperpower.space import SearchSpace
     from hyperpower.template import Template
 
 #: the network features a "network" model regresses on
@@ -112,11 +113,13 @@ def feature_function_for(template: "Template", structural: list[str] | None = No
 
     Each call renders and builds the network without training (about 0.1-1 s on a CPU,
     dominated by running the user's file, data loading included), so results are cached by the
-    values of the ``structural`` variables (default: the template's structural flags; all
-    variables when none is flagged): networks that differ only in learning rate share one build.
+    values of the ``structural`` variables. By default that is every variable the template does
+    not flag ``"structural": false``: a variable without a flag may change the architecture
+    (profiling detects it by building), so leaving it out of the key would hand two different
+    networks the same features. Networks that differ only in a flagged-false variable (a learning
+    rate) share one build.
     """
-    names = structural if structural is not None else template.space.structural_names()
-    names = names or template.space.names
+    names = structural if structural is not None else cache_key_variables(template.space)
     cache: dict[tuple, dict[str, float]] = {}
     folder = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="hyperpower-features-"))
 
@@ -128,6 +131,11 @@ def feature_function_for(template: "Template", structural: list[str] | None = No
 
     features.cache = cache  # type: ignore[attr-defined] - exposed for tests and cost reports
     return features
+
+
+def cache_key_variables(space: "SearchSpace") -> list[str]:
+    """Variables that may change the built network: all but those flagged ``structural: false``."""
+    return [variable.name for variable in space.variables if variable.structural is not False]
 
 
 def _build_and_measure_features(template: "Template", network_params: dict[str, Any], out_path: Path) -> dict[str, float]:

@@ -11,7 +11,8 @@ Steps (design §7, paper §3.3):
 4. store each sample (``store.add_profile_samples``) and keep them all in
    ``EXP/profiles/profile-<device>-<time>.json``, a file a GPU user can commit so others can fit
    or optimize against a real GPU without one;
-5. fit every metric on both feature sets with k-fold CV and write ``EXP/models/<metric>.json``.
+5. fit every metric on both feature sets with k-fold CV and write ``EXP/models/<metric>.json``,
+   with the template's structural variables it was fitted on (``provenance``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import numpy as np
 from hyperpower.errors import HyperPowerError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.hardware.profile_models import distinct_structures, fit_all, model_document, write_model
+from hyperpower.hardware.provenance import template_provenance
 from hyperpower.hardware.regression import LinearFit, choose_fit
 from hyperpower.hardware.sampling import draw_configurations
 from hyperpower.hardware.sensors import HARDWARE_METRICS, detect_sensors
@@ -98,8 +100,9 @@ def profile_experiment(paths: ExperimentPaths, samples: int = DEFAULT_SAMPLES, *
     fitted = fit_all(measured, metrics, structural, folds=folds, seed=int(rng.integers(2**31)), device=device_name,
                      features=features, distinct_networks=distinct_structures(template.space, structural))
     model_paths = {}
+    provenance = template_provenance(template.space, structural)
     for metric, (fits, chosen) in fitted.items():
-        document = model_document(fits, chosen, str(profile_path.relative_to(paths.root)))
+        document = model_document(fits, chosen, str(profile_path.relative_to(paths.root)), provenance)
         model_paths[metric] = write_model(paths.models_dir, document)
         if store is not None:
             store.save_model(experiment, metric, document)

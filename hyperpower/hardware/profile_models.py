@@ -82,9 +82,12 @@ def fit_metric(samples: Sequence[dict[str, Any]], metric: str, structural: Seque
     return fits
 
 
-def model_document(fits: dict[str, LinearFit], chosen: LinearFit, profile_file: str | None = None) -> dict[str, Any]:
-    """Design §7 model JSON of ``chosen`` plus the side-by-side comparison of feature sets."""
+def model_document(fits: dict[str, LinearFit], chosen: LinearFit, profile_file: str | None = None,
+                   provenance: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Design §7 model JSON of ``chosen`` plus the side-by-side comparison of feature sets and
+    the template it was fitted on (``provenance.template_provenance``)."""
     document = chosen.to_json()
+    document.update(provenance or {})
     document["comparison"] = {name: {"cv_rmspe": fit.cv_rmspe, "cv_r2": fit.cv_r2, "features": fit.features}
                               for name, fit in fits.items()}
     if profile_file:

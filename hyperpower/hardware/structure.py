@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
@@ -67,11 +67,13 @@ def keras_signature_function(template: "Template", workdir: str | Path | None = 
     return signature
 
 
-def detect_structural(space: SearchSpace, signature: SignatureFunction) -> dict[str, bool]:
-    """name -> structural? for every variable: its flag when set, else detected (two builds each)."""
+def detect_structural(space: SearchSpace, signature: SignatureFunction,
+                      names: Sequence[str] | None = None) -> dict[str, bool]:
+    """name -> structural? for every variable (or those ``names``): its flag when set, else
+    detected (two builds each)."""
     base_raw = midpoint_params(space)
     result: dict[str, bool] = {}
-    for variable in space.variables:
+    for variable in space.variables if names is None else [space[name] for name in names]:
         if variable.structural is not None:
             result[variable.name] = bool(variable.structural)
             continue

@@ -63,6 +63,9 @@ class LinearModel:
             raise ConfigError(f"model for {self.metric!r}: {len(self.features)} features but {len(self.coef)} coefficients")
         if not all(math.isfinite(c) for c in self.coef + [self.intercept]):
             raise ConfigError(f"model for {self.metric!r}: coefficients and intercept must be finite numbers")
+        if self.cv_rmspe is not None:
+            self.cv_rmspe = _fraction(self.metric, self.cv_rmspe)
+
 
     # -- single configuration -----------------------------------------------------------------
     def feature_values(self, network_params: dict[str, Any]) -> np.ndarray:
@@ -125,6 +128,14 @@ class LinearModel:
             f"{', '.join(missing)} that are not in {where}; features must be variable names, or the "
             "model needs a feature_function that computes them from the network's values"
         )
+
+
+def _fraction(metric: str, value: Any) -> float:
+    """cv_rmspe as a float: a finite number >= 0 (it is reported, and sizes the model margin)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ConfigError(f"model for {metric!r}: cv_rmspe must be a finite number >= 0 (a fraction: 0.043 = 4.3%) "
+                          f"or absent, got {value!r}")
+    return float(value)
 
 
 def _column(columns: dict[str, np.ndarray], feature: str) -> np.ndarray:

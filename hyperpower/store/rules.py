@@ -9,25 +9,50 @@ from __future__ import annotations
 from hyperpower.errors import StoreError
 from hyperpower.jobs import JobStatus
 
+#: NAME's bytes in UTF-8. MongoDB limits a namespace ``database.collection`` to 120 bytes before
+#: server 4.4 and to 235 (sharded) / 255 bytes since; a database name has under 64 bytes. With 100,
+#: ``hyperpower.NAME.profiles`` (the longest collection, default database) fits even the old
+#: 120-byte limit, and any database name fits the 4.4+ limits.
 MAX_EXPERIMENT_NAME_LENGTH = 100
 
 
 def check_experiment_name(experiment: str) -> None:
-    """Refuse names no backend can hold: empty, with NUL or ``$`` (MongoDB collection names)."""
+    """Refuse, with one message for every backend and every store call, a name that MongoDB
+    cannot hold as the collections ``NAME.jobs``/``NAME.meta``/...: empty, not UTF-8 text, with
+    ``$`` or a NUL character, ``system`` or starting with ``system.`` (reserved), starting or
+    ending with ``.`` or containing ``..`` (an empty part of a collection name), or longer than
+    ``MAX_EXPERIMENT_NAME_LENGTH`` bytes. SQLite could hold them all; it refuses them too, so
+    an experiment can move between backends (``--store``) and names mean the same in both."""
+    reason = _unstorable_reason(experiment)
+    if reason:
+        shown = f"{experiment[:40]!r}..." if isinstance(experiment, str) and len(experiment) > 40 else repr(experiment)
+        raise StoreError(
+            f"experiment name {shown} cannot be stored: {reason}. Experiment names must be non-empty "
+            f"UTF-8 text of at most {MAX_EXPERIMENT_NAME_LENGTH} bytes, without '$', NUL or '..', neither "
+            f"starting nor ending with '.', and neither 'system' nor starting with 'system.' (MongoDB "
+            f"collection names; SQLite keeps the same rule); rename the experiment folder or set the "
+            f"config's experiment-name"
+        )
+
+
+def _unstorable_reason(experiment: object) -> str:
+    """Why ``experiment`` cannot name MongoDB collections ('' when it can)."""
     if not isinstance(experiment, str) or not experiment:
-        raise StoreError(
-            f"experiment name {experiment!r} is empty; give the experiment folder a name"
-        )
-    if "\0" in experiment or "$" in experiment or experiment.startswith("system."):
-        raise StoreError(
-            f"experiment name {experiment!r} cannot be stored: it may not contain '$' or a NUL "
-            f"character, nor start with 'system.' (rename the experiment folder)"
-        )
-    if len(experiment.encode("utf-8")) > MAX_EXPERIMENT_NAME_LENGTH:
-        raise StoreError(
-            f"experiment name {experiment[:40]!r}... is longer than {MAX_EXPERIMENT_NAME_LENGTH} "
-            f"bytes; MongoDB collection names must stay short (rename the experiment folder)"
-        )
+        return "it is empty"
+    try:
+        size = len(experiment.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "it is not valid UTF-8 text"
+    for part, why in (("\0", "it contains a NUL character"), ("$", "it contains '$'"), ("..", "it contains '..'")):
+        if part in experiment:
+            return why
+    if experiment.startswith(".") or experiment.endswith("."):
+        return "it starts or ends with '.'"
+    if f"{experiment}.jobs".startswith("system."):
+        return "its collections would start with 'system.' (reserved by MongoDB)"
+    if size > MAX_EXPERIMENT_NAME_LENGTH:
+        return f"it is {size} bytes long"
+    return ""
 
 
 def check_finish_status(status: JobStatus) -> JobStatus:

@@ -87,6 +87,7 @@ class SQLiteStore(ExperimentStore):
         return self._transaction(insert, write=True)
 
     def claim_job(self, experiment: str, worker: str) -> Job | None:
+        rules.check_experiment_name(experiment)
         def claim(connection: sqlite3.Connection) -> Job | None:
             row = connection.execute(
                 "SELECT id FROM jobs WHERE experiment = ? AND status = 'pending' "
@@ -107,6 +108,7 @@ class SQLiteStore(ExperimentStore):
         return self._transaction(claim, write=True)
 
     def heartbeat(self, experiment: str, job_id: int, worker: str) -> bool:
+        rules.check_experiment_name(experiment)
         def beat(connection: sqlite3.Connection) -> bool:
             cursor = connection.execute(
                 "UPDATE jobs SET heartbeat_time = ? WHERE experiment = ? AND id = ?"
@@ -130,6 +132,7 @@ class SQLiteStore(ExperimentStore):
         error: str | None = None,
         log_path: str | None = None,
     ) -> Job:
+        rules.check_experiment_name(experiment)
         status = rules.check_finish_status(status)
 
         def finish(connection: sqlite3.Connection) -> Job:
@@ -159,6 +162,7 @@ class SQLiteStore(ExperimentStore):
         return self._transaction(finish, write=True)
 
     def release_job(self, experiment: str, job_id: int, worker: str) -> bool:
+        rules.check_experiment_name(experiment)
         def release(connection: sqlite3.Connection) -> bool:
             cursor = connection.execute(
                 "UPDATE jobs SET status = 'pending', worker = NULL, start_time = NULL,"
@@ -171,6 +175,7 @@ class SQLiteStore(ExperimentStore):
         return self._transaction(release, write=True)
 
     def requeue_stale(self, experiment: str, timeout_s: float, max_attempts: int) -> list[int]:
+        rules.check_experiment_name(experiment)
         rules.check_requeue_arguments(timeout_s, max_attempts)
 
         def requeue(connection: sqlite3.Connection) -> list[int]:
@@ -198,9 +203,11 @@ class SQLiteStore(ExperimentStore):
         return self._transaction(requeue, write=True)
 
     def get_job(self, experiment: str, job_id: int) -> Job | None:
+        rules.check_experiment_name(experiment)
         return self._transaction(lambda c: _select_job(c, experiment, job_id), write=False)
 
     def list_jobs(self, experiment: str, status: JobStatus | None = None) -> list[Job]:
+        rules.check_experiment_name(experiment)
         query, arguments = f"{schema.SELECT_JOBS} WHERE experiment = ?", [experiment]
         if status is not None:
             query, arguments = query + " AND status = ?", arguments + [JobStatus(status).value]
@@ -212,6 +219,7 @@ class SQLiteStore(ExperimentStore):
         return self._transaction(select, write=False)
 
     def delete_experiment(self, experiment: str) -> None:
+        rules.check_experiment_name(experiment)
         def delete(connection: sqlite3.Connection) -> None:
             for table in schema.EXPERIMENT_TABLES:
                 connection.execute(f"DELETE FROM {table} WHERE experiment = ?", (experiment,))
@@ -236,6 +244,7 @@ class SQLiteStore(ExperimentStore):
         )
 
     def get_meta(self, experiment: str, key: str, default: Any = None) -> Any:
+        rules.check_experiment_name(experiment)
         row = self._transaction(
             lambda c: c.execute(
                 "SELECT value FROM meta WHERE experiment = ? AND key = ?", (experiment, key)
@@ -245,6 +254,7 @@ class SQLiteStore(ExperimentStore):
         return default if row is None else codec.loads_json(row[0])
 
     def list_meta(self, experiment: str, prefix: str = "") -> dict[str, Any]:
+        rules.check_experiment_name(experiment)
         rows = self._transaction(
             lambda c: c.execute(
                 "SELECT key, value FROM meta WHERE experiment = ? AND substr(key, 1, ?) = ? ORDER BY key",
@@ -265,6 +275,7 @@ class SQLiteStore(ExperimentStore):
         )
 
     def list_profile_samples(self, experiment: str) -> list[dict[str, Any]]:
+        rules.check_experiment_name(experiment)
         rows = self._transaction(
             lambda c: c.execute(
                 "SELECT sample FROM profiles WHERE experiment = ? ORDER BY sequence", (experiment,)
@@ -285,6 +296,7 @@ class SQLiteStore(ExperimentStore):
         )
 
     def load_models(self, experiment: str) -> dict[str, dict[str, Any]]:
+        rules.check_experiment_name(experiment)
         rows = self._transaction(
             lambda c: c.execute(
                 "SELECT metric, model FROM models WHERE experiment = ? ORDER BY metric",

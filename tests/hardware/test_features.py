@@ -75,3 +75,25 @@ def test_feature_function_builds_once_per_structural_configuration(tmp_path) -> 
     assert len(features.cache) == 1, "a non-structural change must not rebuild the network"
     assert features({"units": 64, "learning_rate": 0.01})["parameters"] < first["parameters"]
     assert len(features.cache) == 2
+
+
+def test_feature_cache_keys_on_unflagged_structural_variables_too(tmp_path) -> None:
+    from hardware_fixtures import write_tiny_experiment
+    from hyperpower.hardware.features import feature_function_for
+    from hyperpower.template import parse_template
+
+    path = write_tiny_experiment(tmp_path) / "keras_model" / "network_def.py"
+    # the second hidden layer's width becomes a variable without a structural flag
+    text = path.read_text().replace(
+        "keras.layers.Dense(units, activation=\"relu\"), keras.layers.Dense(3",
+        "keras.layers.Dense(HYPERPARAM{\"type\": \"INT\", \"token\": \"width\", \"min\": 2, \"max\": 8}, "
+        "activation=\"relu\"), keras.layers.Dense(3")
+    assert text != path.read_text()
+    path.write_text(text)
+    template = parse_template(path)
+    assert template.space["width"].structural is None
+    features = feature_function_for(template, workdir=tmp_path / "work")
+    narrow = features({"units": 64, "width": 2, "learning_rate": 0.01})
+    wide = features({"units": 64, "width": 8, "learning_rate": 0.01})
+    assert wide["parameters"] - narrow["parameters"] == 6 * (64 + 1) + 6 * 3
+    assert features({"units": 64, "width": 8, "learning_rate": 0.05}) == wide and len(features.cache) == 2

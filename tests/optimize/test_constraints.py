@@ -95,6 +95,11 @@ def test_non_numeric_feature_is_a_config_error(space: SearchSpace) -> None:
     (json.dumps({**MODEL, "coef": [1.0]}), "2 features but 1 coefficients"),
     (json.dumps({**MODEL, "coef": "abc"}), "must be lists"),
     (json.dumps({**MODEL, "coef": ["a", "b"]}), "bad value"),
+    (json.dumps({**MODEL, "cv_rmspe": -0.1}), "cv_rmspe must be a finite number >= 0"),
+    (json.dumps({**MODEL, "cv_rmspe": "4%"}), "cv_rmspe must be a finite number >= 0"),
+    (json.dumps({**MODEL, "cv_rmspe": True}), "cv_rmspe must be a finite number >= 0"),
+    ('{"metric": "power", "features": ["a"], "coef": [1], "cv_rmspe": NaN}', "cv_rmspe must be a finite number >= 0"),
+    ('{"metric": "power", "features": ["a"], "coef": [1], "cv_rmspe": Infinity}', "cv_rmspe must be a finite"),
 ])
 def test_bad_model_files_raise_config_error_naming_the_file(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "bad.json"
@@ -102,6 +107,15 @@ def test_bad_model_files_raise_config_error_naming_the_file(tmp_path: Path, cont
     with pytest.raises(ConfigError, match=message) as caught:
         load_linear_model(path)
     assert str(path) in str(caught.value)
+
+
+@pytest.mark.parametrize("value", [None, 0, 0.043, 2])
+def test_cv_rmspe_absent_or_a_finite_non_negative_number_is_accepted(value) -> None:
+    data = {key: item for key, item in MODEL.items() if key != "cv_rmspe"}
+    if value is not None:
+        data["cv_rmspe"] = value
+    model = load_linear_model(data)
+    assert model.cv_rmspe == value and (value is None or isinstance(model.cv_rmspe, float))
 
 
 def test_missing_model_file(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import math
 import pytest
 
 from hyperpower.errors import StoreError
-from hyperpower.jobs import Job
+from hyperpower.jobs import Job, JobStatus
 from hyperpower.store.base import ExperimentStore
 
 
@@ -50,10 +50,44 @@ def test_list_experiments_names_any_with_content(store: ExperimentStore) -> None
     assert store.list_experiments() == ["jobs.only", "meta-only", "models only", "profiles_only"]
 
 
-def test_bad_experiment_name_is_refused(store: ExperimentStore) -> None:
-    for name in ("", "a$b"):
-        with pytest.raises(StoreError, match="experiment name"):
-            store.add_job(name, _job())
+UNSTORABLE_NAMES = ["", "a$b", "nul\0", "system.jobs", ".hidden", "trailing.", "a..b", "x" * 101, "system",
+                    "é" * 51, "bad\udc80"]
+STORABLE_EDGE_NAMES = ["a.b", "my exp v2", "é" * 50, "x" * 100, "systems", "-_~!#%&()+,;=@[]{}"]
+
+
+def _every_call(store: ExperimentStore, name: str) -> list:
+    """Each store method that takes an experiment name, as a thunk."""
+    return [
+        lambda: store.add_job(name, _job()), lambda: store.claim_job(name, "w"),
+        lambda: store.heartbeat(name, 1, "w"), lambda: store.finish_job(name, 1, "w", JobStatus.COMPLETE),
+        lambda: store.release_job(name, 1, "w"), lambda: store.requeue_stale(name, 60.0, 3),
+        lambda: store.get_job(name, 1), lambda: store.list_jobs(name), lambda: store.delete_experiment(name),
+        lambda: store.set_meta(name, "k", 1), lambda: store.get_meta(name, "k"), lambda: store.list_meta(name),
+        lambda: store.add_profile_samples(name, [{"values": {"power": 1.0}}]),
+        lambda: store.list_profile_samples(name), lambda: store.save_model(name, "power", {"metric": "power"}),
+        lambda: store.load_models(name),
+    ]
+
+
+@pytest.mark.parametrize("name", UNSTORABLE_NAMES)
+def test_a_name_mongodb_cannot_hold_is_refused_by_every_call_with_one_message(store: ExperimentStore,
+                                                                             name: str) -> None:
+    messages = set()
+    for call in _every_call(store, name):
+        with pytest.raises(StoreError, match="experiment name .* cannot be stored") as refused:
+            call()
+        messages.add(str(refused.value))
+    assert len(messages) == 1, messages
+    assert store.list_experiments() == []
+
+
+@pytest.mark.parametrize("name", STORABLE_EDGE_NAMES)
+def test_names_at_the_edge_of_the_rules_are_stored_by_every_backend(store: ExperimentStore, name: str) -> None:
+    assert store.add_job(name, _job()).id == 1
+    store.set_meta(name, "k", 2)
+    store.save_model(name, "power", {"metric": "power"})
+    assert [job.id for job in store.list_jobs(name)] == [1] and store.get_meta(name, "k") == 2
+    assert store.list_experiments() == [name]
 
 
 # -- metadata, profiles, models ------------------------------------------------------------------

@@ -14,7 +14,7 @@ def test_ordinary_experiment_names_pass(name: str) -> None:
     rules.check_experiment_name(name)
 
 
-@pytest.mark.parametrize("name", ["", "a$b", "nul\0", "system.jobs", "x" * 101])
+@pytest.mark.parametrize("name", ["", "a$b", "nul\0", "system.jobs", "x" * 101, ".a", "a.", "a..b", "\udc80"])
 def test_unstorable_experiment_names_are_refused(name: str) -> None:
     with pytest.raises(StoreError, match="experiment name"):
         rules.check_experiment_name(name)
