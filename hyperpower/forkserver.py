@@ -42,6 +42,13 @@ def die_with_parent() -> None:
         pass
 
 
+def shielded_child_options() -> dict[str, Any]:
+    """``Popen`` options for a helper process (fork server, job, measurement): its own session,
+    so a terminal's Ctrl-C (SIGINT to the foreground process group) reaches only the parent, which
+    decides what becomes of the job (``loop.interrupts``); and death with the parent."""
+    return {"start_new_session": True, "preexec_fn": die_with_parent if sys.platform == "linux" else None}
+
+
 def fork_server_supported(device: str | None) -> bool:
     """Forks are used on Linux, for the CPU, with Keras on TensorFlow (its default backend)."""
     from hyperpower.hardware.sensors import parse_device
@@ -91,7 +98,7 @@ class ForkServer:
         command = [sys.executable, "-m", "hyperpower.forkserver", "--preload", ",".join(preload), "--target", target]
         self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=subprocess.DEVNULL, text=True, env=env,
-                                         preexec_fn=die_with_parent if sys.platform == "linux" else None)
+                                         **shielded_child_options())
         self._replies = _LineReader(self._process.stdout)
         self._busy = False
         if self._replies.message(startup_timeout_s) != {"ready": True}:

@@ -73,7 +73,7 @@ def test_four_workers_run_two_hundred_jobs_each_exactly_once(toy_experiment: Pat
     for worker in workers:
         worker.send_signal(signal.SIGTERM)
     outputs = [worker.communicate(timeout=60)[0] for worker in workers]
-    assert all(worker.returncode == 0 for worker in workers), outputs
+    assert all(worker.returncode == 128 + signal.SIGTERM for worker in workers), outputs
     jobs = _jobs(toy_experiment)
     assert len(jobs) == 200 and all(j.status is JobStatus.COMPLETE for j in jobs)
     executions = collections.Counter(ledger.read_text().split())
@@ -112,7 +112,8 @@ def test_sigterm_gives_the_running_job_back(toy_experiment: Path) -> None:
     worker, ledger = _worker_busy_with_a_slow_first_job(toy_experiment, 1)
     worker.send_signal(signal.SIGTERM)
     output = worker.communicate(timeout=30)[0]
-    assert worker.returncode == 0, output
+    assert worker.returncode == 143, output
+    assert "interrupted by SIGTERM after 0 job(s): job(s) 1 went back to the queue" in output
     job = _jobs(toy_experiment)[0]
     assert job.status is JobStatus.PENDING and job.worker is None and job.attempts == 1
     assert not ledger.exists()
