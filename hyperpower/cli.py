@@ -1,8 +1,8 @@
 """The ``hyperpower`` command line: subcommand registry, ``--debug``, one-paragraph errors.
 
 Exit status: 0 on success; 2 for usage and configuration errors (``ConfigError``,
-``TemplateError``, argparse errors); 1 for other failures; 130 when interrupted (Ctrl-C), 143 on SIGTERM. A
-``HyperPowerError`` prints ``hyperpower: error: <message>`` as one paragraph on stderr; with
+``TemplateError``, argparse errors); 1 for other failures; 130 when interrupted (Ctrl-C), 143 on
+SIGTERM (``loop.interrupts``). A ``HyperPowerError`` prints ``hyperpower: error: <message>`` as one paragraph on stderr; with
 ``--debug`` (before or after the subcommand) it shows the traceback instead. Any other exception
 is a bug and always keeps its traceback.
 """

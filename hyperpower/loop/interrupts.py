@@ -70,4 +70,4 @@ class StopSignals:
         if first and self._deferred:
             self.event.set()
             return
-        raise Interrupted(signal_number)
+        raise Interrupted(self.signal_number)  # the first signal names the exit status

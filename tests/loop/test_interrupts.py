@@ -13,10 +13,39 @@ from pathlib import Path
 
 import pytest
 
+from hyperpower import cli
 from hyperpower.jobs import JobStatus
+from hyperpower.loop.interrupts import Interrupted, StopSignals
 from hyperpower.store import open_store
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def _deliver(signal_number: int) -> None:
+    """Send a signal to this process; Python runs the handler at the next bytecode."""
+    os.kill(os.getpid(), signal_number)
+    time.sleep(0.05)
+
+
+def test_first_signal_in_the_loop_requests_a_stop_and_a_second_one_quits() -> None:
+    with StopSignals() as signals:
+        with signals.deferred() as stop:
+            _deliver(signal.SIGTERM)
+            assert stop.is_set() and signals.exit_code == 143 and signals.signal_name == "SIGTERM"
+            with pytest.raises(Interrupted) as second:
+                _deliver(signal.SIGINT)
+    assert second.value.exit_code == 143, "the first signal decides the exit status"
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_a_signal_before_the_loop_interrupts_at_once_with_its_exit_status(capsys) -> None:
+    def command() -> int:
+        with StopSignals():
+            _deliver(signal.SIGTERM)
+            return 0
+
+    assert cli.run_reporting_errors(command) == 143
+    assert capsys.readouterr().err == "hyperpower: interrupted by SIGTERM\n"
 
 
 def _jobs(folder: Path):
