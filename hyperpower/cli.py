@@ -2,9 +2,9 @@
 
 Exit status: 0 on success; 2 for usage and configuration errors (``ConfigError``,
 ``TemplateError``, argparse errors); 1 for other failures; 130 when interrupted (Ctrl-C), 143 on
-SIGTERM (``loop.interrupts``). A ``HyperPowerError`` prints ``hyperpower: error: <message>`` as one paragraph on stderr; with
-``--debug`` (before or after the subcommand) it shows the traceback instead. Any other exception
-is a bug and always keeps its traceback.
+SIGTERM (``loop.interrupts``). A ``HyperPowerError`` prints ``hyperpower: error: <message>`` as
+one paragraph on stderr; with ``--debug`` (before or after the subcommand) it shows the traceback
+instead. Any other exception is a bug and always keeps its traceback.
 """
 
 from __future__ import annotations
