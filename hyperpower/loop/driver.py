@@ -118,10 +118,10 @@ class Driver:
     def _publish_experiment(self) -> None:
         """Snapshot the config in the store so distributed workers run exactly this experiment
         (and beat often enough for this driver's heartbeat timeout)."""
-        self.store.set_meta(self.name, META_CONFIG, config_to_json(self.config))
-        self.store.set_meta(self.name, META_EXPERIMENT_DIR, str(self.paths.root))
         self.store.set_meta(self.name, META_HEARTBEAT_TIMEOUT, self.options.heartbeat_timeout_s)
+        self.store.set_meta(self.name, META_EXPERIMENT_DIR, str(self.paths.root))
         self.store.set_meta(self.name, META_FINISHED, False)
+        self.store.set_meta(self.name, META_CONFIG, config_to_json(self.config))  # last: workers wait for it
 
     def _requeue_jobs_of_dead_local_workers(self) -> None:
         """Local workers of an earlier run died with their driver: this driver holds the driver
