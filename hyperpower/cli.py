@@ -1,10 +1,10 @@
 """The ``hyperpower`` command line: subcommand registry, ``--debug``, one-paragraph errors.
 
 Exit status: 0 on success; 2 for usage and configuration errors (``ConfigError``,
-``TemplateError``, argparse errors); 1 for other failures; 130 when interrupted. A
-``HyperPowerError`` prints ``hyperpower: error: <message>`` as one paragraph on stderr; with
-``--debug`` (before or after the subcommand) it shows the traceback instead. Any other exception
-is a bug and always keeps its traceback.
+``TemplateError``, argparse errors); 1 for other failures; 130 when interrupted (Ctrl-C), 143 on
+SIGTERM (``loop.interrupts``). A ``HyperPowerError`` prints ``hyperpower: error: <message>`` as
+one paragraph on stderr; with ``--debug`` (before or after the subcommand) it shows the traceback
+instead. Any other exception is a bug and always keeps its traceback.
 """
 
 from __future__ import annotations
@@ -123,9 +123,11 @@ def run_reporting_errors(action: Callable[[], int | None], debug: bool = False) 
         return int(action() or 0)
     except HyperPowerError as error:
         return report_error(error, debug)
-    except KeyboardInterrupt:
-        print(f"{PROGRAM}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as interrupt:
+        # a plain Ctrl-C (130) or an ``Interrupted`` carrying its signal (SIGTERM: 143)
+        name = f" by {interrupt.args[0]}" if interrupt.args else ""
+        print(f"{PROGRAM}: interrupted{name}", file=sys.stderr)
+        return int(getattr(interrupt, "exit_code", EXIT_INTERRUPTED))
     except BrokenPipeError:
         # the reader (e.g. `| head`) went away; stop quietly instead of a traceback on exit
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -42,6 +42,13 @@ def die_with_parent() -> None:
         pass
 
 
+def shielded_child_options() -> dict[str, Any]:
+    """``Popen`` options for a helper process (fork server, job, measurement): its own session,
+    so a terminal's Ctrl-C (SIGINT to the foreground process group) reaches only the parent, which
+    decides what becomes of the job (``loop.interrupts``); and death with the parent."""
+    return {"start_new_session": True, "preexec_fn": die_with_parent if sys.platform == "linux" else None}
+
+
 def fork_server_supported(device: str | None) -> bool:
     """Forks are used on Linux, for the CPU, with Keras on TensorFlow (its default backend)."""
     from hyperpower.hardware.sensors import parse_device
@@ -91,7 +98,7 @@ class ForkServer:
         command = [sys.executable, "-m", "hyperpower.forkserver", "--preload", ",".join(preload), "--target", target]
         self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=subprocess.DEVNULL, text=True, env=env,
-                                         preexec_fn=die_with_parent if sys.platform == "linux" else None)
+                                         **shielded_child_options())
         self._replies = _LineReader(self._process.stdout)
         self._busy = False
         if self._replies.message(startup_timeout_s) != {"ready": True}:
@@ -166,9 +173,15 @@ def _resolve(target: str):
     return getattr(importlib.import_module(module), function)
 
 
-def _child(function, request: dict[str, Any]) -> int:
-    """In the fork: die with the server, send output to the log, run the task."""
+def _child(function, request: dict[str, Any], armed: int, server_pid: int) -> int:
+    """In the fork: die with the server, send output to the log, run the task.
+
+    The death signal is armed before the server announces the child (closing ``armed`` tells it),
+    so a server killed right after it named the task cannot leave the task running."""
     die_with_parent()
+    if os.getppid() != server_pid:
+        return 1  # the server died before the death signal was armed
+    os.close(armed)
     descriptor = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(descriptor, 1)
     os.dup2(descriptor, 2)
@@ -181,22 +194,28 @@ def serve(preload: Sequence[str], target: str, requests: IO[str], replies: IO[st
     for module in preload:
         importlib.import_module(module)  # the point of the server: import once, before forking
     function = _resolve(target)
+    server_pid = os.getpid()
     _send(replies, {"ready": True})
     for line in requests:
         if not line.strip():
             continue
         request = json.loads(line)
+        armed_read, armed_write = os.pipe()
         pid = os.fork()
         if pid == 0:
             code = 1
             try:
-                code = _child(function, request)
+                os.close(armed_read)
+                code = _child(function, request, armed_write, server_pid)
             except BaseException:  # noqa: BLE001 - the task's failure goes to its log, not the server
                 traceback.print_exc()
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()
                 os._exit(code)
+        os.close(armed_write)
+        os.read(armed_read, 1)  # end of file once the child armed its death signal (or died)
+        os.close(armed_read)
         _send(replies, {"pid": pid})
         _, status = os.waitpid(pid, 0)
         _send(replies, {"exit": os.waitstatus_to_exitcode(status)})

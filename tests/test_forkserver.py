@@ -83,3 +83,17 @@ def test_children_die_with_the_server(server: ForkServer, tmp_path: Path) -> Non
             return
         time.sleep(0.1)
     pytest.fail("the task outlived its killed server")
+
+
+def test_server_and_tasks_are_out_of_the_terminals_process_group(server: ForkServer, tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole foreground process group: the server and its tasks must not be in
+    ours, so the parent alone decides what an interrupt does to the running task."""
+    hanging = server.start(["hang"], tmp_path / "hang.log")
+    try:
+        ours = os.getpgid(0)
+        assert os.getpgid(server._process.pid) != ours
+        assert os.getpgid(hanging.pid) != ours
+        assert os.getsid(server._process.pid) == server._process.pid, "the server leads a session of its own"
+    finally:
+        hanging.kill()
+    assert hanging.returncode == -signal.SIGKILL

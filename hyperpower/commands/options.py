@@ -127,18 +127,19 @@ def parse_budget_flags(texts: list[str]) -> tuple[dict[str, float], dict[str, fl
     return budgets, percentiles
 
 
-def parse_duration(text: str) -> float:
-    """``"90s"`` -> 90.0, ``"20m"`` -> 1200.0, ``"1h30m"`` -> 5400.0; a bare number is seconds."""
+def parse_duration(text: str, flag: str = "--max-time") -> float:
+    """``"90s"`` -> 90.0, ``"20m"`` -> 1200.0, ``"1h30m"`` -> 5400.0; a bare number is seconds.
+    ``flag`` names the option in error messages."""
     cleaned = str(text).strip().lower()
     try:
         seconds = float(cleaned)
     except ValueError:
         parts = _DURATION.findall(cleaned)
         if not parts or _DURATION.sub("", cleaned).strip():
-            raise ConfigError(f"--max-time {text!r}: expected a duration like 90s, 20m, 1h or 1h30m") from None
+            raise ConfigError(f"{flag} {text!r}: expected a duration like 90s, 20m, 1h or 1h30m") from None
         seconds = sum(float(number) * _SECONDS[unit] for number, unit in parts)
     if not seconds > 0:
-        raise ConfigError(f"--max-time {text!r}: the duration must be positive")
+        raise ConfigError(f"{flag} {text!r}: the duration must be positive")
     return seconds
 
 

@@ -1,15 +1,20 @@
 """``hyperpower run EXP``: generate the config, then suggest, train and measure until done.
 
 Re-running resumes: finished jobs are kept, jobs of a dead run go back to the queue, and
-``--max-evals`` counts the experiment's finished jobs in total.
+``--max-evals`` counts the experiment's finished jobs in total. Ctrl-C or SIGTERM stops the run:
+the running jobs go back to the queue, one line says so, and the exit status is 130 or 143.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from hyperpower.commands.options import add_experiment_argument, add_experiment_options, options_from_args
+
+if TYPE_CHECKING:
+    from hyperpower.loop.interrupts import StopSignals
 
 
 def add_parser(subparsers) -> None:
@@ -29,6 +34,17 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hyperpower.errors import ConfigError
+    from hyperpower.loop.interrupts import StopSignals
+
+    if args.workers < 1:
+        raise ConfigError(f"--workers must be at least 1, got {args.workers}")
+    if not args.heartbeat_timeout > 0:
+        raise ConfigError(f"--heartbeat-timeout must be a positive number of seconds, got {args.heartbeat_timeout:g}")
+    with StopSignals() as signals:  # before the loop, a signal interrupts at once (exit 130/143)
+        return _run(args, signals)
+
+
+def _run(args: argparse.Namespace, signals: StopSignals) -> int:
     from hyperpower.experiment import resolve_experiment
     from hyperpower.loop.driver import Driver, RunOptions, seeded_rng
     from hyperpower.loop.preparation import prepare_config, resolve_percentile_budgets
@@ -36,8 +52,6 @@ def run(args: argparse.Namespace) -> int:
     from hyperpower.report.table import budget_text
     from hyperpower.store import open_store
 
-    if args.workers < 1:
-        raise ConfigError(f"--workers must be at least 1, got {args.workers}")
     paths = resolve_experiment(args.experiment)
     options = options_from_args(args)
     if options.budget_percentiles:
@@ -55,10 +69,23 @@ def run(args: argparse.Namespace) -> int:
         driver = Driver(store, paths, config, prepared.config_path, optimizer,
                         RunOptions(workers=args.workers, queue_only=args.queue_only,
                                    heartbeat_timeout_s=args.heartbeat_timeout),
-                        output=lambda line: print(line, flush=True))
-        summary = driver.run()
+                        output=lambda line: print(line, flush=True), stop_event=signals.event)
+        with signals.deferred():  # a first Ctrl-C/SIGTERM now stops the loop cleanly
+            summary = driver.run()
+        if summary.stopped_by == "interrupted":
+            _print_interruption(paths, summary, signals.signal_name)
+            return signals.exit_code
         _print_summary(store, paths, config, summary)
     return 0
+
+
+def _print_interruption(paths, summary, signal_name: str) -> None:
+    """The one line an interrupted run ends with: what became of its running jobs."""
+    given_back = (f"job(s) {', '.join(map(str, summary.released))} went back to the queue"
+                  if summary.released else "no job was running")
+    print(f"hyperpower: interrupted by {signal_name} after {summary.elapsed_s:.0f} s "
+          f"({summary.complete} complete, {summary.broken} broken): {given_back}; "
+          f"`hyperpower run {paths.root}` continues", file=sys.stderr, flush=True)
 
 
 def _models_for(paths, config, store, args) -> dict:
@@ -114,8 +141,10 @@ def _print_summary(store, paths, config, summary) -> None:
     from hyperpower.report.table import jobs_table
 
     jobs = store.list_jobs(config.name)
+    cancelled = (f"; {len(summary.cancelled)} queued job(s) no worker finished were cancelled"
+                 if summary.cancelled else "")
     print(f"hyperpower: stopped ({summary.stopped_by}) after {summary.elapsed_s:.0f} s: "
-          f"{summary.complete} complete, {summary.broken} broken", flush=True)
+          f"{summary.complete} complete, {summary.broken} broken{cancelled}", flush=True)
     print(jobs_table(jobs, config))
     best = best_feasible_job(jobs, config)
     if best is None:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from hyperpower.errors import HyperPowerError
+from hyperpower.forkserver import shielded_child_options
 
 
 class MeasurementFailed(HyperPowerError):
@@ -68,7 +69,7 @@ def measure_network_file(network_path: str | Path, metrics: Sequence[str], devic
     with open(log_path, "w") as log:
         try:
             subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=device_environment(device),
-                           timeout=timeout_s, check=False)
+                           timeout=timeout_s, check=False, **shielded_child_options())
         except subprocess.TimeoutExpired:
             raise MeasurementFailed(f"measuring {network_path} took longer than {timeout_s:g} s (log: {log_path})") from None
     return read_result(network_path, result_path, log_path)

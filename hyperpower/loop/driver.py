@@ -1,10 +1,12 @@
 """The driver: keeps the queue filled with the optimizer's suggestions until the run is done.
 
-It never trains anything itself. Each iteration it (1) returns jobs of dead workers to the queue,
-(2) stops when ``max_evals`` jobs are finished or ``max_time_s`` has passed, (3) tops the queue up
-to one pending job per idle worker, asking the optimizer with every pending and running job passed
-along (so parallel suggestions differ), and (4) reports newly finished jobs. Everything it knows
-lives in the store, so a killed driver restarts where it stopped.
+It never trains anything itself. Each iteration it (1) returns jobs whose heartbeat lapsed to the
+queue, (2) stops when ``max_evals`` jobs are finished, ``max_time_s`` has passed or a stop was
+requested (Ctrl-C, SIGTERM), (3) tops the queue up to one pending job per idle worker, asking the
+optimizer with every pending and running job passed along (so parallel suggestions differ), and
+(4) reports newly finished jobs. Everything it knows lives in the store, so a killed driver
+restarts where it stopped; its driver lock (``driver_lock``) lets the new one requeue the jobs
+of the old one's local workers at once.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Callable
 
@@ -23,8 +26,11 @@ from hyperpower.experiment import ExperimentPaths
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.loop.outcome import method_label
 from hyperpower.loop.progress import ProgressPrinter
+from hyperpower.loop.driver_lock import LOCK_FILE_NAME, DriverLock
+from hyperpower.loop.failures import failure_stop_reason
+from hyperpower.loop.heartbeat import DEFAULT_HEARTBEAT_TIMEOUT_S, META_HEARTBEAT_TIMEOUT
 from hyperpower.loop.worker import (META_CONFIG, META_EXPERIMENT_DIR, META_FINISHED, Worker,
-                                    live_worker_count, worker_is_dead_here)
+                                    live_worker_count, local_run_token, local_worker_name)
 from hyperpower.store.base import ExperimentStore
 
 
@@ -33,9 +39,11 @@ class RunOptions:
     workers: int = 1
     queue_only: bool = False
     poll_interval_s: float = 0.5
-    heartbeat_timeout_s: float = 60.0
+    heartbeat_timeout_s: float = DEFAULT_HEARTBEAT_TIMEOUT_S
     max_attempts: int = 3
     max_consecutive_broken: int = 8
+    same_error_limit: int = 3
+    idle_notice_s: float = 30.0  # how often a queue-only driver with no live worker says so
 
 
 @dataclasses.dataclass
@@ -45,79 +53,107 @@ class RunSummary:
     broken: int
     stopped_by: str  # "max-evals", "max-time" or "interrupted"
     elapsed_s: float
+    released: list[int] = dataclasses.field(default_factory=list)  # running jobs given back on a stop
+    cancelled: list[int] = dataclasses.field(default_factory=list)  # queued jobs no worker took
 
 
 class Driver:
-    """Suggest -> queue -> (workers execute) -> observe, until the experiment's budget is spent."""
+    """Suggest -> queue -> (workers execute) -> observe, until the experiment's budget is spent.
+
+    ``stop_event``: set it (a signal handler does, ``loop.interrupts``) to stop the run cleanly;
+    local workers give their running jobs back to the queue.
+    """
 
     def __init__(self, store: ExperimentStore, paths: ExperimentPaths, config: ExperimentConfig,
                  config_path: Path, optimizer, options: RunOptions | None = None,
-                 output: Callable[[str], None] = print) -> None:
+                 output: Callable[[str], None] = print, stop_event: threading.Event | None = None) -> None:
         self.store, self.paths, self.config, self.config_path = store, paths, config, config_path
         self.optimizer = optimizer
         self.options = options or RunOptions()
         self.name = config.name
+        self.output = output
         self.progress = ProgressPrinter(config, output)
-        self.stop_event = threading.Event()
+        self.stop_event = stop_event or threading.Event()
+        self.run_token = uuid.uuid4().hex[:8]
+        self.lock = DriverLock(paths.output_dir / LOCK_FILE_NAME)
+        self.workers: list[Worker] = []
         self.threads: list[threading.Thread] = []
         self.worker_errors: list[BaseException] = []
+        self._finished_before: set[int] = set()
+        self._idle_since: float | None = None
 
     # -- public ----------------------------------------------------------------------------
     def run(self) -> RunSummary:
         started = time.monotonic()
-        self._publish_experiment()
-        self._requeue_dead_workers(immediately=True)
-        self.progress.remember_finished(self.store.list_jobs(self.name))
-        if not self.options.queue_only:
-            self._start_local_workers()
-        stopped_by = "interrupted"
+        self.lock.acquire()
+        stopped_by, cancelled = "interrupted", []
         try:
-            stopped_by = self._loop(started)
+            self._publish_experiment()
+            self._requeue_jobs_of_dead_local_workers()
+            jobs = self.store.list_jobs(self.name)
+            self._finished_before = {j.id for j in jobs if j.status.finished}
+            self.progress.remember_finished(jobs)
+            if not self.options.queue_only:
+                self._start_local_workers()
+            try:
+                stopped_by = self._loop(started)
+            finally:
+                self._shut_down(stopped_by)
+            if stopped_by == "max-time":
+                cancelled = self._cancel_unclaimed_jobs()
         finally:
-            self._shut_down(stopped_by)
+            if not any(thread.is_alive() for thread in self.threads):
+                self.lock.release()  # else the process exit releases it, once no worker is left
         jobs = self.store.list_jobs(self.name)
         self.progress.report_new(jobs)
         return RunSummary(
             finished=sum(j.status in (JobStatus.COMPLETE, JobStatus.BROKEN) for j in jobs),
             complete=sum(j.status is JobStatus.COMPLETE for j in jobs),
             broken=sum(j.status is JobStatus.BROKEN for j in jobs),
-            stopped_by=stopped_by, elapsed_s=time.monotonic() - started)
+            stopped_by=stopped_by, elapsed_s=time.monotonic() - started,
+            released=sorted(job_id for worker in self.workers for job_id in worker.executor.released),
+            cancelled=cancelled)
 
     # -- steps -----------------------------------------------------------------------------
     def _publish_experiment(self) -> None:
-        """Snapshot the config in the store so distributed workers run exactly this experiment."""
-        self.store.set_meta(self.name, META_CONFIG, config_to_json(self.config))
+        """Snapshot the config in the store so distributed workers run exactly this experiment
+        (and beat often enough for this driver's heartbeat timeout)."""
+        self.store.set_meta(self.name, META_HEARTBEAT_TIMEOUT, self.options.heartbeat_timeout_s)
         self.store.set_meta(self.name, META_EXPERIMENT_DIR, str(self.paths.root))
         self.store.set_meta(self.name, META_FINISHED, False)
+        self.store.set_meta(self.name, META_CONFIG, config_to_json(self.config))  # last: workers wait for it
 
-    def _requeue_dead_workers(self, immediately: bool = False) -> None:
-        """Jobs of crashed workers go back to the queue: at once for workers of this host whose
-        process is gone, after ``heartbeat_timeout_s`` for any other."""
-        if immediately:
-            for job in self.store.list_jobs(self.name, JobStatus.RUNNING):
-                if not worker_is_dead_here(job.worker):
-                    continue
-                if job.attempts >= self.options.max_attempts:
-                    self.store.finish_job(self.name, job.id, None, JobStatus.BROKEN,
-                                          error=f"its worker died {job.attempts} times while running it")
-                else:
-                    self.store.release_job(self.name, job.id, job.worker)
-        self.store.requeue_stale(self.name, self.options.heartbeat_timeout_s, self.options.max_attempts)
+    def _requeue_jobs_of_dead_local_workers(self) -> None:
+        """Local workers of an earlier run died with their driver: this driver holds the driver
+        lock, so that driver is gone (``driver_lock``), and their jobs go back to the queue now
+        instead of after the heartbeat timeout. Distributed workers are judged by heartbeat only."""
+        for job in self.store.list_jobs(self.name, JobStatus.RUNNING):
+            token = local_run_token(job.worker)
+            if token is None or token == self.run_token:
+                continue
+            if job.attempts >= self.options.max_attempts:
+                self.store.finish_job(self.name, job.id, None, JobStatus.BROKEN,
+                                      error=f"its worker died {job.attempts} times while running it")
+            else:
+                self.store.release_job(self.name, job.id, job.worker)
 
     def _loop(self, started: float) -> str:
         settings = self.config.settings
         while True:
+            if self.stop_event.is_set():
+                return "interrupted"
             self._raise_worker_error()
-            self._requeue_dead_workers()
+            self.store.requeue_stale(self.name, self.options.heartbeat_timeout_s, self.options.max_attempts)
             jobs = self.store.list_jobs(self.name)
             self.progress.report_new(jobs)
-            self._check_failure_streak(jobs)
+            self._check_failures(jobs)
             finished = [j for j in jobs if j.status in (JobStatus.COMPLETE, JobStatus.BROKEN)]
             if len(finished) >= settings.max_evals:
                 return "max-evals"
             if settings.max_time_s and time.monotonic() - started >= settings.max_time_s:
                 return "max-time"
             self._top_up_queue(jobs, len(finished))
+            self._notice_missing_workers(jobs)
             self.stop_event.wait(self.options.poll_interval_s)
 
     def _top_up_queue(self, jobs: list[Job], finished: int) -> None:
@@ -143,27 +179,51 @@ class Driver:
         live = live_worker_count(self.store, self.name, self.options.heartbeat_timeout_s)
         return live or self.options.workers
 
-    def _check_failure_streak(self, jobs: list[Job]) -> None:
-        """Many broken jobs in a row mean a broken experiment, not unlucky configurations."""
-        limit = self.options.max_consecutive_broken
-        finished = [j for j in jobs if j.status in (JobStatus.COMPLETE, JobStatus.BROKEN)]
-        finished.sort(key=lambda j: (j.end_time or 0.0, j.id))
-        streak = finished[-limit:]
-        if limit and len(streak) == limit and all(j.status is JobStatus.BROKEN for j in streak):
-            reason = (streak[-1].error or "unknown").strip().splitlines()
-            last_line = next((line for line in reversed(reason) if line.strip() and not line.startswith("---")), "unknown")
+    def _notice_missing_workers(self, jobs: list[Job]) -> None:
+        """A queue-only driver whose queue nobody serves says so every ``idle_notice_s`` (at once
+        the first time), with the command that starts a worker."""
+        if not self.options.queue_only:
+            return
+        waiting = any(j.status is JobStatus.PENDING for j in jobs) and not any(
+            j.status is JobStatus.RUNNING for j in jobs)
+        if not waiting or live_worker_count(self.store, self.name, self.options.heartbeat_timeout_s):
+            self._idle_since = None
+            return
+        now = time.monotonic()
+        if self._idle_since is not None and now - self._idle_since < self.options.idle_notice_s:
+            return
+        self._idle_since = now
+        queued = sum(j.status is JobStatus.PENDING for j in jobs)
+        self.output(f"hyperpower: waiting for workers: {queued} job(s) queued and no live worker; start "
+                    f"`hyperpower worker --store {self.store.uri} --experiment {self.name}`")
+
+    def _check_failures(self, jobs: list[Job]) -> None:
+        """Broken jobs that look like a broken experiment stop the run (``loop.failures``)."""
+        finished = [j for j in jobs if j.status in (JobStatus.COMPLETE, JobStatus.BROKEN)
+                    and j.id not in self._finished_before]
+        reason = failure_stop_reason(finished, self.options.max_consecutive_broken, self.options.same_error_limit)
+        if reason is not None:
             raise HyperPowerError(
-                f"the last {limit} jobs of {self.name!r} all broke (last: job {streak[-1].id}: {last_line}); "
-                f"stopping the run. See {self.paths.output_dir} for the job logs and "
-                f"`hyperpower status {self.paths.root}` for the reasons.")
+                f"{reason} ({self.name!r}); stopping the run. See {self.paths.output_dir} for the job logs "
+                f"and `hyperpower status {self.paths.root}` for the reasons.")
+
+    def _cancel_unclaimed_jobs(self) -> list[int]:
+        """At the time limit, queued jobs no worker took (and jobs local workers gave back) are
+        deleted rather than left pending: the experiment is done, and a later run with more time
+        suggests afresh from everything finished."""
+        return [job.id for job in self.store.list_jobs(self.name, JobStatus.PENDING)
+                if self.store.cancel_pending_job(self.name, job.id)]
 
     # -- local workers ---------------------------------------------------------------------
     def _start_local_workers(self) -> None:
         for index in range(self.options.workers):
             worker = Worker(self.store, self.paths, self.config, self.config_path,
-                            poll_interval_s=self.options.poll_interval_s, stop_event=self.stop_event)
+                            name=local_worker_name(self.run_token, index),
+                            poll_interval_s=self.options.poll_interval_s, stop_event=self.stop_event,
+                            heartbeat_timeout_s=self.options.heartbeat_timeout_s, notify=self.output)
             thread = threading.Thread(target=self._run_worker, args=(worker,), name=f"worker-{index}", daemon=True)
             thread.start()
+            self.workers.append(worker)
             self.threads.append(thread)
 
     def _run_worker(self, worker: Worker) -> None:

@@ -13,16 +13,18 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 from hyperpower.config import ExperimentConfig
+from hyperpower.errors import StoreError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.forkserver import ForkServerError
 from hyperpower.jobs import Job, JobStatus
+from hyperpower.loop.heartbeat import DEFAULT_HEARTBEAT_TIMEOUT_S, JobHeartbeat, heartbeat_interval
 from hyperpower.loop.launcher import JobLauncher, JobTask
 from hyperpower.loop.outcome import measured_feasibility, objective_problem
 from hyperpower.store.base import ExperimentStore
 
-HEARTBEAT_INTERVAL_S = 5.0
 _LOG_TAIL_CHARS = 2000
 
 
@@ -39,10 +41,16 @@ class JobExecutor:
 
     def __init__(self, store: ExperimentStore, paths: ExperimentPaths, config: ExperimentConfig,
                  config_path: Path, worker: str, timeout_s: float | None = None,
-                 stop_event: threading.Event | None = None) -> None:
+                 stop_event: threading.Event | None = None,
+                 heartbeat_timeout_s: float = DEFAULT_HEARTBEAT_TIMEOUT_S,
+                 notify: Callable[[str], None] = print) -> None:
         self.store, self.paths, self.config = store, paths, config
         self.config_path, self.worker, self.timeout_s = config_path, worker, timeout_s
         self.stop_event = stop_event or threading.Event()
+        self.heartbeat_interval_s = heartbeat_interval(heartbeat_timeout_s)
+        self.notify = notify
+        self.released: list[int] = []  # jobs given back on a stop request
+        self.lost: list[int] = []  # jobs the driver requeued while this worker ran them
         self._device: str | None = None
         self._launcher: JobLauncher | None = None
         self._server = None
@@ -58,21 +66,47 @@ class JobExecutor:
         return self._device
 
     def run(self, job: Job) -> Job | None:
-        """Evaluate a job this worker holds and record its outcome; None if it was given back."""
+        """Evaluate a job this worker holds and record its outcome; None if it was given back
+        (stop request: in ``released``) or lost (requeued by the driver: in ``lost``)."""
         self.paths.output_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.paths.job_log(job.id)
         log_path.write_text(f"# job {job.id} ({job.method}) params {json.dumps(job.params)}\n")
-        with tempfile.TemporaryDirectory(prefix="hyperpower-job-") as tmp:
+        with JobHeartbeat(self.store, self.config.name, job.id, self.worker, self.heartbeat_interval_s) as beat, \
+                tempfile.TemporaryDirectory(prefix="hyperpower-job-") as tmp:
+            if self.stop_event.is_set():
+                return self._release(job)
             result_path = Path(tmp) / "result.json"
             try:
-                returncode, reason = self._wait(self._start(job, result_path, log_path), job)
+                returncode, reason = self._wait(self._start(job, result_path, log_path), beat)
             except ForkServerError as exc:
                 self._close_launcher()  # a fresh server for the next job
                 returncode, reason = None, f"the job's fork server failed: {exc}"
             if reason == "released":
-                self.store.release_job(self.config.name, job.id, self.worker)
-                return None
-            return self._record(job, log_path, result_path, returncode, reason)
+                return self._release(job)
+            if reason == "lost" or beat.lost.is_set():
+                return self._drop_lost(job)
+            try:
+                return self._record(job, log_path, result_path, returncode, reason)
+            except StoreError:
+                if self._still_holds(job):
+                    raise
+                return self._drop_lost(job)  # requeued while it was measured or recorded
+
+    def _release(self, job: Job) -> None:
+        self.store.release_job(self.config.name, job.id, self.worker)
+        self.released.append(job.id)
+        return None
+
+    def _drop_lost(self, job: Job) -> None:
+        """The driver gave the job to the queue (our heartbeat looked dead): its result is not ours."""
+        self.lost.append(job.id)
+        self.notify(f"worker {self.worker}: lost job {job.id}: the driver returned it to the queue "
+                    f"(no heartbeat for its --heartbeat-timeout), so this result is dropped")
+        return None
+
+    def _still_holds(self, job: Job) -> bool:
+        current = self.store.get_job(self.config.name, job.id)
+        return current is not None and current.status is JobStatus.RUNNING and current.worker == self.worker
 
     def _start(self, job: Job, result_path: Path, log_path: Path) -> JobTask:
         if self._launcher is None:
@@ -81,26 +115,22 @@ class JobExecutor:
                 "--job", json.dumps(job.to_dict()), "--result", str(result_path)]
         return self._launcher.start(argv, log_path)
 
-    def _wait(self, task: JobTask, job: Job) -> tuple[int | None, str | None]:
-        """Wait for the task, sending heartbeats; kill it on timeout, lost job or stop request."""
+    def _wait(self, task: JobTask, beat: JobHeartbeat) -> tuple[int | None, str | None]:
+        """Wait for the task (``beat`` keeps its heartbeat); kill it on timeout, lost job or stop request."""
         started = time.monotonic()
-        last_beat = started
         while True:
             returncode = task.wait(0.2)
             if returncode is not None:
                 return returncode, None
-            now = time.monotonic()
-            if self.timeout_s and now - started > self.timeout_s:
+            if self.timeout_s and time.monotonic() - started > self.timeout_s:
                 task.kill()
                 return None, f"timed out after {self.timeout_s:g} s"
             if self.stop_event.is_set():
                 task.kill()
                 return None, "released"
-            if now - last_beat >= HEARTBEAT_INTERVAL_S:
-                last_beat = now
-                if not self.store.heartbeat(self.config.name, job.id, self.worker):
-                    task.kill()
-                    return None, "lost"
+            if beat.lost.is_set():
+                task.kill()
+                return None, "lost"
 
     def _record(self, job: Job, log_path: Path, result_path: Path, returncode: int | None,
                 reason: str | None) -> Job | None:

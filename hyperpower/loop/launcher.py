@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Protocol, Sequence
 
-from hyperpower.forkserver import ForkServer, die_with_parent, fork_server_supported
+from hyperpower.forkserver import ForkServer, fork_server_supported, shielded_child_options
 
 JOB_TARGET = "hyperpower.loop.job_process:main"
 #: what every HyperPower job imports: loaded once by the fork server
@@ -69,8 +69,7 @@ class JobLauncher:
         with open(log_path, "a") as log:
             process = subprocess.Popen([sys.executable, "-m", "hyperpower.loop.job_process", *argv],
                                        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                       env=self.environment,
-                                       preexec_fn=die_with_parent if sys.platform == "linux" else None)
+                                       env=self.environment, **shielded_child_options())
         return _FreshProcessTask(process)
 
     def close(self) -> None:

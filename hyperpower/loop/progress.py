@@ -6,6 +6,7 @@ from typing import Callable
 
 from hyperpower.config import ExperimentConfig
 from hyperpower.jobs import Job, JobStatus
+from hyperpower.loop.failures import failure_summary
 from hyperpower.units import format_value
 
 
@@ -45,17 +46,21 @@ class ProgressPrinter:
 
     def _line(self, job: Job, best: Job | None) -> str:
         objective = self.config.settings.objective
-        duration = f"{job.duration_s:.1f}s" if job.duration_s is not None else "-"
-        status = job.status.value
-        if job.status is JobStatus.COMPLETE:
-            if job.early_terminated:
-                status = "complete (stopped early)"
-            if job.feasible is False:
-                status += ", breaks a budget"
-        detail = describe_values(job)
-        if job.status is JobStatus.BROKEN:
-            reason = (job.error or "").strip().splitlines()
-            detail = f"{detail} reason: {reason[0] if reason else 'unknown'}".strip()
         best_text = (f"best {objective}={format_value(objective, best.values.get(objective))} (job {best.id})"
                      if best else "no feasible job yet")
-        return f"job {job.id:>4} [{job.method}] {status}: {detail} | {duration} | {best_text}"
+        return f"{job_line(job)} | {best_text}"
+
+
+def job_line(job: Job) -> str:
+    """``job    3 [hw-ieci] complete: error=0.0833 ... | 4.1s``; a broken job says why in one line."""
+    duration = f"{job.duration_s:.1f}s" if job.duration_s is not None else "-"
+    status = job.status.value
+    if job.status is JobStatus.COMPLETE:
+        if job.early_terminated:
+            status = "complete (stopped early)"
+        if job.feasible is False:
+            status += ", breaks a budget"
+    detail = describe_values(job)
+    if job.status is JobStatus.BROKEN:
+        detail = f"{detail} reason: {failure_summary(job.error)}".strip()
+    return f"job {job.id:>4} [{job.method}] {status}: {detail} | {duration}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import tempfile
 import threading
@@ -23,6 +24,7 @@ from hyperpower.errors import ConfigError
 from hyperpower.experiment import ExperimentPaths, resolve_experiment
 from hyperpower.jobs import Job
 from hyperpower.loop.executor import JobExecutor
+from hyperpower.loop.heartbeat import DEFAULT_HEARTBEAT_TIMEOUT_S, META_HEARTBEAT_TIMEOUT
 from hyperpower.loop.trained_models import prune_trained_models
 from hyperpower.store.base import ExperimentStore
 
@@ -34,24 +36,23 @@ PRESENCE_INTERVAL_S = 2.0
 
 
 def new_worker_name() -> str:
-    """host:pid:random — the host and pid let a restarted driver spot its own dead workers."""
+    """host:pid:random — for people reading ``status``; liveness comes from heartbeats only."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def worker_is_dead_here(worker: str | None) -> bool:
-    """True when ``worker`` ran on this host in a process that no longer exists."""
-    if not worker or worker.count(":") < 2:
-        return False
-    host, pid, _ = worker.rsplit(":", 2)
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+def local_worker_name(run_token: str, index: int) -> str:
+    """A worker thread of ``hyperpower run``: its name carries the run's token, so a later driver
+    that holds the experiment's driver lock knows the worker died with its run (``driver_lock``)."""
+    return f"{socket.gethostname()}:{os.getpid()}:run-{run_token}-{index}"
+
+
+def local_run_token(worker: str | None) -> str | None:
+    """The run token of a local worker's name; None for a distributed ``hyperpower worker``."""
+    match = _LOCAL_WORKER.search(worker or "")
+    return match.group(1) if match else None
+
+
+_LOCAL_WORKER = re.compile(r":run-([0-9a-f]+)-\d+$")
 
 
 class Worker:
@@ -60,7 +61,8 @@ class Worker:
     def __init__(self, store: ExperimentStore, paths: ExperimentPaths, config: ExperimentConfig,
                  config_path: Path, name: str | None = None, max_jobs: int | None = None,
                  poll_interval_s: float = 0.5, stop_event: threading.Event | None = None,
-                 on_finished: Callable[[Job], None] | None = None, exit_when_idle: bool = False) -> None:
+                 on_finished: Callable[[Job], None] | None = None, exit_when_idle: bool = False,
+                 heartbeat_timeout_s: float | None = None, notify: Callable[[str], None] = print) -> None:
         self.store, self.config = store, config
         self.name = name or new_worker_name()
         self.max_jobs, self.poll_interval_s = max_jobs, poll_interval_s
@@ -68,8 +70,12 @@ class Worker:
         self.on_finished = on_finished
         self.exit_when_idle = exit_when_idle
         self._state, self._announced_at = "", 0.0
+        if heartbeat_timeout_s is None:  # a distributed worker beats as often as its driver needs
+            heartbeat_timeout_s = float(store.get_meta(config.name, META_HEARTBEAT_TIMEOUT,
+                                                       DEFAULT_HEARTBEAT_TIMEOUT_S))
         self.executor = JobExecutor(store, paths, config, config_path, self.name,
-                                    timeout_s=config.settings.job_timeout_s, stop_event=self.stop_event)
+                                    timeout_s=config.settings.job_timeout_s, stop_event=self.stop_event,
+                                    heartbeat_timeout_s=heartbeat_timeout_s, notify=notify)
 
     def run(self) -> int:
         """Returns the number of jobs this worker finished."""
@@ -116,6 +122,45 @@ def live_worker_count(store: ExperimentStore, experiment: str, timeout_s: float)
     registry = store.list_meta(experiment, META_WORKER_PREFIX)
     return sum(1 for entry in registry.values()
                if entry.get("state") != "stopped" and now - float(entry.get("seen", 0)) <= timeout_s)
+
+
+def wait_for_driver(uri: str, experiment: str, wait_s: float, stop_event: threading.Event,
+                    output: Callable[[str], None], poll_interval_s: float = 1.0) -> ExperimentStore | None:
+    """The store, open, once a driver has published ``experiment`` in it; None if stopped meanwhile.
+
+    Workers may start before their driver (a SLURM array and the driver submitted together), so a
+    store without the experiment, or a SQLite file not created yet, is waited for up to
+    ``wait_s`` (one line says so). The SQLite file is never created here: a mistyped ``--store``
+    leaves nothing behind. After ``wait_s``: ConfigError naming the store and the experiment.
+    """
+    from hyperpower.store import open_store
+    from hyperpower.store.sqlite import StoreFileMissing
+
+    deadline, store, announced = time.monotonic() + wait_s, None, False
+    try:
+        while True:
+            if store is None:
+                try:
+                    store = open_store(uri, create=False)
+                except StoreFileMissing:
+                    pass
+            if store is not None and store.get_meta(experiment, META_CONFIG) is not None:
+                opened, store = store, None
+                return opened
+            if time.monotonic() >= deadline:
+                raise ConfigError(
+                    f"experiment {experiment!r} has no driver in store {uri} (waited {wait_s:g} s, "
+                    f"--wait): start `hyperpower run EXP --queue-only --store {uri}` first, check "
+                    f"--store and --experiment, or give a longer --wait")
+            if not announced:
+                announced = True
+                output(f"hyperpower worker: waiting up to {wait_s:g} s for a driver of {experiment!r} "
+                       f"in {uri} (`hyperpower run EXP --queue-only --store {uri}`)")
+            if stop_event.wait(poll_interval_s):
+                return None
+    finally:
+        if store is not None:
+            store.close()
 
 
 def worker_context(store: ExperimentStore, experiment: str,

@@ -12,18 +12,19 @@ from hyperpower.store.uri import ACCEPTED_FORMS, mask_uri, parse_store_uri
 __all__ = ["ACCEPTED_FORMS", "ExperimentStore", "mask_uri", "open_store"]
 
 
-def open_store(uri: str, *, timeout_s: float = 60.0) -> ExperimentStore:
+def open_store(uri: str, *, timeout_s: float = 60.0, create: bool = True) -> ExperimentStore:
     """Open the store at ``uri``: ``sqlite:///PATH`` or ``mongodb://...``/``mongodb+srv://...``.
 
     ``timeout_s`` bounds how long a locked SQLite file or an unreachable MongoDB server is
     waited for before ``StoreError``. A URI of another form raises ``StoreError`` naming it and
-    the accepted forms.
+    the accepted forms. ``create=False`` refuses a SQLite file that does not exist yet instead of
+    creating an empty one (a worker must not leave a stray store behind a mistyped path).
     """
     address = parse_store_uri(uri)
     if address.kind == "sqlite":
         from hyperpower.store.sqlite import SQLiteStore
 
-        return SQLiteStore(address.target, lock_timeout_s=timeout_s)
+        return SQLiteStore(address.target, lock_timeout_s=timeout_s, create=create)
     from hyperpower.store.mongo import MongoStore
 
     return MongoStore(address.target, timeout_s=timeout_s)

@@ -84,6 +84,14 @@ class ExperimentStore(abc.ABC):
         """
 
     @abc.abstractmethod
+    def cancel_pending_job(self, experiment: str, job_id: int) -> bool:
+        """Delete a PENDING job no worker claimed (a driver's unused queue at the end of a run).
+
+        False, and nothing changes, when the job is not PENDING (a worker claimed it meanwhile) or
+        does not exist. Its id is not handed out again (rule 1).
+        """
+
+    @abc.abstractmethod
     def requeue_stale(self, experiment: str, timeout_s: float, max_attempts: int) -> list[int]:
         """Return stale RUNNING jobs to PENDING (or BROKEN after ``max_attempts``); their ids.
 

@@ -165,6 +165,13 @@ class MongoStore(ExperimentStore):
         )
         return result.matched_count == 1
 
+    def cancel_pending_job(self, experiment: str, job_id: int) -> bool:
+        jobs = self._collection(experiment, "jobs")
+        result = self._call(
+            lambda: jobs.delete_one({"_id": job_id, "status": JobStatus.PENDING.value})
+        )
+        return result.deleted_count == 1
+
     def requeue_stale(self, experiment: str, timeout_s: float, max_attempts: int) -> list[int]:
         rules.check_requeue_arguments(timeout_s, max_attempts)
         jobs, now = self._collection(experiment, "jobs"), self._clock()

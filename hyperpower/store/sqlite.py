@@ -26,11 +26,15 @@ from hyperpower.store.base import ExperimentStore
 from hyperpower.store.sqlite_connection import SQLiteConnection
 
 
+class StoreFileMissing(StoreError):
+    """The SQLite file does not exist and the caller asked not to create it."""
+
+
 class SQLiteStore(ExperimentStore):
     """``ExperimentStore`` in the SQLite file ``path`` (created when missing).
 
     ``lock_timeout_s``: how long a file locked by another process is waited for before
-    ``StoreError``. ``clock`` gives the times written into jobs (seconds since the epoch); tests
+    ``StoreError``. ``create=False``: ``StoreFileMissing`` instead of creating a missing file. ``clock`` gives the times written into jobs (seconds since the epoch); tests
     inject one to make heartbeats stale without sleeping.
     """
 
@@ -40,6 +44,7 @@ class SQLiteStore(ExperimentStore):
         *,
         lock_timeout_s: float = 60.0,
         clock: Callable[[], float] = time.time,
+        create: bool = True,
     ) -> None:
         self.path = Path(path)
         self.uri = f"sqlite:///{self.path}"
@@ -49,6 +54,11 @@ class SQLiteStore(ExperimentStore):
             raise StoreError(
                 f"SQLite store {self.path}: folder {self.path.parent} does not exist "
                 f"(create it or give another --store path)"
+            )
+        if not create and not self.path.is_file():
+            raise StoreFileMissing(
+                f"SQLite store {self.path} does not exist (no driver has created it yet, or the "
+                f"--store path is wrong)"
             )
         self._database = SQLiteConnection(self.path, lock_timeout_s)
         self._transaction = self._database.transaction
@@ -173,6 +183,16 @@ class SQLiteStore(ExperimentStore):
             return cursor.rowcount == 1
 
         return self._transaction(release, write=True)
+
+    def cancel_pending_job(self, experiment: str, job_id: int) -> bool:
+        def cancel(connection: sqlite3.Connection) -> bool:
+            cursor = connection.execute(
+                "DELETE FROM jobs WHERE experiment = ? AND id = ? AND status = 'pending'",
+                (experiment, job_id),
+            )
+            return cursor.rowcount == 1
+
+        return self._transaction(cancel, write=True)
 
     def requeue_stale(self, experiment: str, timeout_s: float, max_attempts: int) -> list[int]:
         rules.check_experiment_name(experiment)

@@ -46,10 +46,11 @@ def _publish(folder: Path, job_count: int) -> None:
             store.add_job(EXPERIMENT, Job(id=0, experiment=EXPERIMENT, method="rand", raw_params=raw, params=raw))
 
 
-def _start_worker(folder: Path, *extra: str) -> subprocess.Popen:
+def _start_worker(folder: Path, *extra: str, own_session: bool = False) -> subprocess.Popen:
     command = [sys.executable, "-m", "hyperpower", "worker", "--store", _store_uri(folder),
                "--experiment", EXPERIMENT, "--poll-interval", "0.2", *extra]
-    return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=own_session)
 
 
 def _jobs(folder: Path) -> list[Job]:
@@ -73,7 +74,7 @@ def test_four_workers_run_two_hundred_jobs_each_exactly_once(toy_experiment: Pat
     for worker in workers:
         worker.send_signal(signal.SIGTERM)
     outputs = [worker.communicate(timeout=60)[0] for worker in workers]
-    assert all(worker.returncode == 0 for worker in workers), outputs
+    assert all(worker.returncode == 128 + signal.SIGTERM for worker in workers), outputs
     jobs = _jobs(toy_experiment)
     assert len(jobs) == 200 and all(j.status is JobStatus.COMPLETE for j in jobs)
     executions = collections.Counter(ledger.read_text().split())
@@ -81,12 +82,13 @@ def test_four_workers_run_two_hundred_jobs_each_exactly_once(toy_experiment: Pat
     assert len({j.worker for j in jobs}) >= 2, "the load was not shared between workers"
 
 
-def _worker_busy_with_a_slow_first_job(folder: Path, job_count: int) -> tuple[subprocess.Popen, Path]:
+def _worker_busy_with_a_slow_first_job(folder: Path, job_count: int,
+                                       own_session: bool = False) -> tuple[subprocess.Popen, Path]:
     """A worker running job 1 (which sleeps 30 s) out of ``job_count`` queued jobs, and the ledger."""
     ledger = folder / "ledger.txt"
     _write_main(folder, ledger, sleep_s=30)
     _publish(folder, job_count)
-    worker = _start_worker(folder)
+    worker = _start_worker(folder, own_session=own_session)
     _wait_until(lambda: _jobs(folder)[0].status is JobStatus.RUNNING)
     return worker, ledger
 
@@ -112,9 +114,23 @@ def test_sigterm_gives_the_running_job_back(toy_experiment: Path) -> None:
     worker, ledger = _worker_busy_with_a_slow_first_job(toy_experiment, 1)
     worker.send_signal(signal.SIGTERM)
     output = worker.communicate(timeout=30)[0]
-    assert worker.returncode == 0, output
+    assert worker.returncode == 143, output
+    assert "interrupted by SIGTERM after 0 job(s): job(s) 1 went back to the queue" in output
     job = _jobs(toy_experiment)[0]
     assert job.status is JobStatus.PENDING and job.worker is None and job.attempts == 1
+    assert not ledger.exists()
+
+
+def test_ctrl_c_to_the_process_group_gives_the_running_job_back(toy_experiment: Path) -> None:
+    worker, ledger = _worker_busy_with_a_slow_first_job(toy_experiment, 1, own_session=True)
+    time.sleep(1.0)  # the job process is up and sleeping
+    os.killpg(worker.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the job process's group too
+    output = worker.communicate(timeout=30)[0]
+    assert worker.returncode == 130, output
+    assert "interrupted by SIGINT after 0 job(s): job(s) 1 went back to the queue" in output
+    assert "Traceback" not in output
+    job = _jobs(toy_experiment)[0]
+    assert job.status is JobStatus.PENDING and job.error is None and job.attempts == 1
     assert not ledger.exists()
 
 
@@ -137,3 +153,34 @@ def test_queue_only_driver_feeds_distributed_workers_until_done(toy_experiment: 
     with open_store(_store_uri(toy_experiment)) as store:
         registry = store.list_meta(EXPERIMENT, "worker/")
     assert len(registry) == 2 and all(entry["state"] == "stopped" for entry in registry.values())
+
+
+def test_worker_started_before_its_driver_waits_for_it_and_prints_one_line_per_job(toy_experiment: Path) -> None:
+    ledger = toy_experiment / "ledger.txt"
+    _write_main(toy_experiment, ledger, sleep_s=0)
+    worker = _start_worker(toy_experiment, "--max-jobs", "2", "--wait", "2m")
+    first_line = worker.stdout.readline()
+    assert "waiting up to 120 s for a driver of 'spearmint_toy'" in first_line, first_line
+    assert worker.poll() is None and not (toy_experiment / "hyperpower.sqlite").exists()
+    _publish(toy_experiment, 2)  # the driver arrives: creates the store and queues
+    output = first_line + worker.communicate(timeout=120)[0]
+    assert worker.returncode == 0, output
+    job_lines = [line for line in output.splitlines() if line.startswith("job ")]
+    assert len(job_lines) == 2 and all("complete" in line for line in job_lines), output
+    assert [j.status for j in _jobs(toy_experiment)] == [JobStatus.COMPLETE] * 2
+
+
+def test_worker_with_a_wrong_store_path_leaves_no_file_behind(tmp_path: Path, run_cli) -> None:
+    missing = tmp_path / "x.sqlite"
+    result = run_cli("worker", "--store", f"sqlite:///{missing}", "--experiment", EXPERIMENT, "--wait", "1s",
+                     check=False)
+    assert result.returncode == 2, result.stderr
+    assert "has no driver in store" in result.stderr and "--wait" in result.stderr
+    assert not missing.exists()
+    nowhere = tmp_path / "nonexistent" / "dir" / "x.sqlite"
+    result = run_cli("worker", "--store", f"sqlite:///{nowhere}", "--experiment", EXPERIMENT, check=False)
+    assert result.returncode == 1 and f"folder {nowhere.parent} does not exist" in result.stderr
+    assert not (tmp_path / "nonexistent").exists()
+    result = run_cli("worker", "--store", f"sqlite:///{missing}", "--experiment", EXPERIMENT, "--wait", "soon",
+                     check=False)
+    assert result.returncode == 2 and "--wait 'soon': expected a duration" in result.stderr

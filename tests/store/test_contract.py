@@ -235,6 +235,20 @@ def test_release_returns_job_to_queue_keeping_attempts(store: ExperimentStore) -
     assert (again.id, again.worker, again.attempts) == (1, "w2", 2)
 
 
+def test_cancel_deletes_only_an_unclaimed_pending_job_and_keeps_its_id_used(store: ExperimentStore) -> None:
+    _add(store, "alpha", 3)
+    store.claim_job("alpha", "w1")
+    store.finish_job("alpha", 1, "w1", JobStatus.COMPLETE)
+    store.claim_job("alpha", "w1")
+    assert store.cancel_pending_job("alpha", 1) is False  # finished
+    assert store.cancel_pending_job("alpha", 2) is False  # running
+    assert store.cancel_pending_job("alpha", 9) is False  # unknown
+    assert store.cancel_pending_job("beta", 3) is False  # another experiment
+    assert store.cancel_pending_job("alpha", 3) is True
+    assert [j.id for j in store.list_jobs("alpha")] == [1, 2]
+    assert store.add_job("alpha", _job()).id == 4
+
+
 def test_requeue_stale_returns_silent_jobs_to_the_queue(store: ExperimentStore, clock) -> None:
     _add(store, "alpha", 3)
     store.claim_job("alpha", "alive")
