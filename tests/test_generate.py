@@ -100,7 +100,8 @@ def test_model_files_are_checked_and_kept_relative_to_the_experiment(digits: Pat
     (digits / "models" / "power.json").write_text(json.dumps({"metric": "power", "features": [], "coef": []}))
     outside = tmp_path / "memory_model.json"
     outside.write_text(json.dumps({"metric": "memory"}))
-    config, _ = generate_config(paths, GenerateOptions(models={"memory": str(outside),
+    config, _ = generate_config(paths, GenerateOptions(budgets={"power": 90.0, "memory": 300.0},
+                                                       models={"memory": str(outside),
                                                                "power": str(digits / "models" / "power.json")}))
     assert config.settings.models == {"power": "models/power.json", "memory": str(outside)}
     assert list(config.settings.models) == ["power", "memory"]  # fixed metric order, stable file
@@ -116,7 +117,9 @@ def test_model_files_are_checked_and_kept_relative_to_the_experiment(digits: Pat
     (GenerateOptions(max_evals=-1), "--max-evals must be a positive integer"),
     (GenerateOptions(max_time_s=0.0), "--max-time must be a positive duration"),
     (GenerateOptions(store="postgres://db"), "--store: store URI 'postgres://db' is not understood"),
-    (GenerateOptions(models={"power": "/nonexistent/power.json"}), "no such model file"),
+    (GenerateOptions(budgets={"power": 9.0}, models={"power": "/nonexistent/power.json"}), "no such model file"),
+    (GenerateOptions(budgets={"power": 9.0}, models={"memory": "/m.json"}), "'memory' has no budget"),
+    (GenerateOptions(max_time_s=-5.0), "--max-time must be a positive duration"),
     (GenerateOptions(model_margin=-1.0), "--model-margin must be a number >= 0"),
     (GenerateOptions(budget_percentiles={"memory": 50.0}), "percentile budgets are resolved"),
 ])
@@ -154,7 +157,26 @@ def test_plain_spearmint_folder_keeps_its_tasks_and_takes_settings(tmp_path: Pat
     assert list(config.tasks) == ["objective", "budget_left"] and config.main_file == "toy"
     assert (config.settings.method, config.settings.max_evals) == ("rand", 7)
     with pytest.raises(ConfigError, match="plain Spearmint folder"):
-        build_config(paths, GenerateOptions(budgets={"power": 90.0}))
+        build_config(paths, GenerateOptions(optimize="error"))
+
+
+def test_budget_on_a_spearmint_folder_bounds_or_adds_a_constraint_task(tmp_path: Path) -> None:
+    """Issue 11.4: --budget works on any Spearmint folder (it used to be refused); the folder's
+    config.json is never rewritten, not even by `generate`."""
+    folder = tmp_path / "toy"
+    shutil.copytree(REPO / "experiments" / "spearmint_toy", folder)
+    paths = resolve_experiment(folder)
+    before = paths.config.read_bytes()
+    config = build_config(paths, GenerateOptions(budgets={"budget_left": 0.5, "cost": 3.0}))
+    assert [(t.name, t.type, t.budget) for t in config.tasks.values()] == [
+        ("objective", "OBJECTIVE", None), ("budget_left", "CONSTRAINT", 0.5), ("cost", "CONSTRAINT", 3.0)]
+    assert config.settings.budgets == {"budget_left": 0.5, "cost": 3.0}
+    assert config.tasks["budget_left"].is_satisfied(0.4) and not config.tasks["budget_left"].is_satisfied(0.6)
+    with pytest.raises(ConfigError, match="names the OBJECTIVE task 'objective'"):
+        build_config(paths, GenerateOptions(budgets={"objective": 2.0}))
+    with pytest.raises(ConfigError, match="never rewritten"):
+        generate_config(paths, GenerateOptions(method="rand"))
+    assert paths.config.read_bytes() == before
 
 
 def test_gener_experiment_no_run_with_two_constraint_pairs(digits: Path) -> None:

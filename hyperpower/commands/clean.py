@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from hyperpower.commands.options import add_experiment_argument, add_store_option, store_is_missing
-from hyperpower.config import HyperPowerSettings, load_config
+from hyperpower.config import HyperPowerSettings, load_experiment_config
 from hyperpower.experiment import ExperimentPaths, resolve_experiment
 from hyperpower.generate import effective_store_uri, normalize_store_uri
 
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from hyperpower.store import mask_uri, open_store
 
     paths = resolve_experiment(args.experiment)
-    config = load_config(paths.config) if paths.config.is_file() else None
+    config = load_experiment_config(paths) if paths.config.is_file() else None
     name = config.name if config else paths.name
     settings = config.settings if config else HyperPowerSettings()
     store_uri = normalize_store_uri(args.store) if args.store else effective_store_uri(paths, settings)

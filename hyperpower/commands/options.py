@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import re
 from pathlib import Path
 
-from hyperpower.config import METHODS, ExperimentConfig, load_config
+from hyperpower.config import METHODS, ExperimentConfig, load_experiment_config
 from hyperpower.errors import ConfigError
 from hyperpower.experiment import ExperimentPaths, resolve_experiment
 from hyperpower.generate import METRICS, GenerateOptions, effective_store_uri, normalize_store_uri
@@ -34,7 +35,8 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--optimize", metavar="METRIC", help=f"metric to minimize: {', '.join(METRICS)} (default error)")
     group.add_argument("--budget", metavar="METRIC=VALUE", action="append", dest="budgets",
                        help="hardware budget, e.g. power=90W, memory=1.25GB, latency=5ms; repeat for several "
-                            "(the given budgets replace the existing ones)")
+                            "(the given budgets replace the existing ones); in a plain Spearmint folder any task "
+                            "the main-file returns, feasible when value <= VALUE")
     group.add_argument("--no-budgets", action="store_true", help="drop every budget of the existing config")
     group.add_argument("--method", choices=METHODS, help="search method (default hw-ieci)")
     awareness = group.add_mutually_exclusive_group()
@@ -44,10 +46,12 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
                            help="hardware-aware search (the default; undoes an earlier --unaware)")
     group.add_argument("--epochs", type=int, metavar="N", help="training epochs per job")
     group.add_argument("--max-evals", type=int, metavar="N", help="finished jobs the experiment should have in total")
-    group.add_argument("--max-time", metavar="DURATION", help="wall-time limit, e.g. 90s, 20m, 1h, 1h30m")
+    group.add_argument("--max-time", metavar="DURATION",
+                       help="wall-time limit, e.g. 90s, 20m, 1h, 1h30m; none (or 0, inf) removes a saved limit")
     add_store_option(group)
     group.add_argument("--model", metavar="METRIC=FILE", action="append", dest="models",
-                       help="fitted hardware model (design §7 JSON) for a metric, e.g. power=models/power.json")
+                       help="fitted model (design §7 JSON) of a budget metric, e.g. power=models/power.json: "
+                            "the budget is then checked a priori")
     group.add_argument("--seed", type=int, metavar="N", help="random seed, for a reproducible run")
     group.add_argument("--model-margin", type=float, metavar="K",
                        help="aware methods keep predictions K cross-validated model errors under each budget "
@@ -59,15 +63,17 @@ def add_store_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) 
                         help="sqlite:///PATH or mongodb://HOST/DB (default: the config's store, else EXP/hyperpower.sqlite)")
 
 
-def options_from_args(args: argparse.Namespace) -> GenerateOptions:
-    """Parse the flag values (budget units, durations, METRIC=FILE) into GenerateOptions."""
+def options_from_args(args: argparse.Namespace, any_metric: bool = False) -> GenerateOptions:
+    """Parse the flag values (budget units, durations, METRIC=FILE) into GenerateOptions.
+
+    ``any_metric``: budgets may name any task (a plain Spearmint folder), not only HyperPower's metrics."""
     budgets = percentiles = None
     if getattr(args, "no_budgets", False):
         if args.budgets:
             raise ConfigError("--no-budgets and --budget contradict each other; give one of them")
         budgets = {}
     elif args.budgets:
-        budgets, percentiles = parse_budget_flags(args.budgets)
+        budgets, percentiles = parse_budget_flags(args.budgets, any_metric)
     return GenerateOptions(
         optimize=args.optimize,
         budgets=budgets,
@@ -92,17 +98,18 @@ def split_assignment(text: str, flag: str, form: str) -> tuple[str, str]:
     return metric.strip(), value.strip()
 
 
-def parse_budget_flags(texts: list[str]) -> tuple[dict[str, float], dict[str, float]]:
+def parse_budget_flags(texts: list[str], any_metric: bool = False) -> tuple[dict[str, float], dict[str, float]]:
     """``["memory=200MB", "latency=p50"]`` -> ``({"memory": 200.0}, {"latency": 50.0})``.
 
     A ``pN`` value is a percentile budget: the value that N % of the search space is predicted
     to stay under, resolved by ``run`` from the metric's model (profiling first if needed).
+    ``any_metric`` lets a budget name any task of a plain Spearmint folder (bare numbers).
     """
     budgets: dict[str, float] = {}
     percentiles: dict[str, float] = {}
     for text in texts:
         metric, value = split_assignment(text, "--budget", "METRIC=VALUE (e.g. power=90W or power=p50)")
-        if metric not in METRICS:
+        if metric not in METRICS and not (any_metric and not _PERCENTILE.match(value)):
             raise ConfigError(f"--budget {text!r}: unknown metric {metric!r}; use one of {', '.join(METRICS)}")
         if metric in budgets or metric in percentiles:
             raise ConfigError(f"--budget {text!r}: metric {metric!r} is given twice")
@@ -117,17 +124,25 @@ def parse_budget_flags(texts: list[str]) -> tuple[dict[str, float], dict[str, fl
 
 
 def parse_duration(text: str) -> float:
-    """``"90s"`` -> 90.0, ``"20m"`` -> 1200.0, ``"1h30m"`` -> 5400.0; a bare number is seconds."""
+    """``"90s"`` -> 90.0, ``"20m"`` -> 1200.0, ``"1h30m"`` -> 5400.0; a bare number is seconds.
+
+    ``none``, ``inf`` and zero (``0``, ``0s``) mean "no time limit" (``math.inf``): the limit is
+    saved with the experiment's settings, so a later run needs a way to remove it."""
     cleaned = str(text).strip().lower()
+    if cleaned == "none":
+        return math.inf
     try:
         seconds = float(cleaned)
     except ValueError:
         parts = _DURATION.findall(cleaned)
         if not parts or _DURATION.sub("", cleaned).strip():
-            raise ConfigError(f"--max-time {text!r}: expected a duration like 90s, 20m, 1h or 1h30m") from None
+            raise ConfigError(f"--max-time {text!r}: expected a duration like 90s, 20m, 1h or 1h30m, "
+                              f"or none to remove the limit") from None
         seconds = sum(float(number) * _SECONDS[unit] for number, unit in parts)
+    if seconds == 0 or seconds == math.inf:
+        return math.inf
     if not seconds > 0:
-        raise ConfigError(f"--max-time {text!r}: the duration must be positive")
+        raise ConfigError(f"--max-time {text!r}: the duration must be positive (none, inf or 0 remove the limit)")
     return seconds
 
 
@@ -146,7 +161,7 @@ def experiment_context(args: argparse.Namespace) -> ExperimentContext:
     if not paths.config.is_file():
         raise ConfigError(f"{paths.config}: no config yet; run `hyperpower generate {args.experiment}` "
                           f"or `hyperpower run {args.experiment}` first")
-    config = load_config(paths.config)
+    config = load_experiment_config(paths)
     store = getattr(args, "store", None)
     uri = normalize_store_uri(store) if store else effective_store_uri(paths, config.settings)
     return ExperimentContext(paths=paths, config=config, store_uri=uri)
