@@ -189,9 +189,9 @@ def _settings_from_json(raw: Any, where: str) -> tuple[HyperPowerSettings, set[s
     return settings, set(values)
 
 
-def _spearmint_keys(data: dict[str, Any], where: str) -> tuple[dict[str, Any], list[str]]:
+def _spearmint_keys(data: dict[str, Any], where: str) -> tuple[dict[str, Any], list[str], dict[str, str]]:
     """Top-level keys as Spearmint normalizes them (``main-file`` = ``main_file`` = ``main file``),
-    and the original names of those HyperPower does not use."""
+    the original names of those HyperPower does not use, and normalized -> spelling in the file."""
     normalized: dict[str, Any] = {}
     spelled: dict[str, str] = {}
     ignored = []
@@ -203,19 +203,19 @@ def _spearmint_keys(data: dict[str, Any], where: str) -> tuple[dict[str, Any], l
         normalized[name] = value
         if name not in _USED_KEYS:
             ignored.append(key)
-    return normalized, ignored
+    return normalized, ignored, spelled
 
 
-def _main_file(value: Any, where: str) -> str | None:
+def _main_file(value: Any, where: str, key: str) -> str | None:
     """The main-file stays inside the experiment folder: workers run it on every machine, and the
     config may come from the store (design §4), so no absolute path and no '..'."""
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}: 'main-file' must name a Python file in the experiment folder, got {value!r}")
+        raise ConfigError(f"{where}: {key!r} must name a Python file in the experiment folder, got {value!r}")
     path = PurePath(value)
     if path.is_absolute() or ".." in path.parts or value.startswith("~"):
-        raise ConfigError(f"{where}: 'main-file' {value!r} must be a file inside the experiment folder "
+        raise ConfigError(f"{where}: {key!r} {value!r} must be a file inside the experiment folder "
                           f"(a name like 'branin' or 'branin.py'; no absolute path, no '..')")
     return value
 
@@ -231,7 +231,7 @@ def config_from_json(data: dict[str, Any], where: str = "config.json", default_n
     named by the config's ``experiment-name``, else ``default_name``, else the file's folder."""
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: the top level must be a JSON object")
-    data, ignored = _spearmint_keys(data, where)
+    data, ignored, spelled = _spearmint_keys(data, where)
     variables_raw = data.get("variables")
     if not isinstance(variables_raw, dict) or not variables_raw:
         raise ConfigError(f"{where}: 'variables' must be a non-empty object of name -> {{type, min, max | options}}")
@@ -269,7 +269,7 @@ def config_from_json(data: dict[str, Any], where: str = "config.json", default_n
     return ExperimentConfig(
         name=name or default_name or Path(where).parent.name or "experiment",
         space=SearchSpace(variables), tasks=tasks, settings=settings,
-        main_file=_main_file(data.get("main_file"), where), language=language.upper(),
+        main_file=_main_file(data.get("main_file"), where, spelled.get("main_file", "main-file")), language=language.upper(),
         polling_time=polling_time, database=dict(database), ignored=tuple(ignored),
     )
 

@@ -34,7 +34,7 @@ def main_file_path(paths: ExperimentPaths, config: ExperimentConfig) -> Path:
     try:
         path.resolve().relative_to(paths.root.resolve())
     except ValueError:
-        raise ConfigError(f"{paths.config}: 'main-file' {config.main_file!r} resolves to {path.resolve()}, outside "
+        raise ConfigError(f"{paths.config}: main-file {config.main_file!r} resolves to {path.resolve()}, outside "
                           f"the experiment folder {paths.root}") from None
     return path
 
@@ -44,7 +44,7 @@ def check_main_file(paths: ExperimentPaths, config: ExperimentConfig) -> Path:
     ConfigError ``file:line: reason`` otherwise (with a porting hint for Python 2 syntax)."""
     path = main_file_path(paths, config)
     if not path.is_file():
-        raise ConfigError(f"{paths.config}: 'main-file' {config.main_file!r}: no such file {path}")
+        raise ConfigError(f"{paths.config}: main-file {config.main_file!r}: no such file {path}")
     source = path.read_bytes()
     try:
         tree = compile(source, str(path), "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
