@@ -213,3 +213,61 @@ def test_gener_experiment_runs_the_experiment_through_the_run_command(digits: Pa
     assert status == 0 and calls == [["run", str(digits), "--workers", "2"]]
     settings = load_config(digits / "spearmint" / "config.json").settings
     assert (settings.budgets, settings.max_evals) == ({"memory": 300.0}, 4)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--budget", "power=50"], "cannot enforce the power budget"),
+    (["--budget", "memory=300MB", "--model", "latency=MODEL"], "'latency' has no budget"),
+    (["--heartbeat-timeout", "0"], "--heartbeat-timeout must be a positive number"),
+])
+def test_a_refused_run_leaves_config_and_store_as_they_were(digits: Path, tmp_path: Path, flags, message) -> None:
+    """Issue 16.6: `run --budget power=50` on a CPU was refused after writing the budget into
+    spearmint/config.json (and creating the store), so every later run failed."""
+    if "power=50" in flags:
+        from hyperpower.errors import HyperPowerError
+        from hyperpower.hardware import check_measurable
+        try:
+            check_measurable(["power"], {})
+            pytest.skip("power is measurable on this machine, so this run is not refused")
+        except HyperPowerError:
+            pass
+    model = tmp_path / "latency.json"
+    model.write_text(json.dumps({"metric": "latency", "features": [], "coef": []}))
+    assert _cli("generate", digits, "--budget", "memory=300MB", "--max-evals", "4").returncode == 0
+    before = _files(digits)
+    result = _cli("run", digits, "--max-evals", "1", *[f.replace("MODEL", str(model)) for f in flags])
+    assert result.returncode in (1, 2) and message in result.stderr, result.stderr
+    assert _files(digits) == before
+    assert not (digits / "hyperpower.sqlite").exists() and not (digits / "output").exists()
+
+
+def test_max_time_none_removes_a_saved_time_limit(digits: Path) -> None:
+    """Issue 16.4: a saved --max-time could not be removed (0, none and inf were all refused)."""
+    assert _cli("generate", digits, "--max-time", "20m").returncode == 0
+    assert load_config(digits / "spearmint" / "config.json").settings.max_time_s == 1200.0
+    for text in ("none", "0", "inf"):
+        assert _cli("generate", digits, "--max-time", "20m").returncode == 0
+        assert _cli("generate", digits, "--max-time", text).returncode == 0
+        assert load_config(digits / "spearmint" / "config.json").settings.max_time_s is None
+
+
+def test_clean_of_a_copied_folder_leaves_the_originals_jobs(digits: Path, tmp_path: Path) -> None:
+    """Issue 16.7: a copy (`cp -r exp a`) named itself after the original, so `clean a` on a shared
+    store deleted the original's jobs (and `run a` would have added to them)."""
+    from hyperpower.jobs import Job
+    from hyperpower.store import open_store
+
+    store = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    assert _cli("generate", digits, "--store", store).returncode == 0
+    with open_store(store) as opened:
+        opened.add_job("digits", Job(id=0, experiment="digits", raw_params={"x": 1}))
+    copy = tmp_path / "copy"
+    shutil.copytree(digits, copy)
+    result = _cli("clean", copy, "--yes")
+    assert result.returncode == 0 and "clean experiment copy:" in result.stdout
+    with open_store(store) as opened:
+        assert len(opened.list_jobs("digits")) == 1

@@ -18,6 +18,7 @@ from hyperpower.config import ExperimentConfig, config_to_json, save_config
 from hyperpower.errors import ConfigError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.generate import GenerateOptions, build_config, effective_store_uri, normalize_store_uri
+from hyperpower.store.rules import check_experiment_name
 
 HARDWARE_METRICS = ("power", "memory", "latency", "energy")
 
@@ -45,6 +46,7 @@ def prepare_run(paths: ExperimentPaths, options: GenerateOptions, device: str | 
     if percentiles:  # the given values and the percentile budgets, once resolved, replace the set
         options = dataclasses.replace(options, budgets=dict(options.budgets or {}))
     saved = build_config(paths, options)
+    check_experiment_name(saved.name)  # the store would refuse it only after its file exists
     config = saved
     if device:
         config = dataclasses.replace(saved, settings=dataclasses.replace(saved.settings, device=device))
@@ -133,7 +135,7 @@ def resolve_percentile_budgets(paths: ExperimentPaths, options: GenerateOptions,
     from hyperpower.store import open_store
     from hyperpower.units import format_value
 
-    base = build_config(paths, dataclasses.replace(options, budgets=None, budget_percentiles=None))
+    base = build_config(paths, dataclasses.replace(options, budgets=None))  # percentiles: for the --model check
     metrics = list(options.budget_percentiles)
     probe = dataclasses.replace(base, settings=dataclasses.replace(
         base.settings, budgets={m: 0.0 for m in metrics}, models={**base.settings.models, **(options.models or {})}))
