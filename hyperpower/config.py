@@ -163,6 +163,8 @@ def tasks_with_budgets(tasks: dict[str, Task], budgets: dict[str, float], likeli
     cannot be bounded."""
     bounded = dict(tasks)
     for name, budget in budgets.items():
+        if isinstance(budget, bool) or not isinstance(budget, (int, float)):
+            raise ConfigError(f"{where}: budget {name}={budget!r} is not a number")
         task = bounded.get(name)
         if task is not None and task.type == "OBJECTIVE":
             raise ConfigError(f"{where}: budget {name}={budget:g} names the OBJECTIVE task {name!r}; a task is "
