@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from hyperpower.config import load_config
+from hyperpower.config import load_experiment_config
 from hyperpower.errors import ConfigError
 from hyperpower.experiment import ExperimentPaths, resolve_experiment
 from hyperpower.jobs import Job
@@ -36,7 +36,7 @@ def main(job_id: int, params: Mapping[str, Any]) -> dict[str, float]:
     from hyperpower.objective import evaluate_job
 
     paths = locate_experiment()
-    config = load_config(paths.config)
+    config = load_experiment_config(paths)
     raw_params = raw_params_from_spearmint(config.space, params)
     job = Job(id=int(job_id), experiment=config.name, raw_params=raw_params,
               params=config.space.network_params(raw_params))

@@ -23,7 +23,9 @@ from hyperpower.config import (
     ExperimentConfig,
     HyperPowerSettings,
     Task,
-    load_config,
+    config_from_json,
+    load_experiment_config,
+    read_config_json,
     save_config,
 )
 from hyperpower.errors import ConfigError, StoreError
@@ -40,8 +42,11 @@ class GenerateOptions:
     """Settings from the command line; ``None`` means "not given: keep the existing value".
 
     budgets: metric -> budget in the metric's canonical unit (design §5); given budgets replace
-        the whole set ({} drops every budget).
-    models: metric -> model file (design §7); given entries replace those metrics only.
+        the whole set ({} drops every budget). In a plain Spearmint folder a budget may name any
+        task the main-file returns.
+    max_time_s: seconds; ``math.inf`` removes the time limit (``--max-time none``).
+    models: metric -> model file (design §7) of a budget metric; given entries replace those
+        metrics only.
     """
 
     optimize: str | None = None
@@ -71,6 +76,10 @@ def generate_config(paths: ExperimentPaths, options: GenerateOptions) -> tuple[E
         raise ConfigError(f"--budget {given}: percentile budgets are resolved from the hardware models by "
                           f"`hyperpower run`, which profiles first when a model is missing; give "
                           f"`generate` a value with a unit instead (e.g. memory=300MB)")
+    if paths.layout == "spearmint":
+        raise ConfigError(f"{paths.root} is a plain Spearmint folder: its {paths.config} is the user's file and is "
+                          f"never rewritten, and there is no template to generate from; give the settings to "
+                          f"`hyperpower run` (they apply to that run, recorded in output/run_config.json)")
     config = build_config(paths, options)
     changed = save_config(config, paths.config)
     return config, changed
@@ -79,13 +88,13 @@ def generate_config(paths: ExperimentPaths, options: GenerateOptions) -> tuple[E
 def build_config(paths: ExperimentPaths, options: GenerateOptions) -> ExperimentConfig:
     """The config ``generate_config`` would write, without writing it (``run`` may use this)."""
     if paths.layout == "spearmint":
-        return _refresh_spearmint(paths, load_config(paths.config), options)
+        return _refresh_spearmint(paths, options)
     template = parse_template(paths.template)  # the source of truth: its errors come first
-    existing = load_config(paths.config) if paths.config.is_file() else None
+    existing = load_experiment_config(paths) if paths.config.is_file() else None
     settings = dataclasses.replace(existing.settings) if existing else HyperPowerSettings()
     _apply_options(paths, settings, options)
     config = ExperimentConfig(
-        name=existing.name if existing else paths.name,
+        name=paths.name,  # the folder names a HyperPower experiment: a copy is an experiment of its own
         space=template.space,
         tasks=tasks_for(settings),
         settings=settings,
@@ -110,13 +119,19 @@ def effective_store_uri(paths: ExperimentPaths, settings: HyperPowerSettings) ->
     return settings.store or paths.default_store_uri
 
 
-def _refresh_spearmint(paths: ExperimentPaths, config: ExperimentConfig, options: GenerateOptions) -> ExperimentConfig:
-    """A plain Spearmint folder keeps its variables and tasks; only HyperPower settings change."""
-    if options.optimize is not None or options.budgets is not None:
-        raise ConfigError(f"{paths.root} is a plain Spearmint folder: its objective and constraints are the "
-                          f"tasks in {paths.config}; --optimize and --budget apply to HyperPower templates only")
+def _refresh_spearmint(paths: ExperimentPaths, options: GenerateOptions) -> ExperimentConfig:
+    """A plain Spearmint folder keeps its variables and tasks; ``--budget`` bounds (or adds) a
+    CONSTRAINT task of that name; the other options are HyperPower settings of this run."""
+    if options.optimize is not None:
+        raise ConfigError(f"{paths.root} is a plain Spearmint folder: its objective is the OBJECTIVE task in "
+                          f"{paths.config}; --optimize applies to HyperPower templates only")
+    data = read_config_json(paths.config)
+    if options.budgets is not None and isinstance(data, dict):
+        section = data.get("hyperpower") if isinstance(data.get("hyperpower"), dict) else {}
+        data = {**data, "hyperpower": {**section, "budgets": _check_budgets(options.budgets, any_name=True)}}
+    config = config_from_json(data, str(paths.config), default_name=paths.name)
     settings = dataclasses.replace(config.settings)
-    _apply_options(paths, settings, options)
+    _apply_options(paths, settings, dataclasses.replace(options, budgets=None))
     return dataclasses.replace(config, settings=settings)
 
 
@@ -138,9 +153,12 @@ def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options
     if options.max_evals is not None:
         settings.max_evals = _check_positive_int(options.max_evals, "--max-evals")
     if options.max_time_s is not None:
-        if not math.isfinite(options.max_time_s) or options.max_time_s <= 0:
-            raise ConfigError(f"--max-time must be a positive duration, got {options.max_time_s!r} s")
-        settings.max_time_s = float(options.max_time_s)
+        if options.max_time_s == math.inf:
+            settings.max_time_s = None
+        elif not math.isfinite(options.max_time_s) or options.max_time_s <= 0:
+            raise ConfigError(f"--max-time must be a positive duration (or none), got {options.max_time_s!r} s")
+        else:
+            settings.max_time_s = float(options.max_time_s)
     if options.seed is not None:
         if isinstance(options.seed, bool) or not isinstance(options.seed, int) or options.seed < 0:
             raise ConfigError(f"--seed must be a non-negative integer, got {options.seed!r}")
@@ -156,6 +174,13 @@ def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options
     if options.store is not None:
         settings.store = normalize_store_uri(options.store)
     if options.models:
+        bounded = {*settings.budgets, *(options.budget_percentiles or {})}
+        unbounded = [metric for metric in options.models if metric not in bounded]
+        if unbounded:
+            metric = unbounded[0]
+            raise ConfigError(f"--model {metric}={options.models[metric]}: {metric!r} has no budget, so its model "
+                              f"would not be used; give --budget {metric}=VALUE with it (budgets of this run: "
+                              f"{', '.join(sorted(bounded)) or 'none'})")
         settings.models = {**settings.models, **_check_models(paths, options.models)}
         settings.models = dict(sorted(settings.models.items(), key=lambda item: _metric_order(item[0])))
 
@@ -170,12 +195,15 @@ def _check_metric(metric: str, flag: str) -> str:
     return metric
 
 
-def _check_budgets(budgets: dict[str, float]) -> dict[str, float]:
-    """Known metrics, positive finite values, in the fixed metric order (so the file is stable)."""
+def _check_budgets(budgets: dict[str, float], any_name: bool = False) -> dict[str, float]:
+    """Known metrics (any task name in a Spearmint folder, ``any_name``), finite values, positive
+    for HyperPower's metrics, in the fixed metric order (so the file is stable)."""
     checked = {}
     for metric, value in budgets.items():
-        _check_metric(metric, "--budget")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        if not any_name or not str(metric).strip():
+            _check_metric(metric, "--budget")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or \
+                (value <= 0 and metric in METRICS):
             raise ConfigError(f"--budget {metric}={value!r}: a budget must be a positive number")
         checked[metric] = float(value)
     return dict(sorted(checked.items(), key=lambda item: _metric_order(item[0])))
@@ -210,7 +238,6 @@ def _check_models(paths: ExperimentPaths, models: dict[str, str]) -> dict[str, s
     """Each model file exists and is a model of that metric; stored relative to EXP when inside it."""
     checked = {}
     for metric, file in models.items():
-        _check_metric(metric, "--model")
         path = Path(file).expanduser().resolve()
         where = f"--model {metric}={file}"
         try:

@@ -29,6 +29,8 @@ from hyperpower.transforms import parse_transform
 
 MARKER = "HYPERPARAM"
 _MARKER_PATTERN = re.compile(r"(?<![A-Za-z0-9_])HYPERPARAM[ \t]*\{")
+_BARE_MARKER = re.compile(r"(?<![A-Za-z0-9_])HYPERPARAM(?![A-Za-z0-9_]|[ \t]*\{)")
+_STRING_START = re.compile(r"(?:(?<![A-Za-z0-9_])[rRbBuUfF]{1,2})?('''|\"\"\"|'|\")")
 _COMMON_KEYS = {"type", "token", "transform", "structural"}
 _KEYS_BY_TYPE = {
     VariableType.INT: _COMMON_KEYS | {"min", "max"},
@@ -113,6 +115,7 @@ def parse_template_text(text: str, path: str | Path = "<template>") -> Template:
                                        f"column {first.column}); every HYPERPARAM needs a unique 'token' name")
         seen[token.name] = token
         tokens.append(token)
+    _refuse_bare_markers(locator)
     if not tokens:
         raise TemplateError(str(path), 1, 1, "no HYPERPARAM{...} tokens found; mark at least one value, e.g. "
                                              'units = HYPERPARAM{"type": "INT", "token": "units", "min": 16, "max": 128}')
@@ -127,6 +130,53 @@ def _marker_offsets(text: str) -> list[int]:
     surely a typo for a token.
     """
     return [match.start() for match in _MARKER_PATTERN.finditer(text)]
+
+
+def _refuse_bare_markers(locator: _Locator) -> None:
+    """A ``HYPERPARAM`` in code without its ``{...}`` is a token whose JSON was forgotten: it would
+    stay in the rendered network and fail there, job after job. The word in a comment or a string
+    (prose, a docstring) is left alone."""
+    bare = [match.start() for match in _BARE_MARKER.finditer(locator.text)]
+    if not bare:
+        return
+    prose = _comment_and_string_spans(locator.text)
+    for offset in bare:
+        if not any(start <= offset < end for start, end in prose):
+            raise locator.error(offset, "HYPERPARAM without its JSON object: write e.g. "
+                                        'HYPERPARAM{"type": "INT", "token": "units", "min": 16, "max": 128}')
+
+
+def _comment_and_string_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of Python comments and string literals, from a lexical scan that needs
+    no valid Python (templates may be Python 2, and hold tokens); an unterminated string runs to
+    the end of its line (or of the file, for triple quotes)."""
+    spans, position = [], 0
+    while position < len(text):
+        if text[position] == "#":
+            end = text.find("\n", position)
+            end = len(text) if end < 0 else end
+        else:
+            match = _STRING_START.match(text, position)
+            if match is None:
+                position += 1
+                continue
+            end = _string_end(text, match.end(), match.group(1))
+        spans.append((position, end))
+        position = end
+    return spans
+
+
+def _string_end(text: str, end: int, delimiter: str) -> int:
+    while end < len(text):
+        if text[end] == "\\":
+            end += 2
+        elif text.startswith(delimiter, end):
+            return end + len(delimiter)
+        elif text[end] == "\n" and len(delimiter) == 1:
+            return end
+        else:
+            end += 1
+    return len(text)
 
 
 def _read_token(locator: _Locator, start: int) -> Token:

@@ -120,7 +120,8 @@ def test_model_files_are_checked_and_kept_relative_to_the_experiment(digits: Pat
     (digits / "models" / "power.json").write_text(json.dumps({"metric": "power", "features": [], "coef": []}))
     outside = tmp_path / "memory_model.json"
     outside.write_text(json.dumps({"metric": "memory"}))
-    config, _ = generate_config(paths, GenerateOptions(models={"memory": str(outside),
+    config, _ = generate_config(paths, GenerateOptions(budgets={"power": 90.0, "memory": 300.0},
+                                                       models={"memory": str(outside),
                                                                "power": str(digits / "models" / "power.json")}))
     assert config.settings.models == {"power": "models/power.json", "memory": str(outside)}
     assert list(config.settings.models) == ["power", "memory"]  # fixed metric order, stable file
@@ -136,7 +137,9 @@ def test_model_files_are_checked_and_kept_relative_to_the_experiment(digits: Pat
     (GenerateOptions(max_evals=-1), "--max-evals must be a positive integer"),
     (GenerateOptions(max_time_s=0.0), "--max-time must be a positive duration"),
     (GenerateOptions(store="postgres://db"), "--store: store URI 'postgres://db' is not understood"),
-    (GenerateOptions(models={"power": "/nonexistent/power.json"}), "no such model file"),
+    (GenerateOptions(budgets={"power": 9.0}, models={"power": "/nonexistent/power.json"}), "no such model file"),
+    (GenerateOptions(budgets={"power": 9.0}, models={"memory": "/m.json"}), "'memory' has no budget"),
+    (GenerateOptions(max_time_s=-5.0), "--max-time must be a positive duration"),
     (GenerateOptions(model_margin=-1.0), "--model-margin must be a number >= 0"),
     (GenerateOptions(budget_percentiles={"memory": 50.0}), "percentile budgets are resolved"),
     (GenerateOptions(objective_split="train"), "--objective-split 'train' is not one of validation, test"),
@@ -176,7 +179,26 @@ def test_plain_spearmint_folder_keeps_its_tasks_and_takes_settings(tmp_path: Pat
     assert list(config.tasks) == ["objective", "budget_left"] and config.main_file == "toy"
     assert (config.settings.method, config.settings.max_evals) == ("rand", 7)
     with pytest.raises(ConfigError, match="plain Spearmint folder"):
-        build_config(paths, GenerateOptions(budgets={"power": 90.0}))
+        build_config(paths, GenerateOptions(optimize="error"))
+
+
+def test_budget_on_a_spearmint_folder_bounds_or_adds_a_constraint_task(tmp_path: Path) -> None:
+    """Issue 11.4: --budget works on any Spearmint folder (it used to be refused); the folder's
+    config.json is never rewritten, not even by `generate`."""
+    folder = tmp_path / "toy"
+    shutil.copytree(REPO / "experiments" / "spearmint_toy", folder)
+    paths = resolve_experiment(folder)
+    before = paths.config.read_bytes()
+    config = build_config(paths, GenerateOptions(budgets={"budget_left": 0.5, "cost": 3.0}))
+    assert [(t.name, t.type, t.budget) for t in config.tasks.values()] == [
+        ("objective", "OBJECTIVE", None), ("budget_left", "CONSTRAINT", 0.5), ("cost", "CONSTRAINT", 3.0)]
+    assert config.settings.budgets == {"budget_left": 0.5, "cost": 3.0}
+    assert config.tasks["budget_left"].is_satisfied(0.4) and not config.tasks["budget_left"].is_satisfied(0.6)
+    with pytest.raises(ConfigError, match="names the OBJECTIVE task 'objective'"):
+        build_config(paths, GenerateOptions(budgets={"objective": 2.0}))
+    with pytest.raises(ConfigError, match="never rewritten"):
+        generate_config(paths, GenerateOptions(method="rand"))
+    assert paths.config.read_bytes() == before
 
 
 def test_gener_experiment_no_run_with_two_constraint_pairs(digits: Path) -> None:
@@ -213,3 +235,61 @@ def test_gener_experiment_runs_the_experiment_through_the_run_command(digits: Pa
     assert status == 0 and calls == [["run", str(digits), "--workers", "2"]]
     settings = load_config(digits / "spearmint" / "config.json").settings
     assert (settings.budgets, settings.max_evals) == ({"memory": 300.0}, 4)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--budget", "power=50"], "cannot enforce the power budget"),
+    (["--budget", "memory=300MB", "--model", "latency=MODEL"], "'latency' has no budget"),
+    (["--heartbeat-timeout", "0"], "--heartbeat-timeout must be a positive number"),
+])
+def test_a_refused_run_leaves_config_and_store_as_they_were(digits: Path, tmp_path: Path, flags, message) -> None:
+    """Issue 16.6: `run --budget power=50` on a CPU was refused after writing the budget into
+    spearmint/config.json (and creating the store), so every later run failed."""
+    if "power=50" in flags:
+        from hyperpower.errors import HyperPowerError
+        from hyperpower.hardware import check_measurable
+        try:
+            check_measurable(["power"], {})
+            pytest.skip("power is measurable on this machine, so this run is not refused")
+        except HyperPowerError:
+            pass
+    model = tmp_path / "latency.json"
+    model.write_text(json.dumps({"metric": "latency", "features": [], "coef": []}))
+    assert _cli("generate", digits, "--budget", "memory=300MB", "--max-evals", "4").returncode == 0
+    before = _files(digits)
+    result = _cli("run", digits, "--max-evals", "1", *[f.replace("MODEL", str(model)) for f in flags])
+    assert result.returncode in (1, 2) and message in result.stderr, result.stderr
+    assert _files(digits) == before
+    assert not (digits / "hyperpower.sqlite").exists() and not (digits / "output").exists()
+
+
+def test_max_time_none_removes_a_saved_time_limit(digits: Path) -> None:
+    """Issue 16.4: a saved --max-time could not be removed (0, none and inf were all refused)."""
+    assert _cli("generate", digits, "--max-time", "20m").returncode == 0
+    assert load_config(digits / "spearmint" / "config.json").settings.max_time_s == 1200.0
+    for text in ("none", "0", "inf"):
+        assert _cli("generate", digits, "--max-time", "20m").returncode == 0
+        assert _cli("generate", digits, "--max-time", text).returncode == 0
+        assert load_config(digits / "spearmint" / "config.json").settings.max_time_s is None
+
+
+def test_clean_of_a_copied_folder_leaves_the_originals_jobs(digits: Path, tmp_path: Path) -> None:
+    """Issue 16.7: a copy (`cp -r exp a`) named itself after the original, so `clean a` on a shared
+    store deleted the original's jobs (and `run a` would have added to them)."""
+    from hyperpower.jobs import Job
+    from hyperpower.store import open_store
+
+    store = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    assert _cli("generate", digits, "--store", store).returncode == 0
+    with open_store(store) as opened:
+        opened.add_job("digits", Job(id=0, experiment="digits", raw_params={"x": 1}))
+    copy = tmp_path / "copy"
+    shutil.copytree(digits, copy)
+    result = _cli("clean", copy, "--yes")
+    assert result.returncode == 0 and "clean experiment copy:" in result.stdout
+    with open_store(store) as opened:
+        assert len(opened.list_jobs("digits")) == 1

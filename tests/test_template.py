@@ -84,6 +84,26 @@ def test_bare_marker_word_in_prose_is_not_a_token() -> None:
     assert [t.name for t in parse_template_text(text).tokens] == ["x"]
 
 
+def test_bare_marker_in_prose_strings_and_comments_is_left_alone() -> None:
+    text = ('"""Values marked with HYPERPARAM tokens are searched."""\n'
+            "s = 'HYPERPARAM' + \"it's a HYPERPARAM\" + r'\\\\'  # HYPERPARAM\n"
+            'x = HYPERPARAM{"type":"INT","token":"x","min":0,"max":1}\n')
+    assert [t.name for t in parse_template_text(text).tokens] == ["x"]
+
+
+@pytest.mark.parametrize("text, line, column", [
+    ("units = HYPERPARAM\n", 1, 9),
+    ('x = HYPERPARAM{"type":"INT","token":"x","min":0,"max":1}\ny = HYPERPARAM("units")\n', 2, 5),
+    ('s = "a # b"; y = HYPERPARAM\n', 1, 18),
+])
+def test_bare_marker_in_code_is_an_error_at_its_position(text: str, line: int, column: int) -> None:
+    """Issue 16.9: a HYPERPARAM without its {...} used to pass silently and break every job."""
+    with pytest.raises(TemplateError) as error:
+        parse_template_text(text, "net.py")
+    assert (error.value.line, error.value.column) == (line, column)
+    assert str(error.value).startswith(f"net.py:{line}:{column}: HYPERPARAM without its JSON object")
+
+
 @pytest.mark.parametrize("transform, raw, expected", [
     ("X16", 3, 48), ("X0.5", 3, 1.5), ("NEGEXP10", 3, 0.001), ("NEGEXP2", 1, 0.5), ("LOG2", 2, 4), ("EXP3", 2, 9),
 ])

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import re
 from pathlib import Path
 
-from hyperpower.config import KEEP_MODELS, METHODS, OBJECTIVE_SPLITS, ExperimentConfig, load_config
+from hyperpower.config import KEEP_MODELS, METHODS, OBJECTIVE_SPLITS, ExperimentConfig, load_config, load_experiment_config
 from hyperpower.errors import ConfigError
 from hyperpower.experiment import ExperimentPaths, resolve_experiment
 from hyperpower.generate import METRICS, GenerateOptions, build_config, effective_store_uri, normalize_store_uri
@@ -35,7 +36,8 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--optimize", metavar="METRIC", help=f"metric to minimize: {', '.join(METRICS)} (default error)")
     group.add_argument("--budget", metavar="METRIC=VALUE", action="append", dest="budgets",
                        help="hardware budget, e.g. power=90W, memory=1.25GB, latency=5ms; repeat for several "
-                            "(the given budgets replace the existing ones)")
+                            "(the given budgets replace the existing ones); in a plain Spearmint folder any task "
+                            "the main-file returns, feasible when value <= VALUE")
     group.add_argument("--no-budgets", action="store_true", help="drop every budget of the existing config")
     group.add_argument("--method", choices=METHODS, help="search method (default hw-ieci)")
     awareness = group.add_mutually_exclusive_group()
@@ -45,7 +47,8 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
                            help="hardware-aware search (the default; undoes an earlier --unaware)")
     group.add_argument("--epochs", type=int, metavar="N", help="training epochs per job")
     group.add_argument("--max-evals", type=int, metavar="N", help="finished jobs the experiment should have in total")
-    group.add_argument("--max-time", metavar="DURATION", help="wall-time limit, e.g. 90s, 20m, 1h, 1h30m")
+    group.add_argument("--max-time", metavar="DURATION",
+                       help="wall-time limit, e.g. 90s, 20m, 1h, 1h30m; none (or 0, inf) removes a saved limit")
     add_store_option(group)
     group.add_argument("--model", metavar="METRIC=FILE", action="append", dest="models",
                        help="fitted hardware model (the JSON file `hyperpower profile` writes into EXP/models/) "
@@ -68,15 +71,17 @@ def add_store_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) 
                         help="sqlite:///PATH or mongodb://HOST/DB (default: the config's store, else EXP/hyperpower.sqlite)")
 
 
-def options_from_args(args: argparse.Namespace) -> GenerateOptions:
-    """Parse the flag values (budget units, durations, METRIC=FILE) into GenerateOptions."""
+def options_from_args(args: argparse.Namespace, any_metric: bool = False) -> GenerateOptions:
+    """Parse the flag values (budget units, durations, METRIC=FILE) into GenerateOptions.
+
+    ``any_metric``: budgets may name any task (a plain Spearmint folder), not only HyperPower's metrics."""
     budgets = percentiles = None
     if getattr(args, "no_budgets", False):
         if args.budgets:
             raise ConfigError("--no-budgets and --budget contradict each other; give one of them")
         budgets = {}
     elif args.budgets:
-        budgets, percentiles = parse_budget_flags(args.budgets)
+        budgets, percentiles = parse_budget_flags(args.budgets, any_metric)
     return GenerateOptions(
         optimize=args.optimize,
         budgets=budgets,
@@ -103,17 +108,18 @@ def split_assignment(text: str, flag: str, form: str) -> tuple[str, str]:
     return metric.strip(), value.strip()
 
 
-def parse_budget_flags(texts: list[str]) -> tuple[dict[str, float], dict[str, float]]:
+def parse_budget_flags(texts: list[str], any_metric: bool = False) -> tuple[dict[str, float], dict[str, float]]:
     """``["memory=200MB", "latency=p50"]`` -> ``({"memory": 200.0}, {"latency": 50.0})``.
 
     A ``pN`` value is a percentile budget: the value that N % of the search space is predicted
     to stay under, resolved by ``run`` from the metric's model (profiling first if needed).
+    ``any_metric`` lets a budget name any task of a plain Spearmint folder (bare numbers).
     """
     budgets: dict[str, float] = {}
     percentiles: dict[str, float] = {}
     for text in texts:
         metric, value = split_assignment(text, "--budget", "METRIC=VALUE (e.g. power=90W or power=p50)")
-        if metric not in METRICS:
+        if metric not in METRICS and not (any_metric and not _PERCENTILE.match(value)):
             raise ConfigError(f"--budget {text!r}: unknown metric {metric!r}; use one of {', '.join(METRICS)}")
         if metric in budgets or metric in percentiles:
             raise ConfigError(f"--budget {text!r}: metric {metric!r} is given twice")
@@ -129,17 +135,25 @@ def parse_budget_flags(texts: list[str]) -> tuple[dict[str, float], dict[str, fl
 
 def parse_duration(text: str, flag: str = "--max-time") -> float:
     """``"90s"`` -> 90.0, ``"20m"`` -> 1200.0, ``"1h30m"`` -> 5400.0; a bare number is seconds.
-    ``flag`` names the option in error messages."""
+    ``flag`` names the option in error messages.
+
+    ``none``, ``inf`` and zero (``0``, ``0s``) mean "no time limit" (``math.inf``): the limit is
+    saved with the experiment's settings, so a later run needs a way to remove it."""
     cleaned = str(text).strip().lower()
+    if cleaned == "none":
+        return math.inf
     try:
         seconds = float(cleaned)
     except ValueError:
         parts = _DURATION.findall(cleaned)
         if not parts or _DURATION.sub("", cleaned).strip():
-            raise ConfigError(f"{flag} {text!r}: expected a duration like 90s, 20m, 1h or 1h30m") from None
+            raise ConfigError(f"{flag} {text!r}: expected a duration like 90s, 20m, 1h or 1h30m, "
+                              f"or none to remove the limit") from None
         seconds = sum(float(number) * _SECONDS[unit] for number, unit in parts)
+    if seconds == 0 or seconds == math.inf:
+        return math.inf
     if not seconds > 0:
-        raise ConfigError(f"{flag} {text!r}: the duration must be positive")
+        raise ConfigError(f"{flag} {text!r}: the duration must be positive (none, inf or 0 remove the limit)")
     return seconds
 
 
@@ -166,9 +180,11 @@ def effective_config(paths: ExperimentPaths) -> tuple[ExperimentConfig, Path | N
     run, or cleaned) gets the template's default settings, written nowhere.
     """
     if paths.run_config.is_file():
-        return load_config(paths.run_config), paths.run_config
+        config = load_config(paths.run_config)
+        name = load_experiment_config(paths).name if paths.config.is_file() else paths.name
+        return dataclasses.replace(config, name=name), paths.run_config  # a copied folder's snapshot names the original
     if paths.config.is_file():
-        return load_config(paths.config), paths.config
+        return load_experiment_config(paths), paths.config
     if paths.layout == "hyperpower":
         return build_config(paths, GenerateOptions()), None
     raise ConfigError(f"{paths.config}: no such config file")

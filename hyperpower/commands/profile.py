@@ -41,7 +41,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hyperpower.config import load_config
+    from hyperpower.config import load_experiment_config
     from hyperpower.errors import ConfigError
     from hyperpower.experiment import resolve_experiment
     from hyperpower.generate import effective_store_uri, normalize_store_uri
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         if value < least:
             raise ConfigError(f"{flag} must be at least {least}, got {value}")
     metrics = _parse_metrics(args.metrics)
-    config = load_config(paths.config) if paths.config.is_file() else None
+    config = load_experiment_config(paths) if paths.config.is_file() else None
     experiment = config.name if config is not None else paths.name
     if args.store:
         uri = normalize_store_uri(args.store)

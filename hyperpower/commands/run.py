@@ -8,6 +8,7 @@ the running jobs go back to the queue, one line says so, and the exit status is 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from hyperpower.commands.options import add_experiment_argument, add_experiment_
 
 if TYPE_CHECKING:
     from hyperpower.loop.interrupts import StopSignals
+    from hyperpower.loop.preparation import PreparedRun
 
 
 def add_parser(subparsers) -> None:
@@ -28,18 +30,15 @@ def add_parser(subparsers) -> None:
     group.add_argument("--queue-only", action="store_true",
                        help="only suggest and queue jobs; `hyperpower worker` processes run them")
     group.add_argument("--heartbeat-timeout", type=float, default=60.0, metavar="SECONDS",
-                       help="a running job whose worker sent no heartbeat for this long returns to the queue")
+                       help="a running job whose worker sent no heartbeat for this long returns to the queue "
+                            "(positive; default 60)")
     group.add_argument("--device", metavar="DEV", help="measurement device for on-the-fly profiling, e.g. gpu:0")
 
 
 def run(args: argparse.Namespace) -> int:
-    from hyperpower.errors import ConfigError
     from hyperpower.loop.interrupts import StopSignals
 
-    if args.workers < 1:
-        raise ConfigError(f"--workers must be at least 1, got {args.workers}")
-    if not args.heartbeat_timeout > 0:
-        raise ConfigError(f"--heartbeat-timeout must be a positive number of seconds, got {args.heartbeat_timeout:g}")
+    _check_execution_flags(args)
     with StopSignals() as signals:  # before the loop, a signal interrupts at once (exit 130/143)
         return _run(args, signals)
 
@@ -47,25 +46,26 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, signals: StopSignals) -> int:
     from hyperpower.experiment import resolve_experiment
     from hyperpower.loop.driver import Driver, RunOptions, seeded_rng
-    from hyperpower.loop.preparation import prepare_config, resolve_percentile_budgets
+    from hyperpower.loop.preparation import prepare_run, resolve_percentile_budgets, write_run_files
     from hyperpower.optimize import Optimizer
-    from hyperpower.report.table import budget_text
     from hyperpower.store import open_store
 
     paths = resolve_experiment(args.experiment)
-    options = options_from_args(args)
+    options = options_from_args(args, any_metric=paths.layout == "spearmint")
+    prepared = prepare_run(paths, options, device=args.device)  # every refusal happens here: nothing written yet
     if options.budget_percentiles:
         resolve_percentile_budgets(paths, options, args.device)
-    prepared = prepare_config(paths, options, device=args.device)
+        prepared = prepare_run(paths, options, device=args.device)
     config = prepared.config
+    print(_first_line(config, prepared.store_uri), flush=True)
+    if config.ignored:
+        print(f"hyperpower: {paths.config}: ignoring Spearmint settings HyperPower does not use: "
+              f"{', '.join(config.ignored)}", flush=True)
     with open_store(prepared.store_uri) as store:
-        models = _models_for(paths, config, store, args)
+        models = _models_for(paths, prepared, store, args)
+        write_run_files(paths, prepared)
         finished = sum(j.status.finished for j in store.list_jobs(config.name))
         optimizer = Optimizer(config, models, seeded_rng(config.settings.seed, finished))
-        print(f"hyperpower: {config.name}: {config.settings.method}"
-              f"{'' if config.settings.aware else ' (unaware)'}, objective {config.settings.objective}, "
-              f"budgets {budget_text(config)}, up to {config.settings.max_evals} evaluations, store {prepared.store_uri}",
-              flush=True)
         driver = Driver(store, paths, config, prepared.config_path, optimizer,
                         RunOptions(workers=args.workers, queue_only=args.queue_only,
                                    heartbeat_timeout_s=args.heartbeat_timeout),
@@ -79,6 +79,37 @@ def _run(args: argparse.Namespace, signals: StopSignals) -> int:
     return 0
 
 
+def _check_execution_flags(args: argparse.Namespace) -> None:
+    from hyperpower.errors import ConfigError
+
+    if args.workers < 1:
+        raise ConfigError(f"--workers must be at least 1, got {args.workers}")
+    if not math.isfinite(args.heartbeat_timeout) or args.heartbeat_timeout <= 0:
+        raise ConfigError(f"--heartbeat-timeout must be a positive number of seconds, got {args.heartbeat_timeout:g}: "
+                          f"a running job goes back to the queue when its worker sent no heartbeat for that long, "
+                          f"so 0 would take every job away from the worker running it (workers beat every "
+                          f"few seconds; the default is 60)")
+
+
+def _first_line(config, store_uri: str) -> str:
+    """The run's settings and effective limits, so a limit kept from an earlier run is visible."""
+    from hyperpower.report.table import budget_text
+    from hyperpower.store import mask_uri
+
+    settings = config.settings
+    limit = f"at most {_duration_text(settings.max_time_s)}" if settings.max_time_s else "no time limit"
+    return (f"hyperpower: {config.name}: {settings.method}{'' if settings.aware else ' (unaware)'}, "
+            f"objective {settings.objective}, budgets {budget_text(config)}, up to {settings.max_evals} "
+            f"evaluations, {limit}, store {mask_uri(store_uri)}")
+
+
+def _duration_text(seconds: float) -> str:
+    hours, rest = divmod(round(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    text = "".join(f"{value}{unit}" for value, unit in ((hours, "h"), (minutes, "m"), (secs, "s")) if value)
+    return text or f"{seconds:g}s"
+
+
 def _print_interruption(paths, summary, signal_name: str) -> None:
     """The one line an interrupted run ends with: what became of its running jobs."""
     given_back = (f"job(s) {', '.join(map(str, summary.released))} went back to the queue"
@@ -88,52 +119,36 @@ def _print_interruption(paths, summary, signal_name: str) -> None:
           f"`hyperpower run {paths.root}` continues", file=sys.stderr, flush=True)
 
 
-def _models_for(paths, config, store, args) -> dict:
-    """Load the budget metrics' models; profile the experiment on the fly when an aware run lacks
-    one, or when its own EXP/models/<metric>.json no longer fits the template (a model the user
-    named is refused instead: see ``load_models``). Then say what each modelled budget means."""
-    from hyperpower.loop.preparation import budget_coverage_lines, load_models, metrics_needing_models
+def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
+    """The budget metrics' models ``prepare_run`` found; an aware HyperPower run profiles the
+    experiment first when one is missing, or when its own EXP/models/<metric>.json no longer fits
+    the template (a model the user named is refused instead, by ``load_models``). Then says what
+    each modelled budget means for the search space."""
+    from hyperpower.errors import ConfigError
+    from hyperpower.loop.preparation import (budget_coverage_lines, load_models, metrics_needing_models,
+                                             template_feature_function_factory)
 
-    factory = _feature_function_factory(paths)
-    loaded = load_models(paths, config, factory)
-    missing = metrics_needing_models(config, loaded.models)
+    config, loaded = prepared.config, prepared.loaded
     for metric, why in loaded.stale.items():
-        print(f"hyperpower: {why}" + ("" if metric in missing else f"; not used (this run measures {metric})"),
+        print(f"hyperpower: {why}" + ("" if metric in prepared.to_profile else f"; not used (this run measures {metric})"),
               flush=True)
-    if missing and paths.layout == "hyperpower":
+    if prepared.to_profile:
         from hyperpower.hardware.profile import profile_for_run
 
-        print(f"hyperpower: no usable model for {', '.join(missing)}: profiling {paths.root.name} first", flush=True)
-        profile_for_run(paths, config, store, missing, device=args.device)
-        loaded = load_models(paths, config, factory)
+        print(f"hyperpower: no usable model for {', '.join(prepared.to_profile)}: profiling {paths.root.name} first",
+              flush=True)
+        profile_for_run(paths, config, store, prepared.to_profile, device=args.device)
+        loaded = load_models(paths, config, template_feature_function_factory(paths))
         missing = metrics_needing_models(config, loaded.models)
-    if missing:
-        from hyperpower.errors import ConfigError
-
-        raise ConfigError(
-            f"the aware method {config.settings.method} checks budgets a priori but there is no usable model for "
-            f"{', '.join(missing)}: give one with --model METRIC=FILE or run `hyperpower profile {paths.root}`")
+        if missing:
+            raise ConfigError(
+                f"the aware method {config.settings.method} checks budgets a priori but there is no usable model "
+                f"for {', '.join(missing)}: give one with --model METRIC=FILE or run `hyperpower profile {paths.root}`")
     for line in loaded.warnings:
         print(line, flush=True)
-    _check_measurable(paths, config, loaded.models, args)
     for line in budget_coverage_lines(config, loaded.models):
         print(line, flush=True)
     return loaded.models
-
-
-def _feature_function_factory(paths):
-    from hyperpower.loop.preparation import template_feature_function_factory
-
-    return template_feature_function_factory(paths) if paths.layout == "hyperpower" else None
-
-
-def _check_measurable(paths, config, models, args) -> None:
-    """A HyperPower run measures its budgets itself: refuse one nothing here can measure."""
-    if paths.layout != "hyperpower":
-        return
-    from hyperpower.hardware import check_measurable
-
-    check_measurable(list(config.settings.budgets), models, device=args.device)
 
 
 def _print_summary(store, paths, config, summary) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 from hyperpower.config import ExperimentConfig, load_config
 from hyperpower.experiment import ExperimentPaths, resolve_experiment
 from hyperpower.jobs import Job
+from hyperpower.main_file import main_file_path
 
 
 def spearmint_params(config: ExperimentConfig, raw_params: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -32,12 +33,11 @@ def spearmint_params(config: ExperimentConfig, raw_params: dict[str, Any]) -> di
     return params
 
 
-def _load_main_file(paths: ExperimentPaths, main_file: str):
-    name = main_file[:-3] if main_file.endswith(".py") else main_file
-    path = paths.root / f"{name}.py"
+def _load_main_file(paths: ExperimentPaths, config: ExperimentConfig):
+    path = main_file_path(paths, config)  # inside the folder, as `run` checked before the first job
     if not path.is_file():
         raise FileNotFoundError(f"main-file {path} named in {paths.config} does not exist")
-    spec = importlib.util.spec_from_file_location(f"spearmint_main_{name}", path)
+    spec = importlib.util.spec_from_file_location(f"spearmint_main_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(paths.root))
     spec.loader.exec_module(module)
@@ -58,7 +58,7 @@ def evaluate(paths: ExperimentPaths, config: ExperimentConfig, job: Job) -> dict
     A HyperPower job returns its error only: the worker then measures the rendered network's
     inference in a process of its own (``JobExecutor._measure``)."""
     if paths.layout == "spearmint":
-        module = _load_main_file(paths, config.main_file)
+        module = _load_main_file(paths, config)
         returned = module.main(job.id, spearmint_params(config, job.raw_params))
         return {"values": _values_from_spearmint(config, returned), "early_terminated": False}
     from hyperpower.objective import evaluate_job

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 import pytest
 
@@ -48,7 +49,13 @@ def test_durations(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "soon", "10x", "-5", "0s", "1h fish"])
+@pytest.mark.parametrize("text", ["none", "None", "inf", "0", "0s", " 0m "])
+def test_none_inf_and_zero_mean_no_time_limit(text: str) -> None:
+    """A saved --max-time must be removable (issue 16): these parse to inf, which clears it."""
+    assert parse_duration(text) == math.inf
+
+
+@pytest.mark.parametrize("text", ["", "soon", "10x", "-5", "-1m", "nan", "1h fish"])
 def test_bad_durations_name_the_flag(text: str) -> None:
     with pytest.raises(ConfigError, match="--max-time"):
         parse_duration(text)
@@ -67,6 +74,10 @@ def test_budget_flags_parse_units_and_refuse_bad_input() -> None:
         parse_budget_flags(["power90W"])
     with pytest.raises(ConfigError, match="unknown metric 'speed'"):
         parse_budget_flags(["speed=3"])
+    # a plain Spearmint folder's budget may name any task its main-file returns (bare numbers)
+    assert parse_budget_flags(["speed=3", "power=90W"], any_metric=True) == ({"speed": 3.0, "power": 90.0}, {})
+    with pytest.raises(ConfigError, match="unknown metric 'speed'"):
+        parse_budget_flags(["speed=p50"], any_metric=True)
     with pytest.raises(ConfigError, match="unit 'W' is for power, not memory"):
         parse_budget_flags(["memory=90W"])
     with pytest.raises(ConfigError, match="given twice"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -103,3 +104,142 @@ def test_killed_driver_resumes_without_losing_or_repeating_finished_jobs(toy_exp
 
     run_cli("run", str(toy_experiment), "--max-evals", "12", "--method", "rand")
     assert len(_jobs(toy_experiment)) == len(jobs), "a finished experiment must not run more jobs"
+
+
+# -- real Spearmint folders (issue 11) ------------------------------------------------------------
+
+def _spearmint_folder(parent: Path, config: dict, main_name: str, main_source: str) -> Path:
+    """A folder shaped like HIPS/Spearmint's examples: config.json + a main-file."""
+    folder = parent / "hips_example"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(config, indent=4) + "\n")
+    (folder / main_name).write_text(textwrap.dedent(main_source))
+    return folder
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+QUADRATIC = """\
+    import numpy as np
+
+    def main(job_id, params):
+        x, y = float(params['x'][0]), float(params['y'][0])
+        print('Anything printed here ends up in the output directory for job #%d' % job_id)
+        return {'quad': (x - 0.3) ** 2 + (y - 0.6) ** 2}
+    """
+XY = {"x": {"type": "FLOAT", "size": 1, "min": 0, "max": 1}, "y": {"type": "FLOAT", "size": 1, "min": 0, "max": 1}}
+
+
+def test_hips_shaped_folder_runs_max_finished_jobs_evaluations_with_no_flag(tmp_path: Path, run_cli) -> None:
+    """Issue 11 done-when: `main_file`, `max_finished_jobs`, a lower-case task type, a top-level
+    likelihood and keys HyperPower does not use; `hyperpower run FOLDER` alone runs 25 evaluations.
+    (Before, `main_file` was not read: every job broke on a missing hyperpower.py.)"""
+    folder = _spearmint_folder(tmp_path, {
+        "language": "PYTHON", "main_file": "quadratic", "experiment-name": "quadratic-example",
+        "likelihood": "NOISELESS", "acquisition": "EI", "grid_size": 1000, "max_finished_jobs": 25,
+        "variables": XY, "tasks": {"quad": {"type": "objective"}}}, "quadratic.py", QUADRATIC)
+    config_before = (folder / "config.json").read_bytes()
+    result = run_cli("run", str(folder), "--seed", "1")
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("hyperpower: quadratic-example: hw-ieci, objective quad")
+    assert "up to 25 evaluations, no time limit" in lines[0]
+    ignored = [line for line in lines if "ignoring Spearmint settings" in line]
+    assert len(ignored) == 1 and ignored[0].endswith("acquisition, grid_size")
+    jobs = _jobs(folder, "quadratic-example")
+    assert len(jobs) == 25 and all(j.status is JobStatus.COMPLETE for j in jobs)
+    assert min(j.values["quad"] for j in jobs) < 0.02  # the GP found the bowl's bottom at (0.3, 0.6)
+    assert "ends up in the output directory for job #25" in (folder / "output" / "job_00025.out").read_text()
+    assert (folder / "config.json").read_bytes() == config_before
+    snapshot = json.loads((folder / "output" / "run_config.json").read_text())
+    assert snapshot["main-file"] == "quadratic" and snapshot["hyperpower"]["max_evals"] == 25
+    assert snapshot["tasks"] == {"quad": {"type": "OBJECTIVE", "likelihood": "NOISELESS"}}
+
+
+BRANIN_PY2 = """\
+    import numpy as np
+    import math
+
+    def branin(x, y):
+      result = np.square(y - (5.1/(4*np.square(math.pi)))*np.square(x) + (5/math.pi)*x - 6) + 10
+      print 'Result = %f' % result
+      return float(result)
+
+    def main(job_id, params):
+      return branin(params['x'], params['y'])
+    """
+
+
+@pytest.mark.parametrize("main_file, source, expected", [
+    ("branin.py", BRANIN_PY2, r"branin.py:6: does not compile under Python 3: Missing parentheses .* looks like Python 2"),
+    ("branin.py", "def evaluate(job_id, params):\n    return 1.0\n", r"branin.py: defines no main function"),
+    ("absent", "", r"config.json: main-file 'absent': no such file .*absent.py"),
+    ("../branin", "", r"config.json: 'main_file' '../branin' must be a file inside the experiment folder"),
+])
+def test_a_main_file_that_cannot_run_refuses_the_run_and_writes_nothing(tmp_path: Path, run_cli, main_file: str,
+                                                                        source: str, expected: str) -> None:
+    """Issue 11.2 / 11.10: before, each job broke (one after another) and the store filled up."""
+    folder = _spearmint_folder(tmp_path, {"language": "PYTHON", "main_file": main_file, "variables": XY},
+                               "branin.py", source)
+    before = _tree(folder)
+    result = run_cli("run", str(folder), "--max-evals", "3", check=False)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert re.search(expected, result.stderr) and "Traceback" not in result.stderr
+    assert _tree(folder) == before and not (folder / "output").exists()
+
+
+MODEL_COST = """\
+    def main(job_id, params):
+        x, y = float(params['x'][0]), float(params['y'][0])
+        return {'quad': (x - 0.7) ** 2 + (y - 0.6) ** 2, 'cost': x}
+    """
+
+
+def test_budget_and_model_make_hw_ieci_work_on_a_plain_spearmint_folder(tmp_path: Path, run_cli) -> None:
+    """Issue 11.4: --budget adds a CONSTRAINT task (value <= budget) to any Spearmint folder and
+    --model makes it known a priori, so HW-IECI never suggests a point the model rules out."""
+    folder = _spearmint_folder(tmp_path, {"language": "PYTHON", "main-file": "quad.py", "experiment-name": "q",
+                                          "variables": XY, "tasks": {"quad": {"type": "OBJECTIVE"}}},
+                               "quad.py", MODEL_COST)
+    model = tmp_path / "cost.json"
+    model.write_text(json.dumps({"metric": "cost", "features": ["x"], "coef": [1.0], "intercept": 0.0}))
+    config_before = (folder / "config.json").read_bytes()
+    result = run_cli("run", str(folder), "--budget", "cost=0.4", "--model", f"cost={model}", "--method", "hw-ieci",
+                     "--max-evals", "6", "--seed", "2")
+    assert "budgets cost <= 0.4" in result.stdout.splitlines()[0]
+    jobs = _jobs(folder, "q")
+    assert len(jobs) == 6 and all(j.status is JobStatus.COMPLETE for j in jobs)
+    for job in jobs:  # checked a priori: every suggestion is predicted, and measured, within budget
+        assert job.predicted["cost"] == pytest.approx(job.raw_params["x"]) and job.raw_params["x"] <= 0.4
+        assert job.feasible is True
+    assert (folder / "config.json").read_bytes() == config_before
+    snapshot = json.loads((folder / "output" / "run_config.json").read_text())
+    assert snapshot["tasks"]["cost"] == {"type": "CONSTRAINT", "likelihood": "GAUSSIAN", "budget": 0.4}
+    assert snapshot["hyperpower"]["models"] == {"cost": str(model)} and snapshot["hyperpower"]["method"] == "hw-ieci"
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--model", "budget_left=MODEL"], "--model budget_left=.*'budget_left' has no budget"),
+    (["--heartbeat-timeout", "0"], "--heartbeat-timeout must be a positive number of seconds, got 0"),
+    (["--heartbeat-timeout", "-5"], "--heartbeat-timeout must be a positive number of seconds, got -5"),
+    (["--budget", "objective=3"], "budget objective=3 names the OBJECTIVE task 'objective'"),
+])
+def test_refused_flags_on_a_spearmint_folder_write_nothing(toy_experiment: Path, tmp_path: Path, run_cli,
+                                                           flags: list[str], message: str) -> None:
+    model = tmp_path / "m.json"
+    model.write_text(json.dumps({"metric": "budget_left", "features": ["x"], "coef": [1.0]}))
+    before = _tree(toy_experiment)
+    result = run_cli("run", str(toy_experiment), "--max-evals", "2",
+                     *[flag.replace("MODEL", str(model)) for flag in flags],
+                     check=False)
+    assert result.returncode == 2 and re.search(message, result.stderr), result.stderr
+    assert _tree(toy_experiment) == before and not (toy_experiment / "hyperpower.sqlite").exists()
+
+
+def test_first_line_shows_the_effective_limits(toy_experiment: Path, run_cli) -> None:
+    """Issue 16.4: the run's first line says which limits apply."""
+    first = run_cli("run", str(toy_experiment), "--max-evals", "1", "--max-time", "1h30m", "--method", "rand")
+    assert "up to 1 evaluations, at most 1h30m, store sqlite:///" in first.stdout.splitlines()[0]
+    again = run_cli("run", str(toy_experiment), "--max-evals", "2", "--max-time", "none", "--method", "rand")
+    assert "up to 2 evaluations, no time limit" in again.stdout.splitlines()[0]
