@@ -85,6 +85,6 @@ def test_main_evaluates_the_experiment_and_returns_task_values(wrapper, tmp_path
     monkeypatch.chdir(root / "spearmint")
     monkeypatch.delenv(wrapper.EXPERIMENT_ENVIRONMENT_VARIABLE, raising=False)
     values = wrapper.main(4, {"units": np.array([16]), "learning_rate": np.array([0.05])})
-    assert set(values) == {"error", "memory"}
-    assert 0.0 <= values["error"] < 0.3 and values["memory"] == 123.0
+    assert set(values) == {"error", "test_error", "memory"}  # test_error: recorded beside the validation error
+    assert 0.0 <= values["error"] < 0.3 and 0.0 <= values["test_error"] <= 1.0 and values["memory"] == 123.0
     assert "Dense(16," in paths.job_network(4).read_text()

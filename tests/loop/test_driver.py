@@ -19,7 +19,7 @@ from hyperpower.jobs import Job, JobStatus
 from hyperpower.loop.driver import Driver, RunOptions
 from hyperpower.loop.driver_lock import LOCK_FILE_NAME, DriverLock
 from hyperpower.loop.failures import failure_summary
-from hyperpower.loop.preparation import prepare_config
+from hyperpower.loop.preparation import prepare_run, write_run_files
 from hyperpower.loop.worker import local_worker_name
 from hyperpower.optimize import Optimizer
 from hyperpower.store import open_store
@@ -29,7 +29,8 @@ EXPERIMENT = "spearmint_toy"
 
 def _driver(folder: Path, store, output: list[str], max_time_s: float | None = None, **options) -> Driver:
     paths = resolve_experiment(folder)
-    prepared = prepare_config(paths, GenerateOptions(method="rand", max_evals=5, max_time_s=max_time_s))
+    prepared = prepare_run(paths, GenerateOptions(method="rand", max_evals=5, max_time_s=max_time_s))
+    write_run_files(paths, prepared)
     optimizer = Optimizer(prepared.config, {}, np.random.default_rng(0))
     return Driver(store, paths, prepared.config, prepared.config_path, optimizer,
                   RunOptions(poll_interval_s=0.1, **options), output=output.append)
