@@ -97,7 +97,10 @@ def optuna_runner(kind: str) -> Runner:
             seconds = time.perf_counter() - start
             value, constraints, _ = _add(record, problem, params, seconds)
             trial.set_user_attr("constraints", [constraints[c.name] - c.threshold for c in problem.constraints])
-            study.tell(trial, value)
+            if np.isnan(value):  # a NaN result (branin-nan) is a failed trial for Optuna
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            else:
+                study.tell(trial, value)
         return record
 
     return run

@@ -144,7 +144,9 @@ class Driver:
         return live or self.options.workers
 
     def _check_failure_streak(self, jobs: list[Job]) -> None:
-        """Many broken jobs in a row mean a broken experiment, not unlucky configurations."""
+        """Many broken jobs in a row mean a broken experiment, not unlucky configurations.
+        Only crashes count (exceptions, time-outs, kills): a NaN result is a COMPLETE, invalid
+        job, the optimizer's information about where valid results lie."""
         limit = self.options.max_consecutive_broken
         finished = [j for j in jobs if j.status in (JobStatus.COMPLETE, JobStatus.BROKEN)]
         finished.sort(key=lambda j: (j.end_time or 0.0, j.id))

@@ -44,10 +44,14 @@ class ProgressPrinter:
             self.output(self._line(job, best_feasible_job(done, self.config)))
 
     def _line(self, job: Job, best: Job | None) -> str:
+        from hyperpower.report.summary import is_invalid_job
+
         objective = self.config.settings.objective
         duration = f"{job.duration_s:.1f}s" if job.duration_s is not None else "-"
         status = job.status.value
-        if job.status is JobStatus.COMPLETE:
+        if is_invalid_job(job, self.config):
+            status = "invalid (NaN)"
+        elif job.status is JobStatus.COMPLETE:
             if job.early_terminated:
                 status = "complete (stopped early)"
             if job.feasible is False:

@@ -45,6 +45,13 @@ def is_best_candidate(job: Job, config: ExperimentConfig) -> bool:
     return value is not None and math.isfinite(value)
 
 
+def is_invalid_job(job: Job, config: ExperimentConfig) -> bool:
+    """A COMPLETE job whose objective came back NaN: an invalid result (a hidden constraint, as
+    in Spearmint), infeasible but not broken; reports say "invalid (NaN)"."""
+    value = objective_value(job, config)
+    return job.status is JobStatus.COMPLETE and value is not None and math.isnan(value)
+
+
 def best_feasible_job(jobs: list[Job], config: ExperimentConfig) -> Job | None:
     """The candidate with the lowest objective (ties: the earliest job); None when there is none."""
     candidates = [job for job in jobs if is_best_candidate(job, config)]
