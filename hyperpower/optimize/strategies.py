@@ -169,7 +169,10 @@ class BayesianStrategy:
         self.ensembles: dict[str, GaussianProcessEnsemble] = {}
 
     def ready(self, observations: Observations) -> bool:
-        return len(observations.objective) >= self.minimum_observations
+        """Two results to fit, valid or not, one of them valid: when most of the space returns
+        NaN, Pr(valid) steers the search off the design sooner than waiting for a second valid one."""
+        outcomes = len(observations.validity[1]) if observations.has_invalid() else len(observations.objective)
+        return len(observations.objective) >= 1 and outcomes >= self.minimum_observations
 
     def _ensemble(self, name: str, noiseless: bool) -> GaussianProcessEnsemble:
         if name not in self.ensembles:
