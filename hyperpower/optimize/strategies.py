@@ -113,7 +113,7 @@ def _measured_probabilities(problem: Problem, fits: Fits) -> list[Acquisition]:
 
 
 def build_ieci(problem: Problem, fits: Fits, observations: Observations) -> Acquisition:
-    # nothing feasible measured yet: improve on anything seen
+    # y+ over anything seen while nothing measured is feasible yet
     acquisition: Acquisition = _expected_improvement(fits, incumbent(problem, fits, observations, feasible_only=False))
     probabilities = _measured_probabilities(problem, fits)
     if probabilities:
