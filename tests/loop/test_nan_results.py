@@ -100,3 +100,14 @@ def test_a_run_of_nan_results_is_not_stopped_as_broken_and_says_invalid(tmp_path
     assert "10 complete, 0 broken" in result.stdout
     exported = json.loads(run_cli("export", str(folder), "--format", "json").stdout)
     assert exported[0]["values"]["branin"] is None and exported[0]["status"] == "complete"
+
+
+def test_outcome_rules_nan_is_infeasible_missing_or_infinite_is_broken(tmp_path: Path) -> None:
+    config = load_config(resolve_experiment(branin_nan_folder(tmp_path)).config)
+    nan = {"branin": math.nan}
+    assert objective_problem(config, nan) is None and measured_feasibility(config, nan) is False
+    # NaN wins over constraint values that would be satisfied
+    assert measured_feasibility(config, {"branin": math.nan, "y_ge_x": 1.0, "y_le_10": 1.0}) is False
+    assert "inf" in objective_problem(config, {"branin": math.inf})
+    assert "missing" in objective_problem(config, {"y_ge_x": 1.0})
+    assert measured_feasibility(config, {"branin": 1.0, "y_ge_x": 1.0, "y_le_10": 1.0}) is True
