@@ -97,7 +97,7 @@ def evaluate_job(paths: ExperimentPaths, config: ExperimentConfig, job: Job, log
     values = {"error": error, "test_error": test_error}
     if measure:
         values.update(measure_hardware(definition.path, config, log, seed=measurement_seed(settings.seed, job.id)))
-    _alias_objective_task(config, values)
+    alias_objective_task(config, values)
     return ObjectiveResult(values=values, early_terminated=outcome.early_terminated)
 
 
@@ -184,7 +184,7 @@ def measurement_seed(seed: int | None, job_id: int) -> int | None:
     return None if seed is None else int(seed) * 100_003 + int(job_id)
 
 
-def _alias_objective_task(config: ExperimentConfig, values: dict[str, float]) -> None:
+def alias_objective_task(config: ExperimentConfig, values: dict[str, float]) -> None:
     """The loop reads the objective under its task's name; a config whose objective task is not
     named after the metric (e.g. Spearmint's "main") still gets it."""
     task_name = config.objective_task.name

@@ -9,6 +9,10 @@
 * ``hartmann6-power``: Hartmann-6 on [0, 1]^6 with a linear "power" model known a priori,
   power = 40 + 20 (x3 + x4 + x5 + x6) W <= 70 W; the unconstrained optimum draws 74.4 W, and
   about 19% of the cube is feasible.
+* ``branin-nan``: Branin on [-5, 10] x [0, 15] that returns NaN outside 0 <= x1 <= 5, x2 <= 5 (a
+  hidden constraint: Spearmint's constrained example returns NaN outside its valid region), with
+  the black-box constraints x2 >= x1 and x2 <= 10. Optimum 0.8447 at (2.945, 2.945). A NaN result
+  is infeasible: HyperPower learns Pr(valid), Optuna sees a failed trial.
 
 A constraint value is "satisfied" when ``value <= threshold`` (budgets) — the Spearmint form
 (value >= 0) is derived for the unknown Gramacy constraints.
@@ -55,10 +59,11 @@ class Problem:
     optimum: float
 
     def evaluate(self, params: dict) -> tuple[float, dict[str, float], bool]:
-        """-> objective, constraint values, feasible."""
+        """-> objective (NaN where the problem gives no valid result), constraint values, feasible."""
         values = {c.name: float(c.value(params)) for c in self.constraints}
-        feasible = all(values[c.name] <= c.threshold + FEASIBILITY_TOLERANCE * max(1.0, abs(c.threshold)) for c in self.constraints)
-        return float(self.objective(params)), values, feasible
+        objective = float(self.objective(params))
+        feasible = math.isfinite(objective) and all(values[c.name] <= c.threshold + FEASIBILITY_TOLERANCE * max(1.0, abs(c.threshold)) for c in self.constraints)
+        return objective, values, feasible
 
 
 def _gramacy_c1(p: dict) -> float:
@@ -73,6 +78,11 @@ def _gramacy_c2(p: dict) -> float:
 def _branin(p: dict) -> float:
     x, y = p["x1"], p["x2"]
     return (y - 5.1 / (4 * math.pi**2) * x**2 + 5 / math.pi * x - 6) ** 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x) + 10
+
+
+def _branin_nan(p: dict) -> float:
+    """Branin, NaN outside the valid box 0 <= x1 <= 5, x2 <= 5."""
+    return _branin(p) if 0.0 <= p["x1"] <= 5.0 and p["x2"] <= 5.0 else math.nan
 
 
 def _disk(p: dict) -> float:
@@ -121,6 +131,11 @@ PROBLEMS: dict[str, Problem] = {
     "branin-disk": Problem(
         "branin-disk", {"x1": (-5.0, 10.0), "x2": (0.0, 15.0)}, _branin,
         (Constraint("disk", _disk, 20.0, known="feature"),), optimum=float("nan"),
+    ),
+    "branin-nan": Problem(
+        "branin-nan", {"x1": (-5.0, 10.0), "x2": (0.0, 15.0)}, _branin_nan,
+        (Constraint("x1_minus_x2", lambda p: p["x1"] - p["x2"], 0.0), Constraint("x2", lambda p: p["x2"], 10.0)),
+        optimum=0.8447,
     ),
     "hartmann6-power": Problem(
         "hartmann6-power", {f"x{i}": (0.0, 1.0) for i in range(1, 7)}, _hartmann6,

@@ -29,7 +29,9 @@ def best_feasible_curve(record: dict) -> np.ndarray:
 def _quartiles(values: np.ndarray) -> str:
     if np.all(np.isinf(values)):
         return "none feasible"
-    q1, median, q3 = np.percentile(values, [25, 50, 75])
+    with np.errstate(invalid="ignore"):  # interpolating between two infinities gives NaN: it is ∞
+        quartiles = np.percentile(values, [25, 50, 75])
+    q1, median, q3 = np.where(np.isnan(quartiles), np.inf, quartiles)
     cell = f"{median:.4g} [{q1:.4g}, {q3:.4g}]"
     missing = int(np.isinf(values).sum())
     return cell.replace("inf", "∞") + (f" ({missing} none)" if missing else "")

@@ -97,7 +97,10 @@ def optuna_runner(kind: str) -> Runner:
             seconds = time.perf_counter() - start
             value, constraints, _ = _add(record, problem, params, seconds)
             trial.set_user_attr("constraints", [constraints[c.name] - c.threshold for c in problem.constraints])
-            study.tell(trial, value)
+            if np.isnan(value):  # a NaN result (branin-nan) is a failed trial for Optuna
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            else:
+                study.tell(trial, value)
         return record
 
     return run
@@ -132,6 +135,9 @@ def ax_runner(problem: Problem, seed: int, evaluations: int) -> dict:
         (index, params), = client.get_next_trials(max_trials=1).items()
         seconds = time.perf_counter() - start
         value, constraints, _ = _add(record, problem, dict(params), seconds)
+        if np.isnan(value):  # a NaN result (branin-nan) is a failed trial for Ax too
+            client.mark_trial_failed(index)
+            continue
         client.complete_trial(index, raw_data={"f": value, **{c.name: constraints[c.name] for c in problem.constraints if c.known != "linear"}})
     return record
 

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
             paths, config, config_path = worker_context(store, args.experiment, args.experiment_dir)
             worker = Worker(store, paths, config, config_path, max_jobs=args.max_jobs,
                             poll_interval_s=args.poll_interval, stop_event=stop_event,
-                            on_finished=lambda job: output(job_line(job)), notify=output)
+                            on_finished=lambda job: output(job_line(job, config)), notify=output)
             output(f"hyperpower worker {worker.name}: serving {args.experiment} from {store.uri}")
             done = worker.run()
             released = worker.executor.released

@@ -1,8 +1,9 @@
 """Execute one claimed job in its own process, keep its heartbeat, and record the outcome.
 
 A job ends in exactly one of two ways: COMPLETE with its values (feasibility measured against the
-budgets), or BROKEN with the reason and the log kept (exception, non-finite objective, timeout,
-killed process). Either way the run goes on.
+budgets; a NaN objective is an invalid result, COMPLETE with ``feasible=False``, see outcome.py), or
+BROKEN with the reason and the log kept (exception, missing or infinite objective, timeout, killed
+process). Either way the run goes on.
 """
 
 from __future__ import annotations
@@ -142,10 +143,10 @@ class JobExecutor:
         if reason is None and not result["ok"]:
             reason = result["error"]
         values = {k: float(v) for k, v in (result or {}).get("values", {}).items()}
-        if reason is None:
-            reason = objective_problem(self.config, values)
         if reason is None and self.paths.layout == "hyperpower":
-            reason = self._measure(job, values, log_path)
+            reason = self._measure(job, values, log_path)  # first: the objective may be a hardware metric
+        if reason is None:
+            reason = objective_problem(self.config, values)  # a NaN objective is an invalid result, not a reason
         if reason is not None:
             return self._finish(job, JobStatus.BROKEN, values=values, log_path=log_path,
                                 error=f"{reason}\n--- log tail ---\n{_log_tail(log_path)}")
@@ -156,13 +157,14 @@ class JobExecutor:
     def _measure(self, job: Job, values: dict[str, float], log_path: Path) -> str | None:
         """Add the inference metrics of the job's rendered network; the reason when that fails."""
         from hyperpower.errors import HyperPowerError
-        from hyperpower.objective import measure_hardware, measurement_seed
+        from hyperpower.objective import alias_objective_task, measure_hardware, measurement_seed
 
         with open(log_path, "a") as log:
             try:
                 values.update(measure_hardware(self.paths.job_network(job.id), self.config, log,
                                                measurer=self._measurement_server(),
                                                seed=measurement_seed(self.config.settings.seed, job.id)))
+                alias_objective_task(self.config, values)
             except HyperPowerError as exc:
                 return f"measuring the network failed: {exc}"
         return None

@@ -1,4 +1,10 @@
-"""How a job's measured values become a stored outcome: feasibility and the method label."""
+"""How a job's measured values become a stored outcome: status, feasibility and the method label.
+
+NaN is a hidden constraint (Spearmint; Gelbart et al. 2014): an objective that comes back NaN
+says "this configuration gives no valid result", not "the job crashed". Such a job is COMPLETE,
+``feasible=False``, its NaN objective stored, and the optimizer learns where NaN results lie.
+Only a missing or infinite objective (or an exception, time-out, kill) makes a job BROKEN.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,10 @@ def method_label(settings: HyperPowerSettings) -> str:
 
 def measured_feasibility(config: ExperimentConfig, values: dict[str, float]) -> bool | None:
     """True when every constraint task is satisfied by the measured values, False when one is
-    broken, None when there is no constraint or a constraint value was not measured."""
+    broken or the objective is NaN (an invalid result), None when there is no constraint or a
+    constraint value was not measured."""
+    if is_invalid_result(config, values):
+        return False
     verdicts = []
     for task in config.constraint_tasks:
         value = values.get(task.name)
@@ -31,13 +40,26 @@ def measured_feasibility(config: ExperimentConfig, values: dict[str, float]) -> 
 
 
 def objective_problem(config: ExperimentConfig, values: dict[str, Any]) -> str | None:
-    """Why the values cannot count as a finished evaluation (missing or non-finite objective)."""
+    """Why the values cannot count as a finished evaluation: a missing or infinite objective.
+    A NaN objective is not a problem here: it is an invalid (infeasible) result."""
     name = config.objective_task.name
     if name not in values:
         return f"the objective {name!r} is missing from the returned values {sorted(values)}"
-    if not _finite(values[name]):
+    if not _finite(values[name]) and not is_invalid_result(config, values):
         return f"the objective {name!r} is {values[name]!r}"
     return None
+
+
+def is_invalid_result(config: ExperimentConfig, values: dict[str, Any]) -> bool:
+    """The objective came back NaN: the configuration gives no valid result (hidden constraint)."""
+    return _is_nan(values.get(config.objective_task.name))
+
+
+def _is_nan(value: Any) -> bool:
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def _finite(value: Any) -> bool:

@@ -48,14 +48,19 @@ class ProgressPrinter:
         objective = self.config.settings.objective
         best_text = (f"best {objective}={format_value(objective, best.values.get(objective))} (job {best.id})"
                      if best else "no feasible job yet")
-        return f"{job_line(job)} | {best_text}"
+        return f"{job_line(job, self.config)} | {best_text}"
 
 
-def job_line(job: Job) -> str:
-    """``job    3 [hw-ieci] complete: error=0.0833 ... | 4.1s``; a broken job says why in one line."""
+def job_line(job: Job, config: ExperimentConfig) -> str:
+    """``job    3 [hw-ieci] complete: error=0.0833 ... | 4.1s``; a broken job says why in one line,
+    an invalid one (its objective came back NaN) says so."""
+    from hyperpower.report.summary import is_invalid_job
+
     duration = f"{job.duration_s:.1f}s" if job.duration_s is not None else "-"
     status = job.status.value
-    if job.status is JobStatus.COMPLETE:
+    if is_invalid_job(job, config):
+        status = "invalid (NaN)"
+    elif job.status is JobStatus.COMPLETE:
         if job.early_terminated:
             status = "complete (stopped early)"
         if job.feasible is False:

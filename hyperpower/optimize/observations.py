@@ -5,6 +5,9 @@ Rules (design §6, issue 3):
   broke a budget (the unaware "default" baseline keeps infeasible results in its GP);
 * a BROKEN or SKIPPED job, or a COMPLETE one whose objective is NaN, is excluded from the GP
   but its point is remembered so it is never suggested again;
+* every COMPLETE job is also an observation of validity (issue 11: NaN is a hidden constraint,
+  as in Spearmint): valid when its objective is finite, invalid when it is NaN. Crashes (BROKEN)
+  say nothing about the configuration and are not validity observations;
 * PENDING and RUNNING jobs are fantasies: their points are known, their values are not;
 * a measured constraint value (a budget metric, or a Spearmint CONSTRAINT task) is an
   observation of that constraint whenever it is finite, even if the objective is not.
@@ -40,7 +43,8 @@ class ConstraintRule:
 class Observations:
     """points: (n, dim) complete observations; objective: (n,); feasible: (n,) measured;
     constraints: name -> ((k, dim) points, (k,) values); pending: (p, dim) PENDING/RUNNING;
-    failed: (b, dim) broken, skipped or NaN jobs; every_point: (N, dim) all jobs."""
+    failed: (b, dim) broken, skipped or NaN jobs; every_point: (N, dim) all jobs;
+    validity: ((v, dim) points of COMPLETE jobs, (v,) True where the objective was not NaN)."""
 
     points: np.ndarray
     objective: np.ndarray
@@ -49,6 +53,11 @@ class Observations:
     pending: np.ndarray
     failed: np.ndarray
     every_point: np.ndarray
+    validity: tuple[np.ndarray, np.ndarray] = (np.zeros((0, 0)), np.zeros(0, dtype=bool))
+
+    def has_invalid(self) -> bool:
+        """Some finished job gave NaN: the space has a region of invalid results to learn."""
+        return bool(len(self.validity[1])) and not bool(self.validity[1].all())
 
     def best_feasible_index(self) -> int | None:
         """Index into ``points`` of the best measured-feasible observation (None if none)."""
@@ -64,6 +73,11 @@ class Observations:
 
 def _finite(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _nan(value: object) -> bool:
+    """A NaN objective (an invalid result); a missing one is not NaN."""
+    return isinstance(value, float) and math.isnan(value)
 
 
 def _measured_feasible(job: Job, rules: Sequence[ConstraintRule]) -> bool:
@@ -89,6 +103,7 @@ def collect_observations(
     """Sort every job of the experiment into observations, fantasies and failures."""
     dim = space.dim
     points, values, feasible, pending, failed, every = [], [], [], [], [], []
+    validity_points, valid = [], []
     constraint_data: dict[str, tuple[list, list]] = {rule.name: ([], []) for rule in rules}
     for job in jobs:
         point = _unit_point(space, job)
@@ -100,6 +115,9 @@ def collect_observations(
             if job.status is not JobStatus.SKIPPED and _finite(job.values.get(rule.name)):
                 constraint_data[rule.name][0].append(point)
                 constraint_data[rule.name][1].append(float(job.values[rule.name]))
+        if job.status is JobStatus.COMPLETE and (_finite(job.values.get(objective)) or _nan(job.values.get(objective))):
+            validity_points.append(point)
+            valid.append(not _nan(job.values.get(objective)))
         if job.status is JobStatus.COMPLETE and _finite(job.values.get(objective)):
             points.append(point)
             values.append(float(job.values[objective]))
@@ -114,4 +132,5 @@ def collect_observations(
         points=matrix(points), objective=np.array(values, dtype=float), feasible=np.array(feasible, dtype=bool),
         constraints={name: (matrix(p), np.array(v, dtype=float)) for name, (p, v) in constraint_data.items()},
         pending=matrix(pending), failed=matrix(failed), every_point=matrix(every),
+        validity=(matrix(validity_points), np.array(valid, dtype=bool)),
     )

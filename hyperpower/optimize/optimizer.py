@@ -3,8 +3,9 @@
 ``Optimizer`` resolves the config once (method, aware flag, budgets, a-priori models, Spearmint
 constraint tasks) into a ``strategies.Problem``, then on each ``suggest``: jobs -> observations
 -> a scrambled Sobol initial design or the method's strategy -> raw params with the models'
-predictions. Hardware-aware methods never return a point the models predict to break a budget;
-when no such point exists the user gets a HyperPowerError naming the budgets.
+predictions. Hardware-aware methods except HW-CWEI (whose acquisition weighs the models'
+budgets softly) never return a point the models predict to break a budget; when no such point
+exists the user gets a HyperPowerError naming the budgets.
 """
 
 from __future__ import annotations

@@ -8,7 +8,17 @@ HW-IECI (paper eq. 3): EI averaged over GP samples × Π 1[model <= budget]; con
 covers (Spearmint CONSTRAINT tasks, unmodelled budgets) enter as probabilities of feasibility.
 Unaware, it is plain EI with y+ over the measured-feasible jobs.
 HW-CWEI (paper §3.5, Gelbart et al.): EI × Π Pr(constraint satisfied), the probability from the
-model with its cross-validated error when aware, from a GP on the measured values otherwise.
+model with its cross-validated error when aware (soft: no hard filter on top, so ``--model-margin``
+shifts the probability's threshold once), from a GP on the measured values otherwise.
+
+Both, aware and unaware, multiply in Pr(valid result) once a job returned NaN (the hidden
+constraint of Spearmint, Gelbart et al. 2014): a GP fitted to the 0/1 validity outcomes of the
+complete jobs, squashed through the Gaussian CDF as Pr(g(x) >= 1/2). Rand and Rand-Walk ignore it
+(uniform / local draws, as in the paper); their NaN points are simply never drawn again.
+
+y+ (EI's incumbent) is the best measured-feasible value for a NOISELESS objective, and the lowest
+posterior mean at the measured-feasible points for a GAUSSIAN (noisy) one, so one lucky noisy
+observation does not set the bar.
 """
 
 from __future__ import annotations
@@ -32,6 +42,9 @@ from hyperpower.space import SearchSpace
 
 MIN_CONSTRAINT_OBSERVATIONS = 2
 ANCHORS = 3
+#: the ensemble of the 0/1 validity outcomes (a name no task can have: tasks are identifiers)
+VALIDITY = "<valid result>"
+VALIDITY_THRESHOLD = 0.5
 
 
 @dataclasses.dataclass
@@ -52,13 +65,32 @@ class Problem:
 
 @dataclasses.dataclass
 class Fits:
-    """GP ensembles of one suggestion round: the objective and each measured constraint."""
+    """GP ensembles of one suggestion round: the objective, each measured constraint and, once a
+    job returned NaN, the validity outcomes."""
 
     objective: FittedEnsemble
     constraints: dict[str, FittedEnsemble]
+    validity: FittedEnsemble | None = None
 
     def with_fantasies(self, points: np.ndarray) -> "Fits":
-        return Fits(self.objective.with_fantasies(points), {k: v.with_fantasies(points) for k, v in self.constraints.items()})
+        validity = None if self.validity is None else self.validity.with_fantasies(points)
+        return Fits(self.objective.with_fantasies(points),
+                    {k: v.with_fantasies(points) for k, v in self.constraints.items()}, validity)
+
+
+def incumbent(problem: Problem, fits: Fits, observations: Observations, feasible_only: bool) -> float | None:
+    """y+: over the measured-feasible observations (all of them unless ``feasible_only``; None
+    when there is none), the lowest observed value (NOISELESS) or the lowest posterior mean
+    (GAUSSIAN, averaged over the hyper-parameter samples; Spearmint's choice for noisy objectives)."""
+    indices = np.flatnonzero(observations.feasible)
+    if len(indices) == 0:
+        if feasible_only:
+            return None
+        indices = np.arange(len(observations.objective))
+    if problem.objective_noiseless:
+        return float(observations.objective[indices].min())
+    means, _ = fits.objective.predict(observations.points[indices])
+    return float(means.mean(axis=0).min())
 
 
 def _expected_improvement(fits: Fits, best: float | None) -> Acquisition | None:
@@ -68,18 +100,21 @@ def _expected_improvement(fits: Fits, best: float | None) -> Acquisition | None:
 
 
 def _measured_probabilities(problem: Problem, fits: Fits) -> list[Acquisition]:
+    """Pr(constraint satisfied) from the GPs on measured constraints, then Pr(valid result)."""
     rules = {rule.name: rule for rule in problem.measured}
-    return [
+    probabilities: list[Acquisition] = [
         AverageOverSamples([ProbabilityOfFeasibility(m, rules[name].threshold, rules[name].feasible_below) for m in ensemble.predictors()])
         for name, ensemble in fits.constraints.items()
     ]
+    if fits.validity is not None:
+        probabilities.append(AverageOverSamples([
+            ProbabilityOfFeasibility(m, VALIDITY_THRESHOLD, feasible_below=False) for m in fits.validity.predictors()]))
+    return probabilities
 
 
 def build_ieci(problem: Problem, fits: Fits, observations: Observations) -> Acquisition:
-    best = observations.best_feasible_value()
-    if best is None:  # nothing feasible measured yet: improve on anything seen
-        best = float(observations.objective.min())
-    acquisition: Acquisition = _expected_improvement(fits, best)
+    # y+ over anything seen while nothing measured is feasible yet
+    acquisition: Acquisition = _expected_improvement(fits, incumbent(problem, fits, observations, feasible_only=False))
     probabilities = _measured_probabilities(problem, fits)
     if probabilities:
         acquisition = ConstraintWeightedEI(acquisition, probabilities)
@@ -89,17 +124,16 @@ def build_ieci(problem: Problem, fits: Fits, observations: Observations) -> Acqu
 
 
 def build_cwei(problem: Problem, fits: Fits, observations: Observations) -> Acquisition:
+    """EI × Π Pr(...): soft everywhere, the models' budgets included (the search applies no
+    hard filter for this method; ``KnownConstraints`` budgets already carry ``--model-margin``)."""
     probabilities = _measured_probabilities(problem, fits)
     for budget in problem.known.budgets:
         predict = (lambda model: lambda points: model.predict_unit(problem.space, points))(budget.model)
         probabilities.append(ModelFeasibilityProbability(predict, budget.budget, budget.model.cv_rmspe))
-    base = _expected_improvement(fits, observations.best_feasible_value())
+    base = _expected_improvement(fits, incumbent(problem, fits, observations, feasible_only=True))
     if base is None and not probabilities:
-        base = _expected_improvement(fits, float(observations.objective.min()))
-    acquisition: Acquisition = ConstraintWeightedEI(base, probabilities)
-    if problem.known:
-        acquisition = KnownConstraintEI(acquisition, problem.known.feasible)
-    return acquisition
+        base = _expected_improvement(fits, incumbent(problem, fits, observations, feasible_only=False))
+    return ConstraintWeightedEI(base, probabilities)
 
 
 AcquisitionBuilder = Callable[[Problem, Fits, Observations], Acquisition]
@@ -126,14 +160,19 @@ class BayesianStrategy:
 
     minimum_observations = 2
 
-    def __init__(self, problem: Problem, rng: np.random.Generator, build: AcquisitionBuilder) -> None:
+    def __init__(self, problem: Problem, rng: np.random.Generator, build: AcquisitionBuilder,
+                 hard_filter: bool = True) -> None:
         self.problem = problem
         self.rng = rng
         self.build = build
+        self.hard_filter = hard_filter  # False: the acquisition weighs the models' budgets itself
         self.ensembles: dict[str, GaussianProcessEnsemble] = {}
 
     def ready(self, observations: Observations) -> bool:
-        return len(observations.objective) >= self.minimum_observations
+        """Two results to fit, valid or not, one of them valid: when most of the space returns
+        NaN, Pr(valid) steers the search off the design sooner than waiting for a second valid one."""
+        outcomes = len(observations.validity[1]) if observations.has_invalid() else len(observations.objective)
+        return len(observations.objective) >= 1 and outcomes >= self.minimum_observations
 
     def _ensemble(self, name: str, noiseless: bool) -> GaussianProcessEnsemble:
         if name not in self.ensembles:
@@ -147,7 +186,11 @@ class BayesianStrategy:
             points, values = observations.constraints[rule.name]
             if len(values) >= MIN_CONSTRAINT_OBSERVATIONS:
                 constraints[rule.name] = self._ensemble(rule.name, rule.noiseless).fit(points, values)
-        return Fits(objective, constraints)
+        validity = None
+        if observations.has_invalid():
+            points, valid = observations.validity
+            validity = self._ensemble(VALIDITY, False).fit(points, valid.astype(float))
+        return Fits(objective, constraints, validity)
 
     def propose(self, observations: Observations, taken: TakenPoints, count: int) -> np.ndarray:
         fits = self.fit(observations).with_fantasies(np.vstack([observations.pending, observations.failed]))
@@ -157,7 +200,7 @@ class BayesianStrategy:
             acquisition = self.build(self.problem, fits, observations)
             point, _ = maximize_acquisition(
                 acquisition, self.problem.space, self.rng, self.problem.search,
-                self.problem.feasible_mask(), taken, anchors,
+                self.problem.feasible_mask() if self.hard_filter else None, taken, anchors,
             )
             chosen.append(point)
             taken = taken.union(point)
@@ -194,7 +237,7 @@ class RandomWalkStrategy(RandomStrategy):
 
 STRATEGIES: dict[str, Callable[[Problem, np.random.Generator], object]] = {
     "hw-ieci": lambda problem, rng: BayesianStrategy(problem, rng, build_ieci),
-    "hw-cwei": lambda problem, rng: BayesianStrategy(problem, rng, build_cwei),
+    "hw-cwei": lambda problem, rng: BayesianStrategy(problem, rng, build_cwei, hard_filter=False),
     "rand": RandomStrategy,
     "rand-walk": RandomWalkStrategy,
 }

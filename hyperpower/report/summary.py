@@ -81,6 +81,13 @@ def is_best_candidate(job: Job, config: ExperimentConfig) -> bool:
     return value is not None and math.isfinite(value)
 
 
+def is_invalid_job(job: Job, config: ExperimentConfig) -> bool:
+    """A COMPLETE job whose objective came back NaN: an invalid result (a hidden constraint, as
+    in Spearmint), infeasible but not broken; reports say "invalid (NaN)"."""
+    value = objective_value(job, config)
+    return job.status is JobStatus.COMPLETE and value is not None and math.isnan(value)
+
+
 def best_feasible_job(jobs: list[Job], config: ExperimentConfig) -> Job | None:
     """The candidate with the lowest objective (ties: the earliest job); None when there is none."""
     candidates = [job for job in jobs if is_best_candidate(job, config)]
@@ -134,11 +141,6 @@ def count_violations(jobs: list[Job], config: ExperimentConfig) -> Violations:
         measured=sum(1 for job in jobs if broken_budgets_measured(job, config)),
         predicted=sum(1 for job in jobs if broken_budgets_predicted(job, config)),
     )
-
-
-def first_error_line(job: Job) -> str:
-    """The reason a job broke, for one table cell (``Job.reason``'s rule, for any status)."""
-    return error_reason(job.error)
 
 
 def _is_number(value: object) -> bool:

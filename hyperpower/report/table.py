@@ -11,6 +11,7 @@ from hyperpower.report.summary import (
     best_feasible_job,
     count_violations,
     feasibility,
+    is_invalid_job,
     objective_name,
     status_counts,
     unknown_feasibility_jobs,
@@ -62,6 +63,8 @@ def job_row(job: Job, config: ExperimentConfig) -> list[str]:
     feasible = feasible_cell(job, config)
     duration = f"{job.duration_s:.1f} s" if job.duration_s is not None else "-"
     reason = job.reason or ""
+    if is_invalid_job(job, config):
+        reason = "invalid (NaN)"
     return [str(job.id), job.status.value, job.method or "-", measured_and_predicted(job, objective),
             *[measured_and_predicted(job, task.name) for task in config.constraint_tasks],
             feasible, "yes" if job.early_terminated else "", duration, format_params(job.params), reason]

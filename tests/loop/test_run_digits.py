@@ -42,3 +42,18 @@ def test_three_digits_evaluations_end_to_end_with_a_percentile_memory_budget(tmp
     assert best["id"] in {j.id for j in jobs} and best["values"]["memory"] <= budget
     exported = json.loads(run_cli("export", str(folder), "--format", "json").stdout)
     assert [row["id"] for row in exported] == [1, 2, 3]
+
+
+@pytest.mark.slow
+def test_a_hardware_metric_as_the_objective_completes_every_job(tmp_path: Path, run_cli) -> None:
+    """Issue 11 point 5: the objective (memory) is measured after training; it used to be checked
+    before the measurement added it, so every job broke."""
+    folder = tmp_path / "digits"
+    shutil.copytree(REPO / "experiments" / "digits" / "keras_model", folder / "keras_model")
+    result = run_cli("run", str(folder), "--optimize", "memory", "--epochs", "1", "--max-evals", "2",
+                     "--seed", "0", timeout=900)
+    with open_store(f"sqlite:///{folder / 'hyperpower.sqlite'}") as store:
+        jobs = store.list_jobs("digits")
+    assert [j.status for j in jobs] == [JobStatus.COMPLETE] * 2, [j.error for j in jobs]
+    assert all(j.values["memory"] > 0 and 0.0 <= j.values["error"] <= 1.0 for j in jobs)
+    assert "best memory=" in result.stdout

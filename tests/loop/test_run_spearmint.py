@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import signal
@@ -60,14 +61,15 @@ def test_broken_and_timed_out_jobs_are_recorded_and_the_run_goes_on(toy_experime
     (toy_experiment / "config.json").write_text(json.dumps(config))
     run_cli("run", str(toy_experiment), "--max-evals", "6")
     jobs = {j.id: j for j in _jobs(toy_experiment)}
-    assert [jobs[i].status for i in range(1, 7)] == [JobStatus.COMPLETE, JobStatus.BROKEN, JobStatus.BROKEN,
+    # a NaN objective is an invalid result (issue 11): COMPLETE, infeasible, NaN kept; not broken
+    assert [jobs[i].status for i in range(1, 7)] == [JobStatus.COMPLETE, JobStatus.BROKEN, JobStatus.COMPLETE,
                                                       JobStatus.BROKEN, JobStatus.COMPLETE, JobStatus.COMPLETE]
     assert "exploding network" in jobs[2].error and "Traceback" in jobs[2].error
-    assert "nan" in jobs[3].error
+    assert jobs[3].feasible is False and math.isnan(jobs[3].values["objective"]) and not jobs[3].error
     assert "timed out after 3 s" in jobs[4].error
     assert Path(jobs[2].log_path).read_text().count("exploding network") >= 1
     status = run_cli("status", str(toy_experiment))
-    assert "exploding network" in status.stdout
+    assert "exploding network" in status.stdout and "invalid (NaN)" in status.stdout
 
 
 def test_killed_driver_resumes_without_losing_or_repeating_finished_jobs(toy_experiment: Path, run_cli) -> None:

@@ -63,3 +63,19 @@ def test_no_feasible_job_gives_no_incumbent() -> None:
 def test_job_from_another_space_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="job 9"):
         collect_observations([Job(id=9, experiment="e", raw_params={"y": 1})], SPACE, "error", RULES)
+
+
+def test_complete_jobs_are_validity_observations_and_crashes_are_not() -> None:
+    jobs = [
+        job(1, JobStatus.COMPLETE, 0.1, True, error=0.5),
+        job(2, JobStatus.COMPLETE, 0.2, False, error=math.nan, power=70.0),  # invalid result
+        job(3, JobStatus.BROKEN, 0.3),  # a crash says nothing about the configuration
+        job(4, JobStatus.RUNNING, 0.4),
+        job(5, JobStatus.COMPLETE, 0.5, False, error=math.inf),  # not NaN: not a validity observation
+    ]
+    observed = collect_observations(jobs, SPACE, "error", RULES)
+    points, valid = observed.validity
+    np.testing.assert_allclose(points[:, 0], [0.1, 0.2])
+    np.testing.assert_array_equal(valid, [True, False])
+    assert observed.has_invalid()
+    assert not collect_observations(jobs[:1], SPACE, "error", RULES).has_invalid()
