@@ -20,7 +20,7 @@ from hyperpower.config import ExperimentConfig
 from hyperpower.errors import StoreError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.forkserver import ForkServerError
-from hyperpower.jobs import Job, JobStatus
+from hyperpower.jobs import LOG_TAIL_MARKER, Job, JobStatus
 from hyperpower.loop.heartbeat import DEFAULT_HEARTBEAT_TIMEOUT_S, JobHeartbeat, heartbeat_interval
 from hyperpower.loop.launcher import JobLauncher, JobTask
 from hyperpower.loop.outcome import measured_feasibility, objective_problem
@@ -149,7 +149,7 @@ class JobExecutor:
             reason = objective_problem(self.config, values)  # a NaN objective is an invalid result, not a reason
         if reason is not None:
             return self._finish(job, JobStatus.BROKEN, values=values, log_path=log_path,
-                                error=f"{reason}\n--- log tail ---\n{_log_tail(log_path)}")
+                                error=f"{reason}\n{LOG_TAIL_MARKER}\n{_log_tail(log_path)}")
         return self._finish(job, JobStatus.COMPLETE, values=values, log_path=log_path,
                             feasible=measured_feasibility(self.config, values),
                             early_terminated=bool(result.get("early_terminated")))

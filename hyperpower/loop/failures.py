@@ -11,18 +11,12 @@ job is a result, not a failure).
 
 from __future__ import annotations
 
-from hyperpower.jobs import Job, JobStatus
-
-#: what ``JobExecutor`` puts between a broken job's reason and the end of its log
-LOG_TAIL_MARKER = "--- log tail ---"
+from hyperpower.jobs import Job, JobStatus, error_reason
 
 
 def failure_summary(error: str | None) -> str:
-    """The line that says why a job broke: a traceback's last line (``RuntimeError: boom``), not
-    its first (``Traceback (most recent call last):``), and never a line of the log tail."""
-    reason = (error or "").split(LOG_TAIL_MARKER, 1)[0]
-    lines = [line.strip() for line in reason.splitlines() if line.strip()]
-    return lines[-1] if lines else "unknown"
+    """The line that says why a job broke (``jobs.error_reason``), or ``unknown``."""
+    return error_reason(error) or "unknown"
 
 
 def failure_stop_reason(finished: list[Job], max_consecutive_broken: int, same_error_limit: int) -> str | None:

@@ -12,7 +12,6 @@ from hyperpower.report.summary import (
     best_feasible_job,
     count_violations,
     feasibility,
-    first_error_line,
     status_counts,
     unknown_feasibility_jobs,
 )
@@ -120,12 +119,12 @@ def test_spearmint_constraints_are_broken_below_zero() -> None:
     assert count_violations(jobs, config).measured == 1
 
 
-def test_first_error_line_takes_the_exception_of_a_traceback() -> None:
+def test_the_reason_of_a_broken_job_is_the_exception_of_its_traceback() -> None:
     traceback_text = ("Traceback (most recent call last):\n  File \"x.py\", line 1\nValueError: bad shape\n"
                       "--- log tail ---\nEpoch 1/3\nsomething else")
     job = Job(id=1, experiment="exp", status=JobStatus.BROKEN, error=traceback_text)
-    assert first_error_line(job) == "ValueError: bad shape"
+    assert job.reason == "ValueError: bad shape"
     job.error = "job timed out after 3 s\n--- log tail ---\n..."
-    assert first_error_line(job) == "job timed out after 3 s"
+    assert job.reason == "job timed out after 3 s"
     job.error = None
-    assert first_error_line(job) == ""
+    assert job.reason == ""
