@@ -77,11 +77,13 @@ class FittedEnsemble:
     def with_fantasies(self, points: np.ndarray) -> "FittedEnsemble":
         """Condition every member on its own posterior mean at ``points`` (p, d) ("kriging
         believer"): the variance there collapses, so pending or broken points stop attracting
-        the acquisition while the mean elsewhere is unchanged."""
+        the acquisition while the mean elsewhere is unchanged. The believed values are exact
+        (no observation noise): under a GAUSSIAN likelihood a noisy belief would leave most of
+        the variance in place and parallel suggestions could land on top of each other."""
         points = np.atleast_2d(points)
         if points.size == 0:
             return self
-        members = tuple(member.condition_on(points, member.predict(points)[0]) for member in self.members)
+        members = tuple(member.condition_on(points, member.predict(points)[0], exact=True) for member in self.members)
         return FittedEnsemble(members, self.offset, self.scale)
 
 

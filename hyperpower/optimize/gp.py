@@ -47,12 +47,16 @@ def robust_cholesky(matrix: np.ndarray, scale: float = 1.0) -> np.ndarray:
 class GaussianProcess:
     """Posterior of a GP given ``points`` (n, d) in the unit cube and ``values`` (n,)."""
 
-    def __init__(self, points: np.ndarray, values: np.ndarray, hyper: GPHyperparameters) -> None:
+    def __init__(self, points: np.ndarray, values: np.ndarray, hyper: GPHyperparameters,
+                 noise: np.ndarray | None = None) -> None:
+        """``noise``: per-point noise variance, default ``hyper.noise`` everywhere (fantasies are
+        exact: see ``condition_on``)."""
         self.points = np.atleast_2d(np.asarray(points, dtype=float))
         self.values = np.asarray(values, dtype=float).ravel()
         self.hyper = hyper
+        self.noise = np.full(len(self.values), hyper.noise) if noise is None else np.asarray(noise, dtype=float)
         covariance = matern52_symmetric(self.points, hyper.length_scales, hyper.amplitude)
-        covariance[np.diag_indices_from(covariance)] += hyper.noise
+        covariance[np.diag_indices_from(covariance)] += self.noise
         self.cholesky = robust_cholesky(covariance, scale=hyper.amplitude)
         self.residuals = self.values - hyper.mean
         self.alpha = cho_solve((self.cholesky, True), self.residuals)
@@ -77,11 +81,14 @@ class GaussianProcess:
             - 0.5 * n * math.log(2.0 * math.pi)
         )
 
-    def condition_on(self, new_points: np.ndarray, new_values: np.ndarray) -> "GaussianProcess":
-        """A GP with the same hyper-parameters and the extra observations appended."""
+    def condition_on(self, new_points: np.ndarray, new_values: np.ndarray, exact: bool = False) -> "GaussianProcess":
+        """A GP with the same hyper-parameters and the extra observations appended; ``exact``
+        values get no observation noise (fantasies, see ``FittedEnsemble.with_fantasies``)."""
+        new_values = np.asarray(new_values, dtype=float).ravel()
         points = np.vstack([self.points, np.atleast_2d(new_points)])
-        values = np.concatenate([self.values, np.asarray(new_values, dtype=float).ravel()])
-        return GaussianProcess(points, values, self.hyper)
+        values = np.concatenate([self.values, new_values])
+        new_noise = np.zeros(len(new_values)) if exact else np.full(len(new_values), self.hyper.noise)
+        return GaussianProcess(points, values, self.hyper, np.concatenate([self.noise, new_noise]))
 
 
 def log_marginal_likelihood(points: np.ndarray, values: np.ndarray, hyper: GPHyperparameters) -> float:

@@ -66,37 +66,52 @@ class Problem:
 @dataclasses.dataclass
 class Fits:
     """GP ensembles of one suggestion round: the objective, each measured constraint and, once a
-    job returned NaN, the validity outcomes."""
+    job returned NaN, the validity outcomes. ``believed``: the points of pending jobs (and of
+    this batch's earlier suggestions), whose fantasized values count as observed for y+."""
 
     objective: FittedEnsemble
     constraints: dict[str, FittedEnsemble]
     validity: FittedEnsemble | None = None
+    believed: np.ndarray | None = None
 
-    def with_fantasies(self, points: np.ndarray) -> "Fits":
+    def with_fantasies(self, points: np.ndarray, believed: bool = True) -> "Fits":
+        """Condition every GP on its own mean at ``points``; ``believed`` (pending jobs, not the
+        points of broken ones) also lets those values lower the incumbent, so the acquisition
+        sees no certain improvement at a point already being evaluated."""
+        points = np.atleast_2d(points)
         validity = None if self.validity is None else self.validity.with_fantasies(points)
+        kept = self.believed
+        if believed and points.size:
+            kept = points if kept is None else np.vstack([kept, points])
         return Fits(self.objective.with_fantasies(points),
-                    {k: v.with_fantasies(points) for k, v in self.constraints.items()}, validity)
+                    {k: v.with_fantasies(points) for k, v in self.constraints.items()}, validity, kept)
 
 
-def incumbent(problem: Problem, fits: Fits, observations: Observations, feasible_only: bool) -> float | None:
-    """y+: over the measured-feasible observations (all of them unless ``feasible_only``; None
-    when there is none), the lowest observed value (NOISELESS) or the lowest posterior mean
-    (GAUSSIAN, averaged over the hyper-parameter samples; Spearmint's choice for noisy objectives)."""
+def incumbent(problem: Problem, fits: Fits, observations: Observations, feasible_only: bool) -> np.ndarray | None:
+    """y+ of each hyper-parameter sample, (s,): over the measured-feasible observations (all of
+    them unless ``feasible_only``; None when there is none), the lowest observed value (NOISELESS)
+    or the sample's lowest posterior mean (GAUSSIAN; Spearmint's choice for noisy objectives),
+    lowered by the sample's believed values at pending points (kriging believer)."""
     indices = np.flatnonzero(observations.feasible)
     if len(indices) == 0:
         if feasible_only:
             return None
         indices = np.arange(len(observations.objective))
+    members = len(fits.objective.members)
     if problem.objective_noiseless:
-        return float(observations.objective[indices].min())
-    means, _ = fits.objective.predict(observations.points[indices])
-    return float(means.mean(axis=0).min())
+        best = np.full(members, float(observations.objective[indices].min()))
+    else:
+        best = fits.objective.predict(observations.points[indices])[0].min(axis=1)
+    if fits.believed is not None and len(fits.believed):
+        best = np.minimum(best, fits.objective.predict(fits.believed)[0].min(axis=1))
+    return best
 
 
-def _expected_improvement(fits: Fits, best: float | None) -> Acquisition | None:
+def _expected_improvement(fits: Fits, best: np.ndarray | None) -> Acquisition | None:
     if best is None:
         return None
-    return AverageOverSamples([ExpectedImprovement(member, best) for member in fits.objective.predictors()])
+    return AverageOverSamples([ExpectedImprovement(member, float(b))
+                               for member, b in zip(fits.objective.predictors(), best)])
 
 
 def _measured_probabilities(problem: Problem, fits: Fits) -> list[Acquisition]:
@@ -193,7 +208,7 @@ class BayesianStrategy:
         return Fits(objective, constraints, validity)
 
     def propose(self, observations: Observations, taken: TakenPoints, count: int) -> np.ndarray:
-        fits = self.fit(observations).with_fantasies(np.vstack([observations.pending, observations.failed]))
+        fits = self.fit(observations).with_fantasies(observations.pending).with_fantasies(observations.failed, believed=False)
         anchors = _anchors(observations)
         chosen: list[np.ndarray] = []
         for _ in range(count):

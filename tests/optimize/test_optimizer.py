@@ -47,7 +47,8 @@ def run(optimizer: Optimizer, objective: Callable[[dict], dict], evaluations: in
     return jobs
 
 
-AWARE_CASES = [("hw-ieci", seed) for seed in range(8)] + [(m, seed) for m in ("hw-cwei", "rand", "rand-walk") for seed in range(2)]
+# HW-CWEI is soft (EI x Pr(model <= budget), no hard filter): see the test after this one
+AWARE_CASES = [("hw-ieci", seed) for seed in range(8)] + [(m, seed) for m in ("rand", "rand-walk") for seed in range(2)]
 
 
 @pytest.mark.parametrize("method,seed", AWARE_CASES)
@@ -63,6 +64,18 @@ def test_aware_methods_never_suggest_predicted_infeasible_points(method: str, se
     # and a batch with pending jobs stays feasible too
     batch = optimizer.suggest(jobs + [Job(id=99, experiment="test", raw_params={"units": 20, "rate": 0.5})], count=3)
     assert all(s.predicted["power"] <= 60.0 for s in batch)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_soft_hw_cwei_crosses_a_budget_only_where_the_model_error_makes_it_plausible(seed: int) -> None:
+    config = make_config(UNITS_RATE, "hw-cwei", budgets={"power": 60.0})
+    optimizer = Optimizer(config, {"power": POWER}, np.random.default_rng(seed), mcmc=FAST)
+    jobs = run(optimizer, lambda n: {"error": units_rate_error(n), "power": POWER.predict(n)}, 10)
+    predicted = [job.predicted["power"] for job in jobs]
+    # Pr(power <= 60) with a 5 % model error is below 0.1 % past 3 model errors (69 W); the
+    # unconstrained optimum (units = 80) draws 100 W
+    assert max(predicted) <= 60.0 * (1 + 3 * POWER.cv_rmspe)
+    assert max(predicted) >= 54.0  # and it still presses the budget
 
 
 def test_model_margin_keeps_predictions_one_model_error_under_the_budget() -> None:
@@ -96,9 +109,7 @@ def test_simultaneous_suggestions_differ_thanks_to_fantasies() -> None:
     batch = optimizer.suggest(jobs, count=4)
     points = np.array([[s.raw_params["x"], s.raw_params["y"]] for s in batch])
     distances = [np.linalg.norm(points[i] - points[j]) for i in range(4) for j in range(i)]
-    # 0.01, not 0.02: with a GAUSSIAN objective y+ is now the lowest posterior mean (issue 11 point
-    # 12), which exploits the mean more, and one believed noisy fantasy collapses less variance
-    assert min(distances) > 0.01
+    assert min(distances) > 0.02
     pending = [Job(id=100 + i, experiment="test", status=JobStatus.RUNNING, raw_params=s.raw_params) for i, s in enumerate(batch)]
     after = optimizer.suggest(jobs + pending)[0]
     assert min(np.linalg.norm(points - [after.raw_params["x"], after.raw_params["y"]], axis=1)) > 0.02
@@ -252,9 +263,10 @@ def test_noisy_objective_incumbent_is_the_lowest_posterior_mean_not_a_lucky_obse
         fits = optimizer.strategy.fit(observations)
         best = incumbent(optimizer.problem, fits, observations, feasible_only=False)
         ei = optimizer.strategy.build(optimizer.problem, fits, observations)
-        assert all(member.best == best for member in ei.acquisitions)
+        assert [member.best for member in ei.acquisitions] == list(best)  # one y+ per GP sample
         if likelihood == "NOISELESS":
-            assert best == -0.3
+            assert list(best) == [-0.3] * len(best)
         else:
-            means = fits.objective.predict(observations.points)[0].mean(axis=0)
-            assert best == pytest.approx(means.min()) and best > -0.3
+            means = fits.objective.predict(observations.points)[0]  # (samples, points)
+            np.testing.assert_allclose(best, means.min(axis=1))
+            assert (best > -0.3).all()
