@@ -51,8 +51,8 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
                        help="wall-time limit, e.g. 90s, 20m, 1h, 1h30m; none (or 0, inf) removes a saved limit")
     add_store_option(group)
     group.add_argument("--model", metavar="METRIC=FILE", action="append", dest="models",
-                       help="fitted hardware model (the JSON file `hyperpower profile` writes into EXP/models/) "
-                            "for a metric, e.g. power=models/power.json")
+                       help="fitted model of a budget metric (the JSON file `hyperpower profile` writes into "
+                            "EXP/models/), e.g. power=models/power.json: that budget is then checked before training")
     group.add_argument("--seed", type=int, metavar="N", help="random seed, for a reproducible run")
     group.add_argument("--model-margin", type=float, metavar="K",
                        help="aware methods keep predictions K cross-validated model errors under each budget "
