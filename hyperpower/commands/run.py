@@ -152,18 +152,22 @@ def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
 
 
 def _print_summary(store, paths, config, summary) -> None:
-    from hyperpower.report.summary import best_feasible_job
-    from hyperpower.report.table import jobs_table
+    from hyperpower.report.summary import best_feasible_job, is_invalid_job
+    from hyperpower.report.table import format_params, jobs_table
+    from hyperpower.units import format_value
 
     jobs = store.list_jobs(config.name)
     cancelled = (f"; {len(summary.cancelled)} queued job(s) no worker finished were cancelled"
                  if summary.cancelled else "")
+    invalid = sum(is_invalid_job(job, config) for job in jobs)
+    invalid_text = f" ({invalid} of them invalid: NaN result)" if invalid else ""
     print(f"hyperpower: stopped ({summary.stopped_by}) after {summary.elapsed_s:.0f} s: "
-          f"{summary.complete} complete, {summary.broken} broken{cancelled}", flush=True)
+          f"{summary.complete} complete{invalid_text}, {summary.broken} broken{cancelled}", flush=True)
     print(jobs_table(jobs, config))
     best = best_feasible_job(jobs, config)
     if best is None:
         print("hyperpower: no feasible configuration yet", file=sys.stderr)
     else:
-        print(f"hyperpower: best job {best.id}: {config.settings.objective}={best.values.get(config.settings.objective):.4g} "
-              f"params {best.params}")
+        objective = config.settings.objective
+        print(f"hyperpower: best job {best.id}: {objective}={format_value(objective, best.values.get(objective))} "
+              f"| {format_params(best.params)} (`hyperpower best {paths.root}` for its files)")

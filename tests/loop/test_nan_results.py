@@ -97,7 +97,7 @@ def test_a_run_of_nan_results_is_not_stopped_as_broken_and_says_invalid(tmp_path
     assert len(jobs) == 10
     assert all(j.status is JobStatus.COMPLETE and j.feasible is False and math.isnan(j.values["branin"]) for j in jobs)
     assert result.stdout.count("] invalid (NaN)") == 10, result.stdout  # one progress line per job
-    assert "10 complete, 0 broken" in result.stdout
+    assert "10 complete (10 of them invalid: NaN result), 0 broken" in result.stdout
     exported = json.loads(run_cli("export", str(folder), "--format", "json").stdout)
     assert exported[0]["values"]["branin"] is None and exported[0]["status"] == "complete"
 
