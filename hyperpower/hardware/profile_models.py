@@ -74,7 +74,7 @@ def feature_matrix(samples: Sequence[dict[str, Any]], feature_set: str, names: S
 
 def fit_metric(samples: Sequence[dict[str, Any]], metric: str, structural: Sequence[str], *, folds: int,
                seed: int, device: str) -> dict[str, LinearFit]:
-    """feature set -> LinearFit for one metric; both sets use the same CV folds (same seed)."""
+    """feature set -> LinearFit for one metric; every set uses the same CV folds (same seed)."""
     usable = [s for s in samples if metric in s.get("values", {})]
     targets = np.array([s["values"][metric] for s in usable], dtype=float)
     hyper_names, _ = hyperparameter_columns(usable, structural)
