@@ -8,6 +8,7 @@ drawn as feasible on the wrong side of a budget line.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,8 @@ def plot_predicted_vs_measured(jobs: Sequence[Job], config: ExperimentConfig, ou
         note(f"{PREDICTED_VS_MEASURED_FILE}: no panel for {', '.join(unmeasured)}: predicted but never measured")
     shown = [metric for metric in pairs if metric not in unmeasured]
     budgets = data.budgets_of(config)
-    honesty = {entry.metric: honesty_text(entry, config) for entry in summary.model_honesty(list(jobs), config)}
+    honesty = {entry.metric: textwrap.fill(honesty_text(entry, config, short=True), 60)
+               for entry in summary.model_honesty(list(jobs), config)}
     figure, axes = style.new_figure(len(shown))
     for axis, metric in zip(axes, shown):
         measured, predicted_values = pairs[metric]

@@ -129,16 +129,16 @@ def honesty_lines(jobs: list[Job], config: ExperimentConfig) -> list[str]:
     return [f"{entry.metric}: {honesty_text(entry, config)}" for entry in model_honesty(jobs, config)]
 
 
-def honesty_text(entry: ModelHonesty, config: ExperimentConfig) -> str:
+def honesty_text(entry: ModelHonesty, config: ExperimentConfig, short: bool = False) -> str:
     """One budget's measured violation rate among jobs predicted feasible, and what was asked
-    (``status`` and the predicted-vs-measured plot say it alike)."""
+    (``status`` and the predicted-vs-measured plot say it alike; ``short`` for a panel title)."""
     settings = config.settings
     if settings.violation_rate > 0:
         requested = f"requested at most {100 * settings.violation_rate:g}%"
     elif settings.model_margin > 0:
         requested = f"--model-margin {settings.model_margin:g}, no rate requested"
     else:
-        requested = "no rate requested (--violation-rate A calibrates the budgets)"
+        requested = "no rate requested" + ("" if short else " (--violation-rate A calibrates the budgets)")
     return (f"{entry.measured_over} of {entry.predicted_feasible} job(s) predicted under "
             f"{format_value(entry.metric, entry.budget)} measured over it ({100 * entry.rate:.1f}%; {requested})")
 
