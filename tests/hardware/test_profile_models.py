@@ -108,3 +108,26 @@ def test_profile_report_says_when_network_features_were_passed_over_for_cost(tmp
     assert "network features fit latency better" in report and "--features network" in report
     result.chosen["latency"] = fits["network"]
     assert "fit latency better" not in format_report(result)
+
+
+def test_the_report_and_the_readme_state_the_same_selection_rule(tmp_path) -> None:
+    """Issue 15: the README said "keeps whichever cross-validates better" while the report and
+    the code required a margin; now both state the constants choose_fit uses."""
+    from pathlib import Path
+
+    from hyperpower.hardware.profile import RULE, ProfileResult, format_report
+    from hyperpower.hardware.regression import IMPROVEMENT, MIN_R2, LinearFit
+
+    fits = {name: LinearFit("memory", ["a"], [1.0], 0.0, 30, 10, rmspe, 0.9, rmspe, name)
+            for name, rmspe in (("hyperparameters", 0.02), ("pairwise", 0.003))}
+    result = ProfileResult(experiment="digits", device="cpu", device_name="CPU", structural=["a"], samples=[{}] * 30,
+                           failures=[], fits={"memory": fits}, chosen={"memory": fits["pairwise"]},
+                           model_paths={}, profile_path=tmp_path / "p.json", seconds_per_sample=1.0, setup_s=0.0)
+    report = format_report(result)
+    assert RULE in report and "pairwise products" in report.splitlines()[1]
+    readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text().split())
+    for text in (RULE, readme):
+        assert f"RMSPE is at most {IMPROVEMENT:g} times as large" in text.replace("RMSPE at most", "RMSPE is at most")
+        assert f"R² of at least {MIN_R2:g}" in text or f"R² is at least {MIN_R2:g}" in text
+        assert f"at most {MAX_NETWORK_BUILDS}" in text.replace("1,000", "1000")
+    assert "keeps whichever cross-validates better" not in readme
