@@ -72,6 +72,8 @@ def _plan_models(paths: ExperimentPaths, config: ExperimentConfig, percentiles: 
     loaded = load_models(paths, probe, template_feature_function_factory(paths) if hyperpower else None)
     for model in loaded.models.values():
         model.check_space(config.space)
+        if config.settings.aware and config.settings.violation_rate > 0:
+            model.conformal_quantile(config.settings.violation_rate)  # a file without residuals: refused now
     if not hyperpower:
         return loaded, []
     from hyperpower.hardware import check_measurable

@@ -162,3 +162,9 @@ def test_violation_rate_coverage_is_said_and_the_setting_kept_in_the_config(tiny
     path.write_text(json.dumps(document))
     with pytest.raises(ConfigError, match=rf"{re.escape(str(path))}: --violation-rate needs .*hyperpower profile"):
         budget_coverage_lines(config, load_models(paths, config).models)
+    from hyperpower.loop.preparation import prepare_run
+
+    before = paths.config.read_bytes()
+    with pytest.raises(ConfigError, match=rf"{re.escape(str(path))}: --violation-rate needs"):
+        prepare_run(paths, GenerateOptions(budgets={"memory": 300.0}))  # the saved rate, refused before writing
+    assert paths.config.read_bytes() == before
