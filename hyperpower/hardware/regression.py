@@ -63,7 +63,7 @@ def ridge_loo(features: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, fl
 
     On the centered, standardized design X = U S V^T the ridge hat matrix is
     H = 11^T/n + U diag(s^2/(s^2+alpha)) U^T, and the leave-one-out residual of sample i is
-    exactly (y_i - yhat_i) / (1 - H_ii); each penalty of ``RIDGE_ALPHAS`` (times n) is scored by
+    (y_i - yhat_i) / (1 - H_ii), exact for the standardization of all n samples; each penalty of ``RIDGE_ALPHAS`` (times n) is scored by
     the RMSPE of those residuals, the measure the feature sets are compared by.
     """
     features = np.asarray(features, dtype=float).reshape(len(targets), -1)

@@ -150,7 +150,7 @@ class LinearModel:
                                   f"got {value!r}")
             else:
                 scores.append(float(value))
-        rank = math.ceil((len(scores) + 1) * (1.0 - rate))
+        rank = math.ceil((len(scores) + 1) * (1.0 - rate) - 1e-9)  # 20 * 0.95 is 19, not 19.000000001
         if rank > len(scores):
             raise ConfigError(f"{where}: --violation-rate {rate:g} needs at least {math.ceil(1 / rate) - 1} "
                               f"profiling samples to be calibrated, the model has {len(scores)}; profile with "
