@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -73,6 +74,8 @@ class HyperPowerSettings:
     job_timeout_s: float | None = None
     device: str | None = None
     model_margin: float = 0.0
+    #: calibrated budgets (``--violation-rate``): 0 off, else the accepted share allowed to measure over
+    violation_rate: float = 0.0
     objective_split: str = "validation"
     keep_models: str = "best"
 
@@ -195,11 +198,27 @@ def _settings_from_json(raw: Any, where: str) -> tuple[HyperPowerSettings, set[s
     settings = HyperPowerSettings(**values)
     if settings.method not in METHODS:
         raise ConfigError(f"{where}: method {settings.method!r} is not one of {', '.join(METHODS)}")
+    check_budget_tightening(settings.model_margin, settings.violation_rate, f"{where}: the 'hyperpower' section's")
     for key, allowed in (("objective_split", OBJECTIVE_SPLITS), ("keep_models", KEEP_MODELS)):
         if getattr(settings, key) not in allowed:
             raise ConfigError(f"{where}: {key.replace('_', '-')} {getattr(settings, key)!r} in the 'hyperpower' "
                               f"section is not one of {', '.join(allowed)}")
     return settings, set(values)
+
+
+def check_budget_tightening(margin: Any, rate: Any, where: str = "") -> None:
+    """``model-margin`` (K cross-validated errors) and ``violation-rate`` (a calibrated error
+    quantile) are two ways to tighten the budgets; one at a time, each a valid number."""
+    prefix = f"{where} " if where else ""
+    for flag, value, valid in (("--model-margin", margin, "a number >= 0"),
+                               ("--violation-rate", rate, "a fraction in [0, 1), e.g. 0.05 (0: off)")):
+        number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        if not number or value < 0 or (flag == "--violation-rate" and value >= 1):
+            raise ConfigError(f"{prefix}{flag} must be {valid}, got {value!r}")
+    if margin > 0 and rate > 0:
+        raise ConfigError(f"{prefix}--model-margin {margin:g} and --violation-rate {rate:g} both tighten the budgets; "
+                          "use one: --violation-rate (calibrated from the model's profiling residuals) replaces "
+                          "--model-margin, so give --model-margin 0 with it, or --violation-rate 0 to keep the margin")
 
 
 def _spearmint_keys(data: dict[str, Any], where: str) -> tuple[dict[str, Any], list[str], dict[str, str]]:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from hyperpower.config import (
     KEEP_MODELS,
+    check_budget_tightening,
     METHODS,
     OBJECTIVE_SPLITS,
     ExperimentConfig,
@@ -61,6 +62,7 @@ class GenerateOptions:
     models: dict[str, str] | None = None
     seed: int | None = None
     model_margin: float | None = None
+    violation_rate: float | None = None
     objective_split: str | None = None
     keep_models: str | None = None
 
@@ -163,10 +165,11 @@ def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options
         if isinstance(options.seed, bool) or not isinstance(options.seed, int) or options.seed < 0:
             raise ConfigError(f"--seed must be a non-negative integer, got {options.seed!r}")
         settings.seed = options.seed
-    if options.model_margin is not None:
-        if not math.isfinite(options.model_margin) or options.model_margin < 0:
-            raise ConfigError(f"--model-margin must be a number >= 0, got {options.model_margin!r}")
-        settings.model_margin = float(options.model_margin)
+    if options.model_margin is not None or options.violation_rate is not None:
+        margin = settings.model_margin if options.model_margin is None else options.model_margin
+        rate = settings.violation_rate if options.violation_rate is None else options.violation_rate
+        check_budget_tightening(margin, rate)  # a saved margin counts: the config keeps both
+        settings.model_margin, settings.violation_rate = float(margin), float(rate)
     if options.objective_split is not None:
         settings.objective_split = _check_choice(options.objective_split, OBJECTIVE_SPLITS, "--objective-split")
     if options.keep_models is not None:

@@ -104,6 +104,18 @@ def test_a_hand_edited_bad_keep_models_names_the_config_file(digits: Path) -> No
         load_config(paths.config)
 
 
+def test_a_hand_edited_config_with_margin_and_violation_rate_names_the_file(digits: Path) -> None:
+    paths = resolve_experiment(digits)
+    generate_config(paths, GenerateOptions(violation_rate=0.05))
+    data = json.loads(paths.config.read_text())
+    assert data["hyperpower"]["violation_rate"] == 0.05
+    data["hyperpower"]["model_margin"] = 1.0
+    paths.config.write_text(json.dumps(data))
+    with pytest.raises(ConfigError, match=r"config.json: the 'hyperpower' section's --model-margin 1 and "
+                                          r"--violation-rate 0.05 both tighten the budgets; use one"):
+        load_config(paths.config)
+
+
 def test_template_changes_reach_the_config_and_settings_stay(digits: Path) -> None:
     paths = resolve_experiment(digits)
     generate_config(paths, GenerateOptions(budgets={"memory": 200.0}))
@@ -141,6 +153,8 @@ def test_model_files_are_checked_and_kept_relative_to_the_experiment(digits: Pat
     (GenerateOptions(budgets={"power": 9.0}, models={"memory": "/m.json"}), "'memory' has no budget"),
     (GenerateOptions(max_time_s=-5.0), "--max-time must be a positive duration"),
     (GenerateOptions(model_margin=-1.0), "--model-margin must be a number >= 0"),
+    (GenerateOptions(violation_rate=1.0), "--violation-rate must be a fraction in .0, 1., e.g. 0.05"),
+    (GenerateOptions(model_margin=1.0, violation_rate=0.05), "--model-margin 1 and --violation-rate 0.05 both"),
     (GenerateOptions(budget_percentiles={"memory": 50.0}), "percentile budgets are resolved"),
     (GenerateOptions(objective_split="train"), "--objective-split 'train' is not one of validation, test"),
     (GenerateOptions(keep_models="some"), "--keep-models 'some' is not one of best, all, none"),

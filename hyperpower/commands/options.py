@@ -57,6 +57,11 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--model-margin", type=float, metavar="K",
                        help="aware methods keep predictions K cross-validated model errors under each budget "
                             "(default 0: the paper's indicator model <= budget)")
+    group.add_argument("--violation-rate", type=float, metavar="A",
+                       help="calibrated budgets, replacing --model-margin: aware methods keep a configuration only "
+                            "when prediction x (1 + q) <= budget, q the split-conformal (1-A) quantile of the "
+                            "model's profiling residuals, so at most a fraction A (e.g. 0.05) of accepted "
+                            "configurations measure over the budget; 0 turns it off")
     group.add_argument("--objective-split", choices=OBJECTIVE_SPLITS,
                        help="split whose error is the objective and stops trainings early: validation (default: "
                             "a seeded, stratified 20%% of x_train, or the network file's x_val, y_val) or test "
@@ -95,6 +100,7 @@ def options_from_args(args: argparse.Namespace, any_metric: bool = False) -> Gen
         models=dict(split_assignment(text, "--model", "METRIC=FILE") for text in args.models) if args.models else None,
         seed=args.seed,
         model_margin=args.model_margin,
+        violation_rate=getattr(args, "violation_rate", None),
         objective_split=getattr(args, "objective_split", None),
         keep_models=getattr(args, "keep_models", None),
     )

@@ -11,7 +11,7 @@ Steps (design §7, paper §3.3):
 4. store each sample (``store.add_profile_samples``) and keep them all in
    ``EXP/profiles/profile-<device>-<time>.json``, a file a GPU user can commit so others can fit
    or optimize against a real GPU without one;
-5. fit every metric on both feature sets with k-fold CV and write ``EXP/models/<metric>.json``,
+5. fit every metric on each feature set with k-fold CV and write ``EXP/models/<metric>.json``,
    with the template's structural variables it was fitted on (``provenance``).
 """
 
@@ -179,19 +179,30 @@ def _write_profile_file(paths: ExperimentPaths, experiment: str, device: str, de
     return path
 
 
+SET_TITLES = {"hyperparameters": "hyper-parameters", "pairwise": "pairwise products", "network": "network features"}
+#: the rule ``--features auto`` applies, in the words the README uses
+RULE = ("feature set rule: the cheapest set (hyper-parameters, then pairwise products: one dot product per "
+        "candidate; then network features: a Keras build per candidate, only on spaces of at most 1000 "
+        "networks) unless a costlier one has a cross-validated RMSPE at most 0.8 times as large (a fifth lower) "
+        "and a cross-validated R² of at least 0.5")
+
+
 def format_report(result: ProfileResult) -> str:
-    """The table ``hyperpower profile`` prints: RMSPE and R² per metric and feature set."""
+    """The table ``hyperpower profile`` prints: RMSPE and R² per metric and feature set, the rule
+    that chose the written set, and which better set it passed over for cost."""
+    sets = [name for name in SET_TITLES if any(name in fits for fits in result.fits.values())]
     lines = [f"{len(result.samples)} samples on {result.device_name} ({result.seconds_per_sample:.1f} s per "
              f"configuration); structural: {', '.join(result.structural)}",
-             f"{'metric':<9}{'unit':<5}{'hyper-parameters':>22}{'network features':>22}  used",
-             f"{'':<14}{'cv RMSPE':>11}{'R²':>11}{'cv RMSPE':>11}{'R²':>11}"]
+             f"{'metric':<9}{'unit':<5}" + "".join(f"{SET_TITLES[name]:>22}" for name in sets) + "  used",
+             f"{'':<14}" + f"{'cv RMSPE':>11}{'R²':>11}" * len(sets)]
     for metric, fits in result.fits.items():
         cells = []
-        for feature_set in ("hyperparameters", "network"):
+        for feature_set in sets:
             fit = fits.get(feature_set)
             cells.append(f"{100 * fit.cv_rmspe:>10.2f}%{fit.cv_r2:>11.3f}" if fit else f"{'-':>11}{'-':>11}")
         chosen = result.chosen[metric]
         lines.append(f"{metric:<9}{chosen.unit:<5}{''.join(cells)}  {chosen.feature_set}")
+    lines.append(RULE)
     passed_over = [m for m, fits in result.fits.items()
                    if choose_fit(fits).feature_set == "network" and result.chosen[m].feature_set != "network"]
     if passed_over:

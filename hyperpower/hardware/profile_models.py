@@ -1,16 +1,22 @@
-"""From profiling samples to model files: one fit per metric and feature set, the better one kept.
+"""From profiling samples to model files: one fit per metric and feature set, one rule picks.
 
-Two feature sets are fitted on the same samples with the same cross-validation folds:
+Three feature sets are fitted on the same samples with the same cross-validation folds:
 
 * ``hyperparameters`` (the paper's eq. 1-2): the structural variables' network values
-  (after transforms); an element of a size-k variable is ``name[i]``;
+  (after transforms); an element of a size-k variable is ``name[i]``; least squares;
+* ``pairwise``: those columns plus every product of two of them (``a*b``, squares included),
+  since parameter counts and multiply-accumulates are products of adjacent layer sizes; ridge
+  with a leave-one-out penalty (``regression.ridge_loo``) so 40 samples suffice, and still one
+  dot product per candidate;
 * ``network``: features of the built network (``features.NETWORK_FEATURES``).
 
-``choose_fit`` keeps the hyper-parameter model unless the network one is clearly better; and even
-then only when the space has few distinct networks (``MAX_NETWORK_BUILDS``): a network-feature
-prediction needs the network built (~0.2-0.4 s on a CPU, cached per structure), and the optimizer
-scores ~2,500 candidates per suggestion, so on a space of 20,000 structures (digits) every
-suggestion would take minutes. The model file records which was used and both RMSPEs.
+``regression.choose_fit`` is the one rule: cheapest set first, a costlier one only when its CV
+RMSPE is a fifth lower and its CV R² at least 0.5. Under ``--features auto`` "network" is a
+candidate only when the space has few distinct networks (``MAX_NETWORK_BUILDS``): a
+network-feature prediction needs the network built (~0.2-0.4 s on a CPU, cached per structure),
+and the optimizer scores ~2,500 candidates per suggestion, so on a space of 20,000 structures
+(digits) every suggestion would take minutes. The model file records which was used and every
+set's RMSPE.
 """
 
 from __future__ import annotations
@@ -23,10 +29,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from hyperpower.hardware.features import NETWORK_FEATURES
-from hyperpower.hardware.regression import LinearFit, choose_fit, fit_linear_model
+from hyperpower.hardware.regression import LinearFit, choose_fit, fit_linear_model, least_squares, ridge_loo
+from hyperpower.optimize.constraints import feature_value
 from hyperpower.space import SearchSpace, VariableType
 
-FEATURE_SETS = ("hyperparameters", "network")
+FEATURE_SETS = ("hyperparameters", "pairwise", "network")
 #: "auto" uses network features only on spaces with at most this many distinct structures
 MAX_NETWORK_BUILDS = 1000
 
@@ -52,33 +59,34 @@ def hyperparameter_columns(samples: Sequence[dict[str, Any]], structural: Sequen
     return names, skipped
 
 
-def _value(params: dict[str, Any], feature: str) -> float:
-    if feature in params:
-        return float(params[feature])
-    name, index = feature[:-1].split("[")
-    return float(params[name][int(index)])
+def pairwise_columns(names: Sequence[str]) -> list[str]:
+    """``names`` plus ``a*b`` for every pair a <= b of them (squares too: a kernel size enters a
+    convolution's weight count squared)."""
+    return [*names, *(f"{a}*{b}" for i, a in enumerate(names) for b in names[i:])]
 
 
 def feature_matrix(samples: Sequence[dict[str, Any]], feature_set: str, names: Sequence[str]) -> np.ndarray:
-    """(n, f) values of ``names`` in each sample (params for hyper-parameters, else features)."""
-    if feature_set == "hyperparameters":
-        return np.array([[_value(s["params"], name) for name in names] for s in samples], dtype=float)
+    """(n, f) values of ``names`` in each sample (params for hyper-parameter sets, else features)."""
+    if feature_set in ("hyperparameters", "pairwise"):
+        return np.array([[float(feature_value(s["params"], name)) for name in names] for s in samples], dtype=float)
     return np.array([[float(s["features"][name]) for name in names] for s in samples], dtype=float)
 
 
 def fit_metric(samples: Sequence[dict[str, Any]], metric: str, structural: Sequence[str], *, folds: int,
                seed: int, device: str) -> dict[str, LinearFit]:
-    """feature set -> LinearFit for one metric; both sets use the same CV folds (same seed)."""
+    """feature set -> LinearFit for one metric; every set uses the same CV folds (same seed)."""
     usable = [s for s in samples if metric in s.get("values", {})]
     targets = np.array([s["values"][metric] for s in usable], dtype=float)
     hyper_names, _ = hyperparameter_columns(usable, structural)
     fits = {}
-    for feature_set, names in (("hyperparameters", hyper_names), ("network", list(NETWORK_FEATURES))):
+    sets = (("hyperparameters", hyper_names, least_squares), ("pairwise", pairwise_columns(hyper_names), ridge_loo),
+            ("network", list(NETWORK_FEATURES), least_squares))
+    for feature_set, names, solver in sets:
         if not names:
             continue
         fits[feature_set] = fit_linear_model(metric, names, feature_matrix(usable, feature_set, names), targets,
                                              folds=folds, rng=np.random.default_rng(seed), feature_set=feature_set,
-                                             device=device)
+                                             device=device, solver=solver)
     return fits
 
 
@@ -110,9 +118,9 @@ def fit_all(samples: Sequence[dict[str, Any]], metrics: Sequence[str], structura
             distinct_networks: float = math.inf) -> dict[str, tuple[dict[str, LinearFit], LinearFit]]:
     """metric -> (fits by feature set, chosen fit).
 
-    Both feature sets are always fitted (the profile report compares them); ``features`` picks
-    the one written: "hyperparameters" or "network" force it, "auto" applies ``choose_fit`` and
-    the ``MAX_NETWORK_BUILDS`` cap on ``distinct_networks`` (see the module docstring).
+    Every feature set is always fitted (the profile report compares them); ``features`` picks
+    the one written: "hyperparameters", "pairwise" or "network" force it, "auto" applies
+    ``choose_fit`` to the affordable sets (``affordable_sets``, see the module docstring).
     """
     result = {}
     for metric in metrics:
@@ -122,13 +130,18 @@ def fit_all(samples: Sequence[dict[str, Any]], metrics: Sequence[str], structura
     return result
 
 
+def affordable_sets(fits: dict[str, LinearFit], distinct_networks: float) -> dict[str, LinearFit]:
+    """The fits ``--features auto`` may choose: "network" only on a space of at most
+    ``MAX_NETWORK_BUILDS`` distinct networks (a build per candidate), unless it is all there is."""
+    affordable = {name: fit for name, fit in fits.items()
+                  if name != "network" or distinct_networks <= MAX_NETWORK_BUILDS}
+    return affordable or dict(fits)
+
+
 def _pick(fits: dict[str, LinearFit], features: str, distinct_networks: float) -> LinearFit:
     if features != "auto":
         return fits.get(features) or choose_fit(fits)
-    chosen = choose_fit(fits)
-    if chosen.feature_set == "network" and distinct_networks > MAX_NETWORK_BUILDS and "hyperparameters" in fits:
-        return fits["hyperparameters"]
-    return chosen
+    return choose_fit(affordable_sets(fits, distinct_networks))
 
 
 def distinct_structures(space: SearchSpace, structural: Sequence[str]) -> float:

@@ -72,6 +72,8 @@ def _plan_models(paths: ExperimentPaths, config: ExperimentConfig, percentiles: 
     loaded = load_models(paths, probe, template_feature_function_factory(paths) if hyperpower else None)
     for model in loaded.models.values():
         model.check_space(config.space)
+        if config.settings.aware and config.settings.violation_rate > 0:
+            model.conformal_quantile(config.settings.violation_rate)  # a file without residuals: refused now
     if not hyperpower:
         return loaded, []
     from hyperpower.hardware import check_measurable
@@ -263,8 +265,9 @@ def space_predictions(model: Any, space: Any) -> Any:
 
 def budget_coverage_lines(config: ExperimentConfig, models: dict[str, Any]) -> list[str]:
     """``memory <= 1000 MB: 100% of the space is predicted to fit (the budget constrains nothing)``,
-    one line per budget with a model: what an absolute budget means for this search space."""
-    from hyperpower.optimize.optimizer import safe_threshold
+    one line per budget with a model: what an absolute budget means for this search space, and
+    for an aware run what remains under the tightened threshold (``--violation-rate`` or
+    ``--model-margin``)."""
     from hyperpower.units import format_value
 
     lines = []
@@ -274,12 +277,30 @@ def budget_coverage_lines(config: ExperimentConfig, models: dict[str, Any]) -> l
         model = models[metric]
         predictions = space_predictions(model, config.space)
         line = f"hyperpower: budget {metric} <= {format_value(metric, budget)}: {_coverage_text(predictions, budget)}"
-        threshold = safe_threshold(budget, model, float(config.settings.model_margin))
-        if threshold < budget:
-            line += (f"; under --model-margin {config.settings.model_margin:g} (predictions <= "
-                     f"{format_value(metric, threshold)}): {_percent(float((predictions <= threshold).mean()))}")
+        line += _tightened_text(config, model, budget, predictions)
         lines.append(line + f" [model {_model_label(model)}, {len(predictions)} sampled configurations]")
     return lines
+
+
+def _tightened_text(config: ExperimentConfig, model: Any, budget: float, predictions: Any) -> str:
+    """``; under --violation-rate 0.05 (error quantile +4.1%: predictions <= 288 MB): 41%``, or
+    the --model-margin form; empty when nothing tightens the budget or the run is unaware."""
+    from hyperpower.optimize.optimizer import budget_threshold
+    from hyperpower.units import format_value
+
+    settings = config.settings
+    if not settings.aware:
+        return ""
+    threshold = budget_threshold(budget, model, settings)
+    if threshold >= budget:
+        return ""
+    share = _percent(float((predictions <= threshold).mean()))
+    if settings.violation_rate > 0:
+        quantile = 100.0 * model.conformal_quantile(settings.violation_rate)
+        return (f"; under --violation-rate {settings.violation_rate:g} (error quantile +{quantile:.1f}%: predictions "
+                f"<= {format_value(model.metric, threshold)}): {share}")
+    return (f"; under --model-margin {settings.model_margin:g} (predictions <= "
+            f"{format_value(model.metric, threshold)}): {share}")
 
 
 def _coverage_text(predictions: Any, budget: float) -> str:

@@ -4,8 +4,15 @@ A ``LinearModel`` is the JSON of design §7: ``prediction = intercept + Σ coef_
 Features are variable names whose values are taken after template transforms (``conv1 * 16``
 rather than the optimizer's ``conv1``), or, for a model of ``feature_set`` "network", computed
 features (FLOPs, parameter counts, ...) that a ``feature_function(network_params) -> {name:
-value}`` supplies. ``predict_unit`` evaluates the model on thousands of unit-cube candidates at
-once, which is what lets HW-IECI reject infeasible points inside the acquisition search.
+value}`` supplies. A feature ``a*b`` is the product of two such values (the "pairwise" feature
+set: weight counts are products of adjacent layer sizes); a reader that predates products finds
+no variable named ``a*b`` and refuses the model, naming the feature, rather than mispredicting.
+``predict_unit`` evaluates the model on thousands of unit-cube candidates at once, products
+included, which is what lets HW-IECI reject infeasible points inside the acquisition search.
+
+A profiled model file also keeps ``cv_relative_residuals``, the out-of-fold (measured -
+predicted) / |predicted| of its profiling samples, from which ``conformal_quantile`` sizes the
+calibrated budgets of ``--violation-rate``.
 """
 
 from __future__ import annotations
@@ -28,13 +35,17 @@ _INDEXED = re.compile(r"^(\w+)\[(\d+)\]$")
 _FIELDS = ("metric", "unit", "features", "coef", "intercept", "device", "samples", "cv_rmspe", "feature_set")
 
 
-def _lookup(values: dict[str, Any], feature: str) -> Any:
-    """A feature's value: ``name`` or ``name[i]`` for an element of a size-k variable."""
+def feature_value(values: dict[str, Any], feature: str) -> Any:
+    """A feature's value: ``name``, ``name[i]`` for an element of a size-k variable, or
+    ``a*b`` for the product of two of those."""
     if feature in values:
         return values[feature]
     match = _INDEXED.match(feature)
     if match and match.group(1) in values:
         return values[match.group(1)][int(match.group(2))]
+    if "*" in feature:
+        left, right = feature.split("*", 1)
+        return float(feature_value(values, left)) * float(feature_value(values, right))
     raise KeyError(feature)
 
 
@@ -54,6 +65,8 @@ class LinearModel:
     feature_set: str | None = None
     feature_function: FeatureFunction | None = dataclasses.field(default=None, repr=False, compare=False)
     extra: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+    #: where the model came from (a file path), for error messages; not saved
+    source: str = dataclasses.field(default="", repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.features = [str(f) for f in self.features]
@@ -74,7 +87,7 @@ class LinearModel:
         missing = [f for f in self.features if not _has(source, f)]
         if missing:
             raise ConfigError(self._missing_message(missing, "the configuration's values"))
-        values = [_lookup(source, f) for f in self.features]
+        values = [feature_value(source, f) for f in self.features]
         try:
             return np.array(values, dtype=float)
         except (TypeError, ValueError):
@@ -115,6 +128,35 @@ class LinearModel:
                 raise ConfigError(f"model for {self.metric!r}: features {self.features} must be numeric variables") from None
         return self.intercept + features @ np.array(self.coef)
 
+    def conformal_quantile(self, rate: float) -> float:
+        """q such that at most a fraction ``rate`` of configurations measure over prediction ×
+        (1 + q): the ceil((n+1)(1-rate))-th smallest of the n cross-validated relative residuals
+        (split-conformal; the out-of-fold predictions play the calibration set). It holds for
+        the accepted configurations too when the relative error does not depend on where in the
+        space a configuration lies, which is why the residuals are relative."""
+        where = self.source or f"the {self.metric} model"
+        residuals = self.extra.get("cv_relative_residuals")
+        if not isinstance(residuals, list) or not residuals:
+            raise ConfigError(f"{where}: --violation-rate needs the model's cross-validation residuals "
+                              "('cv_relative_residuals'), which this model file lacks (profiled by an older "
+                              "HyperPower, or written by hand); profile again with `hyperpower profile EXP "
+                              f"--metrics {self.metric}` and use the new file, or use --model-margin instead")
+        scores = []
+        for value in residuals:
+            if value is None:
+                scores.append(math.inf)
+            elif isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+                raise ConfigError(f"{where}: 'cv_relative_residuals' must be numbers (null for a zero prediction), "
+                                  f"got {value!r}")
+            else:
+                scores.append(float(value))
+        rank = math.ceil((len(scores) + 1) * (1.0 - rate) - 1e-9)  # 20 * 0.95 is 19, not 19.000000001
+        if rank > len(scores):
+            raise ConfigError(f"{where}: --violation-rate {rate:g} needs at least {math.ceil(1 / rate) - 1} "
+                              f"profiling samples to be calibrated, the model has {len(scores)}; profile with "
+                              f"more (`hyperpower profile EXP --samples N`) or allow a larger rate")
+        return max(0.0, sorted(scores)[rank - 1])
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of design §7 (the feature function is code and is not saved)."""
         data = {name: getattr(self, name) for name in _FIELDS}
@@ -139,16 +181,23 @@ def _fraction(metric: str, value: Any) -> float:
 
 
 def _column(columns: dict[str, np.ndarray], feature: str) -> np.ndarray:
-    """(n,) values of a feature from decoded columns; ``name[i]`` picks column i of (n, size)."""
+    """(n,) values of a feature from decoded columns; ``name[i]`` picks column i of (n, size),
+    ``a*b`` multiplies two columns elementwise."""
     if feature in columns:
         return np.asarray(columns[feature], dtype=float)
     match = _INDEXED.match(feature)
-    return np.asarray(columns[match.group(1)][:, int(match.group(2))], dtype=float)
+    if match and match.group(1) in columns:
+        return np.asarray(columns[match.group(1)][:, int(match.group(2))], dtype=float)
+    left, right = feature.split("*", 1)
+    return _column(columns, left) * _column(columns, right)
 
 
 def _has(values: dict[str, Any], feature: str) -> bool:
+    """Whether ``feature`` can be looked up in ``values`` (for ``a*b``: both factors can)."""
+    if feature not in values and "*" in feature:
+        return all(_has(values, factor) for factor in feature.split("*", 1))
     try:
-        _lookup(values, feature)
+        feature_value(values, feature)
     except (KeyError, IndexError, TypeError):
         return False
     return True
@@ -181,7 +230,8 @@ def load_linear_model(source: str | Path | dict[str, Any], feature_function: Fea
     fields = {key: data[key] for key in _FIELDS if key in data}
     extra = {key: value for key, value in data.items() if key not in _FIELDS}
     try:
-        return LinearModel(**fields, feature_function=feature_function, extra=extra)
+        return LinearModel(**fields, feature_function=feature_function, extra=extra,
+                           source=where if where != "inline model" else "")
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     except (TypeError, ValueError) as exc:

@@ -66,6 +66,22 @@ def _noiseless(config: ExperimentConfig, name: str) -> bool:
     return task is not None and task.likelihood == "NOISELESS"
 
 
+def calibrated_threshold(budget: float, model: LinearModel, rate: float) -> float:
+    """The value predictions must stay under for ``--violation-rate rate``: prediction × (1 + q)
+    <= budget, q the model's split-conformal (1 - rate) relative error quantile
+    (``LinearModel.conformal_quantile``; ConfigError naming the file when it has no residuals)."""
+    quantile = model.conformal_quantile(rate)
+    return budget / (1.0 + quantile) if budget > 0 else budget - quantile * abs(budget)
+
+
+def budget_threshold(budget: float, model: LinearModel, settings: Any) -> float:
+    """The one place the aware methods' threshold is decided: ``violation_rate`` when set (it
+    replaces the margin; ``config.check_budget_tightening`` refuses both), else ``model_margin``."""
+    if float(getattr(settings, "violation_rate", 0.0) or 0.0) > 0:
+        return calibrated_threshold(budget, model, float(settings.violation_rate))
+    return safe_threshold(budget, model, float(settings.model_margin))
+
+
 def safe_threshold(budget: float, model: LinearModel, margin: float) -> float:
     """The value predictions must stay under: the budget less ``margin`` times the model's
     cross-validated error at the budget (``cv_rmspe`` × budget). Margin 0 is the paper's HW-IECI
@@ -106,9 +122,10 @@ class Optimizer:
         self._design_seed = int(rng.integers(2**63))
 
     def _known_budgets(self) -> list[ModelBudget]:
-        """Budgets the models check a priori, tightened by ``model_margin`` cross-validated errors."""
-        margin = float(self.config.settings.model_margin)
-        return [ModelBudget(self.models[r.name], safe_threshold(r.threshold, self.models[r.name], margin))
+        """Budgets the models check a priori, tightened by ``budget_threshold`` (the calibrated
+        error quantile of ``violation_rate``, or ``model_margin`` cross-validated errors)."""
+        settings = self.config.settings
+        return [ModelBudget(self.models[r.name], budget_threshold(r.threshold, self.models[r.name], settings))
                 for r in self.rules if r.feasible_below and r.name in self.models]
 
     # -- public API ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ covers (Spearmint CONSTRAINT tasks, unmodelled budgets) enter as probabilities o
 Unaware, it is plain EI with y+ over the measured-feasible jobs.
 HW-CWEI (paper §3.5, Gelbart et al.): EI × Π Pr(constraint satisfied), the probability from the
 model with its cross-validated error when aware (soft: no hard filter on top, so ``--model-margin``
-shifts the probability's threshold once), from a GP on the measured values otherwise.
+or ``--violation-rate`` shifts the probability's threshold once), from a GP on the measured values otherwise.
 
 Both, aware and unaware, multiply in Pr(valid result) once a job returned NaN (the hidden
 constraint of Spearmint, Gelbart et al. 2014): a GP fitted to the 0/1 validity outcomes of the
@@ -140,7 +140,8 @@ def build_ieci(problem: Problem, fits: Fits, observations: Observations) -> Acqu
 
 def build_cwei(problem: Problem, fits: Fits, observations: Observations) -> Acquisition:
     """EI × Π Pr(...): soft everywhere, the models' budgets included (the search applies no
-    hard filter for this method; ``KnownConstraints`` budgets already carry ``--model-margin``)."""
+    hard filter for this method; ``KnownConstraints`` budgets already carry ``--model-margin`` or
+    ``--violation-rate``)."""
     probabilities = _measured_probabilities(problem, fits)
     for budget in problem.known.budgets:
         predict = (lambda model: lambda points: model.predict_unit(problem.space, points))(budget.model)

@@ -8,6 +8,7 @@ drawn as feasible on the wrong side of a budget line.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from hyperpower.report import plot_data as data
 from hyperpower.report import plot_style as style
 from hyperpower.report import summary
 from hyperpower.report.plot_style import Note, print_note
+from hyperpower.report.table import honesty_text
 
 OBJECTIVE_VS_HARDWARE_FILE = "objective_vs_hardware.png"
 PREDICTED_VS_MEASURED_FILE = "predicted_vs_measured.png"
@@ -58,7 +60,8 @@ def plot_objective_vs_hardware(jobs: Sequence[Job], config: ExperimentConfig, ou
 
 def plot_predicted_vs_measured(jobs: Sequence[Job], config: ExperimentConfig, out_dir: Path,
                                note: Note = print_note) -> list[Path]:
-    """Measured (x) against predicted (y) per metric with both, identity line, RMSPE in the title."""
+    """Measured (x) against predicted (y) per metric with both, identity line, RMSPE in the
+    title and, under a budget, the measured violation rate among jobs predicted feasible."""
     predicted = data.predicted_metrics(jobs)
     if not predicted:
         note(f"skipped {PREDICTED_VS_MEASURED_FILE}: no predictions recorded: no hardware model was used")
@@ -73,6 +76,8 @@ def plot_predicted_vs_measured(jobs: Sequence[Job], config: ExperimentConfig, ou
         note(f"{PREDICTED_VS_MEASURED_FILE}: no panel for {', '.join(unmeasured)}: predicted but never measured")
     shown = [metric for metric in pairs if metric not in unmeasured]
     budgets = data.budgets_of(config)
+    honesty = {entry.metric: textwrap.fill(honesty_text(entry, config, short=True), 60)
+               for entry in summary.model_honesty(list(jobs), config)}
     figure, axes = style.new_figure(len(shown))
     for axis, metric in zip(axes, shown):
         measured, predicted_values = pairs[metric]
@@ -91,7 +96,10 @@ def plot_predicted_vs_measured(jobs: Sequence[Job], config: ExperimentConfig, ou
         axis.set_xlabel(f"measured {data.metric_label(metric)}")
         axis.set_ylabel(f"predicted {data.metric_label(metric)}")
         rmspe_text = "RMSPE undefined (all measured 0)" if error != error else f"RMSPE {error:.1%}"
-        axis.set_title(f"{metric}: {rmspe_text}, {measured.size} jobs", fontsize="medium")
+        title = f"{metric}: {rmspe_text}, {measured.size} jobs"
+        if metric in honesty:
+            title += "\n" + honesty[metric]
+        axis.set_title(title, fontsize="small" if metric in honesty else "medium")
         axis.legend(fontsize="small", loc="upper left")
     figure.suptitle(f"{config.name}: predicted vs measured hardware metrics")
     return [style.save_figure(figure, out_dir / PREDICTED_VS_MEASURED_FILE)]

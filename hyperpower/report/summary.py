@@ -143,5 +143,36 @@ def count_violations(jobs: list[Job], config: ExperimentConfig) -> Violations:
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class ModelHonesty:
+    """Of the jobs whose prediction kept ``budget`` and whose value was measured, how many
+    measured over it: the violation rate the a-priori model really delivered."""
+
+    metric: str
+    budget: float
+    predicted_feasible: int
+    measured_over: int
+
+    @property
+    def rate(self) -> float:
+        return self.measured_over / self.predicted_feasible if self.predicted_feasible else math.nan
+
+
+def model_honesty(jobs: list[Job], config: ExperimentConfig) -> list[ModelHonesty]:
+    """One entry per budget some job has both a prediction within and a measured value of,
+    whatever the job's status (a broken job may have measured its hardware first)."""
+    entries = []
+    for task in constraint_tasks(config):
+        if task.budget is None:
+            continue
+        pairs = [(float(job.predicted[task.name]), float(job.values[task.name])) for job in jobs
+                 if _is_number(job.predicted.get(task.name)) and _is_number(job.values.get(task.name))]
+        kept = [measured for predicted, measured in pairs if task.is_satisfied(predicted)]
+        if kept:
+            over = sum(1 for measured in kept if not task.is_satisfied(measured))
+            entries.append(ModelHonesty(task.name, float(task.budget), len(kept), over))
+    return entries
+
+
 def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -10,8 +10,10 @@ from hyperpower.jobs import Job, JobStatus
 from hyperpower.report.summary import (
     best_feasible_job,
     count_violations,
+    ModelHonesty,
     feasibility,
     is_invalid_job,
+    model_honesty,
     objective_name,
     status_counts,
     unknown_feasibility_jobs,
@@ -118,7 +120,27 @@ def summary_lines(jobs: list[Job], config: ExperimentConfig) -> list[str]:
         if unknown:
             lines.append(unknown_line(unknown, config))
     lines.append(time_line(jobs))
-    return lines
+    return lines + honesty_lines(jobs, config)
+
+
+def honesty_lines(jobs: list[Job], config: ExperimentConfig) -> list[str]:
+    """``memory: 2 of 40 job(s) predicted under 300 MB measured over it (5.0%; requested at most 5%)``
+    per modelled budget: whether the models held in measurement, against ``--violation-rate``."""
+    return [f"{entry.metric}: {honesty_text(entry, config)}" for entry in model_honesty(jobs, config)]
+
+
+def honesty_text(entry: ModelHonesty, config: ExperimentConfig, short: bool = False) -> str:
+    """One budget's measured violation rate among jobs predicted feasible, and what was asked
+    (``status`` and the predicted-vs-measured plot say it alike; ``short`` for a panel title)."""
+    settings = config.settings
+    if settings.violation_rate > 0:
+        requested = f"requested at most {100 * settings.violation_rate:g}%"
+    elif settings.model_margin > 0:
+        requested = f"--model-margin {settings.model_margin:g}, no rate requested"
+    else:
+        requested = "no rate requested" + ("" if short else " (--violation-rate A calibrates the budgets)")
+    return (f"{entry.measured_over} of {entry.predicted_feasible} job(s) predicted under "
+            f"{format_value(entry.metric, entry.budget)} measured over it ({100 * entry.rate:.1f}%; {requested})")
 
 
 def unknown_line(unknown: list[Job], config: ExperimentConfig) -> str:

@@ -41,6 +41,8 @@ def test_every_flag_reaches_generate_options() -> None:
     with pytest.raises(SystemExit):  # argparse refuses a value outside the choices, naming the flag
         _parse("--keep-models", "newest")
     assert _parse("--no-budgets").budgets == {}
+    assert _parse("--violation-rate", "0.05", "--model-margin", "0") == GenerateOptions(violation_rate=0.05,
+                                                                                      model_margin=0.0)
 
 
 @pytest.mark.parametrize("text, seconds", [("90s", 90.0), ("20m", 1200.0), ("1h", 3600.0), ("1h30m", 5400.0),

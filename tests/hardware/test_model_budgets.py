@@ -133,3 +133,38 @@ def test_a_model_without_provenance_warns_unless_it_ignores_a_structural_variabl
     loaded = load_models(paths, _config(tiny_experiment, budgets={"memory": 500.0}))
     assert loaded.models == {} and loaded.warnings == []
     assert "structural variable width (INT 2..8) is not among its features (units" in loaded.stale["memory"]
+
+
+def test_violation_rate_coverage_is_said_and_the_setting_kept_in_the_config(tiny_experiment: Path) -> None:
+    from hyperpower.config import load_experiment_config
+    from hyperpower.generate import generate_config
+
+    path = write_model(tiny_experiment, tiny_experiment / "models" / "memory.json", features=("units",), coef=(0.05,))
+    document = json.loads(path.read_text())
+    document["cv_relative_residuals"] = [0.001 * i for i in range(40)]  # conformal q at 5%: 0.038
+    path.write_text(json.dumps(document))
+    paths = resolve_experiment(tiny_experiment)
+    config = _config(tiny_experiment, budgets={"memory": 100 + 0.05 * 512}, violation_rate=0.05)
+    [line] = budget_coverage_lines(config, load_models(paths, config).models)
+    # threshold 125.6 / 1.038 = 121.0 MB: units*64 <= 420, 6 of 16 values
+    match = re.search(r"; under --violation-rate 0.05 \(error quantile \+3.8%: predictions <= 121 MB\): ([0-9.]+)%", line)
+    assert match and float(match.group(1)) == pytest.approx(100 * 6 / 16, abs=2.0), line
+
+    generate_config(paths, GenerateOptions(budgets={"memory": 500.0}, violation_rate=0.05))
+    assert load_experiment_config(paths).settings.violation_rate == 0.05
+    with pytest.raises(ConfigError, match=r"--model-margin 1 and --violation-rate 0.05 both tighten the budgets"):
+        generate_config(paths, GenerateOptions(model_margin=1.0))
+    assert load_experiment_config(paths).settings.model_margin == 0.0, "a refused option leaves the config as it was"
+    with pytest.raises(ConfigError, match=r"--violation-rate must be a fraction in \[0, 1\)"):
+        _config(tiny_experiment, violation_rate=1.5)
+
+    document.pop("cv_relative_residuals")
+    path.write_text(json.dumps(document))
+    with pytest.raises(ConfigError, match=rf"{re.escape(str(path))}: --violation-rate needs .*hyperpower profile"):
+        budget_coverage_lines(config, load_models(paths, config).models)
+    from hyperpower.loop.preparation import prepare_run
+
+    before = paths.config.read_bytes()
+    with pytest.raises(ConfigError, match=rf"{re.escape(str(path))}: --violation-rate needs"):
+        prepare_run(paths, GenerateOptions(budgets={"memory": 300.0}))  # the saved rate, refused before writing
+    assert paths.config.read_bytes() == before

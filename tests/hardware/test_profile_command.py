@@ -35,8 +35,11 @@ def test_profile_measures_stores_and_writes_models(tiny_experiment: Path) -> Non
 
     memory = json.loads((tiny_experiment / "models" / "memory.json").read_text())
     assert memory["metric"] == "memory" and memory["samples"] == 6 and memory["folds"] == 3
-    assert memory["feature_set"] in ("hyperparameters", "network")
+    assert memory["feature_set"] in ("hyperparameters", "pairwise", "network")
     assert memory["comparison"]["hyperparameters"]["features"] == ["units"]
+    assert memory["comparison"]["pairwise"]["features"] == ["units", "units*units"]
+    assert len(memory["cv_relative_residuals"]) == 6  # what --violation-rate calibrates on
+    assert "feature set rule: the cheapest set" in result.stdout
     assert load_linear_model(tiny_experiment / "models" / "latency.json").metric == "latency"
 
     profile_files = list((tiny_experiment / "profiles").glob("profile-*.json"))

@@ -15,14 +15,17 @@ from hyperpower.hardware.profile_models import (
 from hyperpower.space import SearchSpace, Variable
 
 
-def _samples(n: int = 40, seed: int = 0) -> list[dict]:
-    """Memory truth: 300 MB + 0.004 MB per weight; widths are a size-2 variable."""
+def _samples(n: int = 40, seed: int = 0, cubic: bool = False) -> list[dict]:
+    """Memory truth: 300 MB + 0.004 MB per weight; widths are a size-2 variable. The weight count
+    is pairwise in the widths; ``cubic`` adds a w0·w0·w1 term no pairwise product expresses."""
     rng = np.random.default_rng(seed)
     samples = []
     for _ in range(n):
         widths = [int(w) for w in rng.integers(1, 9, 2) * 64]
         kind = str(rng.choice(["relu", "tanh"]))
         parameters = 12 * widths[0] + widths[0] * widths[1] + widths[1] * 3
+        if cubic:
+            parameters += widths[0] * widths[0] * widths[1] // 64
         samples.append({
             "params": {"widths": widths, "kind": kind, "learning_rate": 0.01},
             "features": {"parameters": parameters, "macs": parameters, "activations": sum(widths) + 3},
@@ -36,19 +39,29 @@ def test_columns_expand_size_k_variables_and_skip_text_enums() -> None:
     assert names == ["widths[0]", "widths[1]"] and skipped == ["kind"]
 
 
-def test_network_features_win_when_the_truth_is_in_the_weights() -> None:
-    fits, chosen = fit_all(_samples(), ["memory"], ["widths", "kind"], folds=10, seed=1, device="test",
+def test_network_features_win_when_the_truth_is_in_the_weights_beyond_pairs() -> None:
+    fits, chosen = fit_all(_samples(cubic=True), ["memory"], ["widths", "kind"], folds=10, seed=1, device="test",
                            distinct_networks=64)["memory"]
-    assert set(fits) == {"hyperparameters", "network"}
+    assert set(fits) == {"hyperparameters", "pairwise", "network"}
     assert fits["network"].cv_rmspe < 0.005
     assert fits["hyperparameters"].cv_rmspe > fits["network"].cv_rmspe + 0.02, "width product is not linear in widths"
+    assert fits["network"].cv_rmspe < 0.8 * fits["pairwise"].cv_rmspe
     assert chosen.feature_set == "network"
 
 
-def test_auto_keeps_the_cheap_model_when_the_space_has_too_many_networks_to_build() -> None:
+def test_pairwise_products_make_network_builds_unnecessary_when_the_cost_is_pairwise() -> None:
+    """The weight count is a pairwise product of the widths: the free pairwise model is as good
+    as the one that builds every network, so the rule keeps it even on a small space."""
     fits, chosen = fit_all(_samples(), ["memory"], ["widths", "kind"], folds=10, seed=1, device="test",
+                           distinct_networks=64)["memory"]
+    assert fits["pairwise"].cv_rmspe < 0.01 < fits["hyperparameters"].cv_rmspe
+    assert chosen is fits["pairwise"]
+
+
+def test_auto_keeps_a_cheap_model_when_the_space_has_too_many_networks_to_build() -> None:
+    fits, chosen = fit_all(_samples(cubic=True), ["memory"], ["widths", "kind"], folds=10, seed=1, device="test",
                            distinct_networks=MAX_NETWORK_BUILDS + 1)["memory"]
-    assert chosen is fits["hyperparameters"]
+    assert chosen is fits["pairwise"], "pairwise is a fifth better than the plain hyper-parameters"
     assert fits["network"].cv_rmspe < chosen.cv_rmspe
     forced = fit_all(_samples(), ["memory"], ["widths", "kind"], folds=10, seed=1, device="test",
                      distinct_networks=MAX_NETWORK_BUILDS + 1, features="network")
@@ -74,7 +87,8 @@ def test_document_is_design_format_and_loads_in_the_optimizer(tmp_path) -> None:
     for key in ("metric", "unit", "features", "coef", "intercept", "device", "samples", "cv_rmspe", "feature_set"):
         assert key in data
     assert data["unit"] == "MB" and data["samples"] == 40 and data["profile"] == "profiles/profile-x.json"
-    assert set(data["comparison"]) == {"hyperparameters", "network"}
+    assert set(data["comparison"]) == {"hyperparameters", "pairwise", "network"}
+    assert len(data["cv_relative_residuals"]) == 40
     model = optimize.load_linear_model(path)
     params = {"widths": [128, 256], "learning_rate": 0.01}
     expected = fits["hyperparameters"].predict([[128, 256]])[0]
@@ -94,3 +108,26 @@ def test_profile_report_says_when_network_features_were_passed_over_for_cost(tmp
     assert "network features fit latency better" in report and "--features network" in report
     result.chosen["latency"] = fits["network"]
     assert "fit latency better" not in format_report(result)
+
+
+def test_the_report_and_the_readme_state_the_same_selection_rule(tmp_path) -> None:
+    """Issue 15: the README said "keeps whichever cross-validates better" while the report and
+    the code required a margin; now both state the constants choose_fit uses."""
+    from pathlib import Path
+
+    from hyperpower.hardware.profile import RULE, ProfileResult, format_report
+    from hyperpower.hardware.regression import IMPROVEMENT, MIN_R2, LinearFit
+
+    fits = {name: LinearFit("memory", ["a"], [1.0], 0.0, 30, 10, rmspe, 0.9, rmspe, name)
+            for name, rmspe in (("hyperparameters", 0.02), ("pairwise", 0.003))}
+    result = ProfileResult(experiment="digits", device="cpu", device_name="CPU", structural=["a"], samples=[{}] * 30,
+                           failures=[], fits={"memory": fits}, chosen={"memory": fits["pairwise"]},
+                           model_paths={}, profile_path=tmp_path / "p.json", seconds_per_sample=1.0, setup_s=0.0)
+    report = format_report(result)
+    assert RULE in report and "pairwise products" in report.splitlines()[1]
+    readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text().split())
+    for text in (RULE, readme):
+        assert f"RMSPE is at most {IMPROVEMENT:g} times as large" in text.replace("RMSPE at most", "RMSPE is at most")
+        assert f"R² of at least {MIN_R2:g}" in text or f"R² is at least {MIN_R2:g}" in text
+        assert f"at most {MAX_NETWORK_BUILDS}" in text.replace("1,000", "1000")
+    assert "keeps whichever cross-validates better" not in readme

@@ -130,3 +130,36 @@ def test_known_constraints_feasible_mask(space: SearchSpace) -> None:
     predicted = known.predictions(points)["power"]
     np.testing.assert_array_equal(known.feasible(points), predicted <= 60.0)
     assert 0 < known.feasible(points).sum() < 200
+
+
+def test_product_features_are_evaluated_vectorized_on_network_values(space: SearchSpace) -> None:
+    """``conv1*ip1`` multiplies network values (after the X16 transform), in predict_unit as in predict."""
+    model = LinearModel("memory", ["conv1", "conv1*ip1", "conv1*conv1"], [0.5, 0.001, 0.01], 10.0, unit="MB")
+    assert model.missing_features(space) == []
+    points = space.sample(np.random.default_rng(4), 300)
+    vectorized = model.predict_unit(space, points)
+    one_by_one = [model.predict(space.network_params(space.from_unit(p))) for p in points]
+    assert vectorized == pytest.approx(one_by_one)
+    network = space.network_params(space.from_unit(points[0]))
+    c, i = network["conv1"], network["ip1"]
+    assert vectorized[0] == pytest.approx(10.0 + 0.5 * c + 0.001 * c * i + 0.01 * c * c)
+
+
+def test_a_product_of_an_unknown_variable_is_refused_by_name(space: SearchSpace) -> None:
+    model = LinearModel("memory", ["conv1*fc9"], [1.0], 0.0)
+    with pytest.raises(ConfigError, match=r"conv1\*fc9"):
+        model.check_space(space)
+
+
+def test_conformal_quantile_is_the_split_conformal_rank_of_the_residuals(tmp_path: Path) -> None:
+    residuals = [i / 100 for i in range(40)]  # 0.00 .. 0.39
+    model = load_linear_model({**MODEL, "cv_relative_residuals": residuals})
+    assert model.conformal_quantile(0.05) == pytest.approx(0.38)  # ceil(41 * 0.95) = 39th smallest
+    assert model.conformal_quantile(0.5) == pytest.approx(0.20)  # ceil(41 * 0.5) = 21st
+    with pytest.raises(ConfigError, match=r"--violation-rate 0.01 needs at least 99 profiling samples"):
+        model.conformal_quantile(0.01)
+    path = tmp_path / "power.json"
+    path.write_text(json.dumps(MODEL))
+    with pytest.raises(ConfigError, match=r"power.json: --violation-rate needs .*cv_relative_residuals.*"
+                                          r"hyperpower profile EXP --metrics power"):
+        load_linear_model(path).conformal_quantile(0.05)

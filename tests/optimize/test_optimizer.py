@@ -270,3 +270,51 @@ def test_noisy_objective_incumbent_is_the_lowest_posterior_mean_not_a_lucky_obse
             means = fits.objective.predict(observations.points)[0]  # (samples, points)
             np.testing.assert_allclose(best, means.min(axis=1))
             assert (best > -0.3).all()
+
+
+def _draw_memory(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two layer widths; memory 50 + 0.8 a + 1.5 b MB measured with 5% relative noise."""
+    widths = rng.integers(16, 129, (n, 2)).astype(float)
+    truth = 50.0 + 0.8 * widths[:, 0] + 1.5 * widths[:, 1]
+    return widths, truth * (1.0 + 0.05 * rng.standard_normal(n))
+
+
+@pytest.mark.parametrize("rate", [0.05, 0.2])
+def test_calibrated_budget_keeps_the_violation_rate_where_the_search_presses_the_budget(rate: float) -> None:
+    """Profile 40 configurations, fit, calibrate, then accept fresh ones as an aware search does,
+    looking at the accepted configurations nearest the threshold (the large networks a search
+    for accuracy ends on, the worst case): at most ``rate`` of them measure over the budget,
+    pooled over 40 profiling draws, where the plain indicator model <= budget violates 40%."""
+    from hyperpower.hardware.regression import fit_linear_model
+    from hyperpower.optimize.constraints import load_linear_model
+    from hyperpower.optimize.optimizer import calibrated_threshold
+
+    budget, counts = 200.0, {"calibrated": [0, 0], "plain": [0, 0]}
+    for draw in range(40):
+        rng = np.random.default_rng(draw)
+        widths, measured = _draw_memory(rng, 40)
+        fit = fit_linear_model("memory", ["a", "b"], widths, measured, rng=rng)
+        model = load_linear_model(fit.to_json())
+        fresh, fresh_measured = _draw_memory(rng, 5000)
+        predicted = model.intercept + fresh @ np.array(model.coef)
+        for name, threshold in (("calibrated", calibrated_threshold(budget, model, rate)), ("plain", budget)):
+            accepted = (predicted <= threshold) & (predicted >= 0.97 * threshold)
+            counts[name][0] += int(accepted.sum())
+            counts[name][1] += int((fresh_measured[accepted] > budget).sum())
+    calibrated, plain = (counts[name][1] / counts[name][0] for name in ("calibrated", "plain"))
+    assert min(counts["calibrated"][0], counts["plain"][0]) > 3000
+    assert calibrated <= rate + 0.01
+    assert plain > 0.3 and plain > rate + 0.1
+
+
+def test_violation_rate_replaces_the_margin_and_needs_residuals() -> None:
+    config = make_config(UNITS_RATE, "hw-ieci", budgets={"power": 60.0})
+    config.settings.violation_rate = 0.05
+    calibrated = LinearModel("power", ["units"], [1.0], 20.0, unit="W", cv_rmspe=0.05,
+                             extra={"cv_relative_residuals": [0.001 * i for i in range(40)]})
+    optimizer = Optimizer(config, {"power": calibrated}, np.random.default_rng(0), mcmc=FAST)
+    assert optimizer.problem.known.budgets[0].budget == pytest.approx(60.0 / 1.038)
+    jobs = run(optimizer, lambda n: {"error": units_rate_error(n), "power": calibrated.predict(n)}, 6)
+    assert max(job.predicted["power"] for job in jobs) <= 60.0 / 1.038
+    with pytest.raises(ConfigError, match="cv_relative_residuals.*hyperpower profile"):
+        Optimizer(config, {"power": POWER}, np.random.default_rng(0), mcmc=FAST)

@@ -141,6 +141,10 @@ def test_predicted_vs_measured_reports_rmspe_per_metric(tmp_path, figures):
     assert power.get_xlabel() == "measured power (W)" and power.get_ylabel() == "predicted power (W)"
     # The broken job's power prediction has no measurement: five pairs, not six.
     assert "5 jobs" in power.get_title()
+    # the status line's words: of the jobs predicted under each budget, how many measured over it
+    power_title, memory_title = (" ".join(axis.get_title().split()) for axis in (power, memory))
+    assert "0 of 2 job(s) predicted under 90 W measured over it (0.0%; no rate requested)" in power_title
+    assert "0 of 4 job(s) predicted under 1250 MB measured over it" in memory_title
     identity = [line for line in power.get_lines() if line.get_label() == "prediction = measurement"]
     assert len(identity) == 1 and list(identity[0].get_xdata()) == list(identity[0].get_ydata())
     assert notes == []

@@ -80,3 +80,17 @@ def test_format_param_keeps_four_significant_digits() -> None:
     assert format_param(0.000123456) == "0.0001235"
     assert format_param(64) == "64"
     assert format_param([0.5, 2]) == "[0.5,2]"
+
+
+def test_status_reports_the_measured_violation_rate_among_jobs_predicted_feasible(filled_experiment) -> None:
+    """Job 1 predicted 140 MB and measured 150 MB; job 2 predicted 190 MB and measured 250 MB;
+    job 3 was predicted over the budget (210 MB) and does not count; power: job 1 only."""
+    config = filled_experiment.config
+    lines = summary_lines(_jobs(filled_experiment), config)
+    assert lines[-2:] == [
+        "power: 0 of 1 job(s) predicted under 90 W measured over it (0.0%; no rate requested "
+        "(--violation-rate A calibrates the budgets))",
+        "memory: 1 of 2 job(s) predicted under 200 MB measured over it (50.0%; no rate requested "
+        "(--violation-rate A calibrates the budgets))"]
+    config.settings.violation_rate = 0.05
+    assert summary_lines(_jobs(filled_experiment), config)[-1].endswith("(50.0%; requested at most 5%)")
