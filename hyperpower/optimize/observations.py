@@ -66,10 +66,6 @@ class Observations:
         candidates = np.flatnonzero(self.feasible)
         return int(candidates[np.argmin(self.objective[candidates])])
 
-    def best_feasible_value(self) -> float | None:
-        index = self.best_feasible_index()
-        return None if index is None else float(self.objective[index])
-
 
 def _finite(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -40,8 +40,8 @@ def test_jobs_are_sorted_by_status_and_finiteness() -> None:
     # the NaN-objective job still measured power; a skipped job measured nothing real
     np.testing.assert_allclose(observed.constraints["power"][1], [80.0, 95.0, 70.0])
     np.testing.assert_allclose(observed.constraints["c1"][1], [1.0, 1.0])
-    # y+ is the best measured-feasible objective, not the infeasible 0.2
-    assert observed.best_feasible_value() == 0.5
+    # the best measured-feasible objective is 0.5, not the infeasible 0.2
+    assert observed.objective[observed.best_feasible_index()] == 0.5
 
 
 def test_feasibility_is_computed_from_values_when_the_job_does_not_say() -> None:
@@ -57,7 +57,7 @@ def test_feasibility_is_computed_from_values_when_the_job_does_not_say() -> None
 
 def test_no_feasible_job_gives_no_incumbent() -> None:
     observed = collect_observations([job(1, JobStatus.COMPLETE, 0.1, False, error=0.1)], SPACE, "error", RULES)
-    assert observed.best_feasible_value() is None
+    assert observed.best_feasible_index() is None
 
 
 def test_job_from_another_space_is_a_config_error() -> None:
