@@ -44,7 +44,9 @@ class Observations:
     """points: (n, dim) complete observations; objective: (n,); feasible: (n,) measured;
     constraints: name -> ((k, dim) points, (k,) values); pending: (p, dim) PENDING/RUNNING;
     failed: (b, dim) broken, skipped or NaN jobs; every_point: (N, dim) all jobs;
-    validity: ((v, dim) points of COMPLETE jobs, (v,) True where the objective was not NaN)."""
+    validity: ((v, dim) points of COMPLETE jobs, (v,) True where the objective was not NaN);
+    objectives: (n, m) every objective's value at ``points`` (column 0 is ``objective``), named by
+    ``objective_names``; one column when the experiment has one objective."""
 
     points: np.ndarray
     objective: np.ndarray
@@ -54,6 +56,12 @@ class Observations:
     failed: np.ndarray
     every_point: np.ndarray
     validity: tuple[np.ndarray, np.ndarray] = (np.zeros((0, 0)), np.zeros(0, dtype=bool))
+    objectives: np.ndarray | None = None
+    objective_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.objectives is None:
+            self.objectives = self.objective.reshape(-1, 1)
 
     def has_invalid(self) -> bool:
         """Some finished job gave NaN: the space has a region of invalid results to learn."""
@@ -93,10 +101,23 @@ def _unit_point(space: SearchSpace, job: Job) -> np.ndarray:
         ) from None
 
 
+def _objective_state(job: Job, names: Sequence[str]) -> str:
+    """'valid' when every objective is finite, 'invalid' when one is NaN (and none missing),
+    'missing' otherwise (a crash, a skip, an unfinished job)."""
+    values = [job.values.get(name) for name in names]
+    if all(_finite(v) for v in values):
+        return "valid"
+    if all(_finite(v) or _nan(v) for v in values):
+        return "invalid"
+    return "missing"
+
+
 def collect_observations(
-    jobs: Sequence[Job], space: SearchSpace, objective: str, rules: Sequence[ConstraintRule],
+    jobs: Sequence[Job], space: SearchSpace, objective: str | Sequence[str], rules: Sequence[ConstraintRule],
 ) -> Observations:
-    """Sort every job of the experiment into observations, fantasies and failures."""
+    """Sort every job of the experiment into observations, fantasies and failures; with several
+    objectives a job is observed when all of them are finite, and invalid when one is NaN."""
+    names = (objective,) if isinstance(objective, str) else tuple(objective)
     dim = space.dim
     points, values, feasible, pending, failed, every = [], [], [], [], [], []
     validity_points, valid = [], []
@@ -111,12 +132,13 @@ def collect_observations(
             if job.status is not JobStatus.SKIPPED and _finite(job.values.get(rule.name)):
                 constraint_data[rule.name][0].append(point)
                 constraint_data[rule.name][1].append(float(job.values[rule.name]))
-        if job.status is JobStatus.COMPLETE and (_finite(job.values.get(objective)) or _nan(job.values.get(objective))):
+        state = _objective_state(job, names) if job.status is JobStatus.COMPLETE else "missing"
+        if state != "missing":
             validity_points.append(point)
-            valid.append(not _nan(job.values.get(objective)))
-        if job.status is JobStatus.COMPLETE and _finite(job.values.get(objective)):
+            valid.append(state == "valid")
+        if state == "valid":
             points.append(point)
-            values.append(float(job.values[objective]))
+            values.append([float(job.values[name]) for name in names])
             feasible.append(_measured_feasible(job, rules))
         else:
             failed.append(point)
@@ -124,9 +146,11 @@ def collect_observations(
     def matrix(rows: list) -> np.ndarray:
         return np.array(rows, dtype=float).reshape(len(rows), dim)
 
+    objectives = np.array(values, dtype=float).reshape(len(values), len(names))
     return Observations(
-        points=matrix(points), objective=np.array(values, dtype=float), feasible=np.array(feasible, dtype=bool),
+        points=matrix(points), objective=objectives[:, 0].copy(), feasible=np.array(feasible, dtype=bool),
         constraints={name: (matrix(p), np.array(v, dtype=float)) for name, (p, v) in constraint_data.items()},
         pending=matrix(pending), failed=matrix(failed), every_point=matrix(every),
         validity=(matrix(validity_points), np.array(valid, dtype=bool)),
+        objectives=objectives, objective_names=names,
     )

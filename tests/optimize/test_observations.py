@@ -79,3 +79,17 @@ def test_complete_jobs_are_validity_observations_and_crashes_are_not() -> None:
     np.testing.assert_array_equal(valid, [True, False])
     assert observed.has_invalid()
     assert not collect_observations(jobs[:1], SPACE, "error", RULES).has_invalid()
+
+
+def test_several_objectives_are_observed_together_and_nan_in_one_makes_the_job_invalid() -> None:
+    jobs = [
+        job(1, JobStatus.COMPLETE, 0.1, True, error=0.2, power=40.0),
+        job(2, JobStatus.COMPLETE, 0.5, True, error=0.3, power=float("nan")),
+        job(3, JobStatus.COMPLETE, 0.9, True, error=0.1),
+    ]
+    observed = collect_observations(jobs, SPACE, ["error", "power"], [])
+    assert observed.objective_names == ("error", "power")
+    assert observed.objectives.tolist() == [[0.2, 40.0]]
+    assert observed.objective.tolist() == [0.2]
+    assert observed.validity[1].tolist() == [True, False]
+    assert len(observed.failed) == 2
