@@ -1,0 +1,100 @@
+"""Several objectives: strategies that grow the feasible Pareto front instead of lowering one value.
+
+The contract the run loop's ``Optimizer`` relies on (issue 12): a ``MultiObjectiveProblem`` wraps
+the single-objective ``Problem`` (space, a-priori budgets, measured constraint rules, MCMC and
+search settings) with the ordered objectives; ``MULTI_OBJECTIVE_STRATEGIES`` maps a method name to
+a constructor ``(problem, rng) -> strategy`` whose ``ready(observations)`` and
+``propose(observations, taken, count)`` behave as the single-objective strategies'.
+``observations.objectives`` has one column per ``problem.objectives`` entry, in that order.
+
+An objective with an a-priori model (``ObjectiveSpec.known``, the hardware metric of a template
+whose model was profiled) is a known function of the configuration: strategies evaluate it
+instead of learning it. An unaware run passes no ``known`` and learns every objective.
+
+Rand and Rand-Walk keep their single-objective meaning: uniform points, and a Gaussian step around
+a point of the feasible front (chosen uniformly, so the walk explores the whole front), both
+rejecting configurations the models predict to break a budget when aware.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+import numpy as np
+
+from hyperpower.optimize.candidates import TakenPoints
+from hyperpower.optimize.observations import Observations
+from hyperpower.optimize.pareto import default_reference, nondominated_mask
+from hyperpower.optimize.random_methods import random_walk
+from hyperpower.optimize.strategies import Problem, RandomStrategy
+
+#: a-priori objective: unit-cube points (k, dim) -> predicted values (k,)
+KnownObjective = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclasses.dataclass
+class ObjectiveSpec:
+    """One minimized objective: its task name, whether its observations are noiseless, and its
+    a-priori model when it has one (then no GP is fitted to it)."""
+
+    name: str
+    noiseless: bool = False
+    known: KnownObjective | None = None
+
+
+@dataclasses.dataclass
+class MultiObjectiveProblem:
+    """The single-objective ``Problem`` plus the ordered objectives and, when the user fixed one,
+    the hypervolume reference point (else ``reference_point`` derives it from the data)."""
+
+    base: Problem
+    objectives: list[ObjectiveSpec]
+    reference: np.ndarray | None = None
+
+    def reference_point(self, observations: Observations) -> np.ndarray:
+        """The fixed reference, or the default rule over the measured-feasible observed values."""
+        if self.reference is not None:
+            return np.asarray(self.reference, dtype=float)
+        values = feasible_values(observations)
+        return default_reference(values if len(values) else observations.objectives)
+
+
+def feasible_values(observations: Observations) -> np.ndarray:
+    """(k, m) objective values of the measured-feasible observations."""
+    return observations.objectives[observations.feasible]
+
+
+def feasible_front_indices(observations: Observations) -> np.ndarray:
+    """Indices into ``observations.points`` of the measured-feasible non-dominated observations."""
+    feasible = np.flatnonzero(observations.feasible)
+    if len(feasible) == 0:
+        return feasible
+    return feasible[nondominated_mask(observations.objectives[feasible])]
+
+
+class MultiObjectiveRandom(RandomStrategy):
+    """Rand: uniform points; the objectives play no part (rejection against the models when aware)."""
+
+    def __init__(self, problem: MultiObjectiveProblem, rng: np.random.Generator) -> None:
+        super().__init__(problem.base, rng)
+        self.multi = problem
+
+
+class MultiObjectiveRandomWalk(MultiObjectiveRandom):
+    """Rand-Walk: N(x, sigma0^2) around a uniformly chosen point of the feasible front."""
+
+    def ready(self, observations: Observations) -> bool:
+        return len(feasible_front_indices(observations)) > 0
+
+    def propose(self, observations: Observations, taken: TakenPoints, count: int) -> np.ndarray:
+        front = feasible_front_indices(observations)
+        center = observations.points[int(self.rng.choice(front))]
+        return random_walk(self.problem.space, self.rng, center, self.problem.sigma0, count,
+                           self.problem.feasible_mask(), taken)
+
+
+MULTI_OBJECTIVE_STRATEGIES: dict[str, Callable[[MultiObjectiveProblem, np.random.Generator], object]] = {
+    "rand": MultiObjectiveRandom,
+    "rand-walk": MultiObjectiveRandomWalk,
+}
