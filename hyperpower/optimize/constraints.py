@@ -4,7 +4,9 @@ A ``LinearModel`` is the JSON of design §7: ``prediction = intercept + Σ coef_
 Features are variable names whose values are taken after template transforms (``conv1 * 16``
 rather than the optimizer's ``conv1``), or, for a model of ``feature_set`` "network", computed
 features (FLOPs, parameter counts, ...) that a ``feature_function(network_params) -> {name:
-value}`` supplies. A feature ``a*b`` is the product of two such values (the "pairwise" feature
+value}`` supplies. A feature ``name=option`` is the one-hot indicator of an ENUM choice (1 when
+``name`` takes ``option``, else 0: NAS-style spaces are categorical and their latency is close to
+additive over the chosen operations). A feature ``a*b`` is the product of two such values (the "pairwise" feature
 set: weight counts are products of adjacent layer sizes); a reader that predates products finds
 no variable named ``a*b`` and refuses the model, naming the feature, rather than mispredicting.
 ``predict_unit`` evaluates the model on thousands of unit-cube candidates at once, products
@@ -36,10 +38,13 @@ _FIELDS = ("metric", "unit", "features", "coef", "intercept", "device", "samples
 
 
 def feature_value(values: dict[str, Any], feature: str) -> Any:
-    """A feature's value: ``name``, ``name[i]`` for an element of a size-k variable, or
-    ``a*b`` for the product of two of those."""
+    """A feature's value: ``name``, ``name[i]`` for an element of a size-k variable, ``name=option``
+    for an ENUM's one-hot indicator, or ``a*b`` for the product of two of those."""
     if feature in values:
         return values[feature]
+    if "=" in feature and "*" not in feature:
+        name, option = feature.split("=", 1)
+        return float(_option_text(feature_value(values, name)) == option)
     match = _INDEXED.match(feature)
     if match and match.group(1) in values:
         return values[match.group(1)][int(match.group(2))]
@@ -103,7 +108,7 @@ class LinearModel:
         if self.feature_function is not None:
             return []
         elements = {name: list(range(space[name].size)) for name in space.names}
-        return [f for f in self.features if not _has(elements, f)]
+        return [f for f in self.features if not _has(elements, f) or not _option_exists(space, f)]
 
     def check_space(self, space: SearchSpace) -> None:
         """ConfigError naming the features the model needs but the space cannot provide."""
@@ -188,8 +193,40 @@ def _column(columns: dict[str, np.ndarray], feature: str) -> np.ndarray:
     match = _INDEXED.match(feature)
     if match and match.group(1) in columns:
         return np.asarray(columns[match.group(1)][:, int(match.group(2))], dtype=float)
+    if "=" in feature and "*" not in feature:
+        name, option = feature.split("=", 1)
+        return np.array([_option_text(v) == option for v in _column_values(columns, name)], dtype=float)
     left, right = feature.split("*", 1)
     return _column(columns, left) * _column(columns, right)
+
+
+def _option_text(value: Any) -> str:
+    """An ENUM value as a one-hot feature names it (``edge0=nor_conv_3x3``, ``act=relu``, ``k=3``)."""
+    return str(value)
+
+
+def _option_exists(space: SearchSpace, feature: str) -> bool:
+    """A one-hot factor names an ENUM variable and one of its options (a typo would silently
+    predict as if that option were never chosen)."""
+    for factor in feature.split("*"):
+        if "=" not in factor:
+            continue
+        name, option = factor.split("=", 1)
+        name = _INDEXED.sub(r"\1", name)
+        variable = space[name] if name in space.names else None
+        if variable is None or not variable.options or option not in {_option_text(o) for o in variable.options}:
+            return False
+    return True
+
+
+def _column_values(columns: dict[str, np.ndarray], name: str) -> np.ndarray:
+    """The raw (possibly non-numeric) values of a variable or ``name[i]`` element."""
+    if name in columns:
+        return np.asarray(columns[name])
+    match = _INDEXED.match(name)
+    if match and match.group(1) in columns:
+        return np.asarray(columns[match.group(1)])[:, int(match.group(2))]
+    raise KeyError(name)
 
 
 def _has(values: dict[str, Any], feature: str) -> bool:

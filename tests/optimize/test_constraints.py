@@ -163,3 +163,17 @@ def test_conformal_quantile_is_the_split_conformal_rank_of_the_residuals(tmp_pat
     with pytest.raises(ConfigError, match=r"power.json: --violation-rate needs .*cv_relative_residuals.*"
                                           r"hyperpower profile EXP --metrics power"):
         load_linear_model(path).conformal_quantile(0.05)
+
+
+def test_one_hot_features_of_enum_choices_predict_additively() -> None:
+    space = SearchSpace([Variable("edge0", "ENUM", options=("none", "nor_conv_3x3", "skip_connect")),
+                         Variable("edge1", "ENUM", options=("none", "nor_conv_3x3"))])
+    model = LinearModel("latency", ["edge0=nor_conv_3x3", "edge0=skip_connect", "edge1=nor_conv_3x3"],
+                        [2.0, 0.5, 3.0], intercept=1.0)
+    assert model.predict({"edge0": "nor_conv_3x3", "edge1": "nor_conv_3x3"}) == 6.0
+    assert model.predict({"edge0": "none", "edge1": "none"}) == 1.0
+    points = np.array([space.to_unit({"edge0": "skip_connect", "edge1": "nor_conv_3x3"}),
+                       space.to_unit({"edge0": "none", "edge1": "none"})])
+    assert model.predict_unit(space, points).tolist() == [4.5, 1.0]
+    with pytest.raises(ConfigError, match="edge0=max_pool"):
+        LinearModel("latency", ["edge0=max_pool"], [1.0]).check_space(space)
