@@ -259,6 +259,10 @@ def _reference_from_json(value: Any, objectives: list[str] | None, where: str) -
                               f"objective ({', '.join(objectives)})")
         if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
             raise ConfigError(f"{where}: the 'hyperpower' section's reference {name}={number!r} is not a number")
+    missing = [name for name in objectives or [] if value and name not in value]
+    if missing:
+        raise ConfigError(f"{where}: the 'hyperpower' section's reference point lacks {', '.join(missing)}; it gives "
+                          f"a value for every objective ({', '.join(objectives)}), or is left out (default rule)")
     return {name: float(number) for name, number in value.items()}
 
 

@@ -150,7 +150,8 @@ def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options
     """Validate each given option and set it; the order keeps error messages about one flag."""
     if options.optimize is not None:
         settings.set_objectives(_check_objectives(options.optimize))
-        settings.reference = {k: v for k, v in settings.reference.items() if k in settings.objective_names()}
+        if set(settings.reference) != set(settings.objective_names()):
+            settings.reference = {}  # a kept reference point belongs to the objectives it names
     if options.budgets is not None:
         settings.budgets = _check_budgets(options.budgets)
     for name in settings.objective_names():
