@@ -23,7 +23,13 @@ from hyperpower.errors import ConfigError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.space import SearchSpace, Variable, VariableType
 
-METHODS = ("hw-ieci", "hw-cwei", "rand", "rand-walk")
+METHODS = ("hw-ieci", "hw-cwei", "rand", "rand-walk", "ehvi", "pabo")
+#: methods that improve one objective only (EI needs one incumbent), and those that need several
+SINGLE_OBJECTIVE_METHODS = ("hw-ieci", "hw-cwei")
+MULTI_OBJECTIVE_METHODS = ("ehvi", "pabo")
+DEFAULT_METHOD = "hw-ieci"
+#: the one place the default method of several objectives is decided (issue 12: the benchmark's winner)
+DEFAULT_MULTI_OBJECTIVE_METHOD = "ehvi"
 TASK_TYPES = ("OBJECTIVE", "CONSTRAINT")
 LIKELIHOODS = ("GAUSSIAN", "NOISELESS")
 #: which split gives the objective and stops trainings early: a validation split carved from the
@@ -59,6 +65,9 @@ class HyperPowerSettings:
     """The ``hyperpower`` section; defaults are what a plain Spearmint folder runs with."""
 
     objective: str = "error"
+    #: every minimized objective in order (``objective`` first) when there are several; empty for
+    #: one. config.json keeps them in the one ``objective`` key: a name, or a list of names
+    objectives: list[str] = dataclasses.field(default_factory=list)
     budgets: dict[str, float] = dataclasses.field(default_factory=dict)
     method: str = "hw-ieci"
     aware: bool = True
@@ -78,6 +87,18 @@ class HyperPowerSettings:
     violation_rate: float = 0.0
     objective_split: str = "validation"
     keep_models: str = "best"
+    #: fixed hypervolume reference point of several objectives (objective -> value); empty: the
+    #: default rule (worst feasible value + 10% of its range)
+    reference: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    def objective_names(self) -> list[str]:
+        """The minimized objectives in order, the primary (``objective``) first."""
+        return list(self.objectives) if len(self.objectives) > 1 else [self.objective]
+
+    def set_objectives(self, names: list[str]) -> None:
+        """One objective, or several in order; keeps ``objective`` the first of them."""
+        self.objective = names[0]
+        self.objectives = list(names) if len(names) > 1 else []
 
 
 @dataclasses.dataclass
@@ -96,6 +117,11 @@ class ExperimentConfig:
     @property
     def objective_task(self) -> Task:
         return next(t for t in self.tasks.values() if t.type == "OBJECTIVE")
+
+    @property
+    def objective_tasks(self) -> list[Task]:
+        """The OBJECTIVE tasks in order (several: a multi-objective experiment, Spearmint's PESM)."""
+        return [t for t in self.tasks.values() if t.type == "OBJECTIVE"]
 
     @property
     def constraint_tasks(self) -> list[Task]:
@@ -160,9 +186,8 @@ def _tasks_from_json(raw: Any, where: str, likelihood: str, ignored: list[str]) 
         tasks[name] = Task(name, kind, _likelihood(spec.get("likelihood", likelihood), where, f"task {name!r}"),
                            None if budget is None else float(budget))
         ignored += [f"tasks.{name}.{key}" for key in spec if key not in _TASK_KEYS]
-    objectives = [t for t in tasks.values() if t.type == "OBJECTIVE"]
-    if len(objectives) != 1:
-        raise ConfigError(f"{where}: 'tasks' needs exactly one OBJECTIVE task, found {len(objectives)}")
+    if not any(t.type == "OBJECTIVE" for t in tasks.values()):
+        raise ConfigError(f"{where}: 'tasks' needs an OBJECTIVE task (two or more for several objectives), found none")
     return tasks
 
 
@@ -188,14 +213,19 @@ def _settings_from_json(raw: Any, where: str) -> tuple[HyperPowerSettings, set[s
     """The ``hyperpower`` section and the names of the settings it gives."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: the 'hyperpower' section must be an object")
-    known = {f.name.replace("_", "-"): f.name for f in dataclasses.fields(HyperPowerSettings)}
-    known.update({f.name: f.name for f in dataclasses.fields(HyperPowerSettings)})
+    fields = [f.name for f in dataclasses.fields(HyperPowerSettings) if f.name != "objectives"]
+    known = {name.replace("_", "-"): name for name in fields}
+    known.update({name: name for name in fields})
     values = {}
     for key, value in raw.items():
         if key not in known:
             raise ConfigError(f"{where}: unknown key {key!r} in the 'hyperpower' section")
         values[known[key]] = value
+    given = set(values)
+    objectives = _objective_names(values.pop("objective", "error"), where)
+    values["reference"] = _reference_from_json(values.get("reference", {}), None, where)
     settings = HyperPowerSettings(**values)
+    settings.set_objectives(objectives)
     if settings.method not in METHODS:
         raise ConfigError(f"{where}: method {settings.method!r} is not one of {', '.join(METHODS)}")
     check_budget_tightening(settings.model_margin, settings.violation_rate, f"{where}: the 'hyperpower' section's")
@@ -203,7 +233,62 @@ def _settings_from_json(raw: Any, where: str) -> tuple[HyperPowerSettings, set[s
         if getattr(settings, key) not in allowed:
             raise ConfigError(f"{where}: {key.replace('_', '-')} {getattr(settings, key)!r} in the 'hyperpower' "
                               f"section is not one of {', '.join(allowed)}")
-    return settings, set(values)
+    return settings, given
+
+
+def _objective_names(value: Any, where: str) -> list[str]:
+    """The section's ``objective``: one name (every config before issue 12), or a list of two or
+    more in order, the first the primary."""
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
+        raise ConfigError(f"{where}: the 'hyperpower' section's objective must be a name or a list of names "
+                          f"(several objectives), got {value!r}")
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{where}: the 'hyperpower' section's objective lists {value!r}: a name twice")
+    return list(names)
+
+
+def _reference_from_json(value: Any, objectives: list[str] | None, where: str) -> dict[str, float]:
+    """objective -> finite number; with ``objectives``, only for those (an unknown name is refused)."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: the 'hyperpower' section's reference must be an object of objective -> "
+                          f"value, got {value!r}")
+    for name, number in value.items():
+        if objectives is not None and name not in objectives:
+            raise ConfigError(f"{where}: the 'hyperpower' section's reference names {name!r}, which is not an "
+                              f"objective ({', '.join(objectives)})")
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+            raise ConfigError(f"{where}: the 'hyperpower' section's reference {name}={number!r} is not a number")
+    missing = [name for name in objectives or [] if value and name not in value]
+    if missing:
+        raise ConfigError(f"{where}: the 'hyperpower' section's reference point lacks {', '.join(missing)}; it gives "
+                          f"a value for every objective ({', '.join(objectives)}), or is left out (default rule)")
+    return {name: float(number) for name, number in value.items()}
+
+
+def check_method_fits(settings: HyperPowerSettings, where: str = "") -> None:
+    """EI methods improve one objective; EHVI and PABO need two or more to trade off."""
+    prefix = f"{where}: " if where else ""
+    names = settings.objective_names()
+    if len(names) > 1 and settings.method in SINGLE_OBJECTIVE_METHODS:
+        raise ConfigError(
+            f"{prefix}--method {settings.method} improves one objective (expected improvement over one "
+            f"incumbent), but {len(names)} objectives are minimized ({', '.join(names)}); use --method "
+            f"{DEFAULT_MULTI_OBJECTIVE_METHOD} (expected hypervolume improvement, the default for several "
+            f"objectives) or pabo (one agent per objective), or rand / rand-walk, or optimize one objective")
+    if len(names) < 2 and settings.method in MULTI_OBJECTIVE_METHODS:
+        raise ConfigError(
+            f"{prefix}--method {settings.method} trades off several objectives, but only {names[0]!r} is minimized; "
+            f"give two or more (--optimize error --optimize power, or two OBJECTIVE tasks in a Spearmint "
+            f"config), or use --method {DEFAULT_METHOD} for one objective")
+
+
+def default_method(settings: HyperPowerSettings, constrained: bool = False) -> str:
+    """The method a run takes when none is given: EHVI for several objectives, HW-IECI for one
+    (HW-CWEI for a Spearmint folder's measured-only constraints)."""
+    if len(settings.objective_names()) > 1:
+        return DEFAULT_MULTI_OBJECTIVE_METHOD
+    return "hw-cwei" if constrained else DEFAULT_METHOD
 
 
 def check_budget_tightening(margin: Any, rate: Any, where: str = "") -> None:
@@ -271,14 +356,15 @@ def config_from_json(data: dict[str, Any], where: str = "config.json", default_n
     likelihood = _likelihood(data.get("likelihood", "GAUSSIAN"), where, "the top level")
     tasks = _tasks_from_json(data.get("tasks"), where, likelihood, ignored)
     settings, given = _settings_from_json(data.get("hyperpower") or {}, where)
-    objective = next(t.name for t in tasks.values() if t.type == "OBJECTIVE")
+    objectives = [t.name for t in tasks.values() if t.type == "OBJECTIVE"]
     if "objective" not in given:
-        settings.objective = objective
-    elif settings.objective != objective:
-        raise ConfigError(f"{where}: the 'hyperpower' section's objective {settings.objective!r} is not the "
-                          f"OBJECTIVE task {objective!r}")
+        settings.set_objectives(objectives)
+    elif settings.objective_names() != objectives:
+        raise ConfigError(f"{where}: the 'hyperpower' section's objective {_names_text(settings.objective_names())} "
+                          f"is not the OBJECTIVE task(s) {_names_text(objectives)}")
+    settings.reference = _reference_from_json(settings.reference, objectives, where)
     if "method" not in given:  # Spearmint's own constraints are measured only: constraint-weighted EI
-        settings.method = "hw-cwei" if any(t.type == "CONSTRAINT" for t in tasks.values()) else "hw-ieci"
+        settings.method = default_method(settings, any(t.type == "CONSTRAINT" for t in tasks.values()))
     if "max_evals" not in given and data.get("max_finished_jobs") is not None:
         settings.max_evals = _positive_int(data["max_finished_jobs"], where, "max_finished_jobs")
     settings.budgets = {**{t.name: t.budget for t in tasks.values() if t.budget is not None}, **settings.budgets}
@@ -306,6 +392,20 @@ def config_from_json(data: dict[str, Any], where: str = "config.json", default_n
     )
 
 
+def _names_text(names: list[str]) -> str:
+    return repr(names[0]) if len(names) == 1 else repr(names)
+
+
+def settings_to_json(settings: HyperPowerSettings) -> dict[str, Any]:
+    """The ``hyperpower`` section: ``objective`` a name for one objective (as every config before
+    issue 12 has it, so old configs and old readers agree), a list for several."""
+    section = dataclasses.asdict(settings)
+    names = section.pop("objectives")
+    if len(names) > 1:
+        section["objective"] = names
+    return section
+
+
 def config_to_json(config: ExperimentConfig) -> dict[str, Any]:
     """The config.json form of ``config`` (inverse of ``config_from_json``)."""
     tasks = {}
@@ -321,7 +421,7 @@ def config_to_json(config: ExperimentConfig) -> dict[str, Any]:
         "database": config.database,
         "variables": {v.name: _variable_to_json(v) for v in config.space.variables},
         "tasks": tasks,
-        "hyperpower": dataclasses.asdict(config.settings),
+        "hyperpower": settings_to_json(config.settings),
     }
 
 

@@ -19,7 +19,11 @@ from pathlib import Path
 from hyperpower.config import (
     KEEP_MODELS,
     check_budget_tightening,
+    check_method_fits,
+    default_method,
     METHODS,
+    MULTI_OBJECTIVE_METHODS,
+    SINGLE_OBJECTIVE_METHODS,
     OBJECTIVE_SPLITS,
     ExperimentConfig,
     HyperPowerSettings,
@@ -31,6 +35,7 @@ from hyperpower.config import (
 )
 from hyperpower.errors import ConfigError, StoreError
 from hyperpower.experiment import ExperimentPaths
+from hyperpower.hardware.sensors import HARDWARE_METRICS
 from hyperpower.template import parse_template
 from hyperpower.units import METRIC_UNITS
 
@@ -46,11 +51,13 @@ class GenerateOptions:
         the whole set ({} drops every budget). In a plain Spearmint folder a budget may name any
         task the main-file returns.
     max_time_s: seconds; ``math.inf`` removes the time limit (``--max-time none``).
-    models: metric -> model file (design §7) of a budget metric; given entries replace those
-        metrics only.
+    models: metric -> model file (design §7) of a budget metric, or of a hardware objective when
+        there are several objectives; given entries replace those metrics only.
+    optimize: the objective, or several in order (``--optimize`` repeated).
+    reference: objective -> value of a fixed hypervolume reference point (every objective).
     """
 
-    optimize: str | None = None
+    optimize: str | list[str] | None = None
     budgets: dict[str, float] | None = None
     budget_percentiles: dict[str, float] | None = None
     method: str | None = None
@@ -65,6 +72,7 @@ class GenerateOptions:
     violation_rate: float | None = None
     objective_split: str | None = None
     keep_models: str | None = None
+    reference: dict[str, float] | None = None
 
 
 def generate_config(paths: ExperimentPaths, options: GenerateOptions) -> tuple[ExperimentConfig, bool]:
@@ -109,8 +117,9 @@ def build_config(paths: ExperimentPaths, options: GenerateOptions) -> Experiment
 
 
 def tasks_for(settings: HyperPowerSettings) -> dict[str, Task]:
-    """The objective (GAUSSIAN: training is noisy) and one NOISELESS constraint per budget."""
-    tasks = {settings.objective: Task(settings.objective, "OBJECTIVE", "GAUSSIAN")}
+    """The objectives in order (GAUSSIAN: training and measurements are noisy) and one NOISELESS
+    constraint per budget."""
+    tasks = {name: Task(name, "OBJECTIVE", "GAUSSIAN") for name in settings.objective_names()}
     for metric, budget in settings.budgets.items():
         tasks[metric] = Task(metric, "CONSTRAINT", "NOISELESS", budget)
     return tasks
@@ -140,14 +149,22 @@ def _refresh_spearmint(paths: ExperimentPaths, options: GenerateOptions) -> Expe
 def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options: GenerateOptions) -> None:
     """Validate each given option and set it; the order keeps error messages about one flag."""
     if options.optimize is not None:
-        settings.objective = _check_metric(options.optimize, "--optimize")
+        settings.set_objectives(_check_objectives(options.optimize))
+        if set(settings.reference) != set(settings.objective_names()):
+            settings.reference = {}  # a kept reference point belongs to the objectives it names
     if options.budgets is not None:
         settings.budgets = _check_budgets(options.budgets)
-    if settings.objective in settings.budgets:
-        raise ConfigError(f"metric {settings.objective!r} is both the objective (--optimize) and a budget "
-                          f"(--budget); a metric is either minimized or bounded")
+    for name in settings.objective_names():
+        if name in settings.budgets:
+            raise ConfigError(f"metric {name!r} is both the objective (--optimize {name}) and a budget (--budget "
+                              f"{name}=...); a metric is either minimized or bounded: drop one of the two")
     if options.method is not None:
         settings.method = _check_choice(options.method, METHODS, "--method")
+    elif options.optimize is not None and _method_fits_other_count(settings):
+        settings.method = default_method(settings)  # --optimize changed the count: a kept method follows it
+    check_method_fits(settings)
+    if options.reference is not None:
+        settings.reference = check_reference(options.reference, settings.objective_names())
     if options.aware is not None:
         settings.aware = bool(options.aware)
     if options.epochs is not None:
@@ -177,7 +194,7 @@ def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options
     if options.store is not None:
         settings.store = normalize_store_uri(options.store)
     if options.models:
-        bounded = {*settings.budgets, *(options.budget_percentiles or {})}
+        bounded = {*settings.budgets, *(options.budget_percentiles or {}), *modelled_objectives(settings)}
         unbounded = [metric for metric in options.models if metric not in bounded]
         if unbounded:
             metric = unbounded[0]
@@ -186,6 +203,50 @@ def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options
                               f"{', '.join(sorted(bounded)) or 'none'})")
         settings.models = {**settings.models, **_check_models(paths, options.models)}
         settings.models = dict(sorted(settings.models.items(), key=lambda item: _metric_order(item[0])))
+
+
+def _check_objectives(optimize: str | list[str]) -> list[str]:
+    names = [optimize] if isinstance(optimize, str) else list(optimize)
+    checked = [_check_metric(name, "--optimize") for name in names]
+    for name in checked:
+        if checked.count(name) > 1:
+            raise ConfigError(f"--optimize {name} is given twice; each objective once (--optimize error "
+                              f"--optimize power)")
+    return checked
+
+
+def _method_fits_other_count(settings: HyperPowerSettings) -> bool:
+    """The kept method is one of the other objective count's (HW-IECI kept from a one-objective run
+    now given several, or EHVI kept from several now given one)."""
+    several = len(settings.objective_names()) > 1
+    return settings.method in (SINGLE_OBJECTIVE_METHODS if several else MULTI_OBJECTIVE_METHODS)
+
+
+def modelled_objectives(settings: HyperPowerSettings) -> list[str]:
+    """Hardware objectives of a multi-objective run: each has an a-priori model like a budget,
+    which aware methods evaluate instead of learning it."""
+    names = settings.objective_names()
+    return [name for name in names if name in HARDWARE_METRICS] if len(names) > 1 else []
+
+
+def check_reference(reference: dict[str, float], objectives: list[str], flag: str = "--reference") -> dict[str, float]:
+    """A fixed reference point of a run names every objective once, with a finite value."""
+    unknown = [name for name in reference if name not in objectives]
+    if unknown:
+        raise ConfigError(f"{flag} {unknown[0]}={reference[unknown[0]]:g}: {unknown[0]!r} is not an objective of this "
+                          f"run (objectives: {', '.join(objectives)}); a reference point gives a value per objective")
+    if len(objectives) < 2:
+        raise ConfigError(f"{flag}: a hypervolume reference point needs two or more objectives; this run minimizes "
+                          f"{objectives[0]!r} only")
+    missing = [name for name in objectives if name not in reference]
+    if missing:
+        raise ConfigError(f"{flag}: a fixed reference point needs a value for every objective "
+                          f"({', '.join(objectives)}); missing {', '.join(missing)} (without --reference the run "
+                          f"takes the default rule: each objective's worst feasible value plus 10% of its range)")
+    for name, value in reference.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ConfigError(f"{flag} {name}={value!r}: not a finite number")
+    return {name: float(reference[name]) for name in objectives}
 
 
 def _metric_order(metric: str) -> tuple[int, str]:

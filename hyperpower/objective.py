@@ -128,7 +128,7 @@ def save_trained_model(model: Any, path: Path, log: TextIO) -> Path | None:
 
 
 def metrics_to_measure(config: ExperimentConfig, measurable: set[str]) -> list[str]:
-    """Inference metrics for this job: those the objective and budgets name, plus latency and
+    """Inference metrics for this job: those the objectives and budgets name, plus latency and
     memory, restricted to what a sensor here can measure.
 
     A budget metric no sensor measures is left to its model file (the optimizer checks budgets
@@ -136,12 +136,14 @@ def metrics_to_measure(config: ExperimentConfig, measurable: set[str]) -> list[s
     no sensor measures cannot be left out, so it raises HyperPowerError.
     """
     settings = config.settings
-    if settings.objective in HARDWARE_METRICS and settings.objective not in measurable:
-        raise HyperPowerError(
-            f"the objective {settings.objective!r} (--optimize) cannot be measured on this machine; "
-            f"measurable here: {', '.join(sorted(measurable)) or 'nothing'}"
-        )
-    wanted = set(settings.budgets) | {settings.objective} | set(ALWAYS_MEASURED)
+    objectives = settings.objective_names()
+    for objective in objectives:
+        if objective in HARDWARE_METRICS and objective not in measurable:
+            raise HyperPowerError(
+                f"the objective {objective!r} (--optimize) cannot be measured on this machine; "
+                f"measurable here: {', '.join(sorted(measurable)) or 'nothing'}"
+            )
+    wanted = set(settings.budgets) | set(objectives) | set(ALWAYS_MEASURED)
     return [metric for metric in HARDWARE_METRICS if metric in wanted and metric in measurable]
 
 

@@ -158,6 +158,17 @@ def test_model_files_are_checked_and_kept_relative_to_the_experiment(digits: Pat
     (GenerateOptions(budget_percentiles={"memory": 50.0}), "percentile budgets are resolved"),
     (GenerateOptions(objective_split="train"), "--objective-split 'train' is not one of validation, test"),
     (GenerateOptions(keep_models="some"), "--keep-models 'some' is not one of best, all, none"),
+    # several objectives (issue 12)
+    (GenerateOptions(optimize=["error", "memory"], method="hw-ieci"), "--method hw-ieci improves one objective"),
+    (GenerateOptions(optimize=["error", "power"], method="hw-cwei"), "--method hw-cwei improves one objective"),
+    (GenerateOptions(method="ehvi"), "--method ehvi trades off several objectives, but only 'error'"),
+    (GenerateOptions(optimize=["error"], method="pabo"), "--method pabo trades off several objectives"),
+    (GenerateOptions(optimize=["error", "memory"], budgets={"memory": 300.0}), "metric 'memory' is both the objective"),
+    (GenerateOptions(optimize=["error", "error"]), "--optimize error is given twice"),
+    (GenerateOptions(optimize=["error", "speed"]), "--optimize 'speed': unknown metric"),
+    (GenerateOptions(optimize=["error", "memory"], reference={"power": 1.0}), "'power' is not an objective of this run"),
+    (GenerateOptions(optimize=["error", "memory"], reference={"error": 1.0}), "missing memory"),
+    (GenerateOptions(reference={"error": 1.0}), "a hypervolume reference point needs two or more objectives"),
 ])
 def test_invalid_options_raise_and_write_nothing(digits: Path, options: GenerateOptions, message: str) -> None:
     paths = resolve_experiment(digits)
@@ -307,3 +318,36 @@ def test_clean_of_a_copied_folder_leaves_the_originals_jobs(digits: Path, tmp_pa
     assert result.returncode == 0 and "clean experiment copy:" in result.stdout
     with open_store(store) as opened:
         assert len(opened.list_jobs("digits")) == 1
+
+
+def test_several_objectives_are_kept_as_a_list_and_the_method_follows_their_count(digits: Path, tmp_path: Path) -> None:
+    """Issue 12: --optimize twice; config.json keeps the list, one OBJECTIVE task each; a kept
+    one-objective method becomes ehvi when --optimize gives several, and back."""
+    paths = resolve_experiment(digits)
+    generate_config(paths, GenerateOptions(budgets={"power": 90.0}))
+    model = tmp_path / "memory.json"
+    model.write_text(json.dumps({"metric": "memory", "features": [], "coef": []}))
+    config, _ = generate_config(paths, GenerateOptions(optimize=["error", "memory"], models={"memory": str(model)},
+                                                       reference={"error": 1.0, "memory": 900.0}))
+    data = json.loads(paths.config.read_text())
+    assert data["hyperpower"]["objective"] == ["error", "memory"] and "objectives" not in data["hyperpower"]
+    assert [(n, t["type"]) for n, t in data["tasks"].items()] == [
+        ("error", "OBJECTIVE"), ("memory", "OBJECTIVE"), ("power", "CONSTRAINT")]
+    assert data["hyperpower"]["method"] == "ehvi" and data["hyperpower"]["reference"] == {"error": 1.0, "memory": 900.0}
+    assert load_config(paths.config).settings == config.settings  # the list form round-trips
+    again, _ = generate_config(paths, GenerateOptions(optimize=["error"]))
+    assert again.settings.method == "hw-ieci" and again.settings.objective_names() == ["error"]
+    assert again.settings.reference == {}
+    assert json.loads(paths.config.read_text())["hyperpower"]["objective"] == "error"
+
+
+def test_a_config_written_before_several_objectives_still_loads(digits: Path) -> None:
+    paths = resolve_experiment(digits)
+    generate_config(paths, GenerateOptions())
+    data = json.loads(paths.config.read_text())
+    for key in ("objectives", "reference"):
+        data["hyperpower"].pop(key, None)  # the section as HyperPower wrote it before issue 12
+    assert data["hyperpower"]["objective"] == "error"
+    paths.config.write_text(json.dumps(data))
+    settings = load_config(paths.config).settings
+    assert settings.objective_names() == ["error"] and settings.reference == {}

@@ -79,7 +79,7 @@ def test_effective_config_round_trips_through_the_snapshot_format() -> None:
 
 
 @pytest.mark.parametrize("data, message", [
-    ({**TOY, "tasks": {"a": {"type": "OBJECTIVE"}, "b": {"type": "objective"}}}, "exactly one OBJECTIVE task, found 2"),
+    ({**TOY, "tasks": {"c": {"type": "CONSTRAINT"}}}, "'tasks' needs an OBJECTIVE task .* found none"),
     ({**TOY, "tasks": {"f": {"type": "goal"}}}, "task 'f' has type 'goal'"),
     ({**SIMPLE, "likelihood": "binomial"}, "the top level has likelihood 'binomial'"),
     ({**SIMPLE, "language": "MATLAB"}, "HyperPower runs PYTHON main-files only"),
@@ -123,3 +123,21 @@ def test_a_spearmint_experiment_name_is_the_users_explicit_choice(tmp_path: Path
     assert load_experiment_config(resolve_experiment(folder)).name == "braninhoo"
     (folder / "config.json").write_text(json.dumps({k: v for k, v in SIMPLE.items() if k != "experiment-name"}))
     assert load_experiment_config(resolve_experiment(folder)).name == "mine"
+
+
+def test_two_objective_tasks_are_several_objectives_kept_in_order() -> None:
+    """Spearmint's PESM format (issue 12): each OBJECTIVE task is an objective."""
+    tasks = {"b": {"type": "OBJECTIVE"}, "c": {"type": "CONSTRAINT"}, "a": {"type": "objective"}}
+    config = config_from_json({**TOY, "tasks": tasks})
+    assert config.settings.objective_names() == ["b", "a"] and [t.name for t in config.objective_tasks] == ["b", "a"]
+    assert config.settings.method == "ehvi"  # the default for several objectives
+    again = config_from_json(json.loads(json.dumps(config_to_json(config))))
+    assert again.settings == config.settings and config_to_json(config)["hyperpower"]["objective"] == ["b", "a"]
+    with pytest.raises(ConfigError, match=r"objective \['a', 'b'\] is not the OBJECTIVE task\(s\) \['b', 'a'\]"):
+        config_from_json({**TOY, "tasks": tasks, "hyperpower": {"objective": ["a", "b"]}})
+    with pytest.raises(ConfigError, match="reference names 'z', which is not an objective"):
+        config_from_json({**TOY, "tasks": tasks, "hyperpower": {"reference": {"z": 1}}})
+    with pytest.raises(ConfigError, match="reference point lacks a; it gives a value for every objective"):
+        config_from_json({**TOY, "tasks": tasks, "hyperpower": {"reference": {"b": 1}}})
+    with pytest.raises(ConfigError, match="objective must be a name or a list of names"):
+        config_from_json({**TOY, "tasks": tasks, "hyperpower": {"objective": []}})

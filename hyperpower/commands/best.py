@@ -1,5 +1,7 @@
 """``hyperpower best EXP [--json]``: the best feasible complete job, its rendered network file and
-its trained model (``output/job_NNNNN.keras``, none when ``--keep-models`` pruned or never kept it)."""
+its trained model (``output/job_NNNNN.keras``, none when ``--keep-models`` pruned or never kept it).
+With several objectives there is no one best: the feasible Pareto front's jobs, each shown the
+same way (``--json``: a list of records), after the front's hypervolume line."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from hyperpower.commands.options import (
 from hyperpower.commands.status import load_jobs
 from hyperpower.errors import HyperPowerError
 from hyperpower.jobs import Job
+from hyperpower.report.pareto import front_jobs, front_summary_line, has_several_objectives, pareto_front
 from hyperpower.report.summary import best_feasible_job, objective_name, unknown_feasibility_jobs
 from hyperpower.report.table import format_params
 from hyperpower.units import format_value
@@ -33,7 +36,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_experiment_argument(parser)
     add_store_option(parser)
     parser.add_argument("--json", action="store_true",
-                        help="print the job as JSON (the fields of `hyperpower export` plus network_file; trained_model is null when --keep-models pruned the job's model)")
+                        help="print the job as JSON (the fields of `hyperpower export` plus network_file; trained_model is null when --keep-models pruned the job's model); with several objectives a list, one per front job")
     return parser
 
 
@@ -72,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
     config = context.config
     jobs = load_jobs(context.store_uri, config.name)
     best = best_feasible_job(jobs, config)
+    if has_several_objectives(config):
+        best = next(iter(front_jobs(jobs, config)), None)
     if best is None:
         finished = sum(1 for job in jobs if job.status.finished)
         unknown = len(unknown_feasibility_jobs(jobs, config))
@@ -80,13 +85,34 @@ def run(args: argparse.Namespace) -> int:
         raise NoFeasibleJobError(
             f"experiment {config.name} has no feasible complete job yet ({len(jobs)} job(s), {finished} finished"
             f"{unknown_text}); see `hyperpower status {args.experiment}`")
+    if has_several_objectives(config):
+        return _print_front(context, jobs, args.json)
     record = best_record(context, best)
     if args.json:
         print(json.dumps(record, indent=2, allow_nan=False))
         return 0
+    _print_job(context, best, record, "best job")
+    return 0
+
+
+def _print_front(context: ExperimentContext, jobs: list[Job], as_json: bool) -> int:
+    """Several objectives: every feasible non-dominated job, as ``best`` shows one."""
+    front = pareto_front(jobs, context.config)
+    records = [best_record(context, job) for job in front.jobs]
+    if as_json:
+        print(json.dumps(records, indent=2, allow_nan=False))
+        return 0
+    print(f"no single best with {len(front.objectives)} objectives; {front_summary_line(front)}")
+    for job, record in zip(front.jobs, records):
+        _print_job(context, job, record, "front job")
+    return 0
+
+
+def _print_job(context: ExperimentContext, best: Job, record: dict[str, Any], title: str) -> None:
+    config = context.config
     objective = objective_name(config)
     split = f" ({config.settings.objective_split} split)" if "test_error" in best.values else ""
-    print(f"best job {best.id} ({best.method or '-'}): "
+    print(f"{title} {best.id} ({best.method or '-'}): "
           f"{objective}={format_value(objective, best.values[objective])}{split}")
     others = {k: v for k, v in best.values.items() if k != objective}
     for metric, value in others.items():
@@ -97,4 +123,3 @@ def run(args: argparse.Namespace) -> int:
     print(f"  params: {format_params(best.params)}")
     print(f"  network file: {record['network_file'] or '-'}")
     print(f"  trained model: {record['trained_model'] or '-'}")
-    return 0

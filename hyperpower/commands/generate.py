@@ -28,6 +28,6 @@ def run(args: argparse.Namespace) -> int:
     budgets = ", ".join(f"{metric} <= {format_value(metric, value)}" for metric, value in settings.budgets.items()) or "none"
     print(f"{'wrote' if changed else 'unchanged'} {paths.config}")
     print(f"  {len(config.space)} variables: {', '.join(config.space.names)}")
-    print(f"  minimize {settings.objective}; budgets: {budgets}; method {settings.method}"
+    print(f"  minimize {', '.join(settings.objective_names())}; budgets: {budgets}; method {settings.method}"
           f"{'' if settings.aware else ' (unaware)'}; max evals {settings.max_evals}")
     return 0

@@ -15,7 +15,7 @@ import math
 import re
 from pathlib import Path
 
-from hyperpower.config import KEEP_MODELS, METHODS, OBJECTIVE_SPLITS, ExperimentConfig, load_config, load_experiment_config
+from hyperpower.config import DEFAULT_MULTI_OBJECTIVE_METHOD, KEEP_MODELS, METHODS, OBJECTIVE_SPLITS, ExperimentConfig, load_config, load_experiment_config
 from hyperpower.errors import ConfigError
 from hyperpower.experiment import ExperimentPaths, resolve_experiment
 from hyperpower.generate import METRICS, GenerateOptions, build_config, effective_store_uri, normalize_store_uri
@@ -33,13 +33,20 @@ def add_experiment_argument(parser: argparse.ArgumentParser) -> None:
 def add_experiment_options(parser: argparse.ArgumentParser) -> None:
     """The settings written into config.json's ``hyperpower`` section."""
     group = parser.add_argument_group("experiment settings (kept from the existing config when left out)")
-    group.add_argument("--optimize", metavar="METRIC", help=f"metric to minimize: {', '.join(METRICS)} (default error)")
+    group.add_argument("--optimize", metavar="METRIC", action="append",
+                       help=f"metric to minimize: {', '.join(METRICS)} (default error); repeat for several "
+                            f"objectives (a Pareto front), e.g. --optimize error --optimize power")
     group.add_argument("--budget", metavar="METRIC=VALUE", action="append", dest="budgets",
                        help="hardware budget, e.g. power=90W, memory=1.25GB, latency=5ms; repeat for several "
                             "(the given budgets replace the existing ones); in a plain Spearmint folder any task "
                             "the main-file returns, feasible when value <= VALUE")
     group.add_argument("--no-budgets", action="store_true", help="drop every budget of the existing config")
-    group.add_argument("--method", choices=METHODS, help="search method (default hw-ieci)")
+    group.add_argument("--method", choices=METHODS,
+                       help=f"search method (default hw-ieci; {DEFAULT_MULTI_OBJECTIVE_METHOD} for several objectives)")
+    group.add_argument("--reference", metavar="METRIC=VALUE", action="append", dest="reference",
+                       help="fixed hypervolume reference point of several objectives, one per objective (e.g. "
+                            "error=1 --reference power=150W); default: each objective's worst feasible value "
+                            "plus 10%% of its range")
     awareness = group.add_mutually_exclusive_group()
     awareness.add_argument("--unaware", dest="aware", action="store_false", default=None,
                            help="constraint-unaware baseline: train everything, check budgets afterwards")
@@ -103,7 +110,23 @@ def options_from_args(args: argparse.Namespace, any_metric: bool = False) -> Gen
         violation_rate=getattr(args, "violation_rate", None),
         objective_split=getattr(args, "objective_split", None),
         keep_models=getattr(args, "keep_models", None),
+        reference=parse_reference_flags(args.reference) if getattr(args, "reference", None) else None,
     )
+
+
+def parse_reference_flags(texts: list[str], flag: str = "--reference") -> dict[str, float]:
+    """``["error=1", "power=150W"]`` -> ``{"error": 1.0, "power": 150.0}`` (units as budgets take them;
+    a Spearmint task's value is a bare number); which names are objectives is the caller's check."""
+    reference: dict[str, float] = {}
+    for text in texts:
+        name, value = split_assignment(text, flag, "METRIC=VALUE (e.g. power=150W)")
+        if name in reference:
+            raise ConfigError(f"{flag} {text!r}: {name!r} is given twice")
+        try:
+            reference[name] = parse_budget(name, value)
+        except ConfigError as exc:
+            raise ConfigError(f"{flag} {text!r}: {str(exc).replace('budget ', '', 1)}") from None
+    return reference
 
 
 def split_assignment(text: str, flag: str, form: str) -> tuple[str, str]:

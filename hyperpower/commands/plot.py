@@ -1,7 +1,8 @@
 """``hyperpower plot EXP [--out DIR] [--store URI]``: the experiment's PNG figures.
 
 Writes best_so_far.png, objective_vs_hardware.png, predicted_vs_measured.png and
-budget_violations.png (see ``hyperpower.report.plots``) into DIR, by default EXP/plots/. A figure
+budget_violations.png, and with several objectives pareto_front.png and hypervolume.png (see
+``hyperpower.report.plots``) into DIR, by default EXP/plots/. A figure
 with no data is left out with a note saying why; an experiment with no finished job is an error,
 so an empty folder never passes for a result.
 """

@@ -99,8 +99,13 @@ def _first_line(config, store_uri: str) -> str:
     settings = config.settings
     limit = f"at most {_duration_text(settings.max_time_s)}" if settings.max_time_s else "no time limit"
     return (f"hyperpower: {config.name}: {settings.method}{'' if settings.aware else ' (unaware)'}, "
-            f"objective {settings.objective}, budgets {budget_text(config)}, up to {settings.max_evals} "
+            f"{_objectives_text(settings)}, budgets {budget_text(config)}, up to {settings.max_evals} "
             f"evaluations, {limit}, store {mask_uri(store_uri)}")
+
+
+def _objectives_text(settings) -> str:
+    names = settings.objective_names()
+    return f"objective {names[0]}" if len(names) == 1 else f"objectives {', '.join(names)} (Pareto front)"
 
 
 def _duration_text(seconds: float) -> str:
@@ -152,6 +157,7 @@ def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
 
 
 def _print_summary(store, paths, config, summary) -> None:
+    from hyperpower.report.pareto import front_summary_line, has_several_objectives, pareto_front
     from hyperpower.report.summary import best_feasible_job, is_invalid_job
     from hyperpower.report.table import format_params, jobs_table
     from hyperpower.units import format_value
@@ -165,7 +171,13 @@ def _print_summary(store, paths, config, summary) -> None:
           f"{summary.complete} complete{invalid_text}, {summary.broken} broken{cancelled}", flush=True)
     print(jobs_table(jobs, config))
     best = best_feasible_job(jobs, config)
-    if best is None:
+    if has_several_objectives(config):
+        front = pareto_front(jobs, config)
+        if front.jobs:
+            print(f"hyperpower: {front_summary_line(front)} (`hyperpower pareto {paths.root}` for their files)")
+        else:
+            print("hyperpower: no feasible configuration yet", file=sys.stderr)
+    elif best is None:
         print("hyperpower: no feasible configuration yet", file=sys.stderr)
     else:
         objective = config.settings.objective

@@ -40,19 +40,21 @@ def measured_feasibility(config: ExperimentConfig, values: dict[str, float]) -> 
 
 
 def objective_problem(config: ExperimentConfig, values: dict[str, Any]) -> str | None:
-    """Why the values cannot count as a finished evaluation: a missing or infinite objective.
-    A NaN objective is not a problem here: it is an invalid (infeasible) result."""
-    name = config.objective_task.name
-    if name not in values:
-        return f"the objective {name!r} is missing from the returned values {sorted(values)}"
-    if not _finite(values[name]) and not is_invalid_result(config, values):
-        return f"the objective {name!r} is {values[name]!r}"
+    """Why the values cannot count as a finished evaluation: a missing or infinite objective (any
+    of several). A NaN objective is not a problem here: it is an invalid (infeasible) result."""
+    for task in config.objective_tasks:
+        name = task.name
+        if name not in values:
+            return f"the objective {name!r} is missing from the returned values {sorted(values)}"
+        if not _finite(values[name]) and not _is_nan(values[name]):
+            return f"the objective {name!r} is {values[name]!r}"
     return None
 
 
 def is_invalid_result(config: ExperimentConfig, values: dict[str, Any]) -> bool:
-    """The objective came back NaN: the configuration gives no valid result (hidden constraint)."""
-    return _is_nan(values.get(config.objective_task.name))
+    """An objective (any one of several) came back NaN: the configuration gives no valid result
+    (hidden constraint), so the job is infeasible and stays off the front."""
+    return any(_is_nan(values.get(task.name)) for task in config.objective_tasks)
 
 
 def _is_nan(value: Any) -> bool:

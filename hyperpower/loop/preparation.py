@@ -14,10 +14,11 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
-from hyperpower.config import ExperimentConfig, config_to_json, save_config
+from hyperpower.config import ExperimentConfig, check_method_fits, config_to_json, save_config
 from hyperpower.errors import ConfigError
 from hyperpower.experiment import ExperimentPaths
-from hyperpower.generate import GenerateOptions, build_config, effective_store_uri, normalize_store_uri
+from hyperpower.generate import (GenerateOptions, build_config, effective_store_uri, modelled_objectives,
+                                 normalize_store_uri)
 from hyperpower.store.rules import check_experiment_name
 
 HARDWARE_METRICS = ("power", "memory", "latency", "energy")
@@ -54,8 +55,11 @@ def prepare_run(paths: ExperimentPaths, options: GenerateOptions, device: str | 
         from hyperpower.main_file import check_main_file
 
         check_main_file(paths, config)
+    check_method_fits(config.settings, str(paths.config))
+    check_method_available(config.settings)
     loaded, to_profile = _plan_models(paths, config, percentiles, device)
     uri = normalize_store_uri(options.store) if options.store else effective_store_uri(paths, config.settings)
+    check_reference_against_jobs(config, uri)
     return PreparedRun(config=config, saved=saved if paths.layout == "hyperpower" else None,
                        config_path=paths.output_dir / "run_config.json", store_uri=uri, loaded=loaded,
                        to_profile=to_profile)
@@ -93,7 +97,7 @@ def write_run_files(paths: ExperimentPaths, prepared: PreparedRun) -> None:
 def model_sources(paths: ExperimentPaths, config: ExperimentConfig) -> dict[str, Any]:
     """metric -> model file path or inline model: the config's ``models``, else EXP/models/<metric>.json."""
     sources: dict[str, Any] = {}
-    for metric in config.settings.budgets:
+    for metric in [*config.settings.budgets, *modelled_objectives(config.settings)]:
         given = config.settings.models.get(metric)
         if isinstance(given, str):
             path = Path(given)
@@ -201,10 +205,42 @@ def _unknown_provenance_warning(paths: ExperimentPaths, metric: str, where: str,
 
 
 def metrics_needing_models(config: ExperimentConfig, models: dict[str, Any]) -> list[str]:
-    """Aware HyperPower runs check every hardware budget a priori, so each needs a model."""
+    """Aware HyperPower runs check every hardware budget a priori, and know every hardware
+    objective of several a priori, so each needs a model."""
     if not config.settings.aware:
         return []
-    return [m for m in config.settings.budgets if m in HARDWARE_METRICS and m not in models]
+    wanted = [*config.settings.budgets, *modelled_objectives(config.settings)]
+    return [m for m in wanted if m in HARDWARE_METRICS and m not in models]
+
+
+def check_method_available(settings: Any) -> None:
+    """A multi-objective method this installation does not provide is refused before anything is
+    written, naming those it does."""
+    if len(settings.objective_names()) < 2:
+        return
+    from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES
+
+    if settings.method not in MULTI_OBJECTIVE_STRATEGIES:
+        raise ConfigError(
+            f"method {settings.method!r} for several objectives is not available in this installation; "
+            f"available: {', '.join(MULTI_OBJECTIVE_STRATEGIES)} (give one with --method)")
+
+
+def check_reference_against_jobs(config: ExperimentConfig, store_uri: str) -> None:
+    """A fixed reference point must be worse than the experiment's current feasible front in every
+    objective, or front points would add no volume (read only; a missing SQLite file has no jobs)."""
+    if not config.settings.reference:
+        return
+    from hyperpower.report.pareto import check_reference_worse
+    from hyperpower.store import open_store
+    from hyperpower.store.uri import parse_store_uri
+
+    address = parse_store_uri(store_uri)
+    if address.kind == "sqlite" and not Path(address.target).exists():
+        return
+    with open_store(store_uri) as store:
+        jobs = store.list_jobs(config.name)
+    check_reference_worse(jobs, config, config.settings.reference, "--reference")
 
 
 def resolve_percentile_budgets(paths: ExperimentPaths, options: GenerateOptions, device: str | None,

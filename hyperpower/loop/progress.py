@@ -36,19 +36,25 @@ class ProgressPrinter:
         self.reported.update(j.id for j in jobs if j.status.finished)
 
     def report_new(self, jobs: list[Job]) -> None:
-        from hyperpower.report.summary import best_feasible_job
-
         new = [j for j in jobs if j.status.finished and j.id not in self.reported]
         for job in sorted(new, key=lambda j: (j.end_time or 0.0, j.id)):
             self.reported.add(job.id)
             done = [j for j in jobs if j.id in self.reported]
-            self.output(self._line(job, best_feasible_job(done, self.config)))
+            self.output(f"{job_line(job, self.config)} | {self._best_text(done)}")
 
-    def _line(self, job: Job, best: Job | None) -> str:
+    def _best_text(self, done: list[Job]) -> str:
+        """``best error=0.08 (job 3)``, or with several objectives ``front: 3 job(s) (2, 5, 7)``."""
+        from hyperpower.report.pareto import front_jobs, has_several_objectives
+        from hyperpower.report.summary import best_feasible_job
+
+        if has_several_objectives(self.config):
+            front = front_jobs(done, self.config)
+            return f"front: {len(front)} job(s) ({', '.join(str(j.id) for j in front)})" if front \
+                else "no feasible job yet"
+        best = best_feasible_job(done, self.config)
         objective = self.config.settings.objective
-        best_text = (f"best {objective}={format_value(objective, best.values.get(objective))} (job {best.id})"
-                     if best else "no feasible job yet")
-        return f"{job_line(job, self.config)} | {best_text}"
+        return (f"best {objective}={format_value(objective, best.values.get(objective))} (job {best.id})"
+                if best else "no feasible job yet")
 
 
 def job_line(job: Job, config: ExperimentConfig) -> str:

@@ -5,7 +5,8 @@ whether that job is the best so far is only known from the store, so the worker 
 job it finishes (``Worker.run``, the one caller). Pruning reads one snapshot of the store and
 deletes only the models of *finished* jobs that the policy does not keep:
 
-- ``best``: the best feasible complete job's (``report.summary.best_feasible_job``);
+- ``best``: the best feasible complete job's (``report.summary.best_feasible_job``); with several
+  objectives, those of the feasible Pareto front's jobs (``report.pareto.front_jobs``);
 - ``all``: every complete job's (a broken job's result is not worth loading);
 - ``none``: no one's (and the job process saves none).
 
@@ -13,7 +14,8 @@ Why this is safe with several workers finishing at once: a finished job never ch
 best job is the minimum of a fixed order (objective, then id) over the finished jobs. A finished
 job that is not the best in some snapshot is beaten by a job that stays finished, so it can never
 become the best later: whatever snapshot a worker pruned from, the current best's file is never
-deleted. Files of pending and running jobs are not touched.
+deleted. The same holds for the front: a job dominated by a finished job stays dominated. Files
+of pending and running jobs are not touched.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from hyperpower.config import ExperimentConfig
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.jobs import Job, JobStatus
+from hyperpower.report.pareto import front_jobs, has_several_objectives
 from hyperpower.report.summary import best_feasible_job
 from hyperpower.store.base import ExperimentStore
 
@@ -32,6 +35,8 @@ def models_to_keep(jobs: list[Job], config: ExperimentConfig) -> set[int]:
     policy = config.settings.keep_models
     if policy == "all":
         return {job.id for job in jobs if job.status is JobStatus.COMPLETE}
+    if policy == "best" and has_several_objectives(config):
+        return {job.id for job in front_jobs(jobs, config)}
     if policy == "best":
         best = best_feasible_job(jobs, config)
         return set() if best is None else {best.id}

@@ -3,7 +3,9 @@
 ``Optimizer`` resolves the config once (method, aware flag, budgets, a-priori models, Spearmint
 constraint tasks) into a ``strategies.Problem``, then on each ``suggest``: jobs -> observations
 -> a scrambled Sobol initial design or the method's strategy -> raw params with the models'
-predictions. Hardware-aware methods except HW-CWEI (whose acquisition weighs the models'
+predictions. With several objectives (issue 12) the strategy comes from
+``MULTI_OBJECTIVE_STRATEGIES`` over a ``MultiObjectiveProblem``: an aware run hands each modelled
+hardware objective over as known (its model's predictions), an unaware run lets it learn them all. Hardware-aware methods except HW-CWEI (whose acquisition weighs the models'
 budgets softly) never return a point the models predict to break a budget; when no such point
 exists the user gets a HyperPowerError naming the budgets.
 """
@@ -21,6 +23,8 @@ from hyperpower.jobs import Job
 from hyperpower.optimize.candidates import NoFeasiblePoint, TakenPoints, sobol_points, unique_rows
 from hyperpower.optimize.constraints import KnownConstraints, LinearModel, ModelBudget
 from hyperpower.optimize.ensemble import MCMCSettings
+from hyperpower.optimize.multiobjective import (MULTI_OBJECTIVE_STRATEGIES, KnownObjective, MultiObjectiveProblem,
+                                                ObjectiveSpec)
 from hyperpower.optimize.observations import ConstraintRule, Observations, collect_observations
 from hyperpower.optimize.random_methods import random_search
 from hyperpower.optimize.search import SearchSettings
@@ -28,7 +32,7 @@ from hyperpower.optimize.strategies import STRATEGIES, Problem, modelled_rules
 from hyperpower.units import format_value
 
 #: methods that start from a space-filling design (Rand is uniform from its first point)
-DESIGN_METHODS = ("hw-ieci", "hw-cwei", "rand-walk")
+DESIGN_METHODS = ("hw-ieci", "hw-cwei", "rand-walk", "ehvi", "pabo")
 MAX_DESIGN_POINTS = 2**14
 
 
@@ -92,6 +96,11 @@ def safe_threshold(budget: float, model: LinearModel, margin: float) -> float:
     return budget - margin * float(model.cv_rmspe) * abs(budget)
 
 
+def _known_objective(model: LinearModel, space: Any) -> KnownObjective:
+    """The a-priori objective of a modelled hardware metric: unit-cube points -> predictions."""
+    return lambda points: model.predict_unit(space, points)
+
+
 class Optimizer:
     """Suggests configurations for one experiment; keeps MCMC chains between calls."""
 
@@ -113,13 +122,45 @@ class Optimizer:
         measured = modelled_rules(self.method, self.aware, self.rules, {b.model.metric for b in known})
         self.problem = Problem(
             space=self.space, known=KnownConstraints(self.space, known), measured=measured,
-            objective_noiseless=config.objective_task.likelihood == "NOISELESS",
+            objective_noiseless=config.objective_task.likelihood == "NOISELESS",  # the primary objective
             sigma0=float(settings.sigma0), mcmc=mcmc, search=search,
         )
-        if self.method not in STRATEGIES:
-            raise HyperPowerError(f"unknown method {self.method!r}; use one of {', '.join(STRATEGIES)}")
-        self.strategy = STRATEGIES[self.method](self.problem, rng)
+        self.objectives = settings.objective_names()
+        self.multi_problem: MultiObjectiveProblem | None = None
+        self.strategy = self._strategy(rng)
         self._design_seed = int(rng.integers(2**63))
+
+    def _strategy(self, rng: np.random.Generator) -> Any:
+        """The method's strategy: over the one objective, or over several as a MultiObjectiveProblem."""
+        if len(self.objectives) < 2:
+            if self.method not in STRATEGIES:
+                raise HyperPowerError(f"unknown method {self.method!r} for one objective; use one of "
+                                      f"{', '.join(STRATEGIES)}")
+            return STRATEGIES[self.method](self.problem, rng)
+        if self.method not in MULTI_OBJECTIVE_STRATEGIES:
+            raise HyperPowerError(f"method {self.method!r} for several objectives is not available; use one of "
+                                  f"{', '.join(MULTI_OBJECTIVE_STRATEGIES)}")
+        self.multi_problem = MultiObjectiveProblem(base=self.problem, objectives=self._objective_specs(),
+                                                   reference=self._fixed_reference())
+        return MULTI_OBJECTIVE_STRATEGIES[self.method](self.multi_problem, rng)
+
+    def _objective_specs(self) -> list[ObjectiveSpec]:
+        """One spec per objective task; an aware run knows a hardware objective with a model a
+        priori (``known``: its predictions), an unaware one learns every objective."""
+        specs = []
+        for task in self.config.objective_tasks:
+            model = self.models.get(task.name) if self.aware else None
+            if model is not None:
+                model.check_space(self.space)
+            specs.append(ObjectiveSpec(task.name, noiseless=task.likelihood == "NOISELESS",
+                                       known=None if model is None else _known_objective(model, self.space)))
+        return specs
+
+    def _fixed_reference(self) -> np.ndarray | None:
+        reference = self.config.settings.reference
+        if not reference:
+            return None
+        return np.array([reference[name] for name in self.objectives], dtype=float)
 
     def _known_budgets(self) -> list[ModelBudget]:
         """Budgets the models check a priori, tightened by ``budget_threshold`` (the calibrated
@@ -131,7 +172,7 @@ class Optimizer:
     # -- public API ---------------------------------------------------------------------------
     def suggest(self, jobs: Sequence[Job], count: int = 1) -> list[Suggestion]:
         """``count`` new configurations given every job of the experiment (see observations)."""
-        observations = collect_observations(jobs, self.space, self.config.settings.objective, self.rules)
+        observations = collect_observations(jobs, self.space, self.objectives, self.rules)
         taken = TakenPoints(observations.every_point)
         try:
             points = self._propose(observations, taken, len(jobs), count)

@@ -7,7 +7,9 @@ into ``params.NAME``, ``values.METRIC_UNIT`` and ``predicted.METRIC_UNIT`` colum
 (``values.memory_MB``, ``values.error``; empty cells where a job has no such entry), so a
 spreadsheet shows each column's unit in its header.
 ``trained_models`` (job id -> model file) fills the ``trained_model`` field; jobs without one
-(pruned by ``--keep-models``, or never saved) export None.
+(pruned by ``--keep-models``, or never saved) export None. ``pareto_ranks`` (job id -> rank)
+adds ``pareto_rank`` (``hyperpower.report.pareto``: 0 on the feasible front; None for infeasible,
+invalid, broken, skipped and unfinished jobs, which are not ranked).
 """
 
 from __future__ import annotations
@@ -27,15 +29,31 @@ _FIXED_AFTER = ("feasible", "early_terminated", "submit_time", "start_time", "en
                 "test_error", "trained_model", "reason")
 
 
-def export_records(jobs: Iterable[Job], trained_models: Mapping[int, str] | None = None) -> list[dict[str, Any]]:
-    """``Job.export_dict()`` of each job, with its trained model file when ``trained_models`` has one."""
+def export_records(jobs: Iterable[Job], trained_models: Mapping[int, str] | None = None,
+                   pareto_ranks: Mapping[int, int | None] | None = None) -> list[dict[str, Any]]:
+    """``Job.export_dict()`` of each job, with its trained model file when ``trained_models`` has
+    one, and, given ``pareto_ranks`` (``report.pareto.pareto_ranks_by_id``), its ``pareto_rank``
+    after ``feasible``: 0 on the feasible front, null for a job that is not ranked."""
     trained_models = trained_models or {}
-    return [job.export_dict(trained_model=trained_models.get(job.id)) for job in jobs]
+    records = [job.export_dict(trained_model=trained_models.get(job.id)) for job in jobs]
+    if pareto_ranks is None:
+        return records
+    return [_with_rank(record, pareto_ranks.get(record["id"])) for record in records]
 
 
-def jobs_to_json(jobs: Iterable[Job], trained_models: Mapping[int, str] | None = None) -> str:
+def _with_rank(record: dict[str, Any], rank: int | None) -> dict[str, Any]:
+    ranked: dict[str, Any] = {}
+    for key, value in record.items():
+        ranked[key] = value
+        if key == "feasible":
+            ranked["pareto_rank"] = rank
+    return ranked
+
+
+def jobs_to_json(jobs: Iterable[Job], trained_models: Mapping[int, str] | None = None,
+                 pareto_ranks: Mapping[int, int | None] | None = None) -> str:
     """Indented JSON list; NaN/inf become null (export_dict), so any JSON reader accepts it."""
-    return json.dumps(export_records(jobs, trained_models), indent=2, allow_nan=False) + "\n"
+    return json.dumps(export_records(jobs, trained_models, pareto_ranks), indent=2, allow_nan=False) + "\n"
 
 
 def flatten_export(record: dict[str, Any]) -> dict[str, Any]:
@@ -60,7 +78,9 @@ def csv_columns(records: list[dict[str, Any]]) -> list[str]:
             for name in record[field]:
                 seen.setdefault(nested_column(field, name))
         columns.extend(seen)
-    columns.extend(_FIXED_AFTER)
+    ranked = any("pareto_rank" in record for record in records)
+    columns.extend(column for field in _FIXED_AFTER
+                   for column in ((field, "pareto_rank") if field == "feasible" and ranked else (field,)))
     return columns
 
 
@@ -78,8 +98,9 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def jobs_to_csv(jobs: Iterable[Job], trained_models: Mapping[int, str] | None = None) -> str:
-    records = export_records(jobs, trained_models)
+def jobs_to_csv(jobs: Iterable[Job], trained_models: Mapping[int, str] | None = None,
+                pareto_ranks: Mapping[int, int | None] | None = None) -> str:
+    records = export_records(jobs, trained_models, pareto_ranks)
     columns = csv_columns(records)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
@@ -90,9 +111,10 @@ def jobs_to_csv(jobs: Iterable[Job], trained_models: Mapping[int, str] | None = 
     return buffer.getvalue()
 
 
-def export_jobs(jobs: Iterable[Job], export_format: str, trained_models: Mapping[int, str] | None = None) -> str:
+def export_jobs(jobs: Iterable[Job], export_format: str, trained_models: Mapping[int, str] | None = None,
+                pareto_ranks: Mapping[int, int | None] | None = None) -> str:
     if export_format == "json":
-        return jobs_to_json(jobs, trained_models)
+        return jobs_to_json(jobs, trained_models, pareto_ranks)
     if export_format == "csv":
-        return jobs_to_csv(jobs, trained_models)
+        return jobs_to_csv(jobs, trained_models, pareto_ranks)
     raise ValueError(f"unknown export format {export_format!r}; use one of {', '.join(EXPORT_FORMATS)}")

@@ -7,7 +7,9 @@
 3. ``predicted_vs_measured.png``: model prediction against measurement per metric, identity
    line and RMSPE (paper Fig. 5);
 4. ``budget_violations.png``: cumulative budget-breaking evaluations, measured and predicted, per
-   method (paper Fig. 4 centre).
+   method (paper Fig. 4 centre);
+5. with several objectives, ``pareto_front.png`` and ``hypervolume.png``
+   (``hyperpower.report.plot_pareto``).
 
 Every plot function takes ``(jobs, config, out_dir)`` and returns the paths it wrote; a figure
 without data is not drawn, and ``note`` is told why (the command prints it). The numbers come
@@ -29,6 +31,7 @@ from hyperpower.report import plot_data as data
 from hyperpower.report import plot_style as style
 from hyperpower.report import summary
 from hyperpower.report.plot_hardware import plot_objective_vs_hardware, plot_predicted_vs_measured
+from hyperpower.report.plot_pareto import PARETO_PLOTS
 from hyperpower.report.plot_style import Note, print_note
 
 BEST_SO_FAR_FILE = "best_so_far.png"
@@ -182,4 +185,5 @@ def _mark_evaluations(axis: Any, group: list[Job], xs: np.ndarray, objective: st
 
 PLOTS: tuple[Callable[..., list[Path]], ...] = (
     plot_best_so_far, plot_objective_vs_hardware, plot_predicted_vs_measured, plot_budget_violations,
+    *PARETO_PLOTS,
 )

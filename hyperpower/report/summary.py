@@ -82,10 +82,12 @@ def is_best_candidate(job: Job, config: ExperimentConfig) -> bool:
 
 
 def is_invalid_job(job: Job, config: ExperimentConfig) -> bool:
-    """A COMPLETE job whose objective came back NaN: an invalid result (a hidden constraint, as
-    in Spearmint), infeasible but not broken; reports say "invalid (NaN)"."""
-    value = objective_value(job, config)
-    return job.status is JobStatus.COMPLETE and value is not None and math.isnan(value)
+    """A COMPLETE job whose objective (any of several) came back NaN: an invalid result (a hidden
+    constraint, as in Spearmint), infeasible but not broken; reports say "invalid (NaN)"."""
+    if job.status is not JobStatus.COMPLETE:
+        return False
+    values = [job.values.get(task.name) for task in config.objective_tasks]
+    return any(isinstance(v, float) and math.isnan(v) for v in values)
 
 
 def best_feasible_job(jobs: list[Job], config: ExperimentConfig) -> Job | None:

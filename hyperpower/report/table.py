@@ -7,6 +7,7 @@ from typing import Any, Sequence
 
 from hyperpower.config import ExperimentConfig
 from hyperpower.jobs import Job, JobStatus
+from hyperpower.report.pareto import front_summary_line, has_several_objectives, pareto_front
 from hyperpower.report.summary import (
     best_feasible_job,
     count_violations,
@@ -46,8 +47,8 @@ def measured_and_predicted(job: Job, metric: str) -> str:
 
 
 def job_columns(config: ExperimentConfig) -> list[str]:
-    """Column names: the objective and every constraint task get one column each."""
-    return ["id", "status", "method", objective_name(config),
+    """Column names: every objective and every constraint task get one column each."""
+    return ["id", "status", "method", *[task.name for task in config.objective_tasks],
             *[task.name for task in config.constraint_tasks],
             "feasible", "early", "duration", "params", "reason"]
 
@@ -61,13 +62,13 @@ def feasible_cell(job: Job, config: ExperimentConfig) -> str:
 
 
 def job_row(job: Job, config: ExperimentConfig) -> list[str]:
-    objective = objective_name(config)
     feasible = feasible_cell(job, config)
     duration = f"{job.duration_s:.1f} s" if job.duration_s is not None else "-"
     reason = job.reason or ""
     if is_invalid_job(job, config):
         reason = "invalid (NaN)"
-    return [str(job.id), job.status.value, job.method or "-", measured_and_predicted(job, objective),
+    return [str(job.id), job.status.value, job.method or "-",
+            *[measured_and_predicted(job, task.name) for task in config.objective_tasks],
             *[measured_and_predicted(job, task.name) for task in config.constraint_tasks],
             feasible, "yes" if job.early_terminated else "", duration, format_params(job.params), reason]
 
@@ -96,7 +97,9 @@ def budget_text(config: ExperimentConfig) -> str:
 def settings_line(config: ExperimentConfig) -> str:
     settings = config.settings
     awareness = "aware" if settings.aware else "unaware"
-    return (f"minimize {objective_name(config)} | budgets: {budget_text(config)} | "
+    objectives = [task.name for task in config.objective_tasks]
+    minimized = objectives[0] if len(objectives) == 1 else f"{', '.join(objectives)} (Pareto front)"
+    return (f"minimize {minimized} | budgets: {budget_text(config)} | "
             f"method {settings.method} ({awareness})")
 
 
@@ -107,7 +110,9 @@ def summary_lines(jobs: list[Job], config: ExperimentConfig) -> list[str]:
     lines = [settings_line(config), f"jobs: {len(jobs)} ({by_status})"]
     best = best_feasible_job(jobs, config)
     objective = objective_name(config)
-    if best is None:
+    if has_several_objectives(config):
+        lines += front_lines(jobs, config)
+    elif best is None:
         lines.append("best so far: no feasible complete job yet")
     else:
         lines.append(f"best so far: job {best.id} {objective}={format_value(objective, best.values[objective])}"
@@ -121,6 +126,19 @@ def summary_lines(jobs: list[Job], config: ExperimentConfig) -> list[str]:
             lines.append(unknown_line(unknown, config))
     lines.append(time_line(jobs))
     return lines + honesty_lines(jobs, config)
+
+
+def front_lines(jobs: list[Job], config: ExperimentConfig) -> list[str]:
+    """Several objectives: the front's size and hypervolume (reference point and its rule), then
+    one line per front job; ``hyperpower pareto`` shows the same front with network files."""
+    front = pareto_front(jobs, config)
+    if not front.jobs:
+        return ["front: no feasible complete job with every objective yet"]
+    lines = [front_summary_line(front)]
+    for job in front.jobs:
+        values = " ".join(f"{name}={format_value(name, job.values[name])}" for name in front.objectives)
+        lines.append(f"  job {job.id}: {values} | {format_params(job.params)}")
+    return lines
 
 
 def honesty_lines(jobs: list[Job], config: ExperimentConfig) -> list[str]:

@@ -32,7 +32,7 @@ def test_every_flag_reaches_generate_options() -> None:
     options = _parse("--optimize", "error", "--budget", "power=90W", "--budget", "memory=1.25GB", "--method", "rand",
                      "--unaware", "--epochs", "3", "--max-evals", "9", "--max-time", "20m", "--store",
                      "sqlite:////tmp/x.sqlite", "--model", "power=models/power.json", "--seed", "4")
-    assert options == GenerateOptions(optimize="error", budgets={"power": 90.0, "memory": 1250.0}, method="rand",
+    assert options == GenerateOptions(optimize=["error"], budgets={"power": 90.0, "memory": 1250.0}, method="rand",
                                       aware=False, epochs=3, max_evals=9, max_time_s=1200.0,
                                       store="sqlite:////tmp/x.sqlite", models={"power": "models/power.json"}, seed=4)
     assert _parse("--aware").aware is True

@@ -1,0 +1,195 @@
+"""The feasible Pareto front of an experiment's jobs: which jobs are on it, their ranks, the
+reference point and the hypervolume (issue 12).
+
+One definition for ``pareto``, ``export``'s ``pareto_rank``, ``status``, ``best`` and ``plot``,
+built on ``hyperpower.optimize.pareto`` (the arithmetic the optimizer uses too), so "on the front"
+means the same thing in every report and in the search:
+
+* only *front candidates* are ranked: COMPLETE jobs known to keep every budget (``feasibility``
+  True, as for ``best``) whose every objective is finite. Infeasible, invalid (an objective NaN),
+  broken, skipped and unfinished jobs get no rank (``None``, null in the export);
+* rank 0 is the non-dominated set of the candidates, rank k the front once ranks 0..k-1 are
+  removed (non-dominated sorting);
+* the reference point: values given (``--reference`` of ``pareto``, else the run's fixed
+  reference), else the default rule, each objective's worst value among the candidates plus 10%
+  of its range (``pareto.default_reference``, the rule the multi-objective methods use). A given
+  value must be worse than every front point in its objective, or those points would add nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Sequence
+
+import numpy as np
+
+from hyperpower.config import ExperimentConfig
+from hyperpower.errors import ConfigError
+from hyperpower.jobs import Job, JobStatus
+from hyperpower.optimize.pareto import REFERENCE_PADDING, default_reference, hypervolume, pareto_ranks
+from hyperpower.report.summary import feasibility
+from hyperpower.units import format_value
+
+#: the default reference rule, as reports state it
+REFERENCE_RULE = (f"each objective's worst feasible value plus {100 * REFERENCE_PADDING:g}% of its range "
+                  f"(of its magnitude when all values are equal)")
+
+
+def objective_names(config: ExperimentConfig) -> list[str]:
+    """The minimized objectives (task names, keys of ``Job.values``) in order, the primary first."""
+    return [task.name for task in config.objective_tasks]
+
+
+def has_several_objectives(config: ExperimentConfig) -> bool:
+    return len(config.objective_tasks) > 1
+
+
+def objective_vector(job: Job, config: ExperimentConfig) -> np.ndarray | None:
+    """The job's objective values in order; None when one is missing or not finite."""
+    values = [job.values.get(name) for name in objective_names(config)]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values):
+        return None
+    return np.array(values, dtype=float)
+
+
+def is_front_candidate(job: Job, config: ExperimentConfig) -> bool:
+    """COMPLETE, known to keep every budget, every objective finite: the jobs that are ranked."""
+    return job.status is JobStatus.COMPLETE and feasibility(job, config) is True \
+        and objective_vector(job, config) is not None
+
+
+def front_candidates(jobs: Sequence[Job], config: ExperimentConfig) -> list[Job]:
+    return [job for job in jobs if is_front_candidate(job, config)]
+
+
+def candidate_values(candidates: Sequence[Job], config: ExperimentConfig) -> np.ndarray:
+    """(n, m) objective values of ``candidates``."""
+    return np.array([objective_vector(job, config) for job in candidates], dtype=float).reshape(
+        len(candidates), len(objective_names(config)))
+
+
+def pareto_ranks_by_id(jobs: Sequence[Job], config: ExperimentConfig) -> dict[int, int | None]:
+    """job id -> non-dominated sorting rank among the candidates (0: on the front); None for a job
+    that is not a candidate (infeasible, invalid, broken, skipped or unfinished)."""
+    ranks: dict[int, int | None] = {job.id: None for job in jobs}
+    candidates = front_candidates(jobs, config)
+    if candidates:
+        for job, rank in zip(candidates, pareto_ranks(candidate_values(candidates, config))):
+            ranks[job.id] = int(rank)
+    return ranks
+
+
+def front_jobs(jobs: Sequence[Job], config: ExperimentConfig) -> list[Job]:
+    """The feasible non-dominated jobs, ordered by the first objective (then the next, then id)."""
+    ranks = pareto_ranks_by_id(jobs, config)
+    front = [job for job in jobs if ranks[job.id] == 0]
+    return sorted(front, key=lambda job: (*objective_vector(job, config), job.id))
+
+
+def check_reference_worse(jobs: Sequence[Job], config: ExperimentConfig, reference: dict[str, float],
+                          flag: str) -> None:
+    """ConfigError when a reference value is not worse (larger) than every front point's value of
+    that objective: such points would add no volume, and the hypervolume would hide them."""
+    for job in front_jobs(jobs, config):
+        for name, value in reference.items():
+            measured = float(job.values[name])
+            if not measured < value:
+                raise ConfigError(
+                    f"{flag} {name}={format_value(name, value)} is not worse than the front: job {job.id} on the "
+                    f"feasible front has {name}={format_value(name, measured)}; a reference point must be worse "
+                    f"than every front point in each objective (larger, all minimized), or that point adds no "
+                    f"hypervolume. Give a larger value, or leave {name} out for the default rule ({REFERENCE_RULE})")
+
+
+def check_reference_names(reference: dict[str, float], config: ExperimentConfig, flag: str) -> None:
+    """Every name a reference gives is an objective of the experiment."""
+    names = objective_names(config)
+    for name, value in reference.items():
+        if name not in names:
+            raise ConfigError(f"{flag} {name}={value:g}: {name!r} is not an objective of experiment {config.name} "
+                              f"(objectives: {', '.join(names)}); a reference point gives a value per objective")
+
+
+@dataclasses.dataclass(frozen=True)
+class ParetoFront:
+    """What ``pareto`` reports: the objectives, the reference point (and where each value came
+    from: ``given``, ``run`` or ``default``), the hypervolume and the front's jobs."""
+
+    objectives: list[str]
+    reference: dict[str, float]
+    reference_sources: dict[str, str]
+    hypervolume: float
+    jobs: list[Job]
+
+    def reference_array(self) -> np.ndarray:
+        return np.array([self.reference[name] for name in self.objectives], dtype=float)
+
+
+def resolve_reference(jobs: Sequence[Job], config: ExperimentConfig,
+                      given: dict[str, float] | None = None, flag: str = "--reference") -> tuple[dict[str, float], dict[str, str]]:
+    """The reference point: ``given`` values, then the run's fixed reference, then the default
+    rule over the front candidates; and each value's source. ConfigError for an unknown name or
+    a value not worse than the front."""
+    given = dict(given or {})
+    check_reference_names(given, config, flag)
+    check_reference_worse(jobs, config, given, flag)
+    names = objective_names(config)
+    candidates = front_candidates(jobs, config)
+    default = default_reference(candidate_values(candidates, config)) if candidates else None
+    reference, sources = {}, {}
+    for index, name in enumerate(names):
+        if name in given:
+            reference[name], sources[name] = float(given[name]), "given"
+        elif name in config.settings.reference:
+            reference[name], sources[name] = float(config.settings.reference[name]), "run"
+        elif default is not None:
+            reference[name], sources[name] = float(default[index]), "default"
+    return reference, sources
+
+
+def pareto_front(jobs: Sequence[Job], config: ExperimentConfig, given: dict[str, float] | None = None) -> ParetoFront:
+    """The experiment's feasible front and its hypervolume against the resolved reference point
+    (0 when there is no candidate yet)."""
+    reference, sources = resolve_reference(jobs, config, given)
+    front = front_jobs(jobs, config)
+    names = objective_names(config)
+    volume = 0.0
+    if front and len(reference) == len(names):
+        values = candidate_values(front, config)
+        volume = hypervolume(values, np.array([reference[name] for name in names]))
+    return ParetoFront(objectives=names, reference=reference, reference_sources=sources, hypervolume=volume,
+                       jobs=front)
+
+
+def hypervolume_history(evaluations: Sequence[Job], config: ExperimentConfig, reference: np.ndarray) -> np.ndarray:
+    """(n,) hypervolume of the feasible front of the first k evaluations, k = 1..n, against a
+    fixed ``reference`` (the final one, so the curve is comparable along the run)."""
+    history = np.zeros(len(evaluations))
+    points: list[np.ndarray] = []
+    for k, job in enumerate(evaluations):
+        if is_front_candidate(job, config):
+            points.append(objective_vector(job, config))
+        history[k] = hypervolume(np.array(points), reference) if points else 0.0
+    return history
+
+
+def front_json(front: ParetoFront) -> dict:
+    """``{"objectives", "reference", "hypervolume", "front": [{"id", "values", "params"}]}``, the
+    values as ``export`` gives them (every measured value, NaN as null)."""
+    return {
+        "objectives": list(front.objectives),
+        "reference": dict(front.reference),
+        "hypervolume": front.hypervolume,
+        "front": [{"id": job.id, "values": job.export_dict()["values"], "params": dict(job.params)} for job in front.jobs],
+    }
+
+
+def front_summary_line(front: ParetoFront) -> str:
+    """``front: 4 job(s) (3, 7, 9, 12) | hypervolume 12.5 against error=0.9, memory=310 MB (default rule)``."""
+    ids = ", ".join(str(job.id) for job in front.jobs)
+    sources = set(front.reference_sources.values())
+    rule = "default rule" if sources == {"default"} else "given" if sources <= {"given", "run"} else "partly default rule"
+    reference = ", ".join(f"{name}={format_value(name, value)}" for name, value in front.reference.items())
+    return (f"front: {len(front.jobs)} job(s) ({ids}) | hypervolume {front.hypervolume:.6g} against "
+            f"{reference or '-'} ({rule})")
