@@ -24,8 +24,9 @@ from typing import Callable
 import numpy as np
 
 from hyperpower.optimize.candidates import TakenPoints
-from hyperpower.optimize.observations import Observations
-from hyperpower.optimize.pareto import default_reference, nondominated_mask
+from hyperpower.optimize.multiobjective_bayes import EHVIStrategy, PABOStrategy
+from hyperpower.optimize.observations import Observations, feasible_front_indices, feasible_values
+from hyperpower.optimize.pareto import default_reference
 from hyperpower.optimize.random_methods import random_walk
 from hyperpower.optimize.strategies import Problem, RandomStrategy
 
@@ -60,19 +61,6 @@ class MultiObjectiveProblem:
         return default_reference(values if len(values) else observations.objectives)
 
 
-def feasible_values(observations: Observations) -> np.ndarray:
-    """(k, m) objective values of the measured-feasible observations."""
-    return observations.objectives[observations.feasible]
-
-
-def feasible_front_indices(observations: Observations) -> np.ndarray:
-    """Indices into ``observations.points`` of the measured-feasible non-dominated observations."""
-    feasible = np.flatnonzero(observations.feasible)
-    if len(feasible) == 0:
-        return feasible
-    return feasible[nondominated_mask(observations.objectives[feasible])]
-
-
 class MultiObjectiveRandom(RandomStrategy):
     """Rand: uniform points; the objectives play no part (rejection against the models when aware)."""
 
@@ -97,4 +85,6 @@ class MultiObjectiveRandomWalk(MultiObjectiveRandom):
 MULTI_OBJECTIVE_STRATEGIES: dict[str, Callable[[MultiObjectiveProblem, np.random.Generator], object]] = {
     "rand": MultiObjectiveRandom,
     "rand-walk": MultiObjectiveRandomWalk,
+    "ehvi": EHVIStrategy,
+    "pabo": PABOStrategy,
 }
