@@ -25,8 +25,10 @@ from scipy.special import ndtr
 from hyperpower.optimize.acquisition import INV_SQRT_2PI
 from hyperpower.optimize.pareto import nondominated_boxes
 
-#: candidates scored per block, so (samples, block, boxes) arrays stay small in 3+ objectives
-BLOCK = 256
+#: (samples x candidates x boxes) elements per block: one block for two objectives, several
+#: for three or more objectives, whose boxes grow as (k + 1)^(m - 1)
+BLOCK_ELEMENTS = 4_000_000
+TYPICAL_SAMPLES = 10
 #: a-priori objective: unit-cube points (k, d) -> values (k,)
 Known = Callable[[np.ndarray], np.ndarray]
 
@@ -93,7 +95,8 @@ class ExpectedHypervolumeImprovement:
     def __call__(self, candidates: np.ndarray) -> np.ndarray:
         candidates = np.atleast_2d(candidates)
         scores = np.empty(len(candidates))
-        for start in range(0, len(candidates), BLOCK):
-            means, variances = self.moments(candidates[start:start + BLOCK])
-            scores[start:start + BLOCK] = expected_hvi_boxes(means, variances, self.lower, self.upper).mean(axis=0)
+        block = max(64, BLOCK_ELEMENTS // (TYPICAL_SAMPLES * len(self.lower)))
+        for start in range(0, len(candidates), block):
+            means, variances = self.moments(candidates[start:start + block])
+            scores[start:start + block] = expected_hvi_boxes(means, variances, self.lower, self.upper).mean(axis=0)
         return scores
