@@ -48,15 +48,15 @@ def problem_facts() -> dict:
     for name in PROBLEMS:
         if name not in facts:
             p = problem(name)
-            facts[name] = {"reference": list(p.reference), "optimum": p.optimum, "objectives": list(p.objectives)}
+            facts[name] = {"reference": list(p.reference), "optimum": p.optimum() if callable(p.optimum) else p.optimum, "objectives": list(p.objectives)}
             if p.device:
                 facts[name]["latency_model"] = latency_model(p)[1]
             write_json(path, facts)
     return facts
 
 
-def quality(problems: list[str], methods: list[str], seeds: int, evaluations: int) -> None:
-    for seed in range(seeds):  # seeds outermost: an interrupted run leaves every method comparable
+def quality(problems: list[str], methods: list[str], seeds: list[int], evaluations: int) -> None:
+    for seed in seeds:  # seeds outermost: an interrupted run leaves every method comparable
         for problem_name in problems:
             for method in methods:
                 if method in APRIORI and not problem_name.startswith("nb201"):
@@ -77,13 +77,14 @@ def main() -> None:
     q = sub.add_parser("quality")
     q.add_argument("--problems", nargs="+", default=list(PROBLEMS))
     q.add_argument("--methods", nargs="+", default=list(RUNNERS))
-    q.add_argument("--seeds", type=int, default=5)
+    q.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1")
+    q.add_argument("--seed-list", type=int, nargs="+", help="these seeds, in this order (parallel processes)")
     q.add_argument("--evaluations", type=int, default=max(CHECKPOINTS))
     sub.add_parser("facts")
     sub.add_parser("report")
     args = parser.parse_args()
     if args.command == "quality":
-        quality(args.problems, args.methods, args.seeds, args.evaluations)
+        quality(args.problems, args.methods, args.seed_list or list(range(args.seeds)), args.evaluations)
     elif args.command == "facts":
         print(json.dumps(problem_facts(), indent=1))
     else:

@@ -11,6 +11,9 @@ An objective with an a-priori model (``ObjectiveSpec.known``, the hardware metri
 whose model was profiled) is a known function of the configuration: strategies evaluate it
 instead of learning it. An unaware run passes no ``known`` and learns every objective.
 
+``ehvi`` and ``pabo`` (``multiobjective_bayes``) are the GP-based members: exact expected
+hypervolume improvement, and PABO's per-objective agents with an EHVI supervisor.
+
 Rand and Rand-Walk keep their single-objective meaning: uniform points, and a Gaussian step around
 a point of the feasible front (chosen uniformly, so the walk explores the whole front), both
 rejecting configurations the models predict to break a budget when aware.

@@ -124,3 +124,25 @@ def test_pabo_known_agent_proposes_the_cheapest_point_that_could_join_the_front(
     front = strategy.front(fits, observed)
     assert not np.any(np.all(front <= means, axis=1))  # not dominated by the front
     assert model(point[None])[0] < 0.3  # and among the cheap configurations (Sobol set of 256)
+
+
+def test_before_any_feasible_result_ehvi_looks_for_feasibility() -> None:
+    """All measured jobs broke the measured memory budget: the acquisition is Pr(feasible) alone
+    (as HW-CWEI's), and it prefers where the memory GP predicts values under the budget."""
+    from hyperpower.optimize.acquisition import ConstraintWeightedEI
+    from hyperpower.optimize.observations import ConstraintRule
+
+    rule = ConstraintRule("memory", 1.0, feasible_below=True)
+    points = np.random.default_rng(2).random((6, 2))
+    jobs = [Job(id=i, experiment="bc", status=JobStatus.COMPLETE, raw_params={"x": float(p[0]), "y": float(p[1])},
+                values={"branin": branin_currin(*p)[0], "currin": branin_currin(*p)[1], "memory": 1.5 + p[0]}, feasible=False)
+            for i, p in enumerate(points)]
+    observed = collect_observations(jobs, SPACE, ["branin", "currin"], [rule])
+    multi = problem([ObjectiveSpec("branin", True), ObjectiveSpec("currin", True)], reference=None)
+    multi.base.measured = [rule]
+    strategy = MULTI_OBJECTIVE_STRATEGIES["ehvi"](multi, np.random.default_rng(0))
+    fits = strategy.fit(observed)
+    acquisition = strategy.ehvi(fits, observed)
+    assert isinstance(acquisition, ConstraintWeightedEI) and acquisition.base is None
+    low, high = acquisition(np.array([[0.0, 0.5], [1.0, 0.5]]))
+    assert low > high
