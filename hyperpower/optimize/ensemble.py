@@ -87,6 +87,14 @@ class FittedEnsemble:
         return FittedEnsemble(members, self.offset, self.scale)
 
 
+    def refit(self, points: np.ndarray, values: np.ndarray) -> "FittedEnsemble":
+        """The same hyper-parameter samples on new data, without an MCMC sweep: what PABO does
+        while the front is unchanged (the posterior moves, the length scales stay)."""
+        points = np.atleast_2d(np.asarray(points, dtype=float))
+        standardized, offset, scale = standardize(np.asarray(values, dtype=float))
+        return FittedEnsemble(tuple(GaussianProcess(points, standardized, m.hyper) for m in self.members), offset, scale)
+
+
 class _Parameters:
     """Packing of hyper-parameters into the vector the slice sampler moves:
     [mean, log amplitude, log length scales (d), log noise (GAUSSIAN only)]."""

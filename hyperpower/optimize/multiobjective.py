@@ -11,6 +11,9 @@ An objective with an a-priori model (``ObjectiveSpec.known``, the hardware metri
 whose model was profiled) is a known function of the configuration: strategies evaluate it
 instead of learning it. An unaware run passes no ``known`` and learns every objective.
 
+``ehvi`` and ``pabo`` (``multiobjective_bayes``) are the GP-based members: exact expected
+hypervolume improvement, and PABO's per-objective agents with an EHVI supervisor.
+
 Rand and Rand-Walk keep their single-objective meaning: uniform points, and a Gaussian step around
 a point of the feasible front (chosen uniformly, so the walk explores the whole front), both
 rejecting configurations the models predict to break a budget when aware.
@@ -24,8 +27,9 @@ from typing import Callable
 import numpy as np
 
 from hyperpower.optimize.candidates import TakenPoints
-from hyperpower.optimize.observations import Observations
-from hyperpower.optimize.pareto import default_reference, nondominated_mask
+from hyperpower.optimize.multiobjective_bayes import EHVIStrategy, PABOStrategy
+from hyperpower.optimize.observations import Observations, feasible_front_indices, feasible_values
+from hyperpower.optimize.pareto import default_reference
 from hyperpower.optimize.random_methods import random_walk
 from hyperpower.optimize.strategies import Problem, RandomStrategy
 
@@ -60,19 +64,6 @@ class MultiObjectiveProblem:
         return default_reference(values if len(values) else observations.objectives)
 
 
-def feasible_values(observations: Observations) -> np.ndarray:
-    """(k, m) objective values of the measured-feasible observations."""
-    return observations.objectives[observations.feasible]
-
-
-def feasible_front_indices(observations: Observations) -> np.ndarray:
-    """Indices into ``observations.points`` of the measured-feasible non-dominated observations."""
-    feasible = np.flatnonzero(observations.feasible)
-    if len(feasible) == 0:
-        return feasible
-    return feasible[nondominated_mask(observations.objectives[feasible])]
-
-
 class MultiObjectiveRandom(RandomStrategy):
     """Rand: uniform points; the objectives play no part (rejection against the models when aware)."""
 
@@ -97,4 +88,6 @@ class MultiObjectiveRandomWalk(MultiObjectiveRandom):
 MULTI_OBJECTIVE_STRATEGIES: dict[str, Callable[[MultiObjectiveProblem, np.random.Generator], object]] = {
     "rand": MultiObjectiveRandom,
     "rand-walk": MultiObjectiveRandomWalk,
+    "ehvi": EHVIStrategy,
+    "pabo": PABOStrategy,
 }

@@ -23,6 +23,7 @@ import numpy as np
 
 from hyperpower.errors import ConfigError
 from hyperpower.jobs import Job, JobStatus
+from hyperpower.optimize.pareto import nondominated_mask
 from hyperpower.space import SearchSpace
 
 
@@ -73,6 +74,19 @@ class Observations:
             return None
         candidates = np.flatnonzero(self.feasible)
         return int(candidates[np.argmin(self.objective[candidates])])
+
+
+def feasible_values(observations: Observations) -> np.ndarray:
+    """(k, m) objective values of the measured-feasible observations."""
+    return observations.objectives[observations.feasible]
+
+
+def feasible_front_indices(observations: Observations) -> np.ndarray:
+    """Indices into ``observations.points`` of the measured-feasible non-dominated observations."""
+    feasible = np.flatnonzero(observations.feasible)
+    if len(feasible) == 0:
+        return feasible
+    return feasible[nondominated_mask(observations.objectives[feasible])]
 
 
 def _finite(value: object) -> bool:

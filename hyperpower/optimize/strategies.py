@@ -197,6 +197,11 @@ class BayesianStrategy:
 
     def fit(self, observations: Observations) -> Fits:
         objective = self._ensemble("objective", self.problem.objective_noiseless).fit(observations.points, observations.objective)
+        return Fits(objective, *self.fit_constraints(observations))
+
+    def fit_constraints(self, observations: Observations) -> tuple[dict[str, FittedEnsemble], FittedEnsemble | None]:
+        """The ensembles of the measured constraints (those with enough values) and, once a job
+        returned NaN, of the validity outcomes: shared by the multi-objective strategies."""
         constraints = {}
         for rule in self.problem.measured:
             points, values = observations.constraints[rule.name]
@@ -206,11 +211,15 @@ class BayesianStrategy:
         if observations.has_invalid():
             points, valid = observations.validity
             validity = self._ensemble(VALIDITY, False).fit(points, valid.astype(float))
-        return Fits(objective, constraints, validity)
+        return constraints, validity
+
+    def anchors(self, observations: Observations) -> np.ndarray:
+        """Points the acquisition search looks around (the best observations)."""
+        return _anchors(observations)
 
     def propose(self, observations: Observations, taken: TakenPoints, count: int) -> np.ndarray:
         fits = self.fit(observations).with_fantasies(observations.pending).with_fantasies(observations.failed, believed=False)
-        anchors = _anchors(observations)
+        anchors = self.anchors(observations)
         chosen: list[np.ndarray] = []
         for _ in range(count):
             acquisition = self.build(self.problem, fits, observations)

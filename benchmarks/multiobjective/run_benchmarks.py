@@ -1,0 +1,97 @@
+"""Multi-objective benchmarks: hypervolume after 20/40/80 evaluations and seconds per suggestion.
+
+Resumable: every (problem, method, seed) run is cached as JSON under
+benchmarks/multiobjective/results/, and an existing result is never recomputed (delete it to
+redo); so are the problems' optimum hypervolumes and the a-priori latency models' errors.
+
+    P=/work/main/benchmarks/.venv-peers/bin/python
+    nice $P benchmarks/multiobjective/run_benchmarks.py quality --problems branin-currin --methods ehvi random --seeds 5
+    nice $P benchmarks/multiobjective/run_benchmarks.py report     # RESULTS tables + PNG plots
+
+Peers (optuna-*, ax-qnehvi) need the benchmark-only venv; HyperPower only needs numpy/scipy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+# one BLAS / torch thread per process, every method alike: on the 2 shared cores a threaded BLAS
+# spent 3x the CPU time of a single thread in contention (measured on the GP's triangular solves)
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent.parent)]
+
+from problems import PROBLEMS, latency_model, problem  # noqa: E402
+from runners import APRIORI, RUNNERS  # noqa: E402
+
+RESULTS = HERE / "results"
+CHECKPOINTS = (20, 40, 80)
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data))
+    tmp.replace(path)
+
+
+def problem_facts() -> dict:
+    """Reference point, optimum hypervolume and (NAS) latency-model errors of every problem."""
+    path = RESULTS / "problems.json"
+    facts = json.loads(path.read_text()) if path.exists() else {}
+    for name in PROBLEMS:
+        if name not in facts:
+            p = problem(name)
+            facts[name] = {"reference": list(p.reference), "optimum": p.optimum() if callable(p.optimum) else p.optimum, "objectives": list(p.objectives)}
+            if p.device:
+                facts[name]["latency_model"] = latency_model(p)[1]
+            write_json(path, facts)
+    return facts
+
+
+def quality(problems: list[str], methods: list[str], seeds: list[int], evaluations: int) -> None:
+    for seed in seeds:  # seeds outermost: an interrupted run leaves every method comparable
+        for problem_name in problems:
+            for method in methods:
+                if method in APRIORI and not problem_name.startswith("nb201"):
+                    continue
+                path = RESULTS / "runs" / problem_name / method / f"seed{seed}.json"
+                if path.exists():
+                    continue
+                start = time.perf_counter()
+                record = RUNNERS[method](problem(problem_name), seed, evaluations)
+                record["wall_s"] = time.perf_counter() - start
+                write_json(path, record)
+                print(f"{problem_name:14s} {method:14s} seed {seed}: {record['wall_s']:.1f} s", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    q = sub.add_parser("quality")
+    q.add_argument("--problems", nargs="+", default=list(PROBLEMS))
+    q.add_argument("--methods", nargs="+", default=list(RUNNERS))
+    q.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1")
+    q.add_argument("--seed-list", type=int, nargs="+", help="these seeds, in this order (parallel processes)")
+    q.add_argument("--evaluations", type=int, default=max(CHECKPOINTS))
+    sub.add_parser("facts")
+    sub.add_parser("report")
+    args = parser.parse_args()
+    if args.command == "quality":
+        quality(args.problems, args.methods, args.seed_list or list(range(args.seeds)), args.evaluations)
+    elif args.command == "facts":
+        print(json.dumps(problem_facts(), indent=1))
+    else:
+        from report import write_report
+
+        write_report(RESULTS, problem_facts(), CHECKPOINTS)
+
+
+if __name__ == "__main__":
+    main()

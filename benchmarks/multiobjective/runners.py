@@ -1,0 +1,158 @@
+"""One run of one method on one multi-objective problem -> per-evaluation values and timings.
+
+HyperPower's methods are the strategies of ``MULTI_OBJECTIVE_STRATEGIES`` driven the way the run
+loop drives a strategy (observations from jobs, ``propose`` one point at a time), with 5 uniform
+initial points and the default MCMC and search settings. ("The way the loop drives it": the
+Optimizer's multi-objective wiring lands in parallel, so this benchmark calls the strategies.)
+Peers (Optuna, Ax/BoTorch) are imported lazily from the benchmark-only venv. Every runner
+returns {"values": [[...], ...], "seconds": [...]} with one entry per evaluation, ``seconds``
+being the time the method took to propose that point, plus "stats" for HyperPower's methods.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+
+from problems import MOProblem, latency_model
+
+Runner = Callable[[MOProblem, int, int], dict]
+INITIAL = 5
+NSGA2_POPULATION = 10
+
+
+def _space(problem: MOProblem):
+    from hyperpower.space import SearchSpace, Variable
+
+    return SearchSpace([Variable(name, "ENUM", options=spec) if kind == "ENUM" else
+                        Variable(name, "FLOAT", spec[0], spec[1]) for name, (kind, spec) in problem.variables.items()])
+
+
+def hyperpower_runner(method: str, apriori: bool) -> Runner:
+    """``apriori``: the latency objective is the one-hot model fitted on 50 profiled cells."""
+
+    def run(problem: MOProblem, seed: int, evaluations: int) -> dict:
+        from hyperpower.jobs import Job, JobStatus
+        from hyperpower.optimize.candidates import TakenPoints
+        from hyperpower.optimize.constraints import KnownConstraints
+        from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES, MultiObjectiveProblem, ObjectiveSpec
+        from hyperpower.optimize.observations import collect_observations
+        from hyperpower.optimize.strategies import Problem
+
+        space = _space(problem)
+        specs = [ObjectiveSpec(name, problem.noiseless) for name in problem.objectives]
+        if apriori:
+            model = latency_model(problem)[0]
+            specs[-1].known = lambda points: model.predict_unit(space, points)
+        base = Problem(space=space, known=KnownConstraints(space, []), measured=[])
+        multi = MultiObjectiveProblem(base, specs)
+        rng = np.random.default_rng(seed)
+        strategy = MULTI_OBJECTIVE_STRATEGIES[method](multi, rng)
+        initial = MULTI_OBJECTIVE_STRATEGIES["rand"](multi, rng)
+        record: dict = {"values": [], "seconds": []}
+        jobs: list = []
+        for index in range(evaluations):
+            start = time.perf_counter()
+            observed = collect_observations(jobs, space, list(problem.objectives), [])
+            chooser = strategy if index >= INITIAL and strategy.ready(observed) else initial
+            point = chooser.propose(observed, TakenPoints(observed.every_point), 1)[0]
+            seconds = time.perf_counter() - start
+            params = space.from_unit(point)
+            values = problem.evaluate(params)
+            record["values"].append(list(values))
+            record["seconds"].append(seconds)
+            jobs.append(Job(id=index + 1, experiment=problem.name, status=JobStatus.COMPLETE, method=method,
+                            raw_params=params, values=dict(zip(problem.objectives, values)), feasible=True))
+        record["stats"] = getattr(strategy, "stats", {})
+        return record
+
+    return run
+
+
+def _suggest(trial, problem: MOProblem) -> dict:
+    return {name: trial.suggest_categorical(name, list(spec)) if kind == "ENUM" else trial.suggest_float(name, *spec)
+            for name, (kind, spec) in problem.variables.items()}
+
+
+def optuna_runner(kind: str) -> Runner:
+    def run(problem: MOProblem, seed: int, evaluations: int) -> dict:
+        import optuna
+        import torch
+
+        torch.set_num_threads(1)  # GPSampler fits with torch: one thread, as every method here
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        if kind == "gp":
+            sampler = optuna.samplers.GPSampler(seed=seed, deterministic_objective=problem.noiseless)
+        elif kind == "tpe":
+            sampler = optuna.samplers.TPESampler(seed=seed)
+        else:
+            sampler = optuna.samplers.NSGAIISampler(seed=seed, population_size=NSGA2_POPULATION)
+        study = optuna.create_study(sampler=sampler, directions=["minimize"] * len(problem.objectives))
+        record: dict = {"values": [], "seconds": []}
+        for _ in range(evaluations):
+            start = time.perf_counter()
+            trial = study.ask()
+            params = _suggest(trial, problem)
+            record["seconds"].append(time.perf_counter() - start)
+            values = problem.evaluate(params)
+            record["values"].append(list(values))
+            study.tell(trial, list(values))
+        return record
+
+    return run
+
+
+def ax_runner(problem: MOProblem, seed: int, evaluations: int) -> dict:
+    """Ax's default generation strategy: Sobol, then BoTorch's modular model with qLogNEHVI for
+    several objectives; no objective thresholds (Ax infers them), like every other method here."""
+    import logging
+
+    import torch
+    from ax import Client
+    from ax.api.configs import ChoiceParameterConfig, RangeParameterConfig
+
+    torch.set_num_threads(1)  # 2 shared cores: extra threads only add contention
+    logging.getLogger("ax").setLevel(logging.WARNING)
+    client = Client(random_seed=seed)
+    client.configure_experiment(parameters=[
+        ChoiceParameterConfig(name=n, values=list(spec), parameter_type="str") if kind == "ENUM" else
+        RangeParameterConfig(name=n, bounds=spec, parameter_type="float") for n, (kind, spec) in problem.variables.items()])
+    client.configure_optimization(objective=", ".join(f"-{name}" for name in problem.objectives))
+    record: dict = {"values": [], "seconds": []}
+    for _ in range(evaluations):
+        start = time.perf_counter()
+        (index, params), = client.get_next_trials(max_trials=1).items()
+        record["seconds"].append(time.perf_counter() - start)
+        values = problem.evaluate(dict(params))
+        record["values"].append(list(values))
+        client.complete_trial(index, raw_data=dict(zip(problem.objectives, values)))
+    return record
+
+
+def random_runner(problem: MOProblem, seed: int, evaluations: int) -> dict:
+    rng = np.random.default_rng(seed)
+    record: dict = {"values": [], "seconds": []}
+    for _ in range(evaluations):
+        start = time.perf_counter()
+        params = {n: (spec[int(rng.integers(len(spec)))] if kind == "ENUM" else float(spec[0] + (spec[1] - spec[0]) * rng.random()))
+                  for n, (kind, spec) in problem.variables.items()}
+        record["seconds"].append(time.perf_counter() - start)
+        record["values"].append(list(problem.evaluate(params)))
+    return record
+
+
+RUNNERS: dict[str, Runner] = {
+    "ehvi": hyperpower_runner("ehvi", False),
+    "pabo": hyperpower_runner("pabo", False),
+    "ehvi-apriori": hyperpower_runner("ehvi", True),
+    "pabo-apriori": hyperpower_runner("pabo", True),
+    "optuna-gp": optuna_runner("gp"),
+    "optuna-tpe": optuna_runner("tpe"),
+    "optuna-nsga2": optuna_runner("nsga2"),
+    "ax-qnehvi": ax_runner,
+    "random": random_runner,
+}
+#: methods that read the a-priori model (only meaningful where a cost is modelled: NAS problems)
+APRIORI = ("ehvi-apriori", "pabo-apriori")

@@ -1,0 +1,148 @@
+"""ehvi and pabo: better fronts than random on Branin-Currin, agents, known objectives, caching."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from hyperpower.jobs import Job, JobStatus
+from hyperpower.optimize.candidates import TakenPoints
+from hyperpower.optimize.constraints import KnownConstraints
+from hyperpower.optimize.ensemble import MCMCSettings
+from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES, MultiObjectiveProblem, ObjectiveSpec
+from hyperpower.optimize.multiobjective_bayes import PABOStrategy
+from hyperpower.optimize.observations import collect_observations
+from hyperpower.optimize.pareto import hypervolume
+from hyperpower.optimize.search import SearchSettings
+from hyperpower.optimize.strategies import Problem
+from hyperpower.space import SearchSpace, Variable
+
+SPACE = SearchSpace([Variable("x", "FLOAT", 0.0, 1.0), Variable("y", "FLOAT", 0.0, 1.0)])
+FAST = MCMCSettings(samples=3, thinning=1, burn_in=20)
+SMALL = SearchSettings(sobol_candidates=256, neighbours_per_anchor=16, refine_starts=3, refine_rounds=4, refine_draws=16)
+REFERENCE = np.array([18.0, 6.0])
+
+
+def branin_currin(x: float, y: float) -> tuple[float, float]:
+    """Both minimized on the unit square (BoTorch's BraninCurrin, negated back)."""
+    u, v = 15 * x - 5, 15 * y
+    branin = (v - 5.1 / (4 * math.pi**2) * u**2 + 5 / math.pi * u - 6) ** 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(u) + 10
+    factor = 1.0 if y == 0 else 1 - math.exp(-1 / (2 * y))
+    currin = factor * (2300 * x**3 + 1900 * x**2 + 2092 * x + 60) / (100 * x**3 + 500 * x**2 + 4 * x + 20)
+    return branin, currin
+
+
+def problem(objectives: list[ObjectiveSpec], reference=REFERENCE) -> MultiObjectiveProblem:
+    base = Problem(space=SPACE, known=KnownConstraints(SPACE, []), measured=[], objective_noiseless=True,
+                   mcmc=FAST, search=SMALL)
+    return MultiObjectiveProblem(base, objectives, reference)
+
+
+def job(index: int, point: np.ndarray, values: tuple[float, float]) -> Job:
+    return Job(id=index, experiment="bc", status=JobStatus.COMPLETE, raw_params={"x": float(point[0]), "y": float(point[1])},
+               values={"branin": values[0], "currin": values[1]}, feasible=True)
+
+
+def run(method: str, seed: int, evaluations: int, initial: int = 5) -> np.ndarray:
+    """(evaluations, 2) values of a sequential run from ``initial`` uniform points."""
+    rng = np.random.default_rng(seed)
+    strategy = MULTI_OBJECTIVE_STRATEGIES[method](
+        problem([ObjectiveSpec("branin", noiseless=True), ObjectiveSpec("currin", noiseless=True)]), rng)
+    jobs: list[Job] = []
+    for index in range(evaluations):
+        observed = collect_observations(jobs, SPACE, ["branin", "currin"], [])
+        if index < initial or not strategy.ready(observed):
+            point = rng.random(2)
+        else:
+            point = strategy.propose(observed, TakenPoints(observed.every_point), 1)[0]
+        jobs.append(job(index, point, branin_currin(*point)))
+    return np.array([[j.values["branin"], j.values["currin"]] for j in jobs])
+
+
+def test_ehvi_front_beats_random_at_equal_evaluations() -> None:
+    """A short run (14 evaluations, 5 of them random) on the Branin-Currin front (optimum 59.36)."""
+    for seed in range(2):
+        ehvi = hypervolume(run("ehvi", seed, 14), REFERENCE)
+        random = hypervolume(run("rand", seed, 14), REFERENCE)
+        assert ehvi > random + 10.0
+        assert ehvi <= 59.37
+
+
+def observed_points() -> tuple:
+    rng = np.random.default_rng(1)
+    points = rng.random((8, 2))
+    jobs = [job(i, p, branin_currin(*p)) for i, p in enumerate(points)]
+    return collect_observations(jobs, SPACE, ["branin", "currin"], []), points
+
+
+def test_pabo_suggestions_come_from_its_agents_and_unchanged_fronts_skip_work() -> None:
+    observed, _ = observed_points()
+    strategy = PABOStrategy(problem([ObjectiveSpec("branin", True), ObjectiveSpec("currin", True)]), np.random.default_rng(0))
+    seen: list[np.ndarray] = []
+    original = strategy.proposals
+    strategy.proposals = lambda *args: seen.append(original(*args)) or seen[-1]  # type: ignore[method-assign]
+    picks = strategy.propose(observed, TakenPoints(observed.every_point), 2)
+    assert [len(p) for p in seen] == [2, 2]  # one proposal per agent (objective) for each pick
+    for pick, proposals in zip(picks, seen):
+        assert any(np.array_equal(pick, p) for p in proposals)
+    assert not np.array_equal(picks[0], picks[1])
+    assert strategy.stats["mcmc_fits"] == 2 and strategy.stats["searches"] == 3  # the second pick reused one agent
+    assert strategy.stats["searches_skipped"] == 1
+    strategy.propose(observed, TakenPoints(observed.every_point), 1)  # same front: no MCMC, cached proposals
+    assert strategy.stats["mcmc_fits"] == 2 and strategy.stats["mcmc_skipped"] == 2
+
+
+@pytest.mark.parametrize("method", ["ehvi", "pabo"])
+def test_a_known_objective_is_evaluated_never_fitted(method: str) -> None:
+    observed, _ = observed_points()
+    calls: list[int] = []
+
+    def currin_model(points: np.ndarray) -> np.ndarray:
+        calls.append(len(points))
+        return np.array([branin_currin(*p)[1] for p in points])
+
+    strategy = MULTI_OBJECTIVE_STRATEGIES[method](
+        problem([ObjectiveSpec("branin", True), ObjectiveSpec("currin", True, known=currin_model)]), np.random.default_rng(0))
+    fits = strategy.fit(observed)
+    assert fits.objectives[1] is None and fits.objectives[0] is not None
+    assert list(strategy.ensembles) == ["objective branin"]
+    point = strategy.propose(observed, TakenPoints(observed.every_point), 1)[0]
+    assert calls and list(strategy.ensembles) == ["objective branin"]
+    assert SPACE.dim == len(point)
+
+
+def test_pabo_known_agent_proposes_the_cheapest_point_that_could_join_the_front() -> None:
+    observed, _ = observed_points()
+    model = lambda points: points[:, 0] + points[:, 1]  # noqa: E731
+    strategy = PABOStrategy(problem([ObjectiveSpec("branin", True), ObjectiveSpec("cost", True, known=model)]),
+                            np.random.default_rng(0))
+    fits = strategy.fit(observed)
+    point = strategy._known_agent(1, fits, observed, TakenPoints(observed.every_point))
+    means = fits.mean(point[None])[0]
+    front = strategy.front(fits, observed)
+    assert not np.any(np.all(front <= means, axis=1))  # not dominated by the front
+    assert model(point[None])[0] < 0.3  # and among the cheap configurations (Sobol set of 256)
+
+
+def test_before_any_feasible_result_ehvi_looks_for_feasibility() -> None:
+    """All measured jobs broke the measured memory budget: the acquisition is Pr(feasible) alone
+    (as HW-CWEI's), and it prefers where the memory GP predicts values under the budget."""
+    from hyperpower.optimize.acquisition import ConstraintWeightedEI
+    from hyperpower.optimize.observations import ConstraintRule
+
+    rule = ConstraintRule("memory", 1.0, feasible_below=True)
+    points = np.random.default_rng(2).random((6, 2))
+    jobs = [Job(id=i, experiment="bc", status=JobStatus.COMPLETE, raw_params={"x": float(p[0]), "y": float(p[1])},
+                values={"branin": branin_currin(*p)[0], "currin": branin_currin(*p)[1], "memory": 1.5 + p[0]}, feasible=False)
+            for i, p in enumerate(points)]
+    observed = collect_observations(jobs, SPACE, ["branin", "currin"], [rule])
+    multi = problem([ObjectiveSpec("branin", True), ObjectiveSpec("currin", True)], reference=None)
+    multi.base.measured = [rule]
+    strategy = MULTI_OBJECTIVE_STRATEGIES["ehvi"](multi, np.random.default_rng(0))
+    fits = strategy.fit(observed)
+    acquisition = strategy.ehvi(fits, observed)
+    assert isinstance(acquisition, ConstraintWeightedEI) and acquisition.base is None
+    low, high = acquisition(np.array([[0.0, 0.5], [1.0, 0.5]]))
+    assert low > high
