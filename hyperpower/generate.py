@@ -19,6 +19,7 @@ from pathlib import Path
 from hyperpower.config import (
     KEEP_MODELS,
     check_budget_tightening,
+    check_settings_schedule,
     METHODS,
     OBJECTIVE_SPLITS,
     ExperimentConfig,
@@ -65,6 +66,10 @@ class GenerateOptions:
     violation_rate: float | None = None
     objective_split: str | None = None
     keep_models: str | None = None
+    scheduler: str | None = None  # "none" removes a saved scheduler
+    min_epochs: int | None = None
+    max_epochs: int | None = None
+    eta: int | None = None
 
 
 def generate_config(paths: ExperimentPaths, options: GenerateOptions) -> tuple[ExperimentConfig, bool]:
@@ -176,6 +181,7 @@ def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options
         settings.keep_models = _check_choice(options.keep_models, KEEP_MODELS, "--keep-models")
     if options.store is not None:
         settings.store = normalize_store_uri(options.store)
+    _apply_schedule(settings, options)
     if options.models:
         bounded = {*settings.budgets, *(options.budget_percentiles or {})}
         unbounded = [metric for metric in options.models if metric not in bounded]
@@ -186,6 +192,19 @@ def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options
                               f"{', '.join(sorted(bounded)) or 'none'})")
         settings.models = {**settings.models, **_check_models(paths, options.models)}
         settings.models = dict(sorted(settings.models.items(), key=lambda item: _metric_order(item[0])))
+
+
+def _apply_schedule(settings: HyperPowerSettings, options: GenerateOptions) -> None:
+    """``--scheduler --min-epochs --max-epochs --eta``, checked together (``check_settings_schedule``)
+    against what the config keeps, before anything is set."""
+    changes = {key: getattr(options, key) for key in ("scheduler", "min_epochs", "max_epochs", "eta")
+               if getattr(options, key) is not None}
+    if changes.get("scheduler") == "none":
+        changes["scheduler"] = None
+    if changes or settings.scheduler is not None:
+        check_settings_schedule(dataclasses.replace(settings, **changes))
+    for key, value in changes.items():
+        setattr(settings, key, value)
 
 
 def _metric_order(metric: str) -> tuple[int, str]:
