@@ -82,3 +82,16 @@ def test_only_jobs_below_the_top_rung_leave_a_checkpoint(tmp_path: Path) -> None
     assert not needs_checkpoint(config, Job(id=3, experiment="e", rung=2, epochs=9))
     assert not needs_checkpoint(config_from_json({"variables": {"x": {"type": "FLOAT", "min": 0, "max": 1}}}),
                                 Job(id=4, experiment="e"))
+
+
+def test_a_continued_training_counts_the_networks_epochs_and_early_termination_still_applies() -> None:
+    from hyperpower.training import EarlyTerminationRule, train
+
+    model = _trained_model()  # trained 2 epochs: a promotion to 4 trains epochs 3 and 4 only
+    x, y = np.random.default_rng(1).random((32, 4)), np.arange(32) % 3
+    log = io.StringIO()
+    outcome = train(model, x, y, (x, y), 4, 16, log, None, initial_epoch=2)
+    assert outcome.epochs_run == 2 and "epoch 3/4" in log.getvalue() and "epoch 1/4" not in log.getvalue()
+    impossible = EarlyTerminationRule(epochs=2, min_accuracy=1.0)  # past the rule's epochs at once
+    outcome = train(model, x, y, (x, y), 6, 16, io.StringIO(), impossible, initial_epoch=4)
+    assert outcome.early_terminated and outcome.epochs_run == 1
