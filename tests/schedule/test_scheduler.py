@@ -144,3 +144,17 @@ def test_the_objectives_lookup_reads_one_objective_today_and_several_when_the_co
                 values={"error": e, "latency": lat})
             for i, (e, lat) in enumerate([(1, 6), (2, 4), (3, 3), (6, 1), (4, 5), (5, 5)], start=1)]
     assert [j.id for j in scheduler.promotions(jobs)] == [1, 4]  # the front's two ends (test_promotion)
+
+
+def test_an_aware_method_filters_the_schedulers_new_configurations_by_its_a_priori_models() -> None:
+    from hyperpower.optimize import LinearModel, Optimizer
+
+    config = config_from_json({"experiment-name": "e", "variables": {"x": {"type": "FLOAT", "min": 0, "max": 1}},
+                               "tasks": {"error": {"type": "OBJECTIVE"}},
+                               "hyperpower": {"scheduler": "asha", "min_epochs": 1, "max_epochs": 9, "eta": 3,
+                                              "method": "rand", "budgets": {"power": 50.0}}})
+    power = LinearModel("power", ["x"], [100.0], 0.0, unit="W")  # x <= 0.5 is predicted to fit
+    scheduler = Scheduler(config, Optimizer(config, {"power": power}, np.random.default_rng(0)))
+    jobs = scheduler.next_jobs([], 20)
+    assert len(jobs) == 20 and all(job.raw_params["x"] <= 0.5 and job.predicted["power"] <= 50.0 for job in jobs)
+    assert all(job.rung == 0 and job.epochs == 1 for job in jobs)
