@@ -29,9 +29,9 @@ from hyperpower.loop.progress import ProgressPrinter
 from hyperpower.loop.driver_lock import LOCK_FILE_NAME, DriverLock
 from hyperpower.loop.failures import failure_stop_reason
 from hyperpower.loop.heartbeat import DEFAULT_HEARTBEAT_TIMEOUT_S, META_HEARTBEAT_TIMEOUT
-from hyperpower.schedule.scheduler import make_scheduler
 from hyperpower.loop.worker import (META_CONFIG, META_EXPERIMENT_DIR, META_FINISHED, Worker,
                                     live_worker_count, local_run_token, local_worker_name)
+from hyperpower.schedule.scheduler import make_scheduler
 from hyperpower.store.base import ExperimentStore
 
 

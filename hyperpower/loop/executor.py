@@ -159,7 +159,6 @@ class JobExecutor:
         """Add the inference metrics of the job's rendered network; the reason when that fails."""
         from hyperpower.errors import HyperPowerError
         from hyperpower.objective import alias_objective_task, measure_hardware, measurement_seed
-
         from hyperpower.schedule.scheduler import inherited_measurements
 
         with open(log_path, "a") as log:
