@@ -90,6 +90,11 @@ class HyperPowerSettings:
     #: fixed hypervolume reference point of several objectives (objective -> value); empty: the
     #: default rule (worst feasible value + 10% of its range)
     reference: dict[str, float] = dataclasses.field(default_factory=dict)
+    #: multi-fidelity (``hyperpower.schedule``): None trains every job for ``epochs``
+    scheduler: str | None = None
+    min_epochs: int = 1
+    max_epochs: int | None = None  # None: ``epochs``, else the default 10
+    eta: int = 3
 
     def objective_names(self) -> list[str]:
         """The minimized objectives in order, the primary (``objective``) first."""
@@ -233,6 +238,7 @@ def _settings_from_json(raw: Any, where: str) -> tuple[HyperPowerSettings, set[s
         if getattr(settings, key) not in allowed:
             raise ConfigError(f"{where}: {key.replace('_', '-')} {getattr(settings, key)!r} in the 'hyperpower' "
                               f"section is not one of {', '.join(allowed)}")
+    check_settings_schedule(settings, f"{where}: the 'hyperpower' section's")
     return settings, given
 
 
@@ -289,6 +295,19 @@ def default_method(settings: HyperPowerSettings, constrained: bool = False) -> s
     if len(settings.objective_names()) > 1:
         return DEFAULT_MULTI_OBJECTIVE_METHOD
     return "hw-cwei" if constrained else DEFAULT_METHOD
+
+
+def check_settings_schedule(settings: HyperPowerSettings, where: str = "") -> None:
+    """The scheduler settings make a rung ladder (``schedule.settings.check_schedule``); the top
+    rung is ``max_epochs``, else ``epochs``, else the default."""
+    from hyperpower.schedule.settings import check_schedule, top_epochs
+
+    check_schedule(settings.scheduler, settings.min_epochs, settings.max_epochs, settings.eta, where)
+    top = top_epochs(settings)
+    if settings.scheduler is not None and settings.max_epochs is None and settings.min_epochs > top:
+        raise ConfigError(f"{where + ' ' if where else ''}--min-epochs {settings.min_epochs} is more than the top "
+                          f"rung's {top} epochs (--max-epochs defaults to --epochs, else 10): give --max-epochs "
+                          f"of at least {settings.min_epochs}, or a smaller --min-epochs")
 
 
 def check_budget_tightening(margin: Any, rate: Any, where: str = "") -> None:

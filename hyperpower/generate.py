@@ -21,6 +21,7 @@ from hyperpower.config import (
     check_budget_tightening,
     check_method_fits,
     default_method,
+    check_settings_schedule,
     METHODS,
     MULTI_OBJECTIVE_METHODS,
     SINGLE_OBJECTIVE_METHODS,
@@ -73,6 +74,10 @@ class GenerateOptions:
     objective_split: str | None = None
     keep_models: str | None = None
     reference: dict[str, float] | None = None
+    scheduler: str | None = None  # "none" removes a saved scheduler
+    min_epochs: int | None = None
+    max_epochs: int | None = None
+    eta: int | None = None
 
 
 def generate_config(paths: ExperimentPaths, options: GenerateOptions) -> tuple[ExperimentConfig, bool]:
@@ -193,6 +198,7 @@ def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options
         settings.keep_models = _check_choice(options.keep_models, KEEP_MODELS, "--keep-models")
     if options.store is not None:
         settings.store = normalize_store_uri(options.store)
+    _apply_schedule(settings, options)
     if options.models:
         bounded = {*settings.budgets, *(options.budget_percentiles or {}), *modelled_objectives(settings)}
         unbounded = [metric for metric in options.models if metric not in bounded]
@@ -247,6 +253,17 @@ def check_reference(reference: dict[str, float], objectives: list[str], flag: st
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ConfigError(f"{flag} {name}={value!r}: not a finite number")
     return {name: float(reference[name]) for name in objectives}
+def _apply_schedule(settings: HyperPowerSettings, options: GenerateOptions) -> None:
+    """``--scheduler --min-epochs --max-epochs --eta``, checked together (``check_settings_schedule``)
+    against what the config keeps, before anything is set."""
+    changes = {key: getattr(options, key) for key in ("scheduler", "min_epochs", "max_epochs", "eta")
+               if getattr(options, key) is not None}
+    if changes.get("scheduler") == "none":
+        changes["scheduler"] = None
+    if changes or settings.scheduler is not None:
+        check_settings_schedule(dataclasses.replace(settings, **changes))
+    for key, value in changes.items():
+        setattr(settings, key, value)
 
 
 def _metric_order(metric: str) -> tuple[int, str]:

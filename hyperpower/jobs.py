@@ -46,6 +46,10 @@ class Job:
     predicted: a-priori model predictions, e.g. {"memory": 128.0}.
     feasible: True/False once measured against the budgets; None when unknown (not finished,
         broken, or no budget).
+    rung, epochs, trained_epochs, parent: multi-fidelity (``--scheduler``; all None without one):
+        the rung index (0 = fewest epochs), the total epochs the network has trained once this
+        job is done, the epochs this job trained itself (fewer when it continued its parent's
+        checkpoint), and the job it continues (None for a new configuration).
     """
 
     id: int
@@ -66,6 +70,10 @@ class Job:
     attempts: int = 0
     error: str | None = None
     log_path: str | None = None
+    rung: int | None = None
+    epochs: int | None = None
+    trained_epochs: int | None = None
+    parent: int | None = None
 
     @property
     def duration_s(self) -> float | None:
@@ -116,6 +124,10 @@ class Job:
             "test_error": _json_float(self.values.get("test_error")),
             "trained_model": trained_model,
             "reason": self.reason,
+            "rung": self.rung,
+            "epochs": self.epochs,
+            "trained_epochs": self.trained_epochs,
+            "parent": self.parent,
         }
 
 

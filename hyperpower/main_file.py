@@ -56,6 +56,11 @@ def check_main_file(paths: ExperimentPaths, config: ExperimentConfig) -> Path:
     if not _defines_main(tree.body):
         raise ConfigError(f"{path}: defines no main function at its top level; Spearmint calls "
                           f"main(job_id, params) in the main-file named by {paths.config}")
+    if config.settings.scheduler is not None and not _main_takes_epochs(tree.body):
+        raise ConfigError(f"{path}: --scheduler {config.settings.scheduler} trains each job for a rung's number of "
+                          f"epochs, passed as main(job_id, params, epochs=N), but this file's main takes no "
+                          f"'epochs' parameter (nor **kwargs); add one (`def main(job_id, params, epochs=10):`) "
+                          f"and train that many epochs, or run without --scheduler")
     return path
 
 
@@ -75,6 +80,17 @@ def _syntax_message(path: Path, source: bytes, error: SyntaxError) -> str:
 def _source_line(source: bytes, line: int) -> str:
     lines = source.decode("utf-8", errors="replace").splitlines()
     return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def _main_takes_epochs(statements: list[ast.stmt]) -> bool:
+    """A top-level ``def main`` with an ``epochs`` parameter or ``**kwargs``; a ``main`` that is
+    not a plain def (imported, assigned) cannot be read without running it, so it is trusted."""
+    for statement in statements:
+        if isinstance(statement, ast.FunctionDef) and statement.name == "main":
+            arguments = statement.args
+            names = [a.arg for a in arguments.args + arguments.kwonlyargs]
+            return "epochs" in names or arguments.kwarg is not None
+    return True
 
 
 def _defines_main(statements: list[ast.stmt]) -> bool:

@@ -48,6 +48,7 @@ class ObjectiveResult:
 
     values: dict[str, float]
     early_terminated: bool = False
+    trained_epochs: int | None = None  # multi-fidelity jobs: the epochs this job trained itself
 
 
 def evaluate_job(paths: ExperimentPaths, config: ExperimentConfig, job: Job, log: TextIO,
@@ -70,8 +71,9 @@ def evaluate_job(paths: ExperimentPaths, config: ExperimentConfig, job: Job, log
     _seed_keras(settings.seed, job.id)
     network_params = job.params or config.space.network_params(job.raw_params)
     definition = build_network(parse_template(paths.template), network_params, paths.job_network(job.id),
-                               **network_settings(config))
+                               **network_settings(config, job.epochs))
     epochs = definition.epochs or DEFAULT_EPOCHS
+    start = resume_parent(paths, config, job, definition, log)
     splits = job_splits(definition, settings.objective_split)
     rule = EarlyTerminationRule.from_settings(settings.early_termination, definition.num_classes) if settings.aware else None
     _log(log, f"network {definition.path}: {definition.model.count_params()} parameters, "
@@ -81,7 +83,8 @@ def evaluate_job(paths: ExperimentPaths, config: ExperimentConfig, job: Job, log
               + (f"early termination after {rule.epochs} epochs at {splits.selection_name} accuracy <= "
                  f"{rule.min_accuracy:.4f}" if rule else "no early termination (unaware)"))
     started = time.monotonic()
-    outcome = train(definition.model, *splits.train, splits.selection, epochs, definition.batch_size, log, rule)
+    outcome = train(definition.model, *splits.train, splits.selection, epochs, definition.batch_size, log, rule,
+                    initial_epoch=start)
     if rule is None and outcome.diverged:
         raise TrainingDivergedError(
             f"training loss ended {outcome.final_loss} after {outcome.epochs_run} epochs; unaware mode has no "
@@ -94,18 +97,51 @@ def evaluate_job(paths: ExperimentPaths, config: ExperimentConfig, job: Job, log
               f"{outcome.epochs_run} epochs ({time.monotonic() - started:.1f} s)")
     if settings.keep_models != "none":
         save_trained_model(definition.model, paths.job_model(job.id), log)
+    if needs_checkpoint(config, job) and not outcome.early_terminated:
+        from hyperpower.schedule.checkpoints import save_checkpoint
+
+        save_checkpoint(definition.model, paths, job.id, log)
     values = {"error": error, "test_error": test_error}
     if measure:
         values.update(measure_hardware(definition.path, config, log, seed=measurement_seed(settings.seed, job.id)))
     alias_objective_task(config, values)
-    return ObjectiveResult(values=values, early_terminated=outcome.early_terminated)
+    trained = outcome.epochs_run if job.epochs is not None else None
+    return ObjectiveResult(values=values, early_terminated=outcome.early_terminated, trained_epochs=trained)
 
 
-def network_settings(config: ExperimentConfig) -> dict[str, dict[str, Any]]:
+def resume_parent(paths: ExperimentPaths, config: ExperimentConfig, job: Job, definition: Any, log: TextIO) -> int:
+    """A promotion (``job.parent``) continues its parent's checkpoint: the definition's model is
+    replaced by the loaded one and the epoch training starts at is returned (the parent's total,
+    so the early-termination rule and the progress log count epochs of the whole training). A
+    lost checkpoint trains from scratch: 0."""
+    if job.parent is None:
+        return 0
+    from hyperpower.schedule.checkpoints import load_checkpoint
+
+    model = load_checkpoint(paths, job.parent, log)
+    if model is None:
+        return 0
+    from hyperpower.schedule.settings import ladder
+
+    definition.model = model
+    return ladder(config.settings)[job.rung - 1]
+
+
+def needs_checkpoint(config: ExperimentConfig, job: Job) -> bool:
+    """Jobs below the top rung may be promoted, so they leave their network behind."""
+    if config.settings.scheduler is None or job.epochs is None:
+        return False
+    from hyperpower.schedule.settings import top_epochs
+
+    return job.epochs < top_epochs(config.settings)
+
+
+def network_settings(config: ExperimentConfig, epochs: int | None = None) -> dict[str, dict[str, Any]]:
     """What the tool sets in a job's rendered network file, as ``build_network``'s keywords:
-    the run's ``epochs`` replaces the file's own, and a file that sets none gets the default it
-    trains with, so the rendered file states the values the job actually used."""
-    epochs = config.settings.epochs
+    the job's own ``epochs`` (a scheduler's rung) or the run's replaces the file's own, and a
+    file that sets none gets the default it trains with, so the rendered file states the values
+    the job actually used."""
+    epochs = epochs or config.settings.epochs
     return {"overrides": {"epochs": int(epochs)}} if epochs else {"defaults": {"epochs": DEFAULT_EPOCHS}}
 
 

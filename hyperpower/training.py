@@ -145,16 +145,20 @@ def make_progress_logger(log: TextIO, total_epochs: int) -> Any:
 
 
 def train(model: Any, x_train: Any, y_train: Any, validation: tuple[Any, Any], epochs: int, batch_size: int,
-          log: TextIO, rule: EarlyTerminationRule | None = None) -> TrainingOutcome:
-    """Fit ``model`` for ``epochs`` with validation on ``validation``; with a ``rule`` (aware mode),
-    stop early by it. Returns what happened; never raises for a diverged loss."""
+          log: TextIO, rule: EarlyTerminationRule | None = None, initial_epoch: int = 0) -> TrainingOutcome:
+    """Fit ``model`` up to epoch ``epochs`` with validation on ``validation``; with a ``rule``
+    (aware mode), stop early by it. Returns what happened; never raises for a diverged loss.
+
+    ``initial_epoch``: epochs the model has already trained (a promotion continuing its parent's
+    checkpoint): only ``epochs - initial_epoch`` run, numbered as in one continuous training, so
+    the early-termination rule's epoch count is the network's, not this job's."""
     callbacks = [make_progress_logger(log, epochs)]
     termination = None
     if rule is not None:
         termination = make_early_termination_callback(rule, validation, batch_size)
         callbacks.append(termination)
     history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, validation_data=validation,
-                        callbacks=callbacks, verbose=0)
+                        callbacks=callbacks, verbose=0, initial_epoch=initial_epoch)
     losses = history.history.get("loss") or []
     reason = termination.reason if termination is not None else None
     final_loss = float(losses[-1]) if losses else None

@@ -18,6 +18,7 @@ from pathlib import Path
 from hyperpower.config import DEFAULT_MULTI_OBJECTIVE_METHOD, KEEP_MODELS, METHODS, OBJECTIVE_SPLITS, ExperimentConfig, load_config, load_experiment_config
 from hyperpower.errors import ConfigError
 from hyperpower.experiment import ExperimentPaths, resolve_experiment
+from hyperpower.schedule.settings import SCHEDULERS
 from hyperpower.generate import METRICS, GenerateOptions, build_config, effective_store_uri, normalize_store_uri
 from hyperpower.units import parse_budget
 
@@ -76,6 +77,21 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--keep-models", choices=KEEP_MODELS,
                        help="trained models kept as EXP/output/job_NNNNN.keras: best (default: the current best "
                             "job's only), all complete jobs', or none")
+    add_schedule_options(parser)
+
+
+def add_schedule_options(parser: argparse.ArgumentParser) -> None:
+    """Multi-fidelity (``hyperpower.schedule``): kept in config.json like every setting."""
+    group = parser.add_argument_group("stopping early, on purpose (multi-fidelity; kept from the existing config)")
+    group.add_argument("--scheduler", choices=(*SCHEDULERS, "none"),
+                       help="asha: asynchronous successive halving, jobs start at --min-epochs and the top 1/eta "
+                            "of each rung continue eta times longer; hyperband: brackets of ASHA starting at "
+                            "different rungs; none (default): every job trains --epochs")
+    group.add_argument("--min-epochs", type=int, metavar="N", help="epochs of the first rung (default 1)")
+    group.add_argument("--max-epochs", type=int, metavar="N",
+                       help="epochs of the last rung, full fidelity (default: --epochs, else 10)")
+    group.add_argument("--eta", type=int, metavar="N",
+                       help="reduction factor: rungs at min-epochs x eta^k, top 1/eta promoted (default 3, >= 2)")
 
 
 def add_store_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
@@ -111,6 +127,10 @@ def options_from_args(args: argparse.Namespace, any_metric: bool = False) -> Gen
         objective_split=getattr(args, "objective_split", None),
         keep_models=getattr(args, "keep_models", None),
         reference=parse_reference_flags(args.reference) if getattr(args, "reference", None) else None,
+        scheduler=getattr(args, "scheduler", None),
+        min_epochs=getattr(args, "min_epochs", None),
+        max_epochs=getattr(args, "max_epochs", None),
+        eta=getattr(args, "eta", None),
     )
 
 

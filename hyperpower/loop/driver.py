@@ -31,6 +31,7 @@ from hyperpower.loop.failures import failure_stop_reason
 from hyperpower.loop.heartbeat import DEFAULT_HEARTBEAT_TIMEOUT_S, META_HEARTBEAT_TIMEOUT
 from hyperpower.loop.worker import (META_CONFIG, META_EXPERIMENT_DIR, META_FINISHED, Worker,
                                     live_worker_count, local_run_token, local_worker_name)
+from hyperpower.schedule.scheduler import make_scheduler
 from hyperpower.store.base import ExperimentStore
 
 
@@ -69,6 +70,7 @@ class Driver:
                  output: Callable[[str], None] = print, stop_event: threading.Event | None = None) -> None:
         self.store, self.paths, self.config, self.config_path = store, paths, config, config_path
         self.optimizer = optimizer
+        self.scheduler = make_scheduler(config, optimizer)  # None: every job at full fidelity
         self.options = options or RunOptions()
         self.name = config.name
         self.output = output
@@ -163,6 +165,10 @@ class Driver:
         room = self.config.settings.max_evals - finished - pending - running
         count = min(idle_workers - pending, room)
         if count <= 0:
+            return
+        if self.scheduler is not None:  # multi-fidelity: promotions and new configurations at a rung
+            for job in self.scheduler.next_jobs(jobs, count):
+                self.store.add_job(self.name, job)
             return
         for suggestion in self.optimizer.suggest(jobs, count):
             job = Job(id=0, experiment=self.name, method=method_label(self.config.settings),

@@ -152,14 +152,21 @@ class JobExecutor:
                                 error=f"{reason}\n{LOG_TAIL_MARKER}\n{_log_tail(log_path)}")
         return self._finish(job, JobStatus.COMPLETE, values=values, log_path=log_path,
                             feasible=measured_feasibility(self.config, values),
-                            early_terminated=bool(result.get("early_terminated")))
+                            early_terminated=bool(result.get("early_terminated")),
+                            trained_epochs=result.get("trained_epochs"))
 
     def _measure(self, job: Job, values: dict[str, float], log_path: Path) -> str | None:
         """Add the inference metrics of the job's rendered network; the reason when that fails."""
         from hyperpower.errors import HyperPowerError
         from hyperpower.objective import alias_objective_task, measure_hardware, measurement_seed
+        from hyperpower.schedule.scheduler import inherited_measurements
 
         with open(log_path, "a") as log:
+            inherited = inherited_measurements(self.store, self.config, job, log)
+            if inherited is not None:  # a promotion: same network, same inference cost as its parent
+                values.update(inherited)
+                alias_objective_task(self.config, values)
+                return None
             try:
                 values.update(measure_hardware(self.paths.job_network(job.id), self.config, log,
                                                measurer=self._measurement_server(),
@@ -201,4 +208,5 @@ class JobExecutor:
         return self.store.finish_job(self.config.name, job.id, self.worker, status,
                                      values=fields.get("values"), feasible=fields.get("feasible"),
                                      early_terminated=fields.get("early_terminated", False),
-                                     error=fields.get("error"), log_path=str(fields["log_path"]))
+                                     error=fields.get("error"), log_path=str(fields["log_path"]),
+                                     trained_epochs=fields.get("trained_epochs"))

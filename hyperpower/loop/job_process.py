@@ -53,18 +53,26 @@ def _values_from_spearmint(config: ExperimentConfig, returned: Any) -> dict[str,
 
 
 def evaluate(paths: ExperimentPaths, config: ExperimentConfig, job: Job) -> dict[str, Any]:
-    """Run the job's objective; returns {"values": ..., "early_terminated": ...}.
+    """Run the job's objective; returns {"values": ..., "early_terminated": ..., "trained_epochs": ...}.
 
     A HyperPower job returns its error only: the worker then measures the rendered network's
-    inference in a process of its own (``JobExecutor._measure``)."""
+    inference in a process of its own (``JobExecutor._measure``). A multi-fidelity job of a
+    plain Spearmint folder calls ``main(job_id, params, epochs=N)`` (N: the job's rung), which
+    trains from scratch, so it trains all N epochs itself."""
     if paths.layout == "spearmint":
         module = _load_main_file(paths, config)
-        returned = module.main(job.id, spearmint_params(config, job.raw_params))
-        return {"values": _values_from_spearmint(config, returned), "early_terminated": False}
+        params = spearmint_params(config, job.raw_params)
+        if job.epochs is None:
+            returned = module.main(job.id, params)
+        else:
+            returned = module.main(job.id, params, epochs=int(job.epochs))
+        return {"values": _values_from_spearmint(config, returned), "early_terminated": False,
+                "trained_epochs": job.epochs}
     from hyperpower.objective import evaluate_job
 
     result = evaluate_job(paths, config, job, sys.stdout, measure=False)  # the worker measures
-    return {"values": dict(result.values), "early_terminated": bool(result.early_terminated)}
+    return {"values": dict(result.values), "early_terminated": bool(result.early_terminated),
+            "trained_epochs": result.trained_epochs}
 
 
 def _json_safe(values: dict[str, float]) -> dict[str, Any]:

@@ -26,7 +26,7 @@ EXPORT_FORMATS = ("json", "csv")
 NESTED_FIELDS = ("params", "values", "predicted")
 _FIXED_BEFORE = ("id", "status", "method")
 _FIXED_AFTER = ("feasible", "early_terminated", "submit_time", "start_time", "end_time", "duration_s",
-                "test_error", "trained_model", "reason")
+                "test_error", "trained_model", "reason", "rung", "epochs", "trained_epochs", "parent")
 
 
 def export_records(jobs: Iterable[Job], trained_models: Mapping[int, str] | None = None,

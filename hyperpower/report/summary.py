@@ -91,11 +91,22 @@ def is_invalid_job(job: Job, config: ExperimentConfig) -> bool:
 
 
 def best_feasible_job(jobs: list[Job], config: ExperimentConfig) -> Job | None:
-    """The candidate with the lowest objective (ties: the earliest job); None when there is none."""
+    """The candidate with the lowest objective (ties: the earliest job); None when there is none.
+
+    Under a scheduler (``--scheduler``) only the candidates of the highest fidelity reached
+    compete: an error after 1 epoch is not comparable with one after 9, and a configuration worth
+    keeping is promoted to full fidelity anyway. A job without ``epochs`` (no scheduler) counts
+    as full fidelity."""
     candidates = [job for job in jobs if is_best_candidate(job, config)]
     if not candidates:
         return None
+    top = max(_fidelity(job) for job in candidates)
+    candidates = [job for job in candidates if _fidelity(job) == top]
     return min(candidates, key=lambda job: (objective_value(job, config), job.id))
+
+
+def _fidelity(job: Job) -> float:
+    return math.inf if job.epochs is None else float(job.epochs)
 
 
 def status_counts(jobs: list[Job]) -> dict[JobStatus, int]:

@@ -47,8 +47,10 @@ def measured_and_predicted(job: Job, metric: str) -> str:
 
 
 def job_columns(config: ExperimentConfig) -> list[str]:
-    """Column names: every objective and every constraint task get one column each."""
-    return ["id", "status", "method", *[task.name for task in config.objective_tasks],
+    """Column names: every objective and every constraint task get one column each; a run with a
+    scheduler has an ``epochs`` column (``fidelity_cell``)."""
+    return ["id", "status", "method", *(["epochs"] if config.settings.scheduler else []),
+            *[task.name for task in config.objective_tasks],
             *[task.name for task in config.constraint_tasks],
             "feasible", "early", "duration", "params", "reason"]
 
@@ -61,13 +63,24 @@ def feasible_cell(job: Job, config: ExperimentConfig) -> str:
     return {True: "yes", False: "NO", None: "unknown"}[feasibility(job, config)]
 
 
+def fidelity_cell(job: Job) -> str:
+    """``9 (+6 on job 4)``: total epochs, and when the job continued a parent's checkpoint the
+    epochs it trained itself; ``3`` when it trained all of them; ``-`` for a full-fidelity job."""
+    if job.epochs is None:
+        return "-"
+    if job.parent is None or job.trained_epochs is None or job.trained_epochs == job.epochs:
+        return str(job.epochs)
+    return f"{job.epochs} (+{job.trained_epochs} on job {job.parent})"
+
+
 def job_row(job: Job, config: ExperimentConfig) -> list[str]:
     feasible = feasible_cell(job, config)
     duration = f"{job.duration_s:.1f} s" if job.duration_s is not None else "-"
     reason = job.reason or ""
     if is_invalid_job(job, config):
         reason = "invalid (NaN)"
-    return [str(job.id), job.status.value, job.method or "-",
+    fidelity = [fidelity_cell(job)] if config.settings.scheduler else []
+    return [str(job.id), job.status.value, job.method or "-", *fidelity,
             *[measured_and_predicted(job, task.name) for task in config.objective_tasks],
             *[measured_and_predicted(job, task.name) for task in config.constraint_tasks],
             feasible, "yes" if job.early_terminated else "", duration, format_params(job.params), reason]

@@ -66,12 +66,14 @@ class ExperimentStore(abc.ABC):
         early_terminated: bool = False,
         error: str | None = None,
         log_path: str | None = None,
+        trained_epochs: int | None = None,
     ) -> Job:
         """Record the result of a RUNNING job held by ``worker`` and set its ``end_time``.
 
         ``worker=None`` is the driver's authority: it finishes any unfinished job, RUNNING or
         PENDING (e.g. cancelling a queued job). ``values``/``log_path`` left None keep what the
-        job has; ``feasible``, ``early_terminated`` and ``error`` are set as given.
+        job has; ``feasible``, ``early_terminated`` and ``error`` are set as given; ``trained_epochs``
+        (multi-fidelity: the epochs the job trained itself) left None keeps what the job has.
         Raises StoreError if the job does not exist, is finished already, or is not held by
         ``worker``; ValueError if ``status`` is not a finished status (a programming error).
         """

@@ -120,6 +120,7 @@ class MongoStore(ExperimentStore):
         early_terminated: bool = False,
         error: str | None = None,
         log_path: str | None = None,
+        trained_epochs: int | None = None,
     ) -> Job:
         status = rules.check_finish_status(status)
         jobs = self._collection(experiment, "jobs")
@@ -135,6 +136,8 @@ class MongoStore(ExperimentStore):
             changes["values"] = codec.to_plain(values)
         if log_path is not None:
             changes["log_path"] = log_path
+        if trained_epochs is not None:
+            changes["trained_epochs"] = int(trained_epochs)
         document = self._call(
             lambda: jobs.find_one_and_update(
                 condition, {"$set": changes}, return_document=ReturnDocument.AFTER

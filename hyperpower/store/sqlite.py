@@ -141,6 +141,7 @@ class SQLiteStore(ExperimentStore):
         early_terminated: bool = False,
         error: str | None = None,
         log_path: str | None = None,
+        trained_epochs: int | None = None,
     ) -> Job:
         rules.check_experiment_name(experiment)
         status = rules.check_finish_status(status)
@@ -164,6 +165,7 @@ class SQLiteStore(ExperimentStore):
                 early_terminated=early_terminated,
                 error=error,
                 log_path=current.log_path if log_path is None else log_path,
+                trained_epochs=current.trained_epochs if trained_epochs is None else int(trained_epochs),
                 end_time=self._clock(),
             )
             connection.execute(schema.UPDATE_JOB, schema.job_update(finished))

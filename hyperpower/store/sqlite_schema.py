@@ -15,12 +15,16 @@ from typing import Any
 from hyperpower.jobs import Job
 from hyperpower.store import codec
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: columns added after version 1 (multi-fidelity, issue 13), with their SQL types: ``migrate``
+#: adds them to an older file, whose jobs then read them as NULL (None)
+ADDED_COLUMNS = {2: (("rung", "INTEGER"), ("epochs", "INTEGER"), ("trained_epochs", "INTEGER"),
+                     ("parent", "INTEGER"))}
 
 JOB_COLUMNS = (
     "experiment", "id", "status", "method", "raw_params", "params", "values", "predicted",
     "feasible", "early_terminated", "submit_time", "start_time", "end_time", "worker",
-    "heartbeat_time", "attempts", "error", "log_path",
+    "heartbeat_time", "attempts", "error", "log_path", "rung", "epochs", "trained_epochs", "parent",
 )
 
 SCHEMA = (
@@ -48,6 +52,10 @@ SCHEMA = (
         attempts INTEGER NOT NULL DEFAULT 0,
         error TEXT,
         log_path TEXT,
+        rung INTEGER,                          -- multi-fidelity: rung index, NULL without --scheduler
+        epochs INTEGER,                        -- total epochs trained once the job is done
+        trained_epochs INTEGER,                -- epochs this job trained itself
+        parent INTEGER,                        -- the job whose checkpoint it continues
         PRIMARY KEY (experiment, id)
     )""",
     "CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (experiment, status, id)",
@@ -106,9 +114,23 @@ def create_schema(connection: sqlite3.Connection) -> int:
         return version
     for statement in SCHEMA:
         connection.execute(statement)
+    migrate(connection, version)
     if version < SCHEMA_VERSION:
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     return SCHEMA_VERSION
+
+
+def migrate(connection: sqlite3.Connection, version: int) -> None:
+    """Add the columns of later versions to a file written by an older HyperPower (a new file
+    already has them from ``CREATE TABLE``), so old stores still open and their jobs read as
+    full-fidelity ones."""
+    present = {row[1] for row in connection.execute("PRAGMA table_info(jobs)")}
+    for added_in, columns in sorted(ADDED_COLUMNS.items()):
+        if version >= added_in:
+            continue
+        for name, kind in columns:
+            if name not in present:
+                connection.execute(f"ALTER TABLE jobs ADD COLUMN {quoted(name)} {kind}")
 
 
 def job_row(job: Job) -> tuple[Any, ...]:
