@@ -101,9 +101,9 @@ def incumbent(problem: Problem, fits: Fits, observations: Observations, feasible
     if problem.objective_noiseless:
         best = np.full(members, float(observations.objective[indices].min()))
     else:
-        best = fits.objective.predict(observations.points[indices])[0].min(axis=1)
+        best = fits.objective.predict_mean(observations.points[indices]).min(axis=1)
     if fits.believed is not None and len(fits.believed):
-        best = np.minimum(best, fits.objective.predict(fits.believed)[0].min(axis=1))
+        best = np.minimum(best, fits.objective.predict_mean(fits.believed).min(axis=1))
     return best
 
 
