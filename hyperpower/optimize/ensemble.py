@@ -74,7 +74,7 @@ class MCMCSettings:
     samples: int = 10
     thinning: int = 1
     burn_in: int = 100
-    refresh_below: int = 25
+    refresh_below: int = 15
     subset: int = 100
     members_below: int = 100
     min_members: int = 3

@@ -26,13 +26,11 @@ import numpy as np
 WARP_LOG_SCALE = 0.5
 WARP_BOUNDS = (0.1, 30.0)
 LOG_WARP_BOUNDS = (math.log(WARP_BOUNDS[0]), math.log(WARP_BOUNDS[1]))
-#: inputs are clipped into [EDGE, 1 - EDGE] so x**a and its derivative stay finite at 0 and 1
-EDGE = 1e-9
 
 
 def kumaraswamy_cdf(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """(n, d) unit-cube points, (d,) shapes -> (n, d) warped points, still in [0, 1]."""
-    x = np.clip(points, EDGE, 1.0 - EDGE)
+    x = np.clip(points, 0.0, 1.0)  # rounding must not take x**a below 0 (NaN for a fractional a)
     return 1.0 - (1.0 - x**a) ** b
 
 
