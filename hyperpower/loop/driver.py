@@ -157,24 +157,28 @@ class Driver:
                 return "max-evals"
             if settings.max_time_s and time.monotonic() - started >= settings.max_time_s:
                 return "max-time"
-            if self._top_up_queue(jobs, len(finished)):
+            workers = self._worker_count()
+            fits_ahead = self.options.background_fit and workers > 1
+            if self._top_up_queue(jobs, len(finished), workers, fits_ahead):
                 jobs = self.store.list_jobs(self.name)
-            if self._fits_ahead() and len(finished) + self._unfinished(jobs) < settings.max_evals:
+            if fits_ahead and len(finished) + self._unfinished(jobs) < settings.max_evals:
                 self.background.prepare(jobs)
             self._notice_missing_workers(jobs)
             self.stop_event.wait(self.options.poll_interval_s)
 
-    def _top_up_queue(self, jobs: list[Job], finished: int) -> bool:
-        """Queue one job per idle worker (within max_evals); True when any was queued. The
-        suggestion fitted ahead goes first; any further ones are computed now."""
+    def _top_up_queue(self, jobs: list[Job], finished: int, workers: int, fits_ahead: bool) -> bool:
+        """Queue one job per idle worker (within max_evals); True when any was queued. With
+        ``fits_ahead`` (background fitting pays with parallel workers; one worker would always
+        run a suggestion made one result behind) the suggestion fitted ahead goes first; any
+        further ones are computed now."""
         pending = sum(j.status is JobStatus.PENDING for j in jobs)
         running = sum(j.status is JobStatus.RUNNING for j in jobs)
-        idle_workers = max(self._worker_count() - running, 0)
+        idle_workers = max(workers - running, 0)
         room = self.config.settings.max_evals - finished - pending - running
         count = min(idle_workers - pending, room)
         if count <= 0:
             return False
-        if self._fits_ahead():
+        if fits_ahead:
             prepared = self.background.take(jobs)
             if prepared is not None:
                 self._queue(prepared)
@@ -192,11 +196,6 @@ class Driver:
                   params=self.config.space.network_params(suggestion.raw_params),
                   predicted=dict(suggestion.predicted))
         self.store.add_job(self.name, job)
-
-    def _fits_ahead(self) -> bool:
-        """Background fitting pays with parallel workers; one worker would always run a
-        suggestion made one result behind (``background_fit``)."""
-        return self.options.background_fit and self._worker_count() > 1
 
     @staticmethod
     def _unfinished(jobs: list[Job]) -> int:
