@@ -76,7 +76,7 @@ class MCMCSettings:
     burn_in: int = 100
     refresh_below: int = 15
     subset: int = 100
-    members_below: int = 100
+    members_below: int = 50
     min_members: int = 3
     warp: bool = False
 
