@@ -40,7 +40,8 @@ def matern52_from_square_distances(square_distances: np.ndarray, amplitude: floa
     polynomial += s
     polynomial += 1.0
     result *= polynomial
-    result *= amplitude
+    if amplitude != 1.0:
+        result *= amplitude
     return result
 
 

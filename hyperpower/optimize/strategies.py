@@ -29,8 +29,8 @@ from typing import Callable
 import numpy as np
 
 from hyperpower.optimize.acquisition import (
-    Acquisition, AverageOverSamples, ConstraintWeightedEI, ExpectedImprovement, KnownConstraintEI,
-    ModelFeasibilityProbability, ProbabilityOfFeasibility,
+    Acquisition, ConstraintWeightedEI, KnownConstraintEI, ModelFeasibilityProbability, SampleAveragedEI,
+    SampleAveragedFeasibility,
 )
 from hyperpower.optimize.candidates import TakenPoints
 from hyperpower.optimize.constraints import KnownConstraints
@@ -110,20 +110,18 @@ def incumbent(problem: Problem, fits: Fits, observations: Observations, feasible
 def _expected_improvement(fits: Fits, best: np.ndarray | None) -> Acquisition | None:
     if best is None:
         return None
-    return AverageOverSamples([ExpectedImprovement(member, float(b))
-                               for member, b in zip(fits.objective.predictors(), best)])
+    return SampleAveragedEI(fits.objective, best)
 
 
 def _measured_probabilities(problem: Problem, fits: Fits) -> list[Acquisition]:
     """Pr(constraint satisfied) from the GPs on measured constraints, then Pr(valid result)."""
     rules = {rule.name: rule for rule in problem.measured}
     probabilities: list[Acquisition] = [
-        AverageOverSamples([ProbabilityOfFeasibility(m, rules[name].threshold, rules[name].feasible_below) for m in ensemble.predictors()])
+        SampleAveragedFeasibility(ensemble, rules[name].threshold, rules[name].feasible_below)
         for name, ensemble in fits.constraints.items()
     ]
     if fits.validity is not None:
-        probabilities.append(AverageOverSamples([
-            ProbabilityOfFeasibility(m, VALIDITY_THRESHOLD, feasible_below=False) for m in fits.validity.predictors()]))
+        probabilities.append(SampleAveragedFeasibility(fits.validity, VALIDITY_THRESHOLD, feasible_below=False))
     return probabilities
 
 
