@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
-METHOD_ORDER = ["hw-ieci", "hw-cwei", "rand", "rand-walk", "hw-ieci-unaware", "optuna-gp", "optuna-tpe", "ax-botorch", "random"]
+METHOD_ORDER = ["hw-ieci", "hw-ieci-warp", "hw-ieci-refresh-all", "hw-cwei", "rand", "rand-walk", "hw-ieci-unaware", "optuna-gp", "optuna-tpe", "ax-botorch", "random"]
 
 
-def load_quality(results: Path) -> dict[str, dict[str, list[dict]]]:
-    """problem -> method -> list of run records (one per seed)."""
+def load_quality(results: Path, folder: str = "quality") -> dict[str, dict[str, list[dict]]]:
+    """problem -> method -> list of run records (one per seed), from results/<folder>."""
     data: dict[str, dict[str, list[dict]]] = {}
-    for path in sorted((results / "quality").glob("*/*/seed*.json")):
+    for path in sorted((results / folder).glob("*/*/seed*.json")):
         problem, method = path.parent.parent.name, path.parent.name
         data.setdefault(problem, {}).setdefault(method, []).append(json.loads(path.read_text()))
     return data
@@ -59,17 +59,63 @@ def quality_tables(data: dict, optima: dict[str, float], checkpoints: tuple[int,
     return "\n".join(lines)
 
 
+def load_speed(results: Path) -> dict[str, dict[tuple[int, int], dict]]:
+    """engine -> (d, n) -> record, from results/speed/<engine>/d<d>_n<n>.json."""
+    data: dict[str, dict[tuple[int, int], dict]] = {}
+    for path in sorted((results / "speed").glob("*/d*_n*.json")):
+        record = json.loads(path.read_text())
+        data.setdefault(path.parent.name, {})[(record["dim"], record["n"])] = record
+    return data
+
+
 def speed_table(results: Path) -> str:
-    records = [json.loads(p.read_text()) for p in sorted((results / "speed").glob("*.json"))]
-    if not records:
+    """Seconds per suggestion, HyperPower / Optuna GPSampler in one cell (same run, same data)."""
+    data = load_speed(results)
+    if not data:
         return "(no speed results yet)\n"
-    sizes = sorted({r["n"] for r in records})
-    dims = sorted({r["dim"] for r in records})
-    by_key = {(r["dim"], r["n"]): r for r in records}
-    lines = ["| d \\ n | " + " | ".join(str(n) for n in sizes) + " |", "|" + "---|" * (len(sizes) + 1)]
+    engines = [e for e in ("hyperpower", "optuna-gp") if e in data] + sorted(set(data) - {"hyperpower", "optuna-gp"})
+    keys = {key for records in data.values() for key in records}
+    sizes, dims = sorted({n for _, n in keys}), sorted({d for d, _ in keys})
+    lines = [f"seconds per suggestion, median of the timed calls: {' / '.join(engines)}", "",
+             "| d \\ n | " + " | ".join(str(n) for n in sizes) + " |", "|" + "---|" * (len(sizes) + 1)]
     for dim in dims:
-        cells = [f"{np.median(by_key[(dim, n)]['seconds']):.2f}" if (dim, n) in by_key else "-" for n in sizes]
+        cells = []
+        for n in sizes:
+            values = [data[e].get((dim, n)) for e in engines]
+            cells.append(" / ".join("-" if v is None else f"{np.median(v['seconds']):.2f}" for v in values))
         lines.append(f"| {dim} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def before_after_table(results: Path, before: str, optima: dict[str, float], checkpoint: int = 50) -> str:
+    """Median regret @checkpoint and s/suggestion of every method run both in ``before`` and now."""
+    old, new = load_quality(results, before), load_quality(results)
+    lines = [f"| problem | method | seeds before / after | median regret @{checkpoint} before | after | mean regret @{checkpoint} before | after | s/suggestion before | after |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for problem in sorted(old):
+        for method in sorted(old[problem], key=lambda m: METHOD_ORDER.index(m) if m in METHOD_ORDER else 99):
+            if method not in new.get(problem, {}):
+                continue
+            cells = []
+            for runs in (old[problem][method], new[problem][method]):
+                regret = np.array([best_feasible_curve(r)[checkpoint - 1] for r in runs]) - optima.get(problem, math.nan)
+                cells.append((len(runs), np.median(regret), np.mean(regret), np.median(np.concatenate([r["seconds"] for r in runs]))))
+            (n0, med0, mean0, s0), (n1, med1, mean1, s1) = cells
+            lines.append(f"| {problem} | {method} | {n0} / {n1} | {med0:.2e} | {med1:.2e} | {mean0:.2e} | {mean1:.2e} | {s0:.3f} | {s1:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def idle_table(results: Path) -> str:
+    """Worker idle time between jobs, background fitting off and on (worker_idle.py)."""
+    records = [json.loads(p.read_text()) for p in sorted((results / "idle").glob("background_*.json"))]
+    if not records:
+        return "(no idle-time results yet)\n"
+    lines = ["| background fit | workers | seeded results | new jobs | job length (s) | wall (s) | idle median (s) | idle mean (s) | idle 90th pct (s) |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in sorted(records, key=lambda r: r["background_fit"]):
+        idle = np.array(r["idle_s"])
+        lines.append(f"| {'on' if r['background_fit'] else 'off'} | {r['workers']} | {r['seeded']} | {r['jobs']} | {r['job_s']:g} | "
+                     f"{r['wall_s']:.1f} | {np.median(idle):.2f} | {idle.mean():.2f} | {np.percentile(idle, 90):.2f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -105,17 +151,19 @@ def plot_speed(results: Path, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    records = [json.loads(p.read_text()) for p in (results / "speed").glob("*.json")]
-    figure, axis = plt.subplots(figsize=(5, 4))
-    for dim in sorted({r["dim"] for r in records}):
-        rows = sorted((r for r in records if r["dim"] == dim), key=lambda r: r["n"])
-        axis.plot([r["n"] for r in rows], [np.median(r["seconds"]) for r in rows], "o-", label=f"d = {dim}")
-    axis.axhline(1.0, color="grey", lw=0.8, ls=":")
+    data = load_speed(results)
+    figure, axis = plt.subplots(figsize=(5.5, 4))
+    for engine, style in (("hyperpower", "o-"), ("optuna-gp", "s--")):
+        records = data.get(engine, {})
+        for index, dim in enumerate(sorted({d for d, _ in records})):
+            rows = sorted((r for (d, _), r in records.items() if d == dim), key=lambda r: r["n"])
+            axis.plot([r["n"] for r in rows], [np.median(r["seconds"]) for r in rows], style, color=f"C{index}",
+                      label=f"{engine} d = {dim}")
     axis.set_xscale("log")
     axis.set_yscale("log")
     axis.set_xlabel("observations n")
-    axis.set_ylabel("seconds per suggestion (hw-ieci)")
-    axis.legend()
+    axis.set_ylabel("seconds per suggestion")
+    axis.legend(fontsize=7)
     axis.grid(alpha=0.3)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
@@ -123,7 +171,9 @@ def plot_speed(results: Path, path: Path) -> None:
 
 def write_report(results: Path, optima: dict[str, float], checkpoints: tuple[int, ...]) -> None:
     data = load_quality(results)
-    text = "## Quality\n\n" + quality_tables(data, optima, checkpoints) + "\n## Speed\n\n" + speed_table(results)
+    text = ("## Quality\n\n" + quality_tables(data, optima, checkpoints)
+            + "\n## Quality before / after issue 18\n\n" + before_after_table(results, "quality-before-issue18", optima, checkpoints[-1])
+            + "\n## Speed\n\n" + speed_table(results) + "\n## Worker idle time\n\n" + idle_table(results))
     (results / "summary.md").write_text(text)
     if data:
         plot_quality(data, optima, results / "quality.png")

@@ -62,35 +62,91 @@ def quality(problems: list[str], methods: list[str], seeds: int, evaluations: in
                 print(f"{problem_name:16s} {method:16s} seed {seed}: {record['wall_s']:.1f} s", flush=True)
 
 
-def speed(sizes: list[int], dims: list[int], repeats: int) -> None:
-    """Seconds per hw-ieci suggestion with a warm MCMC chain (median of ``repeats``)."""
-    from hyperpower.config import config_from_json
-    from hyperpower.jobs import Job, JobStatus
-    from hyperpower.optimize import Optimizer
+def _speed_function(points: np.ndarray) -> np.ndarray:
+    """The synthetic objective of the speed benchmark: smooth, separable, every input relevant."""
+    return np.sin(3 * points).sum(axis=-1)
 
+
+class _HyperPowerSpeed:
+    """hw-ieci through the public Optimizer, chain burnt in on the first 25 points as a run does."""
+
+    def __init__(self, dim: int, points: np.ndarray, values: np.ndarray) -> None:
+        from hyperpower.config import config_from_json
+        from hyperpower.optimize import Optimizer
+
+        config = config_from_json({"variables": {f"x{i}": {"type": "FLOAT", "min": 0, "max": 1} for i in range(dim)},
+                                   "tasks": {"error": {"type": "OBJECTIVE"}}, "hyperpower": {"method": "hw-ieci"}})
+        self.dim, self.jobs = dim, []
+        self.optimizer = Optimizer(config, {}, np.random.default_rng(0))
+        for point, value in zip(points, values):
+            self.tell(point, value)
+        self.optimizer.suggest(self.jobs[:25])
+
+    def tell(self, point: np.ndarray, value: float) -> None:
+        from hyperpower.jobs import Job, JobStatus
+
+        self.jobs.append(Job(id=len(self.jobs) + 1, experiment="speed", status=JobStatus.COMPLETE,
+                             raw_params={f"x{j}": float(point[j]) for j in range(self.dim)}, values={"error": float(value)}))
+
+    def ask(self) -> np.ndarray:
+        raw = self.optimizer.suggest(self.jobs)[0].raw_params
+        return np.array([raw[f"x{j}"] for j in range(self.dim)])
+
+
+class _OptunaSpeed:
+    """Optuna's GPSampler (defaults: noise learnt, as the synthetic data are noisy) on the same data."""
+
+    def __init__(self, dim: int, points: np.ndarray, values: np.ndarray) -> None:
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        self.optuna, self.dim = optuna, dim
+        self.distributions = {f"x{j}": optuna.distributions.FloatDistribution(0.0, 1.0) for j in range(dim)}
+        self.study = optuna.create_study(sampler=optuna.samplers.GPSampler(seed=0))
+        self.study.add_trials([optuna.trial.create_trial(params={f"x{j}": float(p[j]) for j in range(dim)},
+                                                         distributions=self.distributions, value=float(v))
+                               for p, v in zip(points, values)])
+        self.trial = None
+
+    def ask(self) -> np.ndarray:
+        self.trial = self.study.ask()
+        return np.array([self.trial.suggest_float(f"x{j}", 0.0, 1.0) for j in range(self.dim)])
+
+    def tell(self, point: np.ndarray, value: float) -> None:
+        self.study.tell(self.trial, float(value))
+
+
+SPEED_ENGINES = {"hyperpower": _HyperPowerSpeed, "optuna-gp": _OptunaSpeed}
+
+
+def speed(sizes: list[int], dims: list[int], repeats: int, engines: list[str]) -> None:
+    """Seconds per suggestion at n observations, each engine on the same data in the same run.
+
+    Each engine is given the n points, asked once untimed (a warm chain / Optuna's cached kernel
+    parameters, as in a running experiment), then ``repeats`` times timed, each suggestion
+    evaluated and told before the next, so every timed call sees one new observation (n, n+1, ...).
+    """
     for dim in dims:
         for size in sizes:
-            path = RESULTS / "speed" / f"d{dim}_n{size}.json"
-            if path.exists():
-                continue
-            rng = np.random.default_rng(dim * 1000 + size)
-            config = config_from_json({"variables": {f"x{i}": {"type": "FLOAT", "min": 0, "max": 1} for i in range(dim)},
-                                       "tasks": {"error": {"type": "OBJECTIVE"}}, "hyperpower": {"method": "hw-ieci"}})
-            points = rng.random((size, dim))
-            values = np.sin(3 * points).sum(axis=1) + 0.01 * rng.standard_normal(size)
-            jobs = [Job(id=i + 1, experiment="speed", status=JobStatus.COMPLETE, raw_params={f"x{j}": float(points[i, j]) for j in range(dim)},
-                        values={"error": float(values[i])}) for i in range(size)]
-            optimizer = Optimizer(config, {}, np.random.default_rng(0))
-            start = time.perf_counter()
-            optimizer.suggest(jobs[: min(size, 25)])  # burn the chain in on a short prefix, as a real run does
-            burn_in_s = time.perf_counter() - start
-            times = []
-            for _ in range(repeats):
+            for engine in engines:
+                path = RESULTS / "speed" / engine / f"d{dim}_n{size}.json"
+                if path.exists():
+                    continue
+                rng = np.random.default_rng(dim * 1000 + size)
+                points = rng.random((size, dim))
+                values = _speed_function(points) + 0.01 * rng.standard_normal(size)
                 start = time.perf_counter()
-                optimizer.suggest(jobs)
-                times.append(time.perf_counter() - start)
-            _write(path, {"dim": dim, "n": size, "seconds": times, "burn_in_s_at_n25": burn_in_s})
-            print(f"d={dim:2d} n={size:3d}: median {np.median(times):.2f} s/suggestion", flush=True)
+                runner = SPEED_ENGINES[engine](dim, points, values)
+                point = runner.ask()
+                warm_up_s = time.perf_counter() - start
+                times = []
+                for _ in range(repeats):
+                    runner.tell(point, _speed_function(point) + 0.01 * rng.standard_normal())
+                    start = time.perf_counter()
+                    point = runner.ask()
+                    times.append(time.perf_counter() - start)
+                _write(path, {"engine": engine, "dim": dim, "n": size, "seconds": times, "warm_up_s": warm_up_s})
+                print(f"{engine:10s} d={dim:2d} n={size:4d}: median {np.median(times):.3f} s/suggestion", flush=True)
 
 
 def main() -> None:
@@ -102,16 +158,17 @@ def main() -> None:
     q.add_argument("--seeds", type=int, default=10)
     q.add_argument("--evaluations", type=int, default=50)
     s = sub.add_parser("speed")
-    s.add_argument("--sizes", nargs="+", type=int, default=[25, 50, 100, 200, 400])
+    s.add_argument("--sizes", nargs="+", type=int, default=[25, 50, 100, 200, 400, 1000])
     s.add_argument("--dims", nargs="+", type=int, default=[2, 6, 13])
     s.add_argument("--repeats", type=int, default=3)
+    s.add_argument("--engines", nargs="+", default=list(SPEED_ENGINES), choices=list(SPEED_ENGINES))
     sub.add_parser("report")
     sub.add_parser("optima")
     args = parser.parse_args()
     if args.command == "quality":
         quality(args.problems, args.methods, args.seeds, args.evaluations)
     elif args.command == "speed":
-        speed(args.sizes, args.dims, args.repeats)
+        speed(args.sizes, args.dims, args.repeats, args.engines)
     elif args.command == "optima":
         print(optima())
     else:

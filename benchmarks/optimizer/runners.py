@@ -50,11 +50,14 @@ def _hyperpower_models(problem: Problem) -> dict:
     return models
 
 
-def hyperpower_runner(method: str, aware: bool) -> Runner:
+def hyperpower_runner(method: str, aware: bool, **mcmc: object) -> Runner:
+    """``mcmc``: MCMCSettings fields that differ from the defaults (engine variants, issue 18)."""
+
     def run(problem: Problem, seed: int, evaluations: int) -> dict:
         from hyperpower.config import config_from_json
         from hyperpower.jobs import Job, JobStatus
         from hyperpower.optimize import Optimizer
+        from hyperpower.optimize.ensemble import MCMCSettings
 
         config = config_from_json({
             "experiment-name": problem.name,
@@ -63,7 +66,7 @@ def hyperpower_runner(method: str, aware: bool) -> Runner:
             "hyperpower": {"method": method, "aware": aware, "initial_design": 5,
                            "budgets": {c.name: c.threshold for c in problem.constraints}},
         })
-        optimizer = Optimizer(config, _hyperpower_models(problem), np.random.default_rng(seed))
+        optimizer = Optimizer(config, _hyperpower_models(problem), np.random.default_rng(seed), mcmc=MCMCSettings(**mcmc))
         record, jobs = _record(), []
         for index in range(evaluations):
             start = time.perf_counter()
@@ -159,6 +162,9 @@ RUNNERS: dict[str, Runner] = {
     "rand": hyperpower_runner("rand", True),
     "rand-walk": hyperpower_runner("rand-walk", True),
     "hw-ieci-unaware": hyperpower_runner("hw-ieci", False),
+    # issue 18 variants: input warping on; every sample drawn afresh at every fit (no rolling pool)
+    "hw-ieci-warp": hyperpower_runner("hw-ieci", True, warp=True),
+    "hw-ieci-refresh-all": hyperpower_runner("hw-ieci", True, refresh_below=10**9),
     "optuna-tpe": optuna_runner("tpe"),
     "optuna-gp": optuna_runner("gp"),
     "ax-botorch": ax_runner,

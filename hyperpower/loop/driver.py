@@ -4,7 +4,9 @@ It never trains anything itself. Each iteration it (1) returns jobs whose heartb
 queue, (2) stops when ``max_evals`` jobs are finished, ``max_time_s`` has passed or a stop was
 requested (Ctrl-C, SIGTERM), (3) tops the queue up to one pending job per idle worker, asking the
 optimizer with every pending and running job passed along (so parallel suggestions differ), and
-(4) reports newly finished jobs. Everything it knows lives in the store, so a killed driver
+(4) reports newly finished jobs. With more than one worker it then fits the next suggestion in
+the background from the latest results (``background_fit``), so a worker that frees up gets its
+next job without waiting for the optimizer. Everything it knows lives in the store, so a killed driver
 restarts where it stopped; its driver lock (``driver_lock``) lets the new one requeue the jobs
 of the old one's local workers at once.
 """
@@ -24,6 +26,7 @@ from hyperpower.config import ExperimentConfig, config_to_json
 from hyperpower.errors import HyperPowerError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.jobs import Job, JobStatus
+from hyperpower.loop.background_fit import BackgroundSuggester
 from hyperpower.loop.outcome import method_label
 from hyperpower.loop.progress import ProgressPrinter
 from hyperpower.loop.driver_lock import LOCK_FILE_NAME, DriverLock
@@ -45,6 +48,7 @@ class RunOptions:
     max_consecutive_broken: int = 8
     same_error_limit: int = 3
     idle_notice_s: float = 30.0  # how often a queue-only driver with no live worker says so
+    background_fit: bool = True  # with > 1 worker, keep the next suggestion fitted ahead
 
 
 @dataclasses.dataclass
@@ -83,6 +87,7 @@ class Driver:
         self.worker_errors: list[BaseException] = []
         self._finished_before: set[int] = set()
         self._idle_since: float | None = None
+        self.background = BackgroundSuggester(optimizer)
 
     # -- public ----------------------------------------------------------------------------
     def run(self) -> RunSummary:
@@ -154,28 +159,53 @@ class Driver:
                 return "max-evals"
             if settings.max_time_s and time.monotonic() - started >= settings.max_time_s:
                 return "max-time"
-            self._top_up_queue(jobs, len(finished))
+            workers = self._worker_count()
+            fits_ahead = self.options.background_fit and workers > 1 and self.scheduler is None  # the scheduler asks itself
+            if self._top_up_queue(jobs, len(finished), workers, fits_ahead):
+                jobs = self.store.list_jobs(self.name)
+            if fits_ahead and len(finished) + self._unfinished(jobs) < settings.max_evals:
+                self.background.prepare(jobs)
             self._notice_missing_workers(jobs)
             self.stop_event.wait(self.options.poll_interval_s)
 
-    def _top_up_queue(self, jobs: list[Job], finished: int) -> None:
+    def _top_up_queue(self, jobs: list[Job], finished: int, workers: int, fits_ahead: bool) -> bool:
+        """Queue one job per idle worker (within max_evals); True when any was queued. With
+        ``fits_ahead`` (background fitting pays with parallel workers; one worker would always
+        run a suggestion made one result behind) the suggestion fitted ahead goes first; any
+        further ones are computed now."""
         pending = sum(j.status is JobStatus.PENDING for j in jobs)
         running = sum(j.status is JobStatus.RUNNING for j in jobs)
-        idle_workers = max(self._worker_count() - running, 0)
+        idle_workers = max(workers - running, 0)
         room = self.config.settings.max_evals - finished - pending - running
         count = min(idle_workers - pending, room)
         if count <= 0:
-            return
+            return False
         if self.scheduler is not None:  # multi-fidelity: promotions and new configurations at a rung
             for job in self.scheduler.next_jobs(jobs, count):
                 self.store.add_job(self.name, job)
-            return
-        for suggestion in self.optimizer.suggest(jobs, count):
-            job = Job(id=0, experiment=self.name, method=method_label(self.config.settings),
-                      raw_params=suggestion.raw_params,
-                      params=self.config.space.network_params(suggestion.raw_params),
-                      predicted=dict(suggestion.predicted))
-            self.store.add_job(self.name, job)
+            return True
+        if fits_ahead:
+            prepared = self.background.take(jobs)
+            if prepared is not None:
+                self._queue(prepared)
+                count -= 1
+                if count:
+                    jobs = self.store.list_jobs(self.name)
+        if count > 0:
+            for suggestion in self.background.suggest_now(jobs, count):
+                self._queue(suggestion)
+        return True
+
+    def _queue(self, suggestion) -> None:
+        job = Job(id=0, experiment=self.name, method=method_label(self.config.settings),
+                  raw_params=suggestion.raw_params,
+                  params=self.config.space.network_params(suggestion.raw_params),
+                  predicted=dict(suggestion.predicted))
+        self.store.add_job(self.name, job)
+
+    @staticmethod
+    def _unfinished(jobs: list[Job]) -> int:
+        return sum(j.status in (JobStatus.PENDING, JobStatus.RUNNING) for j in jobs)
 
     def _worker_count(self) -> int:
         """Local runs own their workers; a queue-only driver counts the live ones in the store
@@ -247,6 +277,7 @@ class Driver:
         if stopped_by in ("max-evals", "max-time"):
             self.store.set_meta(self.name, META_FINISHED, True)
         self.stop_event.set()
+        self.background.close()
         for thread in self.threads:
             thread.join()
 

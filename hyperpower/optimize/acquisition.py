@@ -4,6 +4,9 @@ An acquisition is any callable ``(m, d) candidates -> (m,) scores``, higher is b
 
 * ``ExpectedImprovement(model, best)``: EI of one GP below ``best`` (y+).
 * ``AverageOverSamples(acquisitions)``: the MCMC integral, one acquisition per GP sample.
+* ``SampleAveragedEI(ensemble, best)`` / ``SampleAveragedFeasibility(ensemble, ...)``: the same
+  integrals over a fitted ensemble whose ``predict`` gives every sample at once (one batch per
+  call, ``gp.StackedGaussianProcesses``), which is what the strategies use.
 * ``ProbabilityOfFeasibility(model, threshold, feasible_below)``: Pr(constraint satisfied) from
   a GP on measured constraint values (Gelbart et al.; Spearmint's CONSTRAINT tasks).
 * ``ModelFeasibilityProbability(predict, budget, relative_error)``: Pr(model value <= budget)
@@ -30,6 +33,11 @@ INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
 class Predictor(Protocol):
     def predict(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(m, d) -> mean (m,), variance (m,)."""
+
+
+class SamplePredictor(Protocol):
+    def predict(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(m, d) -> mean (s, m), variance (s, m): one row per hyper-parameter sample."""
 
 
 def expected_improvement(mean: np.ndarray, variance: np.ndarray, best: float) -> np.ndarray:
@@ -95,6 +103,34 @@ class AverageOverSamples:
 
     def __call__(self, candidates: np.ndarray) -> np.ndarray:
         return np.mean([acquisition(candidates) for acquisition in self.acquisitions], axis=0)
+
+
+class SampleAveragedEI:
+    """EI averaged over the samples of an ensemble, ``best`` (s,) one incumbent per sample:
+    equal to ``AverageOverSamples`` of one ``ExpectedImprovement`` per member."""
+
+    def __init__(self, ensemble: SamplePredictor, best: np.ndarray) -> None:
+        self.ensemble = ensemble
+        self.best = np.asarray(best, dtype=float)[:, None]
+
+    def __call__(self, candidates: np.ndarray) -> np.ndarray:
+        mean, variance = self.ensemble.predict(candidates)
+        return expected_improvement(mean, variance, self.best).mean(axis=0)
+
+
+class SampleAveragedFeasibility:
+    """Pr(constraint satisfied) averaged over the samples of an ensemble on g (as
+    ``AverageOverSamples`` of one ``ProbabilityOfFeasibility`` per member)."""
+
+    def __init__(self, ensemble: SamplePredictor, threshold: float, feasible_below: bool = True) -> None:
+        self.ensemble = ensemble
+        self.threshold = float(threshold)
+        self.feasible_below = feasible_below
+
+    def __call__(self, candidates: np.ndarray) -> np.ndarray:
+        mean, variance = self.ensemble.predict(candidates)
+        z = (self.threshold - mean) / np.sqrt(np.maximum(variance, 1e-300))
+        return ndtr(z if self.feasible_below else -z).mean(axis=0)
 
 
 class ConstraintWeightedEI:

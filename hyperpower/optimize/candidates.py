@@ -34,16 +34,18 @@ class TakenPoints:
             self.add(points)
 
     @staticmethod
-    def _key(point: np.ndarray) -> bytes:
-        return np.round(point, KEY_DECIMALS).tobytes()
+    def _keys_of(points: np.ndarray) -> list[bytes]:
+        """One key per row, rounding the whole array at once (a suggestion checks thousands)."""
+        rounded = np.round(np.atleast_2d(points), KEY_DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
+        return [row.tobytes() for row in rounded]
 
     def add(self, points: np.ndarray) -> None:
-        for point in np.atleast_2d(points):
-            self._keys.add(self._key(point))
+        self._keys.update(self._keys_of(points))
 
     def mask_new(self, points: np.ndarray) -> np.ndarray:
         """(n, dim) -> (n,) True for points not taken yet."""
-        return np.array([self._key(p) not in self._keys for p in np.atleast_2d(points)], dtype=bool)
+        keys = self._keys
+        return np.fromiter((key not in keys for key in self._keys_of(points)), dtype=bool, count=len(np.atleast_2d(points)))
 
     def union(self, points: np.ndarray) -> "TakenPoints":
         """A new set holding these points and ``points``; this one is unchanged."""

@@ -29,8 +29,8 @@ from typing import Callable
 import numpy as np
 
 from hyperpower.optimize.acquisition import (
-    Acquisition, AverageOverSamples, ConstraintWeightedEI, ExpectedImprovement, KnownConstraintEI,
-    ModelFeasibilityProbability, ProbabilityOfFeasibility,
+    Acquisition, ConstraintWeightedEI, KnownConstraintEI, ModelFeasibilityProbability, SampleAveragedEI,
+    SampleAveragedFeasibility,
 )
 from hyperpower.optimize.candidates import TakenPoints
 from hyperpower.optimize.constraints import KnownConstraints
@@ -101,29 +101,27 @@ def incumbent(problem: Problem, fits: Fits, observations: Observations, feasible
     if problem.objective_noiseless:
         best = np.full(members, float(observations.objective[indices].min()))
     else:
-        best = fits.objective.predict(observations.points[indices])[0].min(axis=1)
+        best = fits.objective.predict_mean(observations.points[indices]).min(axis=1)
     if fits.believed is not None and len(fits.believed):
-        best = np.minimum(best, fits.objective.predict(fits.believed)[0].min(axis=1))
+        best = np.minimum(best, fits.objective.predict_mean(fits.believed).min(axis=1))
     return best
 
 
 def _expected_improvement(fits: Fits, best: np.ndarray | None) -> Acquisition | None:
     if best is None:
         return None
-    return AverageOverSamples([ExpectedImprovement(member, float(b))
-                               for member, b in zip(fits.objective.predictors(), best)])
+    return SampleAveragedEI(fits.objective, best)
 
 
 def _measured_probabilities(problem: Problem, fits: Fits) -> list[Acquisition]:
     """Pr(constraint satisfied) from the GPs on measured constraints, then Pr(valid result)."""
     rules = {rule.name: rule for rule in problem.measured}
     probabilities: list[Acquisition] = [
-        AverageOverSamples([ProbabilityOfFeasibility(m, rules[name].threshold, rules[name].feasible_below) for m in ensemble.predictors()])
+        SampleAveragedFeasibility(ensemble, rules[name].threshold, rules[name].feasible_below)
         for name, ensemble in fits.constraints.items()
     ]
     if fits.validity is not None:
-        probabilities.append(AverageOverSamples([
-            ProbabilityOfFeasibility(m, VALIDITY_THRESHOLD, feasible_below=False) for m in fits.validity.predictors()]))
+        probabilities.append(SampleAveragedFeasibility(fits.validity, VALIDITY_THRESHOLD, feasible_below=False))
     return probabilities
 
 

@@ -73,3 +73,21 @@ def test_known_constraint_ei_zeroes_infeasible_points() -> None:
     points = np.array([[0.1], [0.9]])
     wrapped = KnownConstraintEI(lambda x: np.array([3.0, 5.0]), lambda x: x[:, 0] < 0.5)
     np.testing.assert_array_equal(wrapped(points), [3.0, 0.0])
+
+
+def test_sample_averaged_acquisitions_equal_the_average_over_member_acquisitions() -> None:
+    from hyperpower.optimize.acquisition import (
+        AverageOverSamples, ExpectedImprovement, ProbabilityOfFeasibility, SampleAveragedEI, SampleAveragedFeasibility,
+    )
+    from hyperpower.optimize.ensemble import GaussianProcessEnsemble, MCMCSettings
+
+    rng = np.random.default_rng(0)
+    points = rng.random((20, 2))
+    fitted = GaussianProcessEnsemble(rng, settings=MCMCSettings(samples=4, burn_in=20)).fit(points, np.sin(5 * points[:, 0]))
+    candidates = rng.random((50, 2))
+    best = np.array([-0.9, -0.8, -1.0, -0.7])
+    looped = AverageOverSamples([ExpectedImprovement(p, b) for p, b in zip(fitted.predictors(), best)])
+    np.testing.assert_allclose(SampleAveragedEI(fitted, best)(candidates), looped(candidates), rtol=1e-6, atol=1e-12)
+    looped = AverageOverSamples([ProbabilityOfFeasibility(p, 0.2, feasible_below=False) for p in fitted.predictors()])
+    np.testing.assert_allclose(SampleAveragedFeasibility(fitted, 0.2, feasible_below=False)(candidates), looped(candidates),
+                               rtol=1e-6, atol=1e-12)

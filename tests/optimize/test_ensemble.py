@@ -31,26 +31,14 @@ def test_fit_returns_one_gp_per_sample_in_original_units() -> None:
     assert np.all(variance >= 0)
 
 
-def test_chain_is_warm_started_and_burns_in_only_once(monkeypatch) -> None:
-    import hyperpower.optimize.ensemble as module
-
+def test_chain_is_warm_started_and_burns_in_only_once() -> None:
     points, values = _data()
     ensemble = GaussianProcessEnsemble(np.random.default_rng(2), settings=MCMCSettings(samples=2, thinning=1, burn_in=30))
-    real = module.log_marginal_likelihood
-    counts = []
-
-    def counting(*args):
-        counts[-1] += 1
-        return real(*args)
-
-    monkeypatch.setattr(module, "log_marginal_likelihood", counting)
-    counts.append(0)
     ensemble.fit(points, values)
-    first_state = ensemble.state
-    counts.append(0)
+    first_state, first_count = ensemble.state, ensemble.last_evaluations
     ensemble.fit(points, values)
     # burn-in (30 sweeps) costs many times the 2 sweeps of a warm-started fit
-    assert counts[1] > 0 and counts[0] > 8 * counts[1]
+    assert ensemble.last_evaluations > 0 and first_count > 8 * ensemble.last_evaluations
     assert not np.array_equal(first_state, ensemble.state)
 
 
@@ -71,3 +59,60 @@ def test_noiseless_likelihood_interpolates() -> None:
     fitted = GaussianProcessEnsemble(np.random.default_rng(4), noiseless=True, settings=FAST).fit(points, values)
     mean, _ = fitted.predict(points)
     assert np.max(np.abs(mean - values)) < 0.05
+
+
+def test_scaling_rules_of_the_settings() -> None:
+    settings = MCMCSettings(samples=10, refresh_below=20, members_below=100, min_members=3)
+    assert [settings.fresh_samples(n) for n in (5, 20, 40, 200, 1000)] == [10, 10, 5, 1, 1]
+    assert [settings.member_count(n) for n in (50, 100, 200, 400, 1000)] == [10, 10, 5, 3, 3]
+
+
+def test_warm_fits_draw_fewer_fresh_samples_and_keep_the_pool() -> None:
+    rng = np.random.default_rng(5)
+    points = rng.random((60, 2))
+    values = np.sin(5 * points[:, 0]) + points[:, 1]
+    settings = MCMCSettings(samples=6, burn_in=10, refresh_below=20, members_below=1000)
+    ensemble = GaussianProcessEnsemble(np.random.default_rng(6), settings=settings)
+    first = ensemble.fit(points[:50], values[:50])
+    second = ensemble.fit(points, values)
+    assert settings.fresh_samples(60) == 2
+    lengths = lambda fitted: [tuple(m.hyper.length_scales) for m in fitted.members]  # noqa: E731
+    # four of the six samples carried over (refitted on all 60 points), two are new
+    assert lengths(second)[:4] == lengths(first)[2:]
+    assert len(set(lengths(second)[4:]) & set(lengths(first))) == 0
+    assert all(len(m.values) == 60 for m in second.members)
+
+
+def test_large_n_samples_on_a_subset_but_members_use_every_point() -> None:
+    rng = np.random.default_rng(7)
+    points = rng.random((90, 2))
+    values = np.sin(5 * points[:, 0]) + points[:, 1]
+    settings = MCMCSettings(samples=4, burn_in=5, subset=30, members_below=40, min_members=2)
+    ensemble = GaussianProcessEnsemble(np.random.default_rng(8), settings=settings)
+    import hyperpower.optimize.ensemble as module
+
+    sizes = []
+    real = module.HyperPosterior
+
+    class Recording(real):
+        def __init__(self, points, values, packing):
+            sizes.append(len(points))
+            super().__init__(points, values, packing)
+
+    module.HyperPosterior = Recording
+    try:
+        fitted = ensemble.fit(points, values)
+    finally:
+        module.HyperPosterior = real
+    assert sizes == [30]
+    assert len(fitted.members) == settings.member_count(90) == 2
+    assert all(len(m.values) == 90 for m in fitted.members)
+    # the newest sample is always a member
+    np.testing.assert_allclose(fitted.members[-1].hyper.length_scales, np.exp(ensemble.state[2:4]))
+
+
+def test_predict_mean_equals_predict() -> None:
+    points, values = _data()
+    fitted = GaussianProcessEnsemble(np.random.default_rng(9), settings=FAST).fit(points, values)
+    test = np.random.default_rng(10).random((7, 2))
+    np.testing.assert_allclose(fitted.predict_mean(test), fitted.predict(test)[0], rtol=1e-10)

@@ -62,3 +62,23 @@ def test_condition_on_equals_fitting_all_points() -> None:
     full = GaussianProcess(points, values, HYPER)
     np.testing.assert_allclose(partial.predict(test)[0], full.predict(test)[0], rtol=1e-10)
     np.testing.assert_allclose(partial.predict(test)[1], full.predict(test)[1], rtol=1e-10)
+
+
+def test_stacked_prediction_equals_each_member() -> None:
+    from hyperpower.optimize.gp import StackedGaussianProcesses
+
+    points, values = _data(30)
+    rng = np.random.default_rng(5)
+    members = [GaussianProcess(points, values, GPHyperparameters(rng.normal(), rng.uniform(0.5, 2), rng.uniform(0.1, 1, 2), 0.01))
+               for _ in range(4)]
+    members[1] = members[1].condition_on(points[:0], values[:0])  # equal inputs, another array
+    assert StackedGaussianProcesses.applicable(members)
+    stack = StackedGaussianProcesses(members)
+    stack.BLOCK = 500  # several chunks
+    test = rng.random((37, 2))
+    mean, variance = stack.predict(test)
+    for index, member in enumerate(members):
+        expected_mean, expected_variance = member.predict(test)
+        np.testing.assert_allclose(mean[index], expected_mean, rtol=1e-9, atol=1e-10)
+        np.testing.assert_allclose(variance[index], expected_variance, rtol=1e-6, atol=1e-10)
+    assert not StackedGaussianProcesses.applicable([members[0], GaussianProcess(points[:5], values[:5], members[0].hyper)])
