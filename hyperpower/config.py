@@ -78,6 +78,13 @@ class HyperPowerSettings:
     violation_rate: float = 0.0
     objective_split: str = "validation"
     keep_models: str = "best"
+    #: the device as a search variable (``hyperpower.devices``): its options, the variable's name,
+    #: and prices in currency per hour (``cost`` = price x training hours)
+    devices: list[str] = dataclasses.field(default_factory=list)
+    device_variable: str | None = None
+    prices: dict[str, float] = dataclasses.field(default_factory=dict)
+    #: finished experiments of the same store whose results warm-start this one (``optimize.transfer``)
+    transfer_from: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass

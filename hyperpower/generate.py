@@ -65,6 +65,9 @@ class GenerateOptions:
     violation_rate: float | None = None
     objective_split: str | None = None
     keep_models: str | None = None
+    devices: list[str] | None = None  # --devices: the device becomes a search variable
+    prices: dict[str, float] | None = None  # --price DEVICE=PRICE (currency per hour); replace the set
+    transfer_from: list[str] | None = None  # --transfer-from EXP...: warm-start from finished experiments
 
 
 def generate_config(paths: ExperimentPaths, options: GenerateOptions) -> tuple[ExperimentConfig, bool]:
@@ -97,7 +100,7 @@ def build_config(paths: ExperimentPaths, options: GenerateOptions) -> Experiment
     _apply_options(paths, settings, options)
     config = ExperimentConfig(
         name=paths.name,  # the folder names a HyperPower experiment: a copy is an experiment of its own
-        space=template.space,
+        space=apply_device_options(template.space, settings, options, template.device_token),
         tasks=tasks_for(settings),
         settings=settings,
         main_file=MAIN_FILE,
@@ -134,7 +137,36 @@ def _refresh_spearmint(paths: ExperimentPaths, options: GenerateOptions) -> Expe
     config = config_from_json(data, str(paths.config), default_name=paths.name)
     settings = dataclasses.replace(config.settings)
     _apply_options(paths, settings, dataclasses.replace(options, budgets=None))
-    return dataclasses.replace(config, settings=settings)
+    space = apply_device_options(config.space, settings, options, None)
+    return dataclasses.replace(config, settings=settings, space=space)
+
+
+def apply_device_options(space, settings: HyperPowerSettings, options: GenerateOptions, device_token: str | None):
+    """The search space with the device variable (``hyperpower.devices``): a template's DEVICE
+    token names it and lists its options, ``--devices`` replaces the options (or adds the
+    variable ``device``), a config that has one keeps it. Prices must name devices of the list."""
+    from hyperpower.devices import DEVICE_VARIABLE, parse_device_list, with_device_variable
+
+    if device_token and not settings.device_variable:
+        settings.device_variable = device_token
+    if device_token and not options.devices and not settings.devices:
+        settings.devices = list(space[device_token].options)
+    if options.devices is not None:
+        settings.devices = parse_device_list(options.devices)
+        settings.device_variable = settings.device_variable or DEVICE_VARIABLE
+        if settings.device_variable in space.names and settings.device_variable != device_token and \
+                space[settings.device_variable].structural is not False:
+            raise ConfigError(f"--devices: the search space already has a variable {settings.device_variable!r} "
+                              f"that is not a device variable; rename it")
+    if options.prices is not None:
+        settings.prices = dict(options.prices)
+    if settings.devices:
+        unknown = sorted(set(settings.prices) - set(settings.devices))
+        if unknown:
+            raise ConfigError(f"--price {unknown[0]}=...: device {unknown[0]!r} is not among the devices of this run "
+                              f"({', '.join(settings.devices)}); give it in --devices or drop the price")
+        return with_device_variable(space, settings.devices, settings.device_variable)
+    return space
 
 
 def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options: GenerateOptions) -> None:
@@ -174,6 +206,8 @@ def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options
         settings.objective_split = _check_choice(options.objective_split, OBJECTIVE_SPLITS, "--objective-split")
     if options.keep_models is not None:
         settings.keep_models = _check_choice(options.keep_models, KEEP_MODELS, "--keep-models")
+    if options.transfer_from is not None:
+        settings.transfer_from = list(options.transfer_from)
     if options.store is not None:
         settings.store = normalize_store_uri(options.store)
     if options.models:

@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, signals: StopSignals) -> int:
+    from hyperpower.devices import check_run_devices
     from hyperpower.experiment import resolve_experiment
     from hyperpower.loop.driver import Driver, RunOptions, seeded_rng
     from hyperpower.loop.preparation import prepare_run, resolve_percentile_budgets, write_run_files
@@ -57,6 +58,7 @@ def _run(args: argparse.Namespace, signals: StopSignals) -> int:
         resolve_percentile_budgets(paths, options, args.device)
         prepared = prepare_run(paths, options, device=args.device)
     config = prepared.config
+    check_run_devices(config.settings, args.queue_only)
     print(_first_line(config, prepared.store_uri), flush=True)
     if config.ignored:
         print(f"hyperpower: {paths.config}: ignoring Spearmint settings HyperPower does not use: "

@@ -21,6 +21,7 @@ from typing import Callable
 import numpy as np
 
 from hyperpower.config import ExperimentConfig, config_to_json
+from hyperpower.devices import job_device
 from hyperpower.errors import HyperPowerError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.jobs import Job, JobStatus
@@ -168,7 +169,8 @@ class Driver:
             job = Job(id=0, experiment=self.name, method=method_label(self.config.settings),
                       raw_params=suggestion.raw_params,
                       params=self.config.space.network_params(suggestion.raw_params),
-                      predicted=dict(suggestion.predicted))
+                      predicted=dict(suggestion.predicted),
+                      device=job_device(self.config.settings, suggestion.raw_params))
             self.store.add_job(self.name, job)
 
     def _worker_count(self) -> int:

@@ -20,8 +20,11 @@ SCHEMA_VERSION = 1
 JOB_COLUMNS = (
     "experiment", "id", "status", "method", "raw_params", "params", "values", "predicted",
     "feasible", "early_terminated", "submit_time", "start_time", "end_time", "worker",
-    "heartbeat_time", "attempts", "error", "log_path",
+    "heartbeat_time", "attempts", "error", "log_path", "device",
 )
+#: columns added after schema version 1, with their definitions: ``create_schema`` adds those an
+#: older file lacks (additive, so an older HyperPower still reads and writes the file)
+ADDED_JOB_COLUMNS = {"device": "TEXT"}
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS counters (
@@ -48,6 +51,7 @@ SCHEMA = (
         attempts INTEGER NOT NULL DEFAULT 0,
         error TEXT,
         log_path TEXT,
+        device TEXT,                           -- the device the job runs on; NULL: any worker's
         PRIMARY KEY (experiment, id)
     )""",
     "CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (experiment, status, id)",
@@ -106,9 +110,18 @@ def create_schema(connection: sqlite3.Connection) -> int:
         return version
     for statement in SCHEMA:
         connection.execute(statement)
+    _add_missing_columns(connection)
     if version < SCHEMA_VERSION:
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     return SCHEMA_VERSION
+
+
+def _add_missing_columns(connection: sqlite3.Connection) -> None:
+    """A file made before a column of ``ADDED_JOB_COLUMNS`` existed gets it (NULL in old rows)."""
+    present = {row[1] for row in connection.execute("PRAGMA table_info(jobs)")}
+    for column, definition in ADDED_JOB_COLUMNS.items():
+        if column not in present:
+            connection.execute(f"ALTER TABLE jobs ADD COLUMN {quoted(column)} {definition}")
 
 
 def job_row(job: Job) -> tuple[Any, ...]:
