@@ -7,7 +7,8 @@ into ``params.NAME``, ``values.METRIC_UNIT`` and ``predicted.METRIC_UNIT`` colum
 (``values.memory_MB``, ``values.error``; empty cells where a job has no such entry), so a
 spreadsheet shows each column's unit in its header.
 ``trained_models`` (job id -> model file) fills the ``trained_model`` field; jobs without one
-(pruned by ``--keep-models``, or never saved) export None.
+(pruned by ``--keep-models``, or never saved) export None. ``device``: the device the job ran on
+when the device is a search variable (``--devices``), else None.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ EXPORT_FORMATS = ("json", "csv")
 NESTED_FIELDS = ("params", "values", "predicted")
 _FIXED_BEFORE = ("id", "status", "method")
 _FIXED_AFTER = ("feasible", "early_terminated", "submit_time", "start_time", "end_time", "duration_s",
-                "test_error", "trained_model", "reason")
+                "test_error", "trained_model", "reason", "device")
 
 
 def export_records(jobs: Iterable[Job], trained_models: Mapping[int, str] | None = None) -> list[dict[str, Any]]:

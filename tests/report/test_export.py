@@ -11,7 +11,7 @@ from hyperpower.jobs import Job, JobStatus
 from hyperpower.report.export import csv_columns, export_jobs, flatten_export, jobs_to_csv, jobs_to_json
 from hyperpower.store import open_store
 
-EXPORT_KEYS = {"id", "status", "method", "params", "values", "predicted", "feasible", "early_terminated",
+EXPORT_KEYS = {"id", "status", "method", "device", "params", "values", "predicted", "feasible", "early_terminated",
                "submit_time", "start_time", "end_time", "duration_s", "test_error", "trained_model", "reason"}
 
 
@@ -77,7 +77,7 @@ def test_csv_export_flattens_params_values_and_predictions(filled_experiment) ->
     assert header[11:14] == ["values.error", "values.power_W", "values.memory_MB"]  # error is a fraction
     assert header[14:16] == ["predicted.power_W", "predicted.memory_MB"]
     assert header[16:] == ["feasible", "early_terminated", "submit_time", "start_time", "end_time", "duration_s",
-                           "test_error", "trained_model", "reason"]
+                           "test_error", "trained_model", "reason", "device"]  # issue 14: device per job
     assert len(rows) == 6
     assert rows[1]["values.memory_MB"] == "250.0" and rows[1]["feasible"] == "False"
     assert rows[1]["predicted.power_W"] == ""  # job 2 had no power prediction
@@ -99,4 +99,4 @@ def test_csv_columns_follow_first_appearance_and_lists_become_json() -> None:
 def test_export_of_no_jobs() -> None:
     assert json.loads(export_jobs([], "json")) == []
     assert export_jobs([], "csv").splitlines() == [
-        "id,status,method,feasible,early_terminated,submit_time,start_time,end_time,duration_s,test_error,trained_model,reason"]
+        "id,status,method,feasible,early_terminated,submit_time,start_time,end_time,duration_s,test_error,trained_model,reason,device"]
