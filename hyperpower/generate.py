@@ -160,6 +160,12 @@ def apply_device_options(space, settings: HyperPowerSettings, options: GenerateO
                               f"that is not a device variable; rename it")
     if options.prices is not None:
         settings.prices = dict(options.prices)
+    per_device = [key for key in settings.models if "@" in key and key.partition("@")[2] not in settings.devices]
+    if per_device:
+        key = per_device[0]
+        raise ConfigError(f"--model {key}=...: device {key.partition('@')[2]!r} is not among the devices of this run "
+                          f"({', '.join(settings.devices) or 'none: give --devices'}); a per-device model needs its device "
+                          f"in --devices")
     if settings.devices:
         unknown = sorted(set(settings.prices) - set(settings.devices))
         if unknown:
@@ -212,7 +218,7 @@ def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options
         settings.store = normalize_store_uri(options.store)
     if options.models:
         bounded = {*settings.budgets, *(options.budget_percentiles or {})}
-        unbounded = [metric for metric in options.models if metric not in bounded]
+        unbounded = [metric for metric in options.models if metric.partition("@")[0] not in bounded]
         if unbounded:
             metric = unbounded[0]
             raise ConfigError(f"--model {metric}={options.models[metric]}: {metric!r} has no budget, so its model "
@@ -286,10 +292,20 @@ def _check_models(paths: ExperimentPaths, models: dict[str, str]) -> dict[str, s
         if not isinstance(data, dict):
             raise ConfigError(f"{where}: a model file holds one JSON object (metric, features, coef, intercept), "
                               f"as `hyperpower profile` writes it")
-        if data.get("metric", metric) != metric:
-            raise ConfigError(f"{where}: the file is a model of {data['metric']!r}, not {metric!r}")
-        checked[metric] = _relative_to_experiment(paths, path)
+        if data.get("metric", metric.partition("@")[0]) != metric.partition("@")[0]:
+            raise ConfigError(f"{where}: the file is a model of {data['metric']!r}, not {metric.partition('@')[0]!r}")
+        checked[_model_key(metric, where)] = _relative_to_experiment(paths, path)
     return checked
+
+
+def _model_key(key: str, where: str) -> str:
+    """``power@GPU:0`` -> ``power@gpu:0`` (a per-device model, ``hyperpower.devices``); ``power`` as is."""
+    metric, separator, device = key.partition("@")
+    if not separator:
+        return key
+    from hyperpower.devices import canonical_device
+
+    return f"{metric}@{canonical_device(device, where)}"
 
 
 def _relative_to_experiment(paths: ExperimentPaths, path: Path) -> str:

@@ -139,7 +139,12 @@ def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
 
         print(f"hyperpower: no usable model for {', '.join(prepared.to_profile)}: profiling {paths.root.name} first",
               flush=True)
-        profile_for_run(paths, config, store, prepared.to_profile, device=args.device)
+        if config.settings.devices:  # one model per device (issue 14)
+            from hyperpower.loop.device_preparation import profile_devices
+
+            profile_devices(paths, config, store, prepared.to_profile)
+        else:
+            profile_for_run(paths, config, store, prepared.to_profile, device=args.device)
         loaded = load_models(paths, config, template_feature_function_factory(paths))
         missing = metrics_needing_models(config, loaded.models)
         if missing:

@@ -47,9 +47,25 @@ def measured_and_predicted(job: Job, metric: str) -> str:
 
 def job_columns(config: ExperimentConfig) -> list[str]:
     """Column names: the objective and every constraint task get one column each."""
-    return ["id", "status", "method", objective_name(config),
+    return ["id", "status", "method", *device_columns(config), objective_name(config),
             *[task.name for task in config.constraint_tasks],
             "feasible", "early", "duration", "params", "reason"]
+
+
+def device_columns(config: ExperimentConfig) -> list[str]:
+    """``device`` (and ``cost`` when priced) for an experiment that chooses devices (issue 14)."""
+    settings = config.settings
+    if not settings.devices:
+        return []
+    return ["device"] + (["cost"] if settings.prices and "cost" not in config.tasks else [])
+
+
+def device_cells(job: Job, config: ExperimentConfig) -> list[str]:
+    columns = device_columns(config)
+    cells = [job.device or "-"] if columns else []
+    if "cost" in columns:
+        cells.append(format_value("cost", job.values["cost"]) if _is_real(job.values.get("cost")) else "-")
+    return cells
 
 
 def feasible_cell(job: Job, config: ExperimentConfig) -> str:
@@ -67,7 +83,8 @@ def job_row(job: Job, config: ExperimentConfig) -> list[str]:
     reason = job.reason or ""
     if is_invalid_job(job, config):
         reason = "invalid (NaN)"
-    return [str(job.id), job.status.value, job.method or "-", measured_and_predicted(job, objective),
+    return [str(job.id), job.status.value, job.method or "-", *device_cells(job, config),
+            measured_and_predicted(job, objective),
             *[measured_and_predicted(job, task.name) for task in config.constraint_tasks],
             feasible, "yes" if job.early_terminated else "", duration, format_params(job.params), reason]
 

@@ -90,6 +90,13 @@ def test_with_devices_cpu_a_run_behaves_as_today_and_records_device_runtime_and_
         assert job.values["cost"] == pytest.approx(3.6 * job.values["runtime"] / 3600)
     assert json.loads((toy_experiment / "config.json").read_text())["variables"].keys() == {"x", "y"}, \
         "a Spearmint folder's config.json is never rewritten"
+    status = run_cli("status", str(toy_experiment))
+    header = next(line for line in status.stdout.splitlines() if line.startswith("id "))
+    assert header.split()[3:5] == ["device", "cost"], status.stdout
+    plotted = run_cli("plot", str(toy_experiment), "--out", str(toy_experiment / "plots"))
+    assert plotted.returncode == 0 and (toy_experiment / "plots" / "devices.png").stat().st_size > 1000
+    exported = json.loads(run_cli("export", str(toy_experiment), "--format", "json").stdout)
+    assert [record["device"] for record in exported] == ["cpu"] * 3
 
 
 ROUTED_MAIN = """
