@@ -48,6 +48,7 @@ def _run(args: argparse.Namespace, signals: StopSignals) -> int:
     from hyperpower.experiment import resolve_experiment
     from hyperpower.loop.driver import Driver, RunOptions, seeded_rng
     from hyperpower.loop.preparation import prepare_run, resolve_percentile_budgets, write_run_files
+    from hyperpower.loop.transfer_sources import load_transfer_prior, transfer_line
     from hyperpower.optimize import Optimizer
     from hyperpower.store import open_store
 
@@ -59,7 +60,10 @@ def _run(args: argparse.Namespace, signals: StopSignals) -> int:
         prepared = prepare_run(paths, options, device=args.device)
     config = prepared.config
     check_run_devices(config.settings, args.queue_only)
+    transfer = load_transfer_prior(prepared.store_uri, config)  # refusals before anything is written
     print(_first_line(config, prepared.store_uri), flush=True)
+    if transfer is not None:
+        print(transfer_line(transfer), flush=True)
     if config.ignored:
         print(f"hyperpower: {paths.config}: ignoring Spearmint settings HyperPower does not use: "
               f"{', '.join(config.ignored)}", flush=True)
@@ -67,7 +71,7 @@ def _run(args: argparse.Namespace, signals: StopSignals) -> int:
         models = _models_for(paths, prepared, store, args)
         write_run_files(paths, prepared)
         finished = sum(j.status.finished for j in store.list_jobs(config.name))
-        optimizer = Optimizer(config, models, seeded_rng(config.settings.seed, finished))
+        optimizer = Optimizer(config, models, seeded_rng(config.settings.seed, finished), transfer=transfer)
         driver = Driver(store, paths, config, prepared.config_path, optimizer,
                         RunOptions(workers=args.workers, queue_only=args.queue_only,
                                    heartbeat_timeout_s=args.heartbeat_timeout),

@@ -79,3 +79,63 @@ def test_an_unrelated_task_loses_its_influence_within_a_few_evaluations() -> Non
     assert len(prior.augment(observed).objective) == len(observed.objective)
     cold = _optimize(target, None, 10, 0)
     assert min(values) <= min(cold) + 5.0, (min(values), min(cold))
+
+
+def _copy_named(source, name: str, variables: dict | None = None):
+    import json
+    import shutil
+
+    folder = source.parent / name
+    shutil.copytree(source, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["experiment-name"] = name
+    if variables is not None:
+        config["variables"] = variables
+        (folder / "toy.py").write_text("def main(job_id, params):\n    return {'objective': float(params['a'][0]), "
+                                       "'budget_left': 1.0}\n")
+    (folder / "config.json").write_text(json.dumps(config))
+    for leftover in ("hyperpower.sqlite", "output"):
+        path = folder / leftover
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    return folder
+
+
+def test_a_run_starts_from_a_finished_experiment_of_the_same_store(toy_experiment, run_cli) -> None:
+    from hyperpower.store import open_store
+
+    first = run_cli("run", str(toy_experiment), "--method", "rand", "--max-evals", "4", "--seed", "2")
+    assert first.returncode == 0, first.stderr
+    store = f"sqlite:///{toy_experiment / 'hyperpower.sqlite'}"
+    related = _copy_named(toy_experiment, "toy_again")
+    result = run_cli("run", str(related), "--transfer-from", "spearmint_toy", "--store", store, "--max-evals", "1",
+                     "--seed", "2")
+    assert result.returncode == 0, result.stderr
+    assert "transfer from spearmint_toy: 4 configurations over the shared variables x, y" in result.stdout
+    with open_store(store) as opened:
+        sources = opened.list_jobs("spearmint_toy")
+        started = opened.list_jobs("toy_again")[0]
+    assert started.raw_params in [job.raw_params for job in sources], "the first job is a source configuration"
+
+
+def test_bad_transfer_sources_are_refused_naming_them_and_nothing_is_written(toy_experiment, run_cli) -> None:
+    from hyperpower.store import open_store
+
+    other = _copy_named(toy_experiment, "unrelated", {"a": {"type": "FLOAT", "min": 0, "max": 1}})
+    missing_store = run_cli("run", str(other), "--transfer-from", "spearmint_toy", "--max-evals", "1")
+    assert missing_store.returncode == 2 and "does not exist yet, so it holds no experiment 'spearmint_toy'" in \
+        missing_store.stderr
+    assert run_cli("run", str(toy_experiment), "--method", "rand", "--max-evals", "3").returncode == 0
+    store = toy_experiment / "hyperpower.sqlite"
+    before = store.read_bytes()
+    for name, message in (("nowhere", "no experiment 'nowhere' in store"),
+                          ("spearmint_toy", "experiment 'spearmint_toy' shares no variable with 'unrelated'")):
+        result = run_cli("run", str(other), "--transfer-from", name, "--store", f"sqlite:///{store}",
+                         "--max-evals", "1")
+        assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert sorted(p.name for p in other.iterdir()) == ["README.md", "config.json", "toy.py"], "nothing written"
+    assert store.read_bytes() == before
+    with open_store(f"sqlite:///{store}") as opened:
+        assert opened.list_experiments() == ["spearmint_toy"]
