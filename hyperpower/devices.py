@@ -143,12 +143,15 @@ def job_runtime_values(settings: Any, device: str | None, seconds: float) -> dic
     return values
 
 
-def check_run_devices(settings: Any, queue_only: bool, here: Sequence[str] | None = None) -> None:
+def check_run_devices(settings: Any, queue_only: bool, here: Sequence[str] | None = None,
+                      layout: str = "hyperpower") -> None:
     """Before ``run`` writes anything: local workers must have every device of the list, and a
-    ``cost`` objective or budget needs a price for every device it may run on."""
+    ``cost`` objective or budget needs a price for every device it may run on (in a plain
+    Spearmint folder ``cost`` may be a task of its main-file, unless the run prices devices)."""
     if settings.devices and not queue_only:
         check_devices_here(settings.devices, local_devices() if here is None else here, "no local worker of `run`")
-    uses_cost = settings.objective == "cost" or "cost" in settings.budgets
+    priced = layout == "hyperpower" or settings.devices or settings.prices
+    uses_cost = priced and (settings.objective == "cost" or "cost" in settings.budgets)
     if uses_cost:
         unpriced = [device for device in settings.devices if device not in settings.prices]
         if unpriced or not settings.prices:

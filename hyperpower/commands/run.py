@@ -59,7 +59,7 @@ def _run(args: argparse.Namespace, signals: StopSignals) -> int:
         resolve_percentile_budgets(paths, options, args.device)
         prepared = prepare_run(paths, options, device=args.device)
     config = prepared.config
-    check_run_devices(config.settings, args.queue_only)
+    check_run_devices(config.settings, args.queue_only, layout=paths.layout)
     transfer = load_transfer_prior(prepared.store_uri, config)  # refusals before anything is written
     print(_first_line(config, prepared.store_uri), flush=True)
     if transfer is not None:

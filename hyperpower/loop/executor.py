@@ -156,8 +156,8 @@ class JobExecutor:
         if reason is None and not result["ok"]:
             reason = result["error"]
         values = {k: float(v) for k, v in (result or {}).get("values", {}).items()}
-        if reason is None:
-            values.update(job_runtime_values(self.config.settings, self.device_of(job), self._training_s))
+        if reason is None:  # a value the job returned itself (a Spearmint task named cost) wins
+            values = {**job_runtime_values(self.config.settings, self.device_of(job), self._training_s), **values}
         if reason is None and self.paths.layout == "hyperpower":
             reason = self._measure(job, values, log_path)  # first: the objective may be a hardware metric
         if reason is None:
