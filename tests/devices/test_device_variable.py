@@ -149,3 +149,12 @@ def test_a_worker_only_serves_devices_it_has_and_the_experiment_uses() -> None:
     with pytest.raises(ConfigError, match="--device gpu:1: the experiment's jobs run on gpu:0, cpu only"):
         worker_devices(settings, ["gpu:1"], here=["cpu", "gpu:1"])
     assert worker_devices(HyperPowerSettings(), None, here=["cpu"]) is None, "no device variable: any job"
+
+
+def test_runtime_and_cost_budgets_have_their_units() -> None:
+    from hyperpower.commands.options import parse_budget_flags
+
+    budgets, _ = parse_budget_flags(["runtime=10m", "cost=1.5", "latency=2s"])
+    assert budgets == {"runtime": 600.0, "cost": 1.5, "latency": 2000.0}
+    with pytest.raises(ConfigError, match="unit 'W' is for power, not runtime"):
+        parse_budget_flags(["runtime=3W"])
