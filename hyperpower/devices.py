@@ -181,3 +181,15 @@ def worker_devices(settings: Any, given: Sequence[str] | None, here: Sequence[st
         raise ConfigError(f"the experiment's jobs run on {', '.join(settings.devices)}, none of which this machine has "
                           f"({', '.join(here)}); start the worker where one of them is")
     return served
+
+
+def unserved_devices(pending_devices: Iterable[str | None], registry: dict[str, dict], now: float,
+                     timeout_s: float) -> list[str]:
+    """Devices of pending jobs that no live worker serves (a live entry without ``devices`` serves
+    any job), so a queue-only driver can say which worker to start instead of waiting silently."""
+    live = [entry for entry in registry.values()
+            if entry.get("state") != "stopped" and now - float(entry.get("seen", 0)) <= timeout_s]
+    if not live or any(entry.get("devices") is None for entry in live):
+        return []
+    served = {device for entry in live for device in entry["devices"]}
+    return sorted({device for device in pending_devices if device is not None and device not in served})

@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from hyperpower.config import ExperimentConfig, config_to_json
-from hyperpower.devices import job_device
+from hyperpower.devices import job_device, unserved_devices
 from hyperpower.errors import HyperPowerError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.jobs import Job, JobStatus
@@ -30,7 +30,7 @@ from hyperpower.loop.progress import ProgressPrinter
 from hyperpower.loop.driver_lock import LOCK_FILE_NAME, DriverLock
 from hyperpower.loop.failures import failure_stop_reason
 from hyperpower.loop.heartbeat import DEFAULT_HEARTBEAT_TIMEOUT_S, META_HEARTBEAT_TIMEOUT
-from hyperpower.loop.worker import (META_CONFIG, META_EXPERIMENT_DIR, META_FINISHED, Worker,
+from hyperpower.loop.worker import (META_CONFIG, META_EXPERIMENT_DIR, META_FINISHED, META_WORKER_PREFIX, Worker,
                                     live_worker_count, local_run_token, local_worker_name)
 from hyperpower.store.base import ExperimentStore
 
@@ -82,6 +82,7 @@ class Driver:
         self.worker_errors: list[BaseException] = []
         self._finished_before: set[int] = set()
         self._idle_since: float | None = None
+        self._device_notice_at = 0.0
 
     # -- public ----------------------------------------------------------------------------
     def run(self) -> RunSummary:
@@ -155,6 +156,7 @@ class Driver:
                 return "max-time"
             self._top_up_queue(jobs, len(finished))
             self._notice_missing_workers(jobs)
+            self._notice_unserved_devices(jobs)
             self.stop_event.wait(self.options.poll_interval_s)
 
     def _top_up_queue(self, jobs: list[Job], finished: int) -> None:
@@ -198,6 +200,22 @@ class Driver:
         queued = sum(j.status is JobStatus.PENDING for j in jobs)
         self.output(f"hyperpower: waiting for workers: {queued} job(s) queued and no live worker; start "
                     f"`hyperpower worker --store {self.store.uri} --experiment {self.name}`")
+
+    def _notice_unserved_devices(self, jobs: list[Job]) -> None:
+        """Jobs wait for a worker of their device (``hyperpower.devices``): a queue-only driver says,
+        every ``idle_notice_s``, which devices no live worker serves and how to start one."""
+        if not self.options.queue_only or not self.config.settings.devices:
+            return
+        now = time.time()
+        missing = unserved_devices([j.device for j in jobs if j.status is JobStatus.PENDING],
+                                   self.store.list_meta(self.name, META_WORKER_PREFIX), now,
+                                   self.options.heartbeat_timeout_s)
+        if not missing or now - self._device_notice_at < self.options.idle_notice_s:
+            return
+        self._device_notice_at = now
+        self.output(f"hyperpower: waiting for workers: jobs for {', '.join(missing)} are queued and no live worker "
+                    f"serves {'it' if len(missing) == 1 else 'them'}; start `hyperpower worker --store "
+                    f"{self.store.uri} --experiment {self.name} --device {missing[0]}` where it is")
 
     def _check_failures(self, jobs: list[Job]) -> None:
         """Broken jobs that look like a broken experiment stop the run (``loop.failures``)."""

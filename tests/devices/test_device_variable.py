@@ -158,3 +158,20 @@ def test_runtime_and_cost_budgets_have_their_units() -> None:
     assert budgets == {"runtime": 600.0, "cost": 1.5, "latency": 2000.0}
     with pytest.raises(ConfigError, match="unit 'W' is for power, not runtime"):
         parse_budget_flags(["runtime=3W"])
+
+
+def test_a_queue_only_driver_names_the_devices_no_live_worker_serves(toy_experiment: Path) -> None:
+    import time as clock
+
+    paths = resolve_experiment(toy_experiment)
+    prepared = prepare_run(paths, GenerateOptions(method="rand", max_evals=3, max_time_s=1.5, devices=["gpu:0"]))
+    write_run_files(paths, prepared)
+    output: list[str] = []
+    with open_store(f"sqlite:///{toy_experiment / 'hyperpower.sqlite'}") as store:
+        store.set_meta("spearmint_toy", "worker/cpu-box", {"state": "idle", "seen": clock.time() + 60,
+                                                           "devices": ["cpu"]})
+        Driver(store, paths, prepared.config, prepared.config_path,
+               Optimizer(prepared.config, {}, np.random.default_rng(0)),
+               RunOptions(queue_only=True, poll_interval_s=0.1), output=output.append).run()
+    notices = [line for line in output if "jobs for gpu:0 are queued and no live worker serves it" in line]
+    assert len(notices) == 1 and "--device gpu:0" in notices[0], output
