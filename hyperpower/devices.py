@@ -54,20 +54,17 @@ def parse_device_list(text: str | Sequence[str], where: str = "--devices") -> li
     return devices
 
 
-def parse_prices(texts: Iterable[str], devices: Sequence[str]) -> dict[str, float]:
+def parse_prices(texts: Iterable[str]) -> dict[str, float]:
     """``["cpu=0.10", "gpu:0=2.5"]`` -> ``{"cpu": 0.1, "gpu:0": 2.5}`` (currency per hour).
 
-    A price for a device the run does not choose from is refused: it is a typo or a leftover, and
-    a cost silently computed with another device's price would mislead."""
+    ``generate.apply_device_options`` then refuses a price for a device the run does not choose
+    from: it is a typo or a leftover, and a cost computed with another device's price would mislead."""
     prices: dict[str, float] = {}
     for text in texts:
         name, separator, value = str(text).partition("=")
         if not separator or not name.strip() or not value.strip():
             raise ConfigError(f"--price {text!r}: expected DEVICE=PRICE (currency per hour), e.g. --price gpu:0=2.50")
         device = canonical_device(name.strip(), f"--price {text}")
-        if devices and device not in devices:
-            raise ConfigError(f"--price {text!r}: device {device!r} is not among the devices of this run "
-                              f"({', '.join(devices)}); give it in --devices or drop the price")
         try:
             price = float(value)
         except ValueError:
@@ -84,16 +81,12 @@ def device_variable(devices: Sequence[str], name: str = DEVICE_VARIABLE) -> Vari
 
 
 def with_device_variable(space: SearchSpace, devices: Sequence[str], name: str = DEVICE_VARIABLE) -> SearchSpace:
-    """``space`` with the device variable set to ``devices`` (added last, or its options replaced)."""
-    variables = list(space.variables)
+    """``space`` with the device variable set to ``devices`` (added last, or its options replaced
+    in place); ``generate.apply_device_options`` has checked that ``name`` is free or a device."""
+    variable = device_variable(devices, name)
     if name in space.names:
-        existing = space[name]
-        if existing.type is not VariableType.ENUM or existing.structural is not False and \
-                not set(existing.options) <= {*devices, *existing.options}:
-            raise ConfigError(f"--devices: the search space already has a variable {name!r} that is not a device "
-                              f"variable; rename it")
-        variables = [variable for variable in variables if variable.name != name]
-    return SearchSpace([*variables, device_variable(devices, name)])
+        return SearchSpace([variable if v.name == name else v for v in space.variables])
+    return SearchSpace([*space.variables, variable])
 
 
 def job_device(settings: Any, raw_params: dict[str, Any]) -> str | None:

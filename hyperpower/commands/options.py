@@ -124,7 +124,7 @@ def device_options_from_args(args: argparse.Namespace) -> dict:
     prices = getattr(args, "prices", None)
     transfer = getattr(args, "transfer_from", None)
     return {"devices": parse_device_list(devices) if devices is not None else None,
-            "prices": parse_prices(prices, []) if prices else None,
+            "prices": parse_prices(prices) if prices else None,
             "transfer_from": [name.rstrip("/").rsplit("/", 1)[-1] for name in transfer] if transfer else None}
 
 

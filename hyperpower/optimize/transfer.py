@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -117,6 +118,7 @@ class TransferPrior:
         return np.concatenate(parts)
 
     def _fit(self) -> Any:
+        from sklearn.exceptions import ConvergenceWarning
         from sklearn.gaussian_process import GaussianProcessRegressor
         from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
@@ -124,7 +126,9 @@ class TransferPrior:
         kernel = ConstantKernel(1.0, (1e-2, 1e2)) * Matern(np.full(len(self.columns), 0.3), (1e-2, 1e1), nu=2.5) \
             + WhiteKernel(0.1, (1e-4, 1.0))
         model = GaussianProcessRegressor(kernel, normalize_y=True, random_state=0)
-        return model.fit(self.points[order], self.scores[order, 0])
+        with warnings.catch_warnings():  # a length scale at its bound (an irrelevant variable) is an answer
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return model.fit(self.points[order], self.scores[order, 0])
 
     def _prior_subset(self) -> np.ndarray:
         if len(self.points) <= MAX_PRIOR_POINTS:
