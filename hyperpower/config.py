@@ -95,6 +95,13 @@ class HyperPowerSettings:
     min_epochs: int = 1
     max_epochs: int | None = None  # None: ``epochs``, else the default 10
     eta: int = 3
+    #: the device as a search variable (``hyperpower.devices``): its options, the variable's name,
+    #: and prices in currency per hour (``cost`` = price x training hours)
+    devices: list[str] = dataclasses.field(default_factory=list)
+    device_variable: str | None = None
+    prices: dict[str, float] = dataclasses.field(default_factory=dict)
+    #: finished experiments of the same store whose results warm-start this one (``optimize.transfer``)
+    transfer_from: list[str] = dataclasses.field(default_factory=list)
 
     def objective_names(self) -> list[str]:
         """The minimized objectives in order, the primary (``objective``) first."""

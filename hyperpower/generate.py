@@ -78,6 +78,9 @@ class GenerateOptions:
     min_epochs: int | None = None
     max_epochs: int | None = None
     eta: int | None = None
+    devices: list[str] | None = None  # --devices: the device becomes a search variable
+    prices: dict[str, float] | None = None  # --price DEVICE=PRICE (currency per hour); replace the set
+    transfer_from: list[str] | None = None  # --transfer-from EXP...: warm-start from finished experiments
 
 
 def generate_config(paths: ExperimentPaths, options: GenerateOptions) -> tuple[ExperimentConfig, bool]:
@@ -110,7 +113,7 @@ def build_config(paths: ExperimentPaths, options: GenerateOptions) -> Experiment
     _apply_options(paths, settings, options)
     config = ExperimentConfig(
         name=paths.name,  # the folder names a HyperPower experiment: a copy is an experiment of its own
-        space=template.space,
+        space=apply_device_options(template.space, settings, options, template.device_token),
         tasks=tasks_for(settings),
         settings=settings,
         main_file=MAIN_FILE,
@@ -148,7 +151,42 @@ def _refresh_spearmint(paths: ExperimentPaths, options: GenerateOptions) -> Expe
     config = config_from_json(data, str(paths.config), default_name=paths.name)
     settings = dataclasses.replace(config.settings)
     _apply_options(paths, settings, dataclasses.replace(options, budgets=None))
-    return dataclasses.replace(config, settings=settings)
+    space = apply_device_options(config.space, settings, options, None)
+    return dataclasses.replace(config, settings=settings, space=space)
+
+
+def apply_device_options(space, settings: HyperPowerSettings, options: GenerateOptions, device_token: str | None):
+    """The search space with the device variable (``hyperpower.devices``): a template's DEVICE
+    token names it and lists its options, ``--devices`` replaces the options (or adds the
+    variable ``device``), a config that has one keeps it. Prices must name devices of the list."""
+    from hyperpower.devices import DEVICE_VARIABLE, parse_device_list, with_device_variable
+
+    if device_token and not settings.device_variable:
+        settings.device_variable = device_token
+    if device_token and not options.devices and not settings.devices:
+        settings.devices = list(space[device_token].options)
+    if options.devices is not None:
+        settings.devices = parse_device_list(options.devices)
+        settings.device_variable = settings.device_variable or DEVICE_VARIABLE
+        if settings.device_variable in space.names and settings.device_variable != device_token and \
+                space[settings.device_variable].structural is not False:
+            raise ConfigError(f"--devices: the search space already has a variable {settings.device_variable!r} "
+                              f"that is not a device variable; rename it")
+    if options.prices is not None:
+        settings.prices = dict(options.prices)
+    per_device = [key for key in settings.models if "@" in key and key.partition("@")[2] not in settings.devices]
+    if per_device:
+        key = per_device[0]
+        raise ConfigError(f"--model {key}=...: device {key.partition('@')[2]!r} is not among the devices of this run "
+                          f"({', '.join(settings.devices) or 'none: give --devices'}); a per-device model needs its device "
+                          f"in --devices")
+    if settings.devices:
+        unknown = sorted(set(settings.prices) - set(settings.devices))
+        if unknown:
+            raise ConfigError(f"--price {unknown[0]}=...: device {unknown[0]!r} is not among the devices of this run "
+                              f"({', '.join(settings.devices)}); give it in --devices or drop the price")
+        return with_device_variable(space, settings.devices, settings.device_variable)
+    return space
 
 
 def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options: GenerateOptions) -> None:
@@ -196,12 +234,14 @@ def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options
         settings.objective_split = _check_choice(options.objective_split, OBJECTIVE_SPLITS, "--objective-split")
     if options.keep_models is not None:
         settings.keep_models = _check_choice(options.keep_models, KEEP_MODELS, "--keep-models")
+    if options.transfer_from is not None:
+        settings.transfer_from = list(options.transfer_from)
     if options.store is not None:
         settings.store = normalize_store_uri(options.store)
     _apply_schedule(settings, options)
     if options.models:
         bounded = {*settings.budgets, *(options.budget_percentiles or {}), *modelled_objectives(settings)}
-        unbounded = [metric for metric in options.models if metric not in bounded]
+        unbounded = [metric for metric in options.models if metric.partition("@")[0] not in bounded]
         if unbounded:
             metric = unbounded[0]
             raise ConfigError(f"--model {metric}={options.models[metric]}: {metric!r} has no budget, so its model "
@@ -330,10 +370,20 @@ def _check_models(paths: ExperimentPaths, models: dict[str, str]) -> dict[str, s
         if not isinstance(data, dict):
             raise ConfigError(f"{where}: a model file holds one JSON object (metric, features, coef, intercept), "
                               f"as `hyperpower profile` writes it")
-        if data.get("metric", metric) != metric:
-            raise ConfigError(f"{where}: the file is a model of {data['metric']!r}, not {metric!r}")
-        checked[metric] = _relative_to_experiment(paths, path)
+        if data.get("metric", metric.partition("@")[0]) != metric.partition("@")[0]:
+            raise ConfigError(f"{where}: the file is a model of {data['metric']!r}, not {metric.partition('@')[0]!r}")
+        checked[_model_key(metric, where)] = _relative_to_experiment(paths, path)
     return checked
+
+
+def _model_key(key: str, where: str) -> str:
+    """``power@GPU:0`` -> ``power@gpu:0`` (a per-device model, ``hyperpower.devices``); ``power`` as is."""
+    metric, separator, device = key.partition("@")
+    if not separator:
+        return key
+    from hyperpower.devices import canonical_device
+
+    return f"{metric}@{canonical_device(device, where)}"
 
 
 def _relative_to_experiment(paths: ExperimentPaths, path: Path) -> str:

@@ -74,6 +74,7 @@ class Job:
     epochs: int | None = None
     trained_epochs: int | None = None
     parent: int | None = None
+    device: str | None = None  # the device the job runs on (``hyperpower.devices``); None: any worker's
 
     @property
     def duration_s(self) -> float | None:
@@ -112,6 +113,7 @@ class Job:
             "id": self.id,
             "status": self.status.value,
             "method": self.method,
+            "device": self.device,
             "params": dict(self.params),
             "values": {k: _json_float(v) for k, v in self.values.items()},
             "predicted": {k: _json_float(v) for k, v in self.predicted.items()},

@@ -184,7 +184,7 @@ def metrics_to_measure(config: ExperimentConfig, measurable: set[str]) -> list[s
 
 
 def measure_hardware(network_path: Path, config: ExperimentConfig, log: TextIO, *,
-                     measurer: Any = None, seed: int | None = None) -> dict[str, float]:
+                     measurer: Any = None, seed: int | None = None, device: str | None = None) -> dict[str, float]:
     """Measure inference of the rendered network on its test inputs (design §7), in a process of
     its own, exactly as ``hyperpower profile`` measures: power and memory do not depend on the
     trained weights, and measuring inside the training process would count the training's own
@@ -195,7 +195,7 @@ def measure_hardware(network_path: Path, config: ExperimentConfig, log: TextIO, 
     from hyperpower.hardware import detect_sensors
     from hyperpower.hardware.subprocess_measure import measure_network_file
 
-    device = config.settings.device
+    device = device or config.settings.device  # the job's own device when the device is a variable
     sensors = detect_sensors(device)
     try:
         metrics = metrics_to_measure(config, set(sensors.measurable()))

@@ -54,6 +54,7 @@ class Token:
     column: int
     start: int
     end: int
+    device: bool = False  # a DEVICE token: the device is a search variable (``hyperpower.devices``)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,6 +65,11 @@ class Template:
     text: str
     tokens: list[Token]
     space: SearchSpace
+
+    @property
+    def device_token(self) -> str | None:
+        """The DEVICE token's name, None when the template has none (``hyperpower.devices``)."""
+        return next((token.name for token in self.tokens if token.device), None)
 
 
 class _Locator:
@@ -116,6 +122,10 @@ def parse_template_text(text: str, path: str | Path = "<template>") -> Template:
         seen[token.name] = token
         tokens.append(token)
     _refuse_bare_markers(locator)
+    devices = [token for token in tokens if token.device]
+    if len(devices) > 1:
+        raise locator.error(devices[1].start, f"a second DEVICE token {devices[1].name!r} (the first is "
+                                              f"{devices[0].name!r}); a job runs on one device")
     if not tokens:
         raise TemplateError(str(path), 1, 1, "no HYPERPARAM{...} tokens found; mark at least one value, e.g. "
                                              'units = HYPERPARAM{"type": "INT", "token": "units", "min": 16, "max": 128}')
@@ -188,9 +198,30 @@ def _read_token(locator: _Locator, start: int) -> Token:
         spec, end = json.JSONDecoder().raw_decode(text, brace)
     except json.JSONDecodeError as exc:
         raise locator.error(start, _json_reason(locator, exc)) from None
-    variable = _variable_from_spec(locator, start, spec)
+    device = isinstance(spec, dict) and isinstance(spec.get("type"), str) and spec["type"].upper() == "DEVICE"
+    variable = _device_variable_from_spec(locator, start, spec) if device else _variable_from_spec(locator, start, spec)
     line, column = locator.position(start)
-    return Token(name=variable.name, variable=variable, line=line, column=column, start=start, end=end)
+    return Token(name=variable.name, variable=variable, line=line, column=column, start=start, end=end, device=device)
+
+
+def _device_variable_from_spec(locator: _Locator, start: int, spec: dict[str, Any]) -> Variable:
+    """``{"type": "DEVICE", "token": "device", "options": ["gpu:0", "cpu"]}``: the devices to
+    choose from, an ENUM that is never structural (``hyperpower.devices``)."""
+    from hyperpower.devices import device_variable, parse_device_list
+
+    unknown = sorted(set(spec) - {"type", "token", "options"})
+    if unknown:
+        raise locator.error(start, f"key {unknown[0]!r} does not apply to a DEVICE token (type, token, options)")
+    name = spec.get("token")
+    if not isinstance(name, str) or not name.isidentifier():
+        raise locator.error(start, f"DEVICE token {name!r}: 'token' must be a valid identifier")
+    options = spec.get("options")
+    if not isinstance(options, list) or not options:
+        raise locator.error(start, f"DEVICE token {name!r}: 'options' must be a non-empty list of devices (cpu, gpu:N)")
+    try:
+        return device_variable(parse_device_list(options, f"DEVICE token {name!r}"), name)
+    except ConfigError as exc:
+        raise locator.error(start, str(exc)) from None
 
 
 def _json_reason(locator: _Locator, exc: json.JSONDecodeError) -> str:

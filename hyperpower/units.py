@@ -14,6 +14,13 @@ METRIC_UNITS: dict[str, str] = {
     "memory": "MB",
     "latency": "ms",
     "energy": "mJ",
+    "runtime": "s",  # a job's training time (``hyperpower.devices``)
+    "cost": "",  # price x training hours, in the currency of --price
+}
+
+#: suffixes of one metric only, looked up before ``_SUFFIXES`` ("s" is a latency elsewhere)
+_METRIC_SUFFIXES: dict[str, dict[str, float]] = {
+    "runtime": {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0},
 }
 
 #: accepted suffix -> (metric it belongs to, factor to the canonical unit)
@@ -41,6 +48,8 @@ def parse_budget(metric: str, text: str | float | int) -> float:
     number, suffix = float(match.group(1)), match.group(2).lower()
     if not suffix:
         return number
+    if suffix in _METRIC_SUFFIXES.get(metric, {}):
+        return number * _METRIC_SUFFIXES[metric][suffix]
     if suffix not in _SUFFIXES:
         raise ConfigError(f"budget {metric}={text!r}: unknown unit {match.group(2)!r}; use W, MB/GB, ms, mJ")
     unit_metric, factor = _SUFFIXES[suffix]

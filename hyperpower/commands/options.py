@@ -74,6 +74,15 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
                        help="split whose error is the objective and stops trainings early: validation (default: "
                             "a seeded, stratified 20%% of x_train, or the network file's x_val, y_val) or test "
                             "(the paper's setting); the test error is recorded either way")
+    group.add_argument("--devices", metavar="DEV[,DEV...]",
+                       help="choose the device too: a search variable over these devices (cpu, gpu:N), e.g. "
+                            "gpu:0,gpu:1,cpu; each job runs on its device, on a worker that serves it")
+    group.add_argument("--price", metavar="DEVICE=PRICE", action="append", dest="prices",
+                       help="price of a device in currency per hour, e.g. cpu=0.10, gpu:0=2.50 (repeat; the given "
+                            "prices replace the existing ones): jobs record cost = price x training hours")
+    group.add_argument("--transfer-from", metavar="EXP", nargs="+",
+                       help="finished experiments in the same store (same or overlapping variables) whose results "
+                            "warm-start the search")
     group.add_argument("--keep-models", choices=KEEP_MODELS,
                        help="trained models kept as EXP/output/job_NNNNN.keras: best (default: the current best "
                             "job's only), all complete jobs', or none")
@@ -131,6 +140,7 @@ def options_from_args(args: argparse.Namespace, any_metric: bool = False) -> Gen
         min_epochs=getattr(args, "min_epochs", None),
         max_epochs=getattr(args, "max_epochs", None),
         eta=getattr(args, "eta", None),
+        **device_options_from_args(args),
     )
 
 
@@ -147,6 +157,18 @@ def parse_reference_flags(texts: list[str], flag: str = "--reference") -> dict[s
         except ConfigError as exc:
             raise ConfigError(f"{flag} {text!r}: {str(exc).replace('budget ', '', 1)}") from None
     return reference
+
+
+def device_options_from_args(args: argparse.Namespace) -> dict:
+    """``--devices``, ``--price`` and ``--transfer-from`` as GenerateOptions fields (``hyperpower.devices``)."""
+    from hyperpower.devices import parse_device_list, parse_prices
+
+    devices = getattr(args, "devices", None)
+    prices = getattr(args, "prices", None)
+    transfer = getattr(args, "transfer_from", None)
+    return {"devices": parse_device_list(devices) if devices is not None else None,
+            "prices": parse_prices(prices) if prices else None,
+            "transfer_from": [name.rstrip("/").rsplit("/", 1)[-1] for name in transfer] if transfer else None}
 
 
 def split_assignment(text: str, flag: str, form: str) -> tuple[str, str]:

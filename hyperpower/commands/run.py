@@ -44,9 +44,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, signals: StopSignals) -> int:
+    from hyperpower.devices import check_run_devices
     from hyperpower.experiment import resolve_experiment
     from hyperpower.loop.driver import Driver, RunOptions, seeded_rng
     from hyperpower.loop.preparation import prepare_run, resolve_percentile_budgets, write_run_files
+    from hyperpower.loop.transfer_sources import load_transfer_prior, transfer_line
     from hyperpower.optimize import Optimizer
     from hyperpower.store import open_store
 
@@ -57,7 +59,11 @@ def _run(args: argparse.Namespace, signals: StopSignals) -> int:
         resolve_percentile_budgets(paths, options, args.device)
         prepared = prepare_run(paths, options, device=args.device)
     config = prepared.config
+    check_run_devices(config.settings, args.queue_only, layout=paths.layout)
+    transfer = load_transfer_prior(prepared.store_uri, config)  # refusals before anything is written
     print(_first_line(config, prepared.store_uri), flush=True)
+    if transfer is not None:
+        print(transfer_line(transfer), flush=True)
     if config.ignored:
         print(f"hyperpower: {paths.config}: ignoring Spearmint settings HyperPower does not use: "
               f"{', '.join(config.ignored)}", flush=True)
@@ -65,7 +71,7 @@ def _run(args: argparse.Namespace, signals: StopSignals) -> int:
         models = _models_for(paths, prepared, store, args)
         write_run_files(paths, prepared)
         finished = sum(j.status.finished for j in store.list_jobs(config.name))
-        optimizer = Optimizer(config, models, seeded_rng(config.settings.seed, finished))
+        optimizer = Optimizer(config, models, seeded_rng(config.settings.seed, finished), transfer=transfer)
         driver = Driver(store, paths, config, prepared.config_path, optimizer,
                         RunOptions(workers=args.workers, queue_only=args.queue_only,
                                    heartbeat_timeout_s=args.heartbeat_timeout),
@@ -142,7 +148,12 @@ def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
 
         print(f"hyperpower: no usable model for {', '.join(prepared.to_profile)}: profiling {paths.root.name} first",
               flush=True)
-        profile_for_run(paths, config, store, prepared.to_profile, device=args.device)
+        if config.settings.devices:  # one model per device (issue 14)
+            from hyperpower.loop.device_preparation import profile_devices
+
+            profile_devices(paths, config, store, prepared.to_profile)
+        else:
+            profile_for_run(paths, config, store, prepared.to_profile, device=args.device)
         loaded = load_models(paths, config, template_feature_function_factory(paths))
         missing = metrics_needing_models(config, loaded.models)
         if missing:

@@ -25,10 +25,16 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--wait", default=DEFAULT_WAIT, metavar="DURATION",
                         help=f"how long to wait for the driver to publish the experiment, e.g. 90s, 10m "
                              f"(default {DEFAULT_WAIT})")
+    parser.add_argument("--device", metavar="DEV", action="append", dest="devices",
+                        help="a device this worker serves, cpu or gpu:N (repeat for several): it claims only jobs "
+                             "of its devices (default: the experiment's devices this machine has)")
 
 
 def run(args: argparse.Namespace) -> int:
+    import dataclasses
+
     from hyperpower.commands.options import parse_duration
+    from hyperpower.devices import worker_devices
     from hyperpower.generate import normalize_store_uri
     from hyperpower.loop.interrupts import StopSignals
     from hyperpower.loop.progress import job_line
@@ -45,10 +51,15 @@ def run(args: argparse.Namespace) -> int:
             return signals.exit_code
         with store:
             paths, config, config_path = worker_context(store, args.experiment, args.experiment_dir)
+            devices = worker_devices(config.settings, args.devices)
+            if devices and len(devices) == 1 and not config.settings.devices:  # where it trains and measures
+                config = dataclasses.replace(config, settings=dataclasses.replace(config.settings, device=devices[0]))
             worker = Worker(store, paths, config, config_path, max_jobs=args.max_jobs,
                             poll_interval_s=args.poll_interval, stop_event=stop_event,
-                            on_finished=lambda job: output(job_line(job, config)), notify=output)
-            output(f"hyperpower worker {worker.name}: serving {args.experiment} from {store.uri}")
+                            on_finished=lambda job: output(job_line(job, config)), notify=output,
+                            devices=devices)
+            served = f" on {', '.join(devices)}" if devices else ""
+            output(f"hyperpower worker {worker.name}: serving {args.experiment}{served} from {store.uri}")
             done = worker.run()
             released = worker.executor.released
             if signals.signal_number:

@@ -23,6 +23,7 @@ from typing import Callable
 import numpy as np
 
 from hyperpower.config import ExperimentConfig, config_to_json
+from hyperpower.devices import job_device, unserved_devices
 from hyperpower.errors import HyperPowerError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.jobs import Job, JobStatus
@@ -32,7 +33,7 @@ from hyperpower.loop.progress import ProgressPrinter
 from hyperpower.loop.driver_lock import LOCK_FILE_NAME, DriverLock
 from hyperpower.loop.failures import failure_stop_reason
 from hyperpower.loop.heartbeat import DEFAULT_HEARTBEAT_TIMEOUT_S, META_HEARTBEAT_TIMEOUT
-from hyperpower.loop.worker import (META_CONFIG, META_EXPERIMENT_DIR, META_FINISHED, Worker,
+from hyperpower.loop.worker import (META_CONFIG, META_EXPERIMENT_DIR, META_FINISHED, META_WORKER_PREFIX, Worker,
                                     live_worker_count, local_run_token, local_worker_name)
 from hyperpower.schedule.scheduler import make_scheduler
 from hyperpower.store.base import ExperimentStore
@@ -88,6 +89,7 @@ class Driver:
         self._finished_before: set[int] = set()
         self._idle_since: float | None = None
         self.background = BackgroundSuggester(optimizer)
+        self._device_notice_at = 0.0
 
     # -- public ----------------------------------------------------------------------------
     def run(self) -> RunSummary:
@@ -166,6 +168,7 @@ class Driver:
             if fits_ahead and len(finished) + self._unfinished(jobs) < settings.max_evals:
                 self.background.prepare(jobs)
             self._notice_missing_workers(jobs)
+            self._notice_unserved_devices(jobs)
             self.stop_event.wait(self.options.poll_interval_s)
 
     def _top_up_queue(self, jobs: list[Job], finished: int, workers: int, fits_ahead: bool) -> bool:
@@ -200,7 +203,8 @@ class Driver:
         job = Job(id=0, experiment=self.name, method=method_label(self.config.settings),
                   raw_params=suggestion.raw_params,
                   params=self.config.space.network_params(suggestion.raw_params),
-                  predicted=dict(suggestion.predicted))
+                  predicted=dict(suggestion.predicted),
+                  device=job_device(self.config.settings, suggestion.raw_params))
         self.store.add_job(self.name, job)
 
     @staticmethod
@@ -232,6 +236,22 @@ class Driver:
         queued = sum(j.status is JobStatus.PENDING for j in jobs)
         self.output(f"hyperpower: waiting for workers: {queued} job(s) queued and no live worker; start "
                     f"`hyperpower worker --store {self.store.uri} --experiment {self.name}`")
+
+    def _notice_unserved_devices(self, jobs: list[Job]) -> None:
+        """Jobs wait for a worker of their device (``hyperpower.devices``): a queue-only driver says,
+        every ``idle_notice_s``, which devices no live worker serves and how to start one."""
+        if not self.options.queue_only or not self.config.settings.devices:
+            return
+        now = time.time()
+        missing = unserved_devices([j.device for j in jobs if j.status is JobStatus.PENDING],
+                                   self.store.list_meta(self.name, META_WORKER_PREFIX), now,
+                                   self.options.heartbeat_timeout_s)
+        if not missing or now - self._device_notice_at < self.options.idle_notice_s:
+            return
+        self._device_notice_at = now
+        self.output(f"hyperpower: waiting for workers: jobs for {', '.join(missing)} are queued and no live worker "
+                    f"serves {'it' if len(missing) == 1 else 'them'}; start `hyperpower worker --store "
+                    f"{self.store.uri} --experiment {self.name} --device {missing[0]}` where it is")
 
     def _check_failures(self, jobs: list[Job]) -> None:
         """Broken jobs that look like a broken experiment stop the run (``loop.failures``)."""

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from hyperpower.config import ExperimentConfig
+from hyperpower.devices import job_runtime_values
 from hyperpower.errors import StoreError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.forkserver import ForkServerError
@@ -50,11 +51,14 @@ class JobExecutor:
         self.stop_event = stop_event or threading.Event()
         self.heartbeat_interval_s = heartbeat_interval(heartbeat_timeout_s)
         self.notify = notify
+        self._training_s = 0.0  # wall time of the last job process: its ``runtime`` (``hyperpower.devices``)
         self.released: list[int] = []  # jobs given back on a stop request
         self.lost: list[int] = []  # jobs the driver requeued while this worker ran them
         self._device: str | None = None
         self._launcher: JobLauncher | None = None
+        self._launcher_device: str | None = None
         self._server = None
+        self._server_device: str | None = None
 
     @property
     def device(self) -> str:
@@ -77,8 +81,10 @@ class JobExecutor:
             if self.stop_event.is_set():
                 return self._release(job)
             result_path = Path(tmp) / "result.json"
+            started = time.monotonic()
             try:
                 returncode, reason = self._wait(self._start(job, result_path, log_path), beat)
+                self._training_s = time.monotonic() - started
             except ForkServerError as exc:
                 self._close_launcher()  # a fresh server for the next job
                 returncode, reason = None, f"the job's fork server failed: {exc}"
@@ -109,9 +115,16 @@ class JobExecutor:
         current = self.store.get_job(self.config.name, job.id)
         return current is not None and current.status is JobStatus.RUNNING and current.worker == self.worker
 
+    def device_of(self, job: Job) -> str:
+        """The device a job runs on: its own (the device variable's value), else this worker's."""
+        return job.device or self.device
+
     def _start(self, job: Job, result_path: Path, log_path: Path) -> JobTask:
+        if self._launcher is not None and self._launcher_device != self.device_of(job):
+            self._close_launcher()  # a job of another device: its environment (CUDA_VISIBLE_DEVICES) differs
         if self._launcher is None:
-            self._launcher = JobLauncher.for_device(self.device, self.paths.layout == "hyperpower")
+            self._launcher_device = self.device_of(job)
+            self._launcher = JobLauncher.for_device(self._launcher_device, self.paths.layout == "hyperpower")
         argv = ["--experiment-dir", str(self.paths.root), "--config", str(self.config_path),
                 "--job", json.dumps(job.to_dict()), "--result", str(result_path)]
         return self._launcher.start(argv, log_path)
@@ -143,6 +156,8 @@ class JobExecutor:
         if reason is None and not result["ok"]:
             reason = result["error"]
         values = {k: float(v) for k, v in (result or {}).get("values", {}).items()}
+        if reason is None:  # a value the job returned itself (a Spearmint task named cost) wins
+            values = {**job_runtime_values(self.config.settings, self.device_of(job), self._training_s), **values}
         if reason is None and self.paths.layout == "hyperpower":
             reason = self._measure(job, values, log_path)  # first: the objective may be a hardware metric
         if reason is None:
@@ -169,19 +184,23 @@ class JobExecutor:
                 return None
             try:
                 values.update(measure_hardware(self.paths.job_network(job.id), self.config, log,
-                                               measurer=self._measurement_server(),
-                                               seed=measurement_seed(self.config.settings.seed, job.id)))
+                                               measurer=self._measurement_server(self.device_of(job)),
+                                               seed=measurement_seed(self.config.settings.seed, job.id),
+                                               device=self.device_of(job)))
                 alias_objective_task(self.config, values)
             except HyperPowerError as exc:
                 return f"measuring the network failed: {exc}"
         return None
 
-    def _measurement_server(self):
-        """One fork server per worker, started on first use (CPU; GPUs use fresh processes)."""
+    def _measurement_server(self, device: str):
+        """One fork server per worker and device, started on first use (CPU; GPUs use fresh processes)."""
+        if self._server is not None and self._server_device != device:
+            self._server.close()
+            self._server = None
         if self._server is None:
             from hyperpower.hardware.measure_server import MeasurementServer
 
-            self._server = MeasurementServer(self.device)
+            self._server, self._server_device = MeasurementServer(device), device
         return self._server
 
     def _close_launcher(self) -> None:

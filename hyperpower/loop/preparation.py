@@ -82,6 +82,11 @@ def _plan_models(paths: ExperimentPaths, config: ExperimentConfig, percentiles: 
         return loaded, []
     from hyperpower.hardware import check_measurable
 
+    if config.settings.devices:
+        from hyperpower.devices import local_devices
+        from hyperpower.loop.device_preparation import devices_to_profile
+
+        return loaded, devices_to_profile(config, loaded, local_devices())
     check_measurable(list(probe.settings.budgets), loaded.models, device=device)
     return loaded, metrics_needing_models(config, loaded.models)
 
@@ -122,6 +127,8 @@ class LoadedModels:
     models: dict[str, Any]
     stale: dict[str, str] = dataclasses.field(default_factory=dict)
     warnings: list[str] = dataclasses.field(default_factory=list)
+    #: metric -> devices of the run with no model of it (``--devices``; those metrics have no entry in ``models``)
+    missing_devices: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
 
 def load_models(paths: ExperimentPaths, config: ExperimentConfig,
@@ -133,28 +140,44 @@ def load_models(paths: ExperimentPaths, config: ExperimentConfig,
     ``EXP/models/<metric>.json`` is stale (left out: the run profiles again); a file the user
     named is refused (ConfigError naming the variable and the command to re-profile), since it
     may come from another machine and must not be silently replaced by one profiled here."""
-    from hyperpower.optimize import load_linear_model
-
     loaded = LoadedModels(models={})
+    if config.settings.devices:  # one model per device and metric (issue 14)
+        from hyperpower.loop.device_preparation import load_device_models
+
+        return load_device_models(paths, config, loaded, lambda key, source, check, own: _load_one(
+            paths, config, key, source, check, own, loaded, feature_function_factory))
     sources = model_sources(paths, config)
     check = _provenance_checker(paths) if sources else None
     for metric, source in sources.items():
-        model = load_linear_model(source)
-        if model.missing_features(config.space) and feature_function_factory is not None:
-            model = load_linear_model(source, feature_function_factory())
-        if model.metric != metric:
-            raise ConfigError(f"model {source} is a model of {model.metric!r}, not of the budget metric {metric!r}")
-        where = str(source) if isinstance(source, Path) else "the config's inline model"
-        verdict = check(model, where) if check is not None else None
-        if verdict is not None and verdict.verdict == "mismatch":
-            if _is_own_model_file(paths, config, metric, source):
-                loaded.stale[metric] = f"{where} no longer fits the template: {verdict.reason_text}"
-                continue
-            raise ConfigError(_refusal(paths, metric, where, verdict))
-        if verdict is not None and verdict.verdict == "unknown":
-            loaded.warnings.append(_unknown_provenance_warning(paths, metric, where, model, verdict.fitted_on))
-        loaded.models[metric] = model
+        model = _load_one(paths, config, metric, source, check, _is_own_model_file(paths, config, metric, source),
+                          loaded, feature_function_factory)
+        if model is not None:
+            loaded.models[metric] = model
     return loaded
+
+
+def _load_one(paths: ExperimentPaths, config: ExperimentConfig, key: str, source: Any, check: Any, own: bool,
+              loaded: "LoadedModels", feature_function_factory: Callable[[], Any] | None) -> Any:
+    """One model file (``key``: its metric, or ``metric@device``), checked against the template;
+    None when it is the tool's own file and stale (the reason kept in ``loaded.stale``)."""
+    from hyperpower.optimize import load_linear_model
+
+    metric = key.partition("@")[0]
+    model = load_linear_model(source)
+    if model.missing_features(config.space) and feature_function_factory is not None:
+        model = load_linear_model(source, feature_function_factory())
+    if model.metric != metric:
+        raise ConfigError(f"model {source} is a model of {model.metric!r}, not of the budget metric {metric!r}")
+    where = str(source) if isinstance(source, Path) else "the config's inline model"
+    verdict = check(model, where) if check is not None else None
+    if verdict is not None and verdict.verdict == "mismatch":
+        if own:
+            loaded.stale[key] = f"{where} no longer fits the template: {verdict.reason_text}"
+            return None
+        raise ConfigError(_refusal(paths, metric, where, verdict))
+    if verdict is not None and verdict.verdict == "unknown":
+        loaded.warnings.append(_unknown_provenance_warning(paths, metric, where, model, verdict.fitted_on))
+    return model
 
 
 def _provenance_checker(paths: ExperimentPaths) -> Callable[[Any, str], Any] | None:

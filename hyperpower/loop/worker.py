@@ -62,8 +62,10 @@ class Worker:
                  config_path: Path, name: str | None = None, max_jobs: int | None = None,
                  poll_interval_s: float = 0.5, stop_event: threading.Event | None = None,
                  on_finished: Callable[[Job], None] | None = None, exit_when_idle: bool = False,
-                 heartbeat_timeout_s: float | None = None, notify: Callable[[str], None] = print) -> None:
+                 heartbeat_timeout_s: float | None = None, notify: Callable[[str], None] = print,
+                 devices: list[str] | None = None) -> None:
         self.store, self.config = store, config
+        self.devices = devices  # the devices it serves (``hyperpower worker --device``); None: any job
         self.name = name or new_worker_name()
         self.max_jobs, self.poll_interval_s = max_jobs, poll_interval_s
         self.stop_event = stop_event or threading.Event()
@@ -82,7 +84,7 @@ class Worker:
         done = 0
         try:
             while not self.stop_event.is_set() and (self.max_jobs is None or done < self.max_jobs):
-                job = self.store.claim_job(self.config.name, self.name)
+                job = self.store.claim_job(self.config.name, self.name, self.devices)
                 if job is None:
                     if self.exit_when_idle or self.store.get_meta(self.config.name, META_FINISHED, False):
                         break
@@ -113,7 +115,8 @@ class Worker:
         if not force and state == self._state and now - self._announced_at < PRESENCE_INTERVAL_S:
             return
         self._state, self._announced_at = state, now
-        self.store.set_meta(self.config.name, META_WORKER_PREFIX + self.name, {"state": state, "seen": now})
+        entry = {"state": state, "seen": now, **({"devices": list(self.devices)} if self.devices is not None else {})}
+        self.store.set_meta(self.config.name, META_WORKER_PREFIX + self.name, entry)
 
 
 def live_worker_count(store: ExperimentStore, experiment: str, timeout_s: float) -> int:

@@ -107,8 +107,10 @@ class Optimizer:
     def __init__(
         self, config: ExperimentConfig, models: dict[str, LinearModel], rng: np.random.Generator,
         mcmc: MCMCSettings = MCMCSettings(), search: SearchSettings = SearchSettings(),
+        transfer: Any = None,
     ) -> None:
         settings = config.settings
+        self.transfer = transfer  # a ``transfer.TransferPrior`` from --transfer-from, or None
         self.config = config
         self.space = config.space
         self.models = dict(models)
@@ -174,6 +176,8 @@ class Optimizer:
         """``count`` new configurations given every job of the experiment (see observations)."""
         observations = collect_observations(jobs, self.space, self.objectives, self.rules)
         taken = TakenPoints(observations.every_point)
+        if self.transfer is not None:  # related tasks' results as extra observations (optimize.transfer)
+            observations = self.transfer.augment(observations)
         try:
             points = self._propose(observations, taken, len(jobs), count)
         except NoFeasiblePoint as failure:
@@ -203,11 +207,13 @@ class Optimizer:
         size = 64
         while size <= MAX_DESIGN_POINTS:
             sequence = unique_rows(sobol_points(self.space, size, np.random.default_rng(self._design_seed)))
+            if self.transfer is not None:  # the related tasks' best configurations first (optimize.transfer)
+                sequence = np.vstack([self.transfer.source_points(), sequence])
             mask = taken.mask_new(sequence)
             if feasible is not None:
                 mask &= feasible(sequence)
             if mask.sum() >= count:
-                return sequence[mask][:count]
+                return sequence[mask][:count] if self.transfer is None else self.transfer.design(sequence[mask], count)
             size *= 4
         return random_search(self.space, self.rng, count, feasible, taken)
 

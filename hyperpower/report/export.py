@@ -9,7 +9,8 @@ spreadsheet shows each column's unit in its header.
 ``trained_models`` (job id -> model file) fills the ``trained_model`` field; jobs without one
 (pruned by ``--keep-models``, or never saved) export None. ``pareto_ranks`` (job id -> rank)
 adds ``pareto_rank`` (``hyperpower.report.pareto``: 0 on the feasible front; None for infeasible,
-invalid, broken, skipped and unfinished jobs, which are not ranked).
+invalid, broken, skipped and unfinished jobs, which are not ranked). ``device``: the device the job ran on
+when the device is a search variable (``--devices``), else None.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ EXPORT_FORMATS = ("json", "csv")
 NESTED_FIELDS = ("params", "values", "predicted")
 _FIXED_BEFORE = ("id", "status", "method")
 _FIXED_AFTER = ("feasible", "early_terminated", "submit_time", "start_time", "end_time", "duration_s",
-                "test_error", "trained_model", "reason", "rung", "epochs", "trained_epochs", "parent")
+                "test_error", "trained_model", "reason", "rung", "epochs", "trained_epochs", "parent", "device")
 
 
 def export_records(jobs: Iterable[Job], trained_models: Mapping[int, str] | None = None,

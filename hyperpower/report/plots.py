@@ -30,6 +30,7 @@ from hyperpower.jobs import Job, JobStatus
 from hyperpower.report import plot_data as data
 from hyperpower.report import plot_style as style
 from hyperpower.report import summary
+from hyperpower.report.plot_devices import plot_devices
 from hyperpower.report.plot_hardware import plot_objective_vs_hardware, plot_predicted_vs_measured
 from hyperpower.report.plot_pareto import PARETO_PLOTS
 from hyperpower.report.plot_style import Note, print_note
@@ -186,4 +187,5 @@ def _mark_evaluations(axis: Any, group: list[Job], xs: np.ndarray, objective: st
 PLOTS: tuple[Callable[..., list[Path]], ...] = (
     plot_best_so_far, plot_objective_vs_hardware, plot_predicted_vs_measured, plot_budget_violations,
     *PARETO_PLOTS,
+    plot_devices,
 )

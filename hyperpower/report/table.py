@@ -49,10 +49,26 @@ def measured_and_predicted(job: Job, metric: str) -> str:
 def job_columns(config: ExperimentConfig) -> list[str]:
     """Column names: every objective and every constraint task get one column each; a run with a
     scheduler has an ``epochs`` column (``fidelity_cell``)."""
-    return ["id", "status", "method", *(["epochs"] if config.settings.scheduler else []),
+    return ["id", "status", "method", *device_columns(config), *(["epochs"] if config.settings.scheduler else []),
             *[task.name for task in config.objective_tasks],
             *[task.name for task in config.constraint_tasks],
             "feasible", "early", "duration", "params", "reason"]
+
+
+def device_columns(config: ExperimentConfig) -> list[str]:
+    """``device`` (and ``cost`` when priced) for an experiment that chooses devices (issue 14)."""
+    settings = config.settings
+    if not settings.devices:
+        return []
+    return ["device"] + (["cost"] if settings.prices and "cost" not in config.tasks else [])
+
+
+def device_cells(job: Job, config: ExperimentConfig) -> list[str]:
+    columns = device_columns(config)
+    cells = [job.device or "-"] if columns else []
+    if "cost" in columns:
+        cells.append(format_value("cost", job.values["cost"]) if _is_real(job.values.get("cost")) else "-")
+    return cells
 
 
 def feasible_cell(job: Job, config: ExperimentConfig) -> str:
@@ -80,7 +96,7 @@ def job_row(job: Job, config: ExperimentConfig) -> list[str]:
     if is_invalid_job(job, config):
         reason = "invalid (NaN)"
     fidelity = [fidelity_cell(job)] if config.settings.scheduler else []
-    return [str(job.id), job.status.value, job.method or "-", *fidelity,
+    return [str(job.id), job.status.value, job.method or "-", *device_cells(job, config), *fidelity,
             *[measured_and_predicted(job, task.name) for task in config.objective_tasks],
             *[measured_and_predicted(job, task.name) for task in config.constraint_tasks],
             feasible, "yes" if job.early_terminated else "", duration, format_params(job.params), reason]

@@ -35,6 +35,7 @@ from typing import Any, Sequence, TextIO
 import numpy as np
 
 from hyperpower.config import ExperimentConfig
+from hyperpower.devices import job_device
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.loop.outcome import method_label
 from hyperpower.schedule.promotion import promotable
@@ -106,7 +107,7 @@ class Scheduler:
         rung = int(parent.rung) + 1
         return Job(id=0, experiment=parent.experiment, method=parent.method, raw_params=dict(parent.raw_params),
                    params=dict(parent.params), predicted=dict(parent.predicted), rung=rung,
-                   epochs=self.rungs[rung], parent=parent.id)
+                   epochs=self.rungs[rung], parent=parent.id, device=parent.device)
 
     # -- promotions -----------------------------------------------------------------------------
     def promotions(self, jobs: Sequence[Job]) -> list[Job]:
@@ -154,7 +155,7 @@ class Scheduler:
         label = method_label(self.config.settings)
         return [Job(id=0, experiment=self.config.name, method=label, raw_params=s.raw_params,
                     params=self.config.space.network_params(s.raw_params), predicted=dict(s.predicted),
-                    rung=bracket, epochs=self.rungs[bracket])
+                    rung=bracket, epochs=self.rungs[bracket], device=job_device(self.config.settings, s.raw_params))
                 for s, bracket in zip(suggestions, brackets)]
 
     def model_rung(self, scheduled: Sequence[Job]) -> int | None:

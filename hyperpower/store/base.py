@@ -27,7 +27,7 @@ values), profiling samples (``profiles``) and fitted hardware models (``models``
 from __future__ import annotations
 
 import abc
-from typing import Any
+from typing import Any, Sequence
 
 from hyperpower.jobs import Job, JobStatus
 
@@ -46,8 +46,11 @@ class ExperimentStore(abc.ABC):
         """
 
     @abc.abstractmethod
-    def claim_job(self, experiment: str, worker: str) -> Job | None:
-        """Atomically move the lowest-id PENDING job to RUNNING for ``worker``; None if none."""
+    def claim_job(self, experiment: str, worker: str, devices: Sequence[str] | None = None) -> Job | None:
+        """Atomically move the lowest-id PENDING job to RUNNING for ``worker``; None if none.
+
+        ``devices``: the devices the worker serves; it then claims only jobs whose ``device`` is one
+        of them or unset (a job waits for a worker that has its device). None: any job."""
 
     @abc.abstractmethod
     def heartbeat(self, experiment: str, job_id: int, worker: str) -> bool:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import pymongo
 from pymongo import ReturnDocument
@@ -82,11 +82,14 @@ class MongoStore(ExperimentStore):
         self._db.put(jobs, document)
         return _job_from_document(experiment, document)
 
-    def claim_job(self, experiment: str, worker: str) -> Job | None:
+    def claim_job(self, experiment: str, worker: str, devices: Sequence[str] | None = None) -> Job | None:
         jobs, now = self._collection(experiment, "jobs"), self._clock()
+        condition: dict[str, Any] = {"status": JobStatus.PENDING.value}
+        if devices is not None:  # a missing field matches None too: jobs of older HyperPowers run anywhere
+            condition["device"] = {"$in": [None, *(str(device) for device in devices)]}
         document = self._call(
             lambda: jobs.find_one_and_update(
-                {"status": JobStatus.PENDING.value},
+                condition,
                 {
                     "$set": {"status": JobStatus.RUNNING.value, "worker": worker,
                              "start_time": now, "end_time": None, "heartbeat_time": now},

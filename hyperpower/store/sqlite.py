@@ -16,7 +16,7 @@ import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from hyperpower.errors import StoreError
 from hyperpower.jobs import Job, JobStatus
@@ -96,13 +96,19 @@ class SQLiteStore(ExperimentStore):
 
         return self._transaction(insert, write=True)
 
-    def claim_job(self, experiment: str, worker: str) -> Job | None:
+    def claim_job(self, experiment: str, worker: str, devices: Sequence[str] | None = None) -> Job | None:
         rules.check_experiment_name(experiment)
+        device_filter, device_arguments = "", []
+        if devices is not None:
+            marks = ", ".join("?" for _ in devices)
+            device_filter = f" AND (device IS NULL OR device IN ({marks}))" if devices else " AND device IS NULL"
+            device_arguments = [str(device) for device in devices]
+
         def claim(connection: sqlite3.Connection) -> Job | None:
             row = connection.execute(
-                "SELECT id FROM jobs WHERE experiment = ? AND status = 'pending' "
-                "ORDER BY id LIMIT 1",
-                (experiment,),
+                "SELECT id FROM jobs WHERE experiment = ? AND status = 'pending'" + device_filter +
+                " ORDER BY id LIMIT 1",
+                (experiment, *device_arguments),
             ).fetchone()
             if row is None:
                 return None

@@ -15,16 +15,18 @@ from typing import Any
 from hyperpower.jobs import Job
 from hyperpower.store import codec
 
-SCHEMA_VERSION = 2
-#: columns added after version 1 (multi-fidelity, issue 13), with their SQL types: ``migrate``
-#: adds them to an older file, whose jobs then read them as NULL (None)
+SCHEMA_VERSION = 3
+#: columns added after version 1 (2: multi-fidelity, issue 13; 3: the job's device, issue 14),
+#: with their SQL types: ``migrate`` adds them to an older file, whose jobs then read them as NULL
 ADDED_COLUMNS = {2: (("rung", "INTEGER"), ("epochs", "INTEGER"), ("trained_epochs", "INTEGER"),
-                     ("parent", "INTEGER"))}
+                     ("parent", "INTEGER")),
+                 3: (("device", "TEXT"),)}
 
 JOB_COLUMNS = (
     "experiment", "id", "status", "method", "raw_params", "params", "values", "predicted",
     "feasible", "early_terminated", "submit_time", "start_time", "end_time", "worker",
     "heartbeat_time", "attempts", "error", "log_path", "rung", "epochs", "trained_epochs", "parent",
+    "device",
 )
 
 SCHEMA = (
@@ -56,6 +58,7 @@ SCHEMA = (
         epochs INTEGER,                        -- total epochs trained once the job is done
         trained_epochs INTEGER,                -- epochs this job trained itself
         parent INTEGER,                        -- the job whose checkpoint it continues
+        device TEXT,                           -- the device the job runs on; NULL: any worker's
         PRIMARY KEY (experiment, id)
     )""",
     "CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (experiment, status, id)",

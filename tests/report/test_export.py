@@ -13,7 +13,7 @@ from hyperpower.store import open_store
 
 EXPORT_KEYS = {"id", "status", "method", "params", "values", "predicted", "feasible", "early_terminated",
                "submit_time", "start_time", "end_time", "duration_s", "test_error", "trained_model", "reason",
-               "rung", "epochs", "trained_epochs", "parent"}  # issue 13: multi-fidelity fields
+               "rung", "epochs", "trained_epochs", "parent", "device"}  # issue 13: multi-fidelity fields; 14: device
 
 
 def _jobs(experiment):
@@ -79,7 +79,7 @@ def test_csv_export_flattens_params_values_and_predictions(filled_experiment) ->
     assert header[14:16] == ["predicted.power_W", "predicted.memory_MB"]
     assert header[16:] == ["feasible", "early_terminated", "submit_time", "start_time", "end_time", "duration_s",
                            "test_error", "trained_model", "reason",
-                           "rung", "epochs", "trained_epochs", "parent"]  # issue 13: multi-fidelity fields
+                           "rung", "epochs", "trained_epochs", "parent", "device"]  # issue 13: multi-fidelity; 14: device
     assert len(rows) == 6
     assert rows[1]["values.memory_MB"] == "250.0" and rows[1]["feasible"] == "False"
     assert rows[1]["predicted.power_W"] == ""  # job 2 had no power prediction
@@ -102,4 +102,4 @@ def test_export_of_no_jobs() -> None:
     assert json.loads(export_jobs([], "json")) == []
     assert export_jobs([], "csv").splitlines() == [
         "id,status,method,feasible,early_terminated,submit_time,start_time,end_time,duration_s,test_error,trained_model,reason,"
-        "rung,epochs,trained_epochs,parent"]  # issue 13: multi-fidelity fields
+        "rung,epochs,trained_epochs,parent,device"]  # issue 13: multi-fidelity fields

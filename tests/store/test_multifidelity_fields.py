@@ -54,7 +54,7 @@ def test_a_version_1_sqlite_file_is_migrated_and_its_jobs_read_as_full_fidelity(
         new = store.add_job("e", Job(id=0, experiment="e", raw_params={"x": 1}, rung=1, epochs=3, parent=1))
         assert new.id == 2 and store.get_job("e", 2).parent == 1
     connection = sqlite3.connect(path)
-    assert connection.execute("PRAGMA user_version").fetchone()[0] == sqlite_schema.SCHEMA_VERSION == 2
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == sqlite_schema.SCHEMA_VERSION == 3
     connection.close()
 
 
