@@ -30,7 +30,9 @@ import numpy as np
 
 from hyperpower.errors import HyperPowerError
 from hyperpower.experiment import ExperimentPaths
-from hyperpower.hardware.profile_models import distinct_structures, fit_all, model_document, write_model
+from hyperpower.hardware.profile_models import (
+    distinct_structures, fit_all, model_document, unsampled_options, write_model,
+)
 from hyperpower.hardware.provenance import template_provenance
 from hyperpower.hardware.regression import LinearFit, choose_fit
 from hyperpower.hardware.sampling import draw_configurations
@@ -64,6 +66,8 @@ class ProfileResult:
     profile_path: Path
     seconds_per_sample: float
     setup_s: float
+    #: ``name=option`` of categorical choices no sample made (their models predict the baseline)
+    unsampled: list[str] = dataclasses.field(default_factory=list)
 
 
 def profile_experiment(paths: ExperimentPaths, samples: int = DEFAULT_SAMPLES, *, device: str | None = None,
@@ -98,7 +102,8 @@ def profile_experiment(paths: ExperimentPaths, samples: int = DEFAULT_SAMPLES, *
     device_name = measured[0]["device"]
     profile_path = _write_profile_file(paths, experiment, device, device_name, structural, measured)
     fitted = fit_all(measured, metrics, structural, folds=folds, seed=int(rng.integers(2**31)), device=device_name,
-                     features=features, distinct_networks=distinct_structures(template.space, structural))
+                     features=features, distinct_networks=distinct_structures(template.space, structural),
+                     space=template.space)
     model_paths = {}
     provenance = template_provenance(template.space, structural)
     for metric, (fits, chosen) in fitted.items():
@@ -110,7 +115,7 @@ def profile_experiment(paths: ExperimentPaths, samples: int = DEFAULT_SAMPLES, *
         experiment=experiment, device=device, device_name=device_name, structural=structural, samples=measured,
         failures=failures, fits={m: f for m, (f, _) in fitted.items()}, chosen={m: c for m, (_, c) in fitted.items()},
         model_paths=model_paths, profile_path=profile_path, seconds_per_sample=measuring_s / max(len(configurations), 1),
-        setup_s=setup_s,
+        setup_s=setup_s, unsampled=unsampled_options(measured, structural, template.space),
     )
 
 
@@ -209,6 +214,9 @@ def format_report(result: ProfileResult) -> str:
         lines.append(f"network features fit {', '.join(passed_over)} better, but the optimizer would build a network "
                      "per candidate it scores (minutes per suggestion on a large space); "
                      "`--features network` uses them anyway")
+    if result.unsampled:
+        lines.append(f"no sample chose {', '.join(result.unsampled)}: the models predict those choices as their "
+                     "variable's baseline option; profile with more --samples to price them")
     lines += [f"wrote {path}" for path in result.model_paths.values()] + [f"samples in {result.profile_path}"]
     lines += [f"failed: {failure}" for failure in result.failures]
     return "\n".join(lines)
