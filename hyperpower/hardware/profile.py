@@ -73,7 +73,7 @@ class ProfileResult:
 def profile_experiment(paths: ExperimentPaths, samples: int = DEFAULT_SAMPLES, *, device: str | None = None,
                        folds: int = 10, store: "ExperimentStore | None" = None, experiment: str | None = None,
                        seed: int | None = None, metrics: Sequence[str] | None = None,
-                       min_window_s: float | None = None, repetitions: int = 4, features: str = "auto",
+                       min_window_s: float | None = None, repetitions: int | None = None, features: str = "auto",
                        out: TextIO = sys.stdout) -> ProfileResult:
     """Profile ``paths``' template on ``device`` and write its models; see the module docstring."""
     from hyperpower.hardware.structure import structural_variables
@@ -169,6 +169,7 @@ def _sample(network_params: dict[str, Any], raw: dict[str, Any], result: dict[st
         "values": result["values"], "spread": result["spread"], "sensors": result["sensors"],
         "device": result["device_name"], "device_id": result["device"], "time": time.time(),
         "batch_size": result["batch_size"], "measured_s": result["measured_s"], "measure_s": seconds,
+        "contention": result.get("contention", {}),
     }
 
 
