@@ -114,7 +114,17 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=12)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=HERE / "latency_noise.json")
+    parser.add_argument("--resummarize", action="store_true",
+                        help="recompute the statistics and summary of the records already in --out, measuring nothing")
     args = parser.parse_args()
+    if args.resummarize:
+        data = json.loads(args.out.read_text())
+        for record in data["records"]:
+            record["statistics"] = statistics(record)
+        data["summary"] = summarize(data["records"])
+        args.out.write_text(json.dumps(data, indent=1) + "\n")
+        print(json.dumps(data["summary"], indent=1))
+        return 0
     rng = np.random.default_rng(args.seed)
     records = []
     with tempfile.TemporaryDirectory(prefix="hyperpower-noise-") as folder:

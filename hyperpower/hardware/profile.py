@@ -193,6 +193,17 @@ RULE = ("feature set rule: the cheapest set (hyper-parameters, then pairwise pro
         "and a cross-validated R² of at least 0.5")
 
 
+#: above this median share of the CPUs used by other processes the report warns about latency
+BUSY_SHARE = 0.25
+
+
+def contended_share(samples: Sequence[dict[str, Any]]) -> float | None:
+    """Median share of the CPUs other processes used while the samples were measured (None
+    where it was not measured: no /proc/stat, or samples from an older HyperPower)."""
+    shares = [s["contention"]["others_share"] for s in samples if (s.get("contention") or {}).get("others_share") is not None]
+    return float(np.median(shares)) if shares else None
+
+
 def format_report(result: ProfileResult) -> str:
     """The table ``hyperpower profile`` prints: RMSPE and R² per metric and feature set, the rule
     that chose the written set, and which better set it passed over for cost."""
@@ -215,6 +226,11 @@ def format_report(result: ProfileResult) -> str:
         lines.append(f"network features fit {', '.join(passed_over)} better, but the optimizer would build a network "
                      "per candidate it scores (minutes per suggestion on a large space); "
                      "`--features network` uses them anyway")
+    busy = contended_share(result.samples)
+    if busy is not None and busy > BUSY_SHARE and any(metric in result.fits for metric in ("latency", "energy")):
+        lines.append(f"other processes used {100 * busy:.0f}% of the CPUs while the samples were measured (median): "
+                     "latency waits for a core and no measurement protocol removes that, so its model is noisier "
+                     "than the network's own cost; profile latency on an otherwise idle machine")
     if result.unsampled:
         lines.append(f"no sample chose {', '.join(result.unsampled)}: the models predict those choices as their "
                      "variable's baseline option; profile with more --samples to price them")

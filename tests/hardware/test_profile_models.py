@@ -193,3 +193,21 @@ def test_the_report_and_the_readme_state_the_same_selection_rule(tmp_path) -> No
         assert f"R² of at least {MIN_R2:g}" in text or f"R² is at least {MIN_R2:g}" in text
         assert f"at most {MAX_NETWORK_BUILDS}" in text.replace("1,000", "1000")
     assert "keeps whichever cross-validates better" not in readme
+
+
+def test_the_report_warns_when_other_processes_kept_the_cpus_busy_during_latency_profiling(tmp_path) -> None:
+    """Issue 15 point 3: what the tool cannot remove is said where the model is made."""
+    from hyperpower.hardware.profile import ProfileResult, format_report
+    from hyperpower.hardware.regression import LinearFit
+
+    fit = LinearFit("latency", ["a"], [1.0], 0.0, 3, 3, 0.8, 0.1, 0.8, "hyperparameters")
+
+    def report(share):
+        samples = [{"contention": {"others_share": share}}] * 3 if share is not None else [{}] * 3
+        return format_report(ProfileResult(
+            experiment="digits", device="cpu", device_name="CPU", structural=["a"], samples=samples, failures=[],
+            fits={"latency": {"hyperparameters": fit}}, chosen={"latency": fit}, model_paths={},
+            profile_path=tmp_path / "p.json", seconds_per_sample=1.0, setup_s=0.0))
+
+    assert "other processes used 85% of the CPUs" in report(0.85)
+    assert "other processes used" not in report(0.05) and "other processes used" not in report(None)
