@@ -114,6 +114,9 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=12)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=HERE / "latency_noise.json")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="TensorFlow intra- and inter-op threads (default: TensorFlow's, one per CPU)")
+    parser.add_argument("--protocols", default="old,new", help="which protocols to measure")
     parser.add_argument("--resummarize", action="store_true",
                         help="recompute the statistics and summary of the records already in --out, measuring nothing")
     args = parser.parse_args()
@@ -126,6 +129,13 @@ def main() -> int:
         print(json.dumps(data["summary"], indent=1))
         return 0
     rng = np.random.default_rng(args.seed)
+    if args.threads:
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    for name in [p for p in PROTOCOLS if p not in args.protocols.split(",")]:
+        del PROTOCOLS[name]
     records = []
     with tempfile.TemporaryDirectory(prefix="hyperpower-noise-") as folder:
         built = {name: build(name, Path(folder)) for name in NETWORKS}
@@ -138,6 +148,7 @@ def main() -> int:
                   f"others {100 * record['others_share']:.0f}%, steal {100 * record['steal_share']:.1f}%", flush=True)
     summary = summarize(records)
     args.out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M %Z"), "cpus": os.cpu_count(),
+                                    "threads": args.threads,
                                     "summary": summary, "records": records}, indent=1) + "\n")
     print(json.dumps(summary, indent=1))
     return 0
