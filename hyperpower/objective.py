@@ -212,9 +212,17 @@ def measure_hardware(network_path: Path, config: ExperimentConfig, log: TextIO, 
         result = measurer.measure(network_path, metrics, seed=seed)
     values = {metric: float(result["values"][metric]) for metric in metrics if metric in result["values"]}
     spread = result.get("spread", {})
+    others = result.get("contention", {}).get("others_share")
     _log(log, "measured " + ", ".join(f"{metric}={format_measurement(metric, value, spread.get(metric))}"
-                                      for metric, value in values.items()))
+                                      for metric, value in values.items())
+         + (f" (other processes used {100 * others:.0f}% of the CPUs meanwhile)" if others is not None else ""))
+    if "latency" in values and "latency" in spread:
+        values[LATENCY_SPREAD] = float(spread["latency"])
     return values
+
+
+#: the job value holding the latency's spread (ms, standard deviation over measurement windows)
+LATENCY_SPREAD = "latency_spread"
 
 
 def measurement_seed(seed: int | None, job_id: int) -> int | None:

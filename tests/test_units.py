@@ -31,7 +31,8 @@ class FakeMeasurer:
     """Stands in for the fork server: fixed values, as a real measurement returns them."""
 
     def measure(self, path: Path, metrics: list[str], seed: int | None = None) -> dict:
-        return {"values": {"memory": 290.31, "latency": 3.3921}, "spread": {"memory": 0.11, "latency": 0.47}}
+        return {"values": {"memory": 290.31, "latency": 3.3921}, "spread": {"memory": 0.11, "latency": 0.47},
+                "contention": {"others_share": 0.834, "steal_share": 0.0, "load_1min": 5.2}}
 
 
 def test_the_job_log_gives_each_measured_value_its_unit(tmp_path: Path) -> None:
@@ -40,5 +41,7 @@ def test_the_job_log_gives_each_measured_value_its_unit(tmp_path: Path) -> None:
                               HyperPowerSettings(budgets={"memory": 300.0}, device="cpu"))
     log = io.StringIO()
     values = measure_hardware(tmp_path / "net.py", config, log, measurer=FakeMeasurer())
-    assert values == {"memory": 290.31, "latency": 3.3921}
-    assert "measured memory=290.3 ± 0.11 MB, latency=3.392 ± 0.47 ms" in log.getvalue()
+    # issue 15 point 3: the latency's spread is a value of the job (status, export), in ms
+    assert values == {"memory": 290.31, "latency": 3.3921, "latency_spread": 0.47}
+    assert ("measured memory=290.3 ± 0.11 MB, latency=3.392 ± 0.47 ms (other processes used 83% of the CPUs "
+            "meanwhile)") in log.getvalue()

@@ -39,6 +39,10 @@ def profile(name: str, source: Path, samples: int, seed: int, workdir: Path) -> 
     fits = {metric: {feature_set: {"cv_rmspe": fit.cv_rmspe, "cv_r2": fit.cv_r2, "features": fit.features}
                      for feature_set, fit in by_set.items()} for metric, by_set in result.fits.items()}
     values = {metric: [s["values"][metric] for s in result.samples] for metric in result.fits}
+    template_space = _space(folder)
+    cost = {metric: {feature_set: prediction_cost(fit, template_space) for feature_set, fit in by_set.items()
+                     if feature_set != "network"} for metric, by_set in result.fits.items()}
+    others = [s["contention"]["others_share"] for s in result.samples if s.get("contention")]
     return {
         "samples": len(result.samples), "failures": len(result.failures), "total_s": total_s,
         "seconds_per_configuration": result.seconds_per_sample, "setup_s": result.setup_s,
@@ -47,7 +51,32 @@ def profile(name: str, source: Path, samples: int, seed: int, workdir: Path) -> 
         "ranges": {metric: [min(v), max(v)] for metric, v in values.items()},
         "spread_median": {metric: sorted(s["spread"][metric] for s in result.samples)[len(result.samples) // 2]
                           for metric in result.fits},
+        "seconds_per_prediction": cost,
+        "others_share": [min(others), sorted(others)[len(others) // 2], max(others)] if others else None,
     }
+
+
+def _space(folder: Path):
+    from hyperpower.template import parse_template
+
+    return parse_template(folder / "keras_model" / "network_def.py").space
+
+
+def prediction_cost(fit, space, candidates: int = 2500, rounds: int = 5) -> float:
+    """Seconds per candidate of a hyper-parameter model in the optimizer: ``predict_unit`` on a
+    batch of ``candidates`` unit-cube points (the acquisition's batch), best of ``rounds``."""
+    import numpy as np
+
+    from hyperpower.optimize import load_linear_model
+
+    model = load_linear_model(fit.to_json())
+    points = np.random.default_rng(0).random((candidates, space.dim))
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        model.predict_unit(space, points)
+        best = min(best, time.perf_counter() - started)
+    return best / candidates
 
 
 def feature_function_cost(source: Path, seed: int, calls: int = 10) -> dict:

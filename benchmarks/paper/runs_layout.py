@@ -68,7 +68,7 @@ def prepare_folder(spec: RunSpec) -> None:
 
 
 def run_command(spec: RunSpec, budgets: dict[str, float], epochs: int, max_evals: int | None,
-                max_time: str | None) -> list[str]:
+                max_time: str | None, models_dir: Path = MODELS_DIR) -> list[str]:
     """The exact ``hyperpower run`` command line of one run.
 
     ``--objective-split test``: the paper selects and stops trainings early on the test split; the
@@ -80,7 +80,7 @@ def run_command(spec: RunSpec, budgets: dict[str, float], epochs: int, max_evals
     if spec.form == "unaware":
         command.append("--unaware")
     for metric, value in budgets.items():
-        command += ["--budget", f"{metric}={value:.6g}", "--model", f"{metric}={MODELS_DIR / (metric + '.json')}"]
+        command += ["--budget", f"{metric}={value:.6g}", "--model", f"{metric}={models_dir / (metric + '.json')}"]
     if max_evals is not None:
         command += ["--max-evals", str(max_evals)]
     if max_time is not None:

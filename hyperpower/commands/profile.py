@@ -27,9 +27,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--metrics", metavar="M[,M...]",
                         help=f"metrics to profile, of {', '.join(METRIC_CHOICES)} (default: all measurable here)")
     parser.add_argument("--min-window", type=float, metavar="SECONDS", dest="min_window_s",
-                        help="steady-state inference per configuration (default: 5 s with NVML, 0.5 s on CPU)")
-    parser.add_argument("--repetitions", type=int, default=4, metavar="N",
-                        help="measurement windows per configuration, separated by random gaps (default 4)")
+                        help="steady-state inference per configuration (default: 5 s with NVML, 1.5 s on CPU)")
+    parser.add_argument("--repetitions", type=int, metavar="N",
+                        help="measurement windows per configuration, separated by random gaps (default: 12 when the "
+                             "process sensor measures: latency, memory on a CPU; else 4)")
     parser.add_argument("--seed", type=int, metavar="N", help="seed for the configurations and the CV folds")
     parser.add_argument("--features", choices=("auto", "hyperparameters", "pairwise", "network"), default="auto",
                         help="feature set of the written models (all are fitted and reported): auto (default: "
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"{args.experiment} is a plain Spearmint folder: profiling needs a HyperPower template "
                           f"({paths.template}) to build networks from")
     for flag, value, least in (("--samples", args.samples, 3), ("--folds", args.folds, 2), ("--repetitions", args.repetitions, 1)):
-        if value < least:
+        if value is not None and value < least:
             raise ConfigError(f"{flag} must be at least {least}, got {value}")
     metrics = _parse_metrics(args.metrics)
     config = load_experiment_config(paths) if paths.config.is_file() else None

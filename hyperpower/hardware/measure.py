@@ -9,12 +9,19 @@ Protocol (design §7):
 1. Warm-up: the first calls trace and compile the model and bring GPU clocks up; they are run
    (at least ``warmup_batches`` and ``warmup_s``) and thrown away.
 2. ``repetitions`` windows of back-to-back batches, together at least ``min_window_s`` of
-   steady-state inference. Nothing sleeps inside a window; every call's result is forced to the
-   host (``predict_on_batch`` returns numpy) so the window covers the device work.
+   steady-state inference (both default to what the sensors ask for: 4 windows over 5 s with
+   NVML, 12 over 1.5 s for the process sensor's latency). Nothing sleeps inside a window; every
+   call's result is forced to the host (``predict_on_batch`` returns numpy) so the window covers
+   the device work.
 3. Random gaps *between* windows: NVML on A100/H100 reports a 25 ms average every 100 ms, and a
-   window locked to that cycle would see the same slice every time; random gaps decorrelate.
-4. Each sensor reports per window; the value is the mean over windows (``memory``: the maximum,
-   it is a peak) and the spread is the standard deviation over windows.
+   window locked to that cycle would see the same slice every time; on a shared CPU, another
+   process's burst of work falls in fewer windows. Random gaps decorrelate.
+4. Each sensor reports per window; the value is the sensor's own rule where it has one
+   (``Sensor.combine``: latency is a low quantile of every batch time, pooled), else the mean over
+   windows (``memory``: the maximum, it is a peak); the spread is the standard deviation of the
+   per-window readings.
+5. ``contention``: how much of the CPUs other processes used meanwhile (``contention``), the
+   part of a CPU latency no protocol removes, reported beside the values.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from hyperpower.errors import HyperPowerError
+from hyperpower.hardware.contention import contention_since, read_counters
 from hyperpower.hardware.sensors import HARDWARE_METRICS, SensorSet, Window, detect_sensors
 
 #: how each metric's per-window values combine into one value
@@ -40,6 +48,8 @@ class Measurement:
     values / spread: metric -> value in design §5 units / standard deviation over windows.
     sensors: metric -> name of the sensor that measured it.
     windows: per-window values, metric -> list of ``repetitions`` values (kept for the record).
+    contention: others_share, steal_share, load_1min over the windows (``contention``; {} where
+    ``/proc/stat`` is unreadable).
     """
 
     values: dict[str, float]
@@ -51,6 +61,7 @@ class Measurement:
     batches: int
     batch_size: int
     windows: dict[str, list[float]] = dataclasses.field(default_factory=dict)
+    contention: dict[str, float] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -97,7 +108,7 @@ def measure_inference(
     metrics: Sequence[str],
     sensor_set: SensorSet | None = None,
     min_window_s: float | None = None,
-    repetitions: int = 4,
+    repetitions: int | None = None,
     *,
     warmup_batches: int = 3,
     warmup_s: float | None = None,
@@ -106,7 +117,8 @@ def measure_inference(
     """Measure ``metrics`` of inference with ``model`` on batches of ``x``.
 
     x: (n, ...) test inputs. min_window_s: total steady-state time over all windows; ``None``
-    takes the sensors' default (5 s with NVML, 0.5 s for the process sensor, 1 s for RAPL).
+    takes the sensors' default (5 s with NVML, 1.5 s for the process sensor, 1 s for RAPL).
+    repetitions: windows; ``None`` takes the sensors' default (12 for the process sensor, else 4).
     warmup_s: ``None`` is a fifth of ``min_window_s``, at most 1 s. rng: draws the gaps.
     """
     metrics = _check_metrics(metrics)
@@ -115,17 +127,20 @@ def measure_inference(
     try:
         sensors = sensor_set.sensors_for(metrics)
         min_window_s = sensor_set.default_min_window_s(metrics) if min_window_s is None else float(min_window_s)
+        repetitions = sensor_set.default_repetitions(metrics) if repetitions is None else int(repetitions)
         warmup_s = min(1.0, 0.2 * min_window_s) if warmup_s is None else warmup_s
         rng = rng if rng is not None else np.random.default_rng()
         run_batch = inference_function(model)
         batches = make_batches(x, batch_size)
         _warm_up(run_batch, batches, warmup_batches, warmup_s)
+        before = read_counters()
         windows = _measure_windows(run_batch, batches, sensors, repetitions, min_window_s,
                                    sensor_set.max_gap_s(metrics), rng)
+        contention = contention_since(before, read_counters())
     finally:
         if owned:
             sensor_set.close()
-    return _summarize(windows, metrics, sensor_set, batch_size)
+    return dataclasses.replace(_summarize(windows, metrics, sensor_set, batch_size), contention=contention)
 
 
 def _check_metrics(metrics: Sequence[str]) -> list[str]:
@@ -176,9 +191,12 @@ def _measure_windows(run_batch, batches, sensors, repetitions, min_window_s, max
 def _summarize(windows: list[_WindowResult], metrics: list[str], sensor_set: SensorSet, batch_size: int) -> Measurement:
     values, spread, per_window, owners = {}, {}, {}, {}
     for metric in metrics:
-        owner = sensor_set.sensor_for(metric).name
+        sensor = sensor_set.sensor_for(metric)
+        owner = sensor.name
         series = np.array([w.readings[owner][metric] for w in windows], dtype=float)
-        values[metric] = float(series.max() if metric in _PEAK_METRICS else series.mean())
+        combined = sensor.combine(metric, [w.window for w in windows], series.tolist())
+        values[metric] = float(combined if combined is not None else
+                               series.max() if metric in _PEAK_METRICS else series.mean())
         spread[metric] = float(series.std(ddof=1)) if len(series) > 1 else 0.0
         per_window[metric], owners[metric] = series.tolist(), owner
     return Measurement(

@@ -45,7 +45,7 @@ class MeasurementServer:
                 raise MeasurementFailed(f"the measurement server did not start: {exc}") from None
 
     def measure(self, network_path: str | Path, metrics: Sequence[str], *, min_window_s: float | None = None,
-                repetitions: int = 4, seed: int | None = None, timeout_s: float = 600.0) -> dict[str, Any]:
+                repetitions: int | None = None, seed: int | None = None, timeout_s: float = 600.0) -> dict[str, Any]:
         """Same result as ``measure_network_file``."""
         time.sleep(float(os.environ.get(TEST_MEASURE_DELAY_ENV, "0") or 0))
         if self._server is None:

@@ -30,7 +30,9 @@ import numpy as np
 
 from hyperpower.errors import HyperPowerError
 from hyperpower.experiment import ExperimentPaths
-from hyperpower.hardware.profile_models import distinct_structures, fit_all, model_document, write_model
+from hyperpower.hardware.profile_models import (
+    distinct_structures, fit_all, model_document, unsampled_options, write_model,
+)
 from hyperpower.hardware.provenance import template_provenance
 from hyperpower.hardware.regression import LinearFit, choose_fit
 from hyperpower.hardware.sampling import draw_configurations
@@ -64,12 +66,14 @@ class ProfileResult:
     profile_path: Path
     seconds_per_sample: float
     setup_s: float
+    #: ``name=option`` of categorical choices no sample made (their models predict the baseline)
+    unsampled: list[str] = dataclasses.field(default_factory=list)
 
 
 def profile_experiment(paths: ExperimentPaths, samples: int = DEFAULT_SAMPLES, *, device: str | None = None,
                        folds: int = 10, store: "ExperimentStore | None" = None, experiment: str | None = None,
                        seed: int | None = None, metrics: Sequence[str] | None = None,
-                       min_window_s: float | None = None, repetitions: int = 4, features: str = "auto",
+                       min_window_s: float | None = None, repetitions: int | None = None, features: str = "auto",
                        out: TextIO = sys.stdout) -> ProfileResult:
     """Profile ``paths``' template on ``device`` and write its models; see the module docstring."""
     from hyperpower.hardware.structure import structural_variables
@@ -98,7 +102,8 @@ def profile_experiment(paths: ExperimentPaths, samples: int = DEFAULT_SAMPLES, *
     device_name = measured[0]["device"]
     profile_path = _write_profile_file(paths, experiment, device, device_name, structural, measured)
     fitted = fit_all(measured, metrics, structural, folds=folds, seed=int(rng.integers(2**31)), device=device_name,
-                     features=features, distinct_networks=distinct_structures(template.space, structural))
+                     features=features, distinct_networks=distinct_structures(template.space, structural),
+                     space=template.space)
     model_paths = {}
     provenance = template_provenance(template.space, structural)
     for metric, (fits, chosen) in fitted.items():
@@ -110,7 +115,7 @@ def profile_experiment(paths: ExperimentPaths, samples: int = DEFAULT_SAMPLES, *
         experiment=experiment, device=device, device_name=device_name, structural=structural, samples=measured,
         failures=failures, fits={m: f for m, (f, _) in fitted.items()}, chosen={m: c for m, (_, c) in fitted.items()},
         model_paths=model_paths, profile_path=profile_path, seconds_per_sample=measuring_s / max(len(configurations), 1),
-        setup_s=setup_s,
+        setup_s=setup_s, unsampled=unsampled_options(measured, structural, template.space),
     )
 
 
@@ -164,6 +169,7 @@ def _sample(network_params: dict[str, Any], raw: dict[str, Any], result: dict[st
         "values": result["values"], "spread": result["spread"], "sensors": result["sensors"],
         "device": result["device_name"], "device_id": result["device"], "time": time.time(),
         "batch_size": result["batch_size"], "measured_s": result["measured_s"], "measure_s": seconds,
+        "contention": result.get("contention", {}),
     }
 
 
@@ -185,6 +191,17 @@ RULE = ("feature set rule: the cheapest set (hyper-parameters, then pairwise pro
         "candidate; then network features: a Keras build per candidate, only on spaces of at most 1000 "
         "networks) unless a costlier one has a cross-validated RMSPE at most 0.8 times as large (a fifth lower) "
         "and a cross-validated R² of at least 0.5")
+
+
+#: above this median share of the CPUs used by other processes the report warns about latency
+BUSY_SHARE = 0.25
+
+
+def contended_share(samples: Sequence[dict[str, Any]]) -> float | None:
+    """Median share of the CPUs other processes used while the samples were measured (None
+    where it was not measured: no /proc/stat, or samples from an older HyperPower)."""
+    shares = [s["contention"]["others_share"] for s in samples if (s.get("contention") or {}).get("others_share") is not None]
+    return float(np.median(shares)) if shares else None
 
 
 def format_report(result: ProfileResult) -> str:
@@ -209,6 +226,14 @@ def format_report(result: ProfileResult) -> str:
         lines.append(f"network features fit {', '.join(passed_over)} better, but the optimizer would build a network "
                      "per candidate it scores (minutes per suggestion on a large space); "
                      "`--features network` uses them anyway")
+    busy = contended_share(result.samples)
+    if busy is not None and busy > BUSY_SHARE and any(metric in result.fits for metric in ("latency", "energy")):
+        lines.append(f"other processes used {100 * busy:.0f}% of the CPUs while the samples were measured (median): "
+                     "latency waits for a core and no measurement protocol removes that, so its model is noisier "
+                     "than the network's own cost; profile latency on an otherwise idle machine")
+    if result.unsampled:
+        lines.append(f"no sample chose {', '.join(result.unsampled)}: the models predict those choices as their "
+                     "variable's baseline option; profile with more --samples to price them")
     lines += [f"wrote {path}" for path in result.model_paths.values()] + [f"samples in {result.profile_path}"]
     lines += [f"failed: {failure}" for failure in result.failures]
     return "\n".join(lines)

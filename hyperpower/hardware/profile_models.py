@@ -3,11 +3,19 @@
 Three feature sets are fitted on the same samples with the same cross-validation folds:
 
 * ``hyperparameters`` (the paper's eq. 1-2): the structural variables' network values
-  (after transforms); an element of a size-k variable is ``name[i]``; least squares;
+  (after transforms); an element of a size-k variable is ``name[i]``; least squares. A variable
+  whose values are not numbers (an ENUM of activations, of a NAS cell's operations) enters as
+  one-hot indicators ``name=option`` with ONE LEVEL DROPPED as the baseline: the first option
+  (in the template's order) that the samples contain. The intercept then is the baseline's cost
+  and each coefficient the extra cost of choosing that option instead, which is what an additive
+  cost over categorical choices is; with every level kept the columns would sum to the
+  intercept's and least squares would have no unique answer. An option no sample chose gets no
+  column (it is predicted as the baseline) and ``unsampled_options`` names it;
 * ``pairwise``: those columns plus every product of two of them (``a*b``, squares included),
   since parameter counts and multiply-accumulates are products of adjacent layer sizes; ridge
   with a leave-one-out penalty (``regression.ridge_loo``) so 40 samples suffice, and still one
-  dot product per candidate;
+  dot product per candidate. Products of two indicators of the same ENUM element are left out
+  (an indicator's square is itself, two options of one choice never co-occur);
 * ``network``: features of the built network (``features.NETWORK_FEATURES``).
 
 ``regression.choose_fit`` is the one rule: cheapest set first, a costlier one only when its CV
@@ -30,7 +38,7 @@ import numpy as np
 
 from hyperpower.hardware.features import NETWORK_FEATURES
 from hyperpower.hardware.regression import LinearFit, choose_fit, fit_linear_model, least_squares, ridge_loo
-from hyperpower.optimize.constraints import feature_value
+from hyperpower.optimize.constraints import _option_text, feature_value
 from hyperpower.space import SearchSpace, VariableType
 
 FEATURE_SETS = ("hyperparameters", "pairwise", "network")
@@ -42,27 +50,80 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def hyperparameter_columns(samples: Sequence[dict[str, Any]], structural: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(feature names, skipped variable names): numeric structural values become features;
-    a variable with non-numeric values (an ENUM of layer types) cannot enter a linear model."""
+def hyperparameter_columns(samples: Sequence[dict[str, Any]], structural: Sequence[str],
+                           space: SearchSpace | None = None) -> tuple[list[str], list[str]]:
+    """(feature names, skipped variable names): numeric structural values become features
+    (``name`` or ``name[i]``); a variable with non-numeric values becomes one-hot indicators
+    ``name=option`` (``name[i]=option`` per element) with its baseline option dropped (see the
+    module docstring). Skipped: a variable whose options cannot be named in a feature (an option
+    text holding ``*`` or ``=``, which the feature syntax uses)."""
     names, skipped = [], []
     for name in structural:
-        values = [sample["params"][name] for sample in samples]
-        size = len(values[0]) if isinstance(values[0], list) else 1
-        flat = [v for value in values for v in (value if isinstance(value, list) else [value])]
-        if not all(_is_number(v) for v in flat):
+        elements = _element_values(samples, name)
+        if not _categorical(elements):
+            names.extend(elements)
+            continue
+        options = _option_order(space, name, [v for values in elements.values() for v in values])
+        if any("*" in option or "=" in option for option in options):
             skipped.append(name)
-        elif size == 1:
-            names.append(name)
-        else:
-            names.extend(f"{name}[{i}]" for i in range(size))
+            continue
+        for element, values in elements.items():
+            present = [option for option in options if option in set(values)]
+            names.extend(f"{element}={option}" for option in present[1:])  # present[0]: the baseline
     return names, skipped
+
+
+def unsampled_options(samples: Sequence[dict[str, Any]], structural: Sequence[str], space: SearchSpace) -> list[str]:
+    """``name=option`` for each option of a categorical structural variable that no sample chose:
+    the fitted model has no column for it and predicts it as the baseline (profile says so)."""
+    unsampled = []
+    for name in structural:
+        elements = _element_values(samples, name)
+        if _categorical(elements):
+            options = _option_order(space, name, [])
+            unsampled += [f"{element}={option}" for element, values in elements.items()
+                          for option in options if option not in set(values)]
+    return unsampled
+
+
+def _element_values(samples: Sequence[dict[str, Any]], name: str) -> dict[str, list[Any]]:
+    """``name`` (or ``name[i]`` per element of a size-k variable) -> its value in each sample;
+    categorical values as their feature text (``constraints._option_text``)."""
+    values = [sample["params"][name] for sample in samples]
+    if not isinstance(values[0], list):
+        columns = {name: values}
+    else:
+        columns = {f"{name}[{i}]": [value[i] for value in values] for i in range(len(values[0]))}
+    if _categorical(columns):
+        columns = {element: [_option_text(v) for v in column] for element, column in columns.items()}
+    return columns
+
+
+def _categorical(elements: dict[str, list[Any]]) -> bool:
+    return not all(_is_number(v) for column in elements.values() for v in column)
+
+
+def _option_order(space: SearchSpace | None, name: str, values: Sequence[str]) -> list[str]:
+    """A categorical variable's options as feature texts: the template's order when the space is
+    known (the first option is the natural baseline), else the sampled texts sorted."""
+    if space is not None and name in space.names and space[name].options:
+        ordered = [_option_text(option) for option in space[name].options]
+        if set(values) <= set(ordered):  # a transform could make network values differ from options
+            return ordered
+    return sorted(set(values))
+
+
+def _indicator_of(feature: str) -> str | None:
+    """The ENUM element a one-hot feature indicates (``edge[2]`` for ``edge[2]=conv``), else None."""
+    return feature.split("=", 1)[0] if "=" in feature else None
 
 
 def pairwise_columns(names: Sequence[str]) -> list[str]:
     """``names`` plus ``a*b`` for every pair a <= b of them (squares too: a kernel size enters a
-    convolution's weight count squared)."""
-    return [*names, *(f"{a}*{b}" for i, a in enumerate(names) for b in names[i:])]
+    convolution's weight count squared), except two indicators of one ENUM element."""
+    products = [f"{a}*{b}" for i, a in enumerate(names) for b in names[i:]
+                if _indicator_of(a) is None or _indicator_of(a) != _indicator_of(b)]
+    return [*names, *products]
 
 
 def feature_matrix(samples: Sequence[dict[str, Any]], feature_set: str, names: Sequence[str]) -> np.ndarray:
@@ -73,17 +134,18 @@ def feature_matrix(samples: Sequence[dict[str, Any]], feature_set: str, names: S
 
 
 def fit_metric(samples: Sequence[dict[str, Any]], metric: str, structural: Sequence[str], *, folds: int,
-               seed: int, device: str) -> dict[str, LinearFit]:
-    """feature set -> LinearFit for one metric; every set uses the same CV folds (same seed)."""
+               seed: int, device: str, space: SearchSpace | None = None) -> dict[str, LinearFit]:
+    """feature set -> LinearFit for one metric; every set uses the same CV folds (same seed).
+    ``space`` orders a categorical variable's options (the first sampled one is the baseline)."""
     usable = [s for s in samples if metric in s.get("values", {})]
     targets = np.array([s["values"][metric] for s in usable], dtype=float)
-    hyper_names, _ = hyperparameter_columns(usable, structural)
+    hyper_names, _ = hyperparameter_columns(usable, structural, space)
     fits = {}
     sets = (("hyperparameters", hyper_names, least_squares), ("pairwise", pairwise_columns(hyper_names), ridge_loo),
             ("network", list(NETWORK_FEATURES), least_squares))
     for feature_set, names, solver in sets:
-        if not names:
-            continue
+        if not names or (feature_set == "network" and not all(s.get("features") for s in usable)):
+            continue  # samples of a table (NAS-Bench) or a hand-made profile carry no built network
         fits[feature_set] = fit_linear_model(metric, names, feature_matrix(usable, feature_set, names), targets,
                                              folds=folds, rng=np.random.default_rng(seed), feature_set=feature_set,
                                              device=device, solver=solver)
@@ -115,7 +177,8 @@ def write_model(models_dir: Path, document: dict[str, Any]) -> Path:
 
 def fit_all(samples: Sequence[dict[str, Any]], metrics: Sequence[str], structural: Sequence[str], *,
             folds: int, seed: int, device: str, features: str = "auto",
-            distinct_networks: float = math.inf) -> dict[str, tuple[dict[str, LinearFit], LinearFit]]:
+            distinct_networks: float = math.inf,
+            space: SearchSpace | None = None) -> dict[str, tuple[dict[str, LinearFit], LinearFit]]:
     """metric -> (fits by feature set, chosen fit).
 
     Every feature set is always fitted (the profile report compares them); ``features`` picks
@@ -124,7 +187,7 @@ def fit_all(samples: Sequence[dict[str, Any]], metrics: Sequence[str], structura
     """
     result = {}
     for metric in metrics:
-        fits = fit_metric(samples, metric, structural, folds=folds, seed=seed, device=device)
+        fits = fit_metric(samples, metric, structural, folds=folds, seed=seed, device=device, space=space)
         if fits:
             result[metric] = (fits, _pick(fits, features, distinct_networks))
     return result

@@ -107,24 +107,23 @@ def check_model(model: "LinearModel", template: "Template", detect: Detector, wh
 
 def _check_unknown(model: "LinearModel", template: "Template", detect: Detector) -> ProvenanceCheck:
     """A model without provenance: refuse it only for what can be seen, a structural variable
-    (numeric, so a linear model could use it) that none of its hyper-parameter features uses."""
+    that none of its hyper-parameter features uses (as itself, an element ``name[i]``, a one-hot
+    ``name=option`` or a factor of a product)."""
     space = template.space
     structural = _structural_among(space, [v.name for v in space.variables if v.structural is not False], detect)
     if model.feature_set == "network" or model.feature_function is not None:
         return ProvenanceCheck("unknown", fitted_on=structural)
-    used = {feature.split("[", 1)[0] for feature in model.features}
-    ignored = [name for name in structural if name not in used and _numeric(space[name])]
+    used = {_variable_of(factor) for feature in model.features for factor in feature.split("*")}
+    ignored = [name for name in structural if name not in used]
     reasons = [f"structural variable {name} ({_describe(variable_spec(space[name]))}) is not among its features "
                f"({', '.join(model.features) or 'none'}; a model meant to ignore it lists it with coefficient 0)"
                for name in ignored]
     return ProvenanceCheck("mismatch" if reasons else "unknown", reasons, structural)
 
 
-def _numeric(variable: Variable) -> bool:
-    """Could a linear model use it? (An ENUM of layer types cannot; one of kernel sizes can.)"""
-    if variable.type is not VariableType.ENUM:
-        return True
-    return all(isinstance(o, (int, float)) and not isinstance(o, bool) for o in variable.options)
+def _variable_of(factor: str) -> str:
+    """The variable a feature factor reads: ``edge`` for ``edge[2]=conv``, ``conv1`` for ``conv1``."""
+    return factor.split("=", 1)[0].split("[", 1)[0]
 
 
 def _structural_among(space: SearchSpace, names: Sequence[str], detect: Detector) -> list[str]:

@@ -39,13 +39,24 @@ def extreme_raw_value(variable: Variable, high: bool) -> Any:
 
 
 def architecture_signature(model: Any) -> tuple:
-    """(layer type, weight shapes, output shape) per layer: equal iff the architecture is."""
+    """(layer type, weight shapes, output shape, activation) per layer: equal iff the architecture
+    is. The activation a layer applies (``Dense(..., activation=act)``) counts: it changes no
+    shape, but it is work every inference does (tanh costs more than relu), so an unflagged ENUM
+    of activations is structural and ``profile`` prices it with one-hot features."""
     from hyperpower.hardware.features import _leaf_layers_with_shapes
 
     return tuple(
-        (type(layer).__name__, tuple(tuple(w.shape) for w in layer.weights), tuple(output_shape or ()))
+        (type(layer).__name__, tuple(tuple(w.shape) for w in layer.weights), tuple(output_shape or ()),
+         _activation_name(layer))
         for layer, _, output_shape in _leaf_layers_with_shapes(model)
     )
+
+
+def _activation_name(layer: Any) -> str:
+    """The name of the activation function a layer applies ("" for none or the identity)."""
+    function = getattr(layer, "activation", None)
+    name = getattr(function, "__name__", "") if callable(function) else str(function or "")
+    return "" if name == "linear" else name
 
 
 def keras_signature_function(template: "Template", workdir: str | Path | None = None) -> SignatureFunction:

@@ -52,7 +52,7 @@ def device_environment(device: str | None, base: dict[str, str] | None = None) -
 
 
 def measure_network_file(network_path: str | Path, metrics: Sequence[str], device: str | None = None, *,
-                         min_window_s: float | None = None, repetitions: int = 4, seed: int | None = None,
+                         min_window_s: float | None = None, repetitions: int | None = None, seed: int | None = None,
                          log_path: str | Path | None = None, timeout_s: float = 600.0) -> dict[str, Any]:
     """Measure a rendered network file in a fresh process; returns the child's JSON result.
 
@@ -76,10 +76,11 @@ def measure_network_file(network_path: str | Path, metrics: Sequence[str], devic
 
 
 def measure_arguments(network_path: Path, metrics: Sequence[str], result_path: Path, device: str | None,
-                      min_window_s: float | None, repetitions: int, seed: int | None) -> list[str]:
-    """Command-line arguments of this module's ``main`` for one measurement."""
-    argv = ["--network", str(network_path), "--metrics", ",".join(metrics), "--result", str(result_path),
-            "--repetitions", str(repetitions)]
+                      min_window_s: float | None, repetitions: int | None, seed: int | None) -> list[str]:
+    """Command-line arguments of this module's ``main`` for one measurement (``None``: the
+    sensors' default)."""
+    argv = ["--network", str(network_path), "--metrics", ",".join(metrics), "--result", str(result_path)]
+    argv += ["--repetitions", str(repetitions)] if repetitions is not None else []
     argv += ["--device", device] if device else []
     argv += ["--min-window-s", str(min_window_s)] if min_window_s is not None else []
     argv += ["--seed", str(seed)] if seed is not None else []
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--result", required=True, help="where to write the JSON result")
     parser.add_argument("--device", default=None)
     parser.add_argument("--min-window-s", type=float, default=None)
-    parser.add_argument("--repetitions", type=int, default=4)
+    parser.add_argument("--repetitions", type=int, default=None)
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args(argv)
     try:

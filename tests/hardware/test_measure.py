@@ -3,6 +3,7 @@ latency and peak memory measured, refusals for metrics nothing measures."""
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -141,3 +142,12 @@ def test_keras_model_is_measured_through_predict_on_batch(cpu_sensors: SensorSet
     assert 0.0 < measurement.values["latency"] < 100.0
     assert measurement.values["memory"] > 50.0  # the TensorFlow runtime alone is far above this
     assert measurement.batches >= 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/stat")
+def test_a_measurement_reports_its_contention_and_takes_the_sensors_window_count(cpu_sensors) -> None:
+    measurement = measure_inference(lambda batch: batch * 1.0, np.ones((8, 2)), 4, ["latency"], cpu_sensors,
+                                    min_window_s=0.06, warmup_s=0.0, rng=np.random.default_rng(0))
+    assert measurement.repetitions == 12, "the process sensor's default: more windows for latency"
+    assert set(measurement.contention) == {"others_share", "steal_share", "load_1min"}
+    assert 0.0 <= measurement.contention["others_share"] <= 1.0

@@ -77,3 +77,33 @@ def test_devices_lists_the_process_sensor_and_explains_missing_metrics() -> None
         entry = next(line for line in lines if line.strip().startswith(f"{metric}:"))
         assert "not measurable" not in entry or f"{metric} needs" in entry
     assert "latency: process" in result.stdout
+
+
+@pytest.mark.slow
+def test_profile_gives_an_enum_of_activations_a_one_hot_model(tiny_experiment: Path) -> None:
+    """Issue 12 point 4: an unflagged ENUM of activations is detected as structural (it changes
+    the work of every inference, not a shape) and priced by one-hot features, relu the baseline."""
+    from hyperpower.optimize import load_linear_model
+    from hyperpower.template import parse_template
+
+    network = tiny_experiment / "keras_model" / "network_def.py"
+    text = network.read_text().replace(
+        'batch_size = 16', 'activation = HYPERPARAM{"type": "ENUM", "token": "activation", '
+        '"options": ["relu", "tanh", "sigmoid"]}\nbatch_size = 16').replace('activation="relu"', "activation=activation")
+    network.write_text(text)
+    result = _cli("profile", str(tiny_experiment), "--samples", "8", "--folds", "4", "--seed", "0", "--metrics",
+                  "latency", "--features", "hyperparameters", "--min-window", "0.1", "--repetitions", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "of units, activation;" in result.stdout, "activation detected as structural"
+    model_file = tiny_experiment / "models" / "latency.json"
+    document = json.loads(model_file.read_text())
+    assert document["features"] == ["units", "activation=tanh", "activation=sigmoid"]
+    assert document["structural"]["activation"]["options"] == ["relu", "tanh", "sigmoid"]
+    model = load_linear_model(model_file)
+    space = parse_template(network).space
+    model.check_space(space)  # usable a priori: every option it names exists
+    coef = dict(zip(model.features, model.coef))
+    base = {"units": 512, "learning_rate": 0.01}
+    assert model.predict({**base, "activation": "relu"}) == pytest.approx(model.intercept + 512 * coef["units"])
+    assert model.predict({**base, "activation": "sigmoid"}) - model.predict({**base, "activation": "relu"}) == \
+        pytest.approx(coef["activation=sigmoid"])

@@ -10,7 +10,8 @@ import pytest
 
 from hyperpower import optimize
 from hyperpower.hardware.profile_models import (
-    MAX_NETWORK_BUILDS, distinct_structures, fit_all, hyperparameter_columns, model_document, write_model,
+    MAX_NETWORK_BUILDS, distinct_structures, fit_all, hyperparameter_columns, model_document, pairwise_columns,
+    unsampled_options, write_model,
 )
 from hyperpower.space import SearchSpace, Variable
 
@@ -34,9 +35,70 @@ def _samples(n: int = 40, seed: int = 0, cubic: bool = False) -> list[dict]:
     return samples
 
 
-def test_columns_expand_size_k_variables_and_skip_text_enums() -> None:
-    names, skipped = hyperparameter_columns(_samples(3), ["widths", "kind"])
-    assert names == ["widths[0]", "widths[1]"] and skipped == ["kind"]
+def test_columns_expand_size_k_variables_and_one_hot_text_enums_with_a_baseline_dropped() -> None:
+    """Issue 12 point 4 (text ENUMs used to be skipped): ``kind`` becomes ``kind=tanh``, its
+    first option in the template's order (relu) being the baseline the intercept carries."""
+    space = SearchSpace([Variable("widths", "INT", min=1, max=8, size=2), Variable("kind", "ENUM", options=("relu", "tanh"))])
+    samples = _samples(12)
+    assert {s["params"]["kind"] for s in samples} == {"relu", "tanh"}
+    names, skipped = hyperparameter_columns(samples, ["widths", "kind"], space)
+    assert names == ["widths[0]", "widths[1]", "kind=tanh"] and skipped == []
+    reversed_space = SearchSpace([Variable("widths", "INT", min=1, max=8, size=2),
+                                  Variable("kind", "ENUM", options=("tanh", "relu"))])
+    assert hyperparameter_columns(samples, ["kind"], reversed_space)[0] == ["kind=relu"]
+    pairs = pairwise_columns(names)
+    assert "widths[0]*kind=tanh" in pairs and "kind=tanh*kind=tanh" not in pairs
+
+
+OPERATION_COST = {"none": 0.0, "skip": 0.05, "conv1": 0.4, "conv3": 1.3}  # ms per edge, additive
+
+
+def _cell_space() -> SearchSpace:
+    """A NAS-style cell: three ENUM edges (one size-3 variable) and a numeric width."""
+    return SearchSpace([Variable("edge", "ENUM", options=tuple(OPERATION_COST), size=3),
+                        Variable("width", "INT", min=1, max=8, transform="X16")])
+
+
+def _cell_latency(params: dict) -> float:
+    return 2.0 + sum(OPERATION_COST[op] for op in params["edge"]) + 0.01 * params["width"]
+
+
+def test_profiling_recovers_a_known_additive_cost_over_enum_choices_and_it_prices_the_space_a_priori() -> None:
+    from hyperpower.hardware.sampling import draw_configurations
+    from hyperpower.optimize.constraints import KnownConstraints, ModelBudget
+
+    space = _cell_space()
+    rng = np.random.default_rng(4)
+    samples = []
+    for raw in draw_configurations(space, ["edge", "width"], 40, rng):
+        params = space.network_params(raw)
+        samples.append({"params": params, "values": {"latency": _cell_latency(params) * (1 + 0.001 * rng.standard_normal())}})
+    fits, chosen = fit_all(samples, ["latency"], ["edge", "width"], folds=10, seed=0, device="test", space=space)["latency"]
+    plain = fits["hyperparameters"]
+    coef = dict(zip(plain.features, plain.coef))
+    assert set(coef) == {"width"} | {f"edge[{i}]={op}" for i in range(3) for op in ("skip", "conv1", "conv3")}
+    for i in range(3):  # each coefficient is the option's cost over the baseline "none"
+        for op in ("skip", "conv1", "conv3"):
+            assert coef[f"edge[{i}]={op}"] == pytest.approx(OPERATION_COST[op], abs=0.01)
+    assert plain.intercept == pytest.approx(2.0, abs=0.02) and coef["width"] == pytest.approx(0.01, abs=1e-3)
+    assert plain.cv_rmspe < 0.005 and chosen is plain, "the additive model is exact: nothing costlier is kept"
+
+    model = optimize.load_linear_model(model_document(fits, chosen))
+    points = np.random.default_rng(1).random((200, space.dim))
+    truth = np.array([_cell_latency(space.network_params(space.from_unit(p))) for p in points])
+    assert np.allclose(model.predict_unit(space, points), truth, rtol=0.005)
+    budget = float(np.median(truth))  # what HW-IECI checks before training anything
+    feasible = KnownConstraints(space, [ModelBudget(model, budget)]).feasible(points)
+    assert np.array_equal(feasible[np.abs(truth - budget) > 0.02], (truth <= budget)[np.abs(truth - budget) > 0.02])
+
+
+def test_options_no_sample_chose_are_named_since_the_model_prices_them_as_the_baseline() -> None:
+    space = _cell_space()
+    samples = [{"params": {"edge": ["none", op, "conv3"], "width": 16}} for op in ("skip", "conv1")]
+    names, _ = hyperparameter_columns(samples, ["edge"], space)
+    assert names == ["edge[1]=conv1"], "edge[0] and edge[2] took one option each: nothing to fit"
+    missing = unsampled_options(samples, ["edge", "width"], space)
+    assert "edge[1]=none" in missing and "edge[0]=skip" in missing and "edge[2]=conv3" not in missing
 
 
 def test_network_features_win_when_the_truth_is_in_the_weights_beyond_pairs() -> None:
@@ -131,3 +193,21 @@ def test_the_report_and_the_readme_state_the_same_selection_rule(tmp_path) -> No
         assert f"R² of at least {MIN_R2:g}" in text or f"R² is at least {MIN_R2:g}" in text
         assert f"at most {MAX_NETWORK_BUILDS}" in text.replace("1,000", "1000")
     assert "keeps whichever cross-validates better" not in readme
+
+
+def test_the_report_warns_when_other_processes_kept_the_cpus_busy_during_latency_profiling(tmp_path) -> None:
+    """Issue 15 point 3: what the tool cannot remove is said where the model is made."""
+    from hyperpower.hardware.profile import ProfileResult, format_report
+    from hyperpower.hardware.regression import LinearFit
+
+    fit = LinearFit("latency", ["a"], [1.0], 0.0, 3, 3, 0.8, 0.1, 0.8, "hyperparameters")
+
+    def report(share):
+        samples = [{"contention": {"others_share": share}}] * 3 if share is not None else [{}] * 3
+        return format_report(ProfileResult(
+            experiment="digits", device="cpu", device_name="CPU", structural=["a"], samples=samples, failures=[],
+            fits={"latency": {"hyperparameters": fit}}, chosen={"latency": fit}, model_paths={},
+            profile_path=tmp_path / "p.json", seconds_per_sample=1.0, setup_s=0.0))
+
+    assert "other processes used 85% of the CPUs" in report(0.85)
+    assert "other processes used" not in report(0.05) and "other processes used" not in report(None)

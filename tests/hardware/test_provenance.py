@@ -81,8 +81,13 @@ def test_a_model_without_provenance_is_unknown_unless_it_ignores_a_structural_va
     assert check.reasons[0].startswith("structural variable conv2 (INT 4..32) is not among its features (conv1, dense")
     with_zero = load_linear_model({"metric": "memory", "features": ["conv1", "dense", "conv2"], "coef": [0.1, 0.02, 0]})
     assert _check(with_zero, BASE + NEW_FLAGGED).verdict == "unknown"
+    # issue 12 point 4: an ENUM of layer types enters a model as one-hot features, so a model that
+    # lists none of them ignores it (it used to be exempt, as no linear model could use it)
     layer = 'kind = HYPERPARAM{"type": "ENUM", "token": "kind", "options": ["dense", "conv"], "structural": true}\n'
-    assert _check(plain, BASE + layer).verdict == "unknown", "a linear model cannot use an ENUM of layer types"
+    assert "structural variable kind (ENUM [dense, conv]) is not among" in _check(plain, BASE + layer).reason_text
+    one_hot = load_linear_model({"metric": "memory", "features": ["conv1", "dense", "kind=conv*dense"],
+                                 "coef": [0.1, 0.02, 0.5]})
+    assert _check(one_hot, BASE + layer).verdict == "unknown", "kind is used, as a factor of a product"
     kernel = 'kernel = HYPERPARAM{"type": "ENUM", "token": "kernel", "options": [3, 5], "structural": true}\n'
     assert "structural variable kernel (ENUM [3, 5]) is not among" in _check(plain, BASE + kernel).reason_text
 

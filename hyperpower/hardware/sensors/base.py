@@ -53,13 +53,15 @@ class Sensor(abc.ABC):
     """One measuring instrument.
 
     Subclasses set ``name`` and ``metrics``; ``default_min_window_s`` is how much steady-state
-    inference the sensor needs per configuration for a trustworthy mean, and ``max_gap_s`` the
-    longest random pause worth inserting between windows (see ``measure_inference``).
+    inference the sensor needs per configuration for a trustworthy mean, ``default_repetitions``
+    in how many windows, and ``max_gap_s`` the longest random pause worth inserting between
+    windows (see ``measure_inference``).
     """
 
     name: str = "sensor"
     metrics: tuple[str, ...] = ()
     default_min_window_s: float = 0.5
+    default_repetitions: int = 4
     max_gap_s: float = 0.02
 
     @abc.abstractmethod
@@ -77,6 +79,12 @@ class Sensor(abc.ABC):
     @abc.abstractmethod
     def stop_window(self, window: Window) -> dict[str, float]:
         """Called right after the last batch; returns metric -> value for this window."""
+
+    def combine(self, metric: str, windows: Sequence[Window], readings: Sequence[float]) -> float | None:
+        """One value of ``metric`` from every window of a measurement, when the sensor has a rule
+        of its own (the process sensor pools all batch times for latency); None: the measurement's
+        default (the mean over windows, the maximum for a peak)."""
+        return None
 
     def close(self) -> None:
         """Release library handles or threads; the default has nothing to release."""

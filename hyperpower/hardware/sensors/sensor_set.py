@@ -106,6 +106,10 @@ class SensorSet:
         """Total steady-state inference per configuration the slowest needed sensor asks for."""
         return max((s.default_min_window_s for s in self.sensors_for(metrics)), default=0.5)
 
+    def default_repetitions(self, metrics: Iterable[str]) -> int:
+        """Windows per configuration: as many as the most demanding needed sensor asks for."""
+        return max((s.default_repetitions for s in self.sensors_for(metrics)), default=4)
+
     def max_gap_s(self, metrics: Iterable[str]) -> float:
         return max((s.max_gap_s for s in self.sensors_for(metrics)), default=0.02)
 

@@ -39,14 +39,16 @@ def test_auto_picks_the_gpu_when_nvml_sees_one(tmp_path: Path) -> None:
     assert {m: sensors.sensor_for(m).name for m in ("power", "energy", "memory", "latency")} == {
         "power": "nvml", "energy": "nvml", "memory": "nvml", "latency": "process"}
     assert sensors.default_min_window_s(["power"]) == 5.0
-    assert sensors.default_min_window_s(["latency"]) == 0.5
+    assert sensors.default_min_window_s(["latency"]) == 1.5  # issue 15: was 0.5 s in 4 windows
+    assert sensors.default_repetitions(["power"]) == 4 and sensors.default_repetitions(["latency"]) == 12
 
 
 def test_cpu_device_on_a_gpu_machine_uses_rapl_and_process(fake_powercap: Path) -> None:
     sensors = detect_sensors("cpu", nvml_module=FakeNVML(), powercap_root=fake_powercap)
     assert sensors.sensor_for("power").name == "rapl"
     assert sensors.sensor_for("memory").name == "process"
-    assert sensors.default_min_window_s(["power", "latency"]) == 1.0
+    assert sensors.default_min_window_s(["power", "latency"]) == 1.5
+    assert sensors.default_repetitions(["power"]) == 4 and sensors.default_repetitions(["power", "latency"]) == 12
 
 
 def test_cpu_device_explains_that_the_gpu_is_not_used(tmp_path: Path) -> None:
