@@ -69,3 +69,19 @@ def test_a_multi_objective_method_this_installation_lacks_is_a_clear_error(monke
 def test_spearmint_objectives_default_to_the_multi_objective_method() -> None:
     config = config_from_json({"variables": UNITS_RATE, "tasks": {"a": {"type": "OBJECTIVE"}, "b": {"type": "OBJECTIVE"}}})
     assert config.settings.method == "ehvi" and config.settings.objective_names() == ["a", "b"]
+
+
+def test_a_hardware_objective_needs_a_model_like_a_budget_when_aware(tmp_path) -> None:
+    """Issue 12: aware runs profile (or take --model for) a hardware objective of several, as
+    for a budget metric; an unaware run needs none; EXP/models/<metric>.json is found for it."""
+    from hyperpower.experiment import resolve_experiment
+    from hyperpower.loop.preparation import metrics_needing_models, model_sources
+
+    aware, unaware = _config(), _config(aware=False)
+    assert metrics_needing_models(aware, {}) == ["power"]
+    assert metrics_needing_models(aware, {"power": POWER}) == []
+    assert metrics_needing_models(unaware, {}) == []
+    (tmp_path / "config.json").write_text("{}")
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "power.json").write_text("{}")
+    assert model_sources(resolve_experiment(tmp_path), aware) == {"power": tmp_path / "models" / "power.json"}

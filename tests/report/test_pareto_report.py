@@ -82,7 +82,7 @@ def test_front_reference_and_hypervolume_match_brute_force(objectives: list[str]
 def test_given_and_run_references_and_their_refusals() -> None:
     jobs = [Job(id=i + 1, experiment="e", status=JobStatus.COMPLETE, values={"f1": a, "f2": b, "c": 1.0}, feasible=True)
             for i, (a, b) in enumerate([(0.1, 0.9), (0.5, 0.5), (0.9, 0.1), (0.95, 0.95)])]
-    config = _config(["f1", "f2"], reference={"f2": 2.0})
+    config = _config(["f1", "f2"], reference={"f1": 3.0, "f2": 2.0})
     front = pareto.pareto_front(jobs, config, {"f1": 1.0})
     assert front.reference == {"f1": 1.0, "f2": 2.0}
     assert front.reference_sources == {"f1": "given", "f2": "run"}
