@@ -71,6 +71,24 @@ def quality(problems: list[str], methods: list[str], seeds: list[int], evaluatio
                 print(f"{problem_name:14s} {method:14s} seed {seed}: {record['wall_s']:.1f} s", flush=True)
 
 
+def cost(problems: list[str], methods: list[str], size: int, rounds: int) -> None:
+    """CPU seconds per suggestion (``time.process_time``: the machine's load does not inflate
+    it) of a warm strategy continuing a run from ``size`` random evaluations for ``rounds``
+    sequential suggestions; cached per (problem, method)."""
+    from runners import continue_run
+
+    for problem_name in problems:
+        for method in methods:
+            if method in APRIORI and not problem_name.startswith("nb201"):
+                continue
+            path = RESULTS / "cost" / problem_name / f"{method}.json"
+            if path.exists():
+                continue
+            record = continue_run(method, problem(problem_name), size, rounds)
+            write_json(path, record)
+            print(f"{problem_name:14s} {method:14s}: median {sorted(record['cpu_s'])[rounds // 2]:.3f} CPU s/suggestion", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -80,11 +98,18 @@ def main() -> None:
     q.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1")
     q.add_argument("--seed-list", type=int, nargs="+", help="these seeds, in this order (parallel processes)")
     q.add_argument("--evaluations", type=int, default=max(CHECKPOINTS))
+    c = sub.add_parser("cost")
+    c.add_argument("--problems", nargs="+", default=["branin-currin", "nb201-gpu"])
+    c.add_argument("--methods", nargs="+", default=["ehvi", "pabo", "ehvi-apriori", "pabo-apriori", "optuna-gp"])
+    c.add_argument("--size", type=int, default=40)
+    c.add_argument("--rounds", type=int, default=8)
     sub.add_parser("facts")
     sub.add_parser("report")
     args = parser.parse_args()
     if args.command == "quality":
         quality(args.problems, args.methods, args.seed_list or list(range(args.seeds)), args.evaluations)
+    elif args.command == "cost":
+        cost(args.problems, args.methods, args.size, args.rounds)
     elif args.command == "facts":
         print(json.dumps(problem_facts(), indent=1))
     else:

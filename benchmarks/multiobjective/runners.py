@@ -30,27 +30,81 @@ def _space(problem: MOProblem):
                         Variable(name, "FLOAT", spec[0], spec[1]) for name, (kind, spec) in problem.variables.items()])
 
 
+def _strategy(method: str, problem: MOProblem, apriori: bool, rng: np.random.Generator):
+    """(space, the strategy, the "rand" strategy of the initial design)."""
+    from hyperpower.optimize.constraints import KnownConstraints
+    from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES, MultiObjectiveProblem, ObjectiveSpec
+    from hyperpower.optimize.strategies import Problem
+
+    space = _space(problem)
+    specs = [ObjectiveSpec(name, problem.noiseless) for name in problem.objectives]
+    if apriori:
+        model = latency_model(problem)[0]
+        specs[-1].known = lambda points: model.predict_unit(space, points)
+    multi = MultiObjectiveProblem(Problem(space=space, known=KnownConstraints(space, []), measured=[]), specs)
+    return space, MULTI_OBJECTIVE_STRATEGIES[method](multi, rng), MULTI_OBJECTIVE_STRATEGIES["rand"](multi, rng)
+
+
+def _job(index: int, problem: MOProblem, method: str, params: dict, values: tuple):
+    from hyperpower.jobs import Job, JobStatus
+
+    return Job(id=index + 1, experiment=problem.name, status=JobStatus.COMPLETE, method=method,
+               raw_params=params, values=dict(zip(problem.objectives, values)), feasible=True)
+
+
+def continue_run(name: str, problem: MOProblem, size: int, rounds: int) -> dict:
+    """CPU seconds of ``rounds`` sequential suggestions after ``size`` uniform evaluations (the
+    first suggestion, which burns the MCMC chains in, is timed apart as ``first_cpu_s``)."""
+    from hyperpower.optimize.candidates import TakenPoints
+    from hyperpower.optimize.observations import collect_observations
+
+    if name == "optuna-gp":
+        return _continue_optuna_gp(problem, size, rounds)
+    method, apriori = name.removesuffix("-apriori"), name.endswith("-apriori")
+    space, strategy, initial = _strategy(method, problem, apriori, np.random.default_rng(0))
+    jobs: list = []
+    cpu: list[float] = []
+    for index in range(size + rounds + 1):
+        observed = collect_observations(jobs, space, list(problem.objectives), [])
+        chooser = initial if index < size else strategy
+        start = time.process_time()
+        point = chooser.propose(observed, TakenPoints(observed.every_point), 1)[0]
+        if index >= size:
+            cpu.append(time.process_time() - start)
+        params = space.from_unit(point)
+        jobs.append(_job(index, problem, method, params, problem.evaluate(params)))
+    return {"size": size, "first_cpu_s": cpu[0], "cpu_s": cpu[1:], "stats": strategy.stats}
+
+
+def _continue_optuna_gp(problem: MOProblem, size: int, rounds: int) -> dict:
+    """The same measure for Optuna's GPSampler (``size`` random trials enqueued first)."""
+    import optuna
+    import torch
+
+    torch.set_num_threads(1)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    sampler = optuna.samplers.GPSampler(seed=0, deterministic_objective=problem.noiseless, n_startup_trials=size)
+    study = optuna.create_study(sampler=sampler, directions=["minimize"] * len(problem.objectives))
+    cpu: list[float] = []
+    for index in range(size + rounds + 1):
+        start = time.process_time()
+        trial = study.ask()
+        params = _suggest(trial, problem)
+        if index >= size:
+            cpu.append(time.process_time() - start)
+        study.tell(trial, list(problem.evaluate(params)))
+    return {"size": size, "first_cpu_s": cpu[0], "cpu_s": cpu[1:], "stats": {}}
+
+
 def hyperpower_runner(method: str, apriori: bool) -> Runner:
     """``apriori``: the latency objective is the one-hot model fitted on 50 profiled cells."""
 
     def run(problem: MOProblem, seed: int, evaluations: int) -> dict:
-        from hyperpower.jobs import Job, JobStatus
         from hyperpower.optimize.candidates import TakenPoints
-        from hyperpower.optimize.constraints import KnownConstraints
-        from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES, MultiObjectiveProblem, ObjectiveSpec
         from hyperpower.optimize.observations import collect_observations
-        from hyperpower.optimize.strategies import Problem
 
-        space = _space(problem)
-        specs = [ObjectiveSpec(name, problem.noiseless) for name in problem.objectives]
-        if apriori:
-            model = latency_model(problem)[0]
-            specs[-1].known = lambda points: model.predict_unit(space, points)
-        base = Problem(space=space, known=KnownConstraints(space, []), measured=[])
-        multi = MultiObjectiveProblem(base, specs)
         rng = np.random.default_rng(seed)
-        strategy = MULTI_OBJECTIVE_STRATEGIES[method](multi, rng)
-        initial = MULTI_OBJECTIVE_STRATEGIES["rand"](multi, rng)
+        space, strategy, initial = _strategy(method, problem, apriori, rng)
         record: dict = {"values": [], "seconds": []}
         jobs: list = []
         for index in range(evaluations):
@@ -58,14 +112,12 @@ def hyperpower_runner(method: str, apriori: bool) -> Runner:
             observed = collect_observations(jobs, space, list(problem.objectives), [])
             chooser = strategy if index >= INITIAL and strategy.ready(observed) else initial
             point = chooser.propose(observed, TakenPoints(observed.every_point), 1)[0]
-            seconds = time.perf_counter() - start
+            record["seconds"].append(time.perf_counter() - start)
             params = space.from_unit(point)
             values = problem.evaluate(params)
             record["values"].append(list(values))
-            record["seconds"].append(seconds)
-            jobs.append(Job(id=index + 1, experiment=problem.name, status=JobStatus.COMPLETE, method=method,
-                            raw_params=params, values=dict(zip(problem.objectives, values)), feasible=True))
-        record["stats"] = getattr(strategy, "stats", {})
+            jobs.append(_job(index, problem, method, params, values))
+        record["stats"] = strategy.stats
         return record
 
     return run
