@@ -2,6 +2,7 @@
 factorizations per fit, one rule switched on at a time on top of the previous ones.
 
     python benchmarks/optimizer/ablation.py --dim 13 --sizes 100 400
+    python benchmarks/optimizer/ablation.py --dim 2 --sizes 50
 
 Same data and protocol as ``run_benchmarks.py speed`` (chain burnt in on 25 points, one untimed
 suggestion at n, then ``--repeats`` timed ones, each told its value before the next).
@@ -68,7 +69,7 @@ def main() -> None:
             rows.append({"dim": args.dim, "n": size, "variant": label, **record})
             print(f"d={args.dim} n={size:4d} {label:62s} {np.median(record['seconds']):.3f} s, "
                   f"{int(np.median(record['factorizations']))} factorizations", flush=True)
-    path = HERE / "results" / "ablation.json"
+    path = HERE / "results" / f"ablation_d{args.dim}.json"
     path.write_text(json.dumps(rows))
 
 
