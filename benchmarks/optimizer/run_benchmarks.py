@@ -70,14 +70,15 @@ def _speed_function(points: np.ndarray) -> np.ndarray:
 class _HyperPowerSpeed:
     """hw-ieci through the public Optimizer, chain burnt in on the first 25 points as a run does."""
 
-    def __init__(self, dim: int, points: np.ndarray, values: np.ndarray) -> None:
+    def __init__(self, dim: int, points: np.ndarray, values: np.ndarray, mcmc=None) -> None:
         from hyperpower.config import config_from_json
         from hyperpower.optimize import Optimizer
+        from hyperpower.optimize.ensemble import MCMCSettings
 
         config = config_from_json({"variables": {f"x{i}": {"type": "FLOAT", "min": 0, "max": 1} for i in range(dim)},
                                    "tasks": {"error": {"type": "OBJECTIVE"}}, "hyperpower": {"method": "hw-ieci"}})
         self.dim, self.jobs = dim, []
-        self.optimizer = Optimizer(config, {}, np.random.default_rng(0))
+        self.optimizer = Optimizer(config, {}, np.random.default_rng(0), mcmc=mcmc or MCMCSettings())
         for point, value in zip(points, values):
             self.tell(point, value)
         self.optimizer.suggest(self.jobs[:25])

@@ -30,7 +30,7 @@ import time
 import numpy as np
 
 def main(job_id, params):
-    x = np.array([float(params[f"x{i}"][0]) for i in range(6)])
+    x = np.array([float(params["x%d" % i][0]) for i in range(6)])
     time.sleep({job_s})
     return {{"objective": float(np.sum(np.sin(3 * x)) + np.sum((x - 0.3) ** 2))}}
 '''

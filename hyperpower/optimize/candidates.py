@@ -85,5 +85,7 @@ def unique_rows(points: np.ndarray) -> np.ndarray:
     """Drop repeated rows (after rounding), keeping the first occurrence and the order."""
     if len(points) == 0:
         return points
-    _, first = np.unique(np.round(points, KEY_DECIMALS), axis=0, return_index=True)
-    return points[np.sort(first)]
+    first: dict[bytes, int] = {}
+    for index, key in enumerate(TakenPoints._keys_of(points)):  # a dict: np.unique(axis=0) sorts rows, 10x slower
+        first.setdefault(key, index)
+    return points[list(first.values())]

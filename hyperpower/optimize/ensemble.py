@@ -9,11 +9,13 @@ Cost that scales with n (each rule in ``MCMCSettings``, measured in benchmarks/o
   * a rolling pool of ``samples`` hyper-parameter samples: up to ``refresh_below`` observations
     every fit draws all of them afresh (Spearmint), beyond it only
     ``ceil(samples * refresh_below / n)`` new sweeps replace the oldest samples. One new result
-    moves the hyper-parameter posterior by O(1/n), so the pool stays a posterior sample at a
-    fraction of the cost;
+    moves the hyper-parameter posterior by O(1/n), so the pool stays close to a posterior
+    sample at a fraction of the cost (at n <= 50 it changes the benchmark's trajectories within
+    seed noise, slightly slower at 25 evaluations: benchmarks/optimizer/RESULTS.md);
   * the likelihood the sampler evaluates uses at most ``subset`` observations (a fresh uniform
-    subset per fit): the hyper-parameter posterior of 100 points is already concentrated, and
-    this bounds the MCMC cost independently of n. The members are fitted on all observations;
+    subset per fit): the hyper-parameter posterior of a subset is wider than that of all the
+    data (more cautious, never biased by a choice of points), and this bounds the MCMC cost
+    independently of n. The members are fitted on all observations;
   * beyond ``members_below`` observations the acquisition averages over
     ``max(min_members, ceil(samples * members_below / n))`` samples evenly spaced in the pool
     (the newest included), since each member costs an O(n^2) solve per candidate and the

@@ -219,15 +219,16 @@ class BayesianStrategy:
         fits = self.fit(observations).with_fantasies(observations.pending).with_fantasies(observations.failed, believed=False)
         anchors = self.anchors(observations)
         chosen: list[np.ndarray] = []
-        for _ in range(count):
+        for index in range(count):
             acquisition = self.build(self.problem, fits, observations)
             point, _ = maximize_acquisition(
                 acquisition, self.problem.space, self.rng, self.problem.search,
                 self.problem.feasible_mask() if self.hard_filter else None, taken, anchors,
             )
             chosen.append(point)
-            taken = taken.union(point)
-            fits = fits.with_fantasies(point)
+            if index + 1 < count:  # the last point needs no fantasy: nothing is chosen after it
+                taken = taken.union(point)
+                fits = fits.with_fantasies(point)
         return np.array(chosen)
 
 
