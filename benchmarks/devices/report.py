@@ -62,14 +62,18 @@ def transfer_table(data: dict, peers: dict | None) -> str:
     return "\n".join(lines)
 
 
+FRONT_SHARE = 0.4  # the two-objective target: 40 % of the attainable hypervolume (80 % is out of reach in 30)
+
+
 def front_table(data: dict) -> str:
-    lines = ["| source -> target | arm | HV share after 5 | after 10 | after 30 | evaluations to 80 % (median) |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = [f"| source -> target | arm | HV share after 5 | after 10 | after 30 | evaluations to {FRONT_SHARE:.0%} "
+             "(median) |", "| --- | --- | --- | --- | --- | --- |"]
     for pair, result in data["pairs"].items():
         for arm, runs in result["arms"].items():
             shares = np.array([r["hv_share"] for r in runs])
             cells = " | ".join(f"{shares[:, n - 1].mean():.3f}" for n in (5, 10, shares.shape[1]))
-            lines.append(f"| {pair} | {arm} | {cells} | {_median([r['evals_to_share'] for r in runs])} |")
+            reached = [next((n + 1 for n, v in enumerate(r["hv_share"]) if v >= FRONT_SHARE), None) for r in runs]
+            lines.append(f"| {pair} | {arm} | {cells} | {_median(reached)} |")
     return "\n".join(lines)
 
 
