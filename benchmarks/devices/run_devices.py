@@ -16,8 +16,12 @@ from a finished CIFAR-10 experiment (100 random configurations) and the reverse,
 start, and against a transfer from an unrelated task (the same source with its errors shuffled):
 evaluations until the target error (the table's 1 % quantile of the task) and best after N.
 
-    nice python benchmarks/devices/run_devices.py [--seeds 10] [--evals 30] [--part a|b|all]
-Writes benchmarks/devices/results/{devices,transfer}.json; report.py draws the markdown.
+Part C, transfer with two objectives (error, latency on a GTX 1080 Ti): multi-objective Rand-Walk
+whose first 5 points come from the prior's estimate of where the front lies (the sources'
+non-dominated configurations in normal-score space, ``TransferPrior.design``), against the cold walk.
+
+    nice python benchmarks/devices/run_devices.py [--seeds 10] [--evals 30] [--part a|b|c|all]
+Writes benchmarks/devices/results/{devices,transfer,transfer_front}.json; report.py draws the tables.
 """
 
 from __future__ import annotations
@@ -145,27 +149,93 @@ def _gp_run(table: Table, task: str, prior: TransferPrior | None, evals: int, se
     return errors
 
 
-def part_b(table: Table, seeds: int, evals: int) -> dict:
-    results = {"evals": evals, "pairs": {}}
+def part_b(table: Table, seeds: int, evals: int, path: Path) -> dict:
+    """Resumable: each finished run is saved at once (a shared 2-core machine may stop us), and a
+    run already in ``path`` with the same settings is not repeated."""
+    results = json.loads(path.read_text()) if path.is_file() else {}
+    if results.get("evals") != evals:
+        results = {"evals": evals, "pairs": {}}
     space = space_config().space
     for source_task, target_task in (("cifar10", "cifar100"), ("cifar100", "cifar10")):
         target = float(np.quantile(table.all_errors(target_task), 0.01))
-        priors = {"cold": None,
-                  "transfer": TransferPrior(space, [_source(table, source_task, False)]),
-                  "unrelated transfer": TransferPrior(space, [_source(table, source_task, True)])}
-        pair = {"target_error": target, "table_best": float(table.all_errors(target_task).min()), "arms": {}}
-        for arm, prior in priors.items():
-            runs = []
-            for seed in range(seeds):
+        arms = {"cold": lambda: None,
+                "transfer": lambda: TransferPrior(space, [_source(table, source_task, False)]),
+                "unrelated transfer": lambda: TransferPrior(space, [_source(table, source_task, True)])}
+        pair = results["pairs"].setdefault(f"{source_task} -> {target_task}", {"arms": {}})
+        pair.update(target_error=target, table_best=float(table.all_errors(target_task).min()))
+        for arm, make_prior in arms.items():
+            runs = pair["arms"].setdefault(arm, [])
+            prior = make_prior() if len(runs) < seeds else None
+            for seed in range(len(runs), seeds):
                 started = time.process_time()
                 errors = _gp_run(table, target_task, prior, evals, seed)
                 running = np.minimum.accumulate(errors)
                 reached = next((n + 1 for n, e in enumerate(running) if e <= target), None)
                 runs.append({"best": running.tolist(), "evals_to_target": reached,
                              "cpu_s": time.process_time() - started})
+                path.write_text(json.dumps(results))
+                print(f"B {source_task}->{target_task} {arm} seed {seed}: best {running[-1]:.4f}, "
+                      f"target after {reached}", flush=True)
+    return results
+
+
+# -- part C: transfer with two objectives ----------------------------------------------------------
+C_DEVICE = "gtx_1080ti"
+C_DESIGN = 5
+
+
+def _front_walk(table: Table, task: str, prior: TransferPrior | None, evals: int, seed: int) -> np.ndarray:
+    """Multi-objective Rand-Walk on (error, latency on C_DEVICE); its first C_DESIGN points come
+    from the prior's estimate of where the front lies (``TransferPrior.design``) when given."""
+    space = space_config().space
+    problem = MultiObjectiveProblem(Problem(space, KnownConstraints(space, []), [], sigma0=0.2),
+                                    [ObjectiveSpec("error"), ObjectiveSpec("latency")])
+    rng = np.random.default_rng(seed)
+    walk, uniform = MULTI_OBJECTIVE_STRATEGIES["rand-walk"](problem, rng), MULTI_OBJECTIVE_STRATEGIES["rand"](problem, rng)
+    design = prior.design(space.sample(np.random.default_rng(seed), 512), C_DESIGN) if prior else None
+    jobs, trace = [], []
+    for index in range(evals):
+        observations = collect_observations(jobs, space, ("error", "latency"), [])
+        taken = TakenPoints(observations.every_point)
+        if design is not None and index < C_DESIGN:
+            point = design[index]
+        elif index >= 3 and walk.ready(observations):
+            point = walk.propose(observations, taken, 1)[0]
+        else:
+            point = uniform.propose(observations, taken, 1)[0]
+        raw = space.from_unit(point)
+        cell = cell_string(raw)
+        values = [table.error(cell, task), table.latency(cell, C_DEVICE)]
+        jobs.append(Job(id=index + 1, experiment="c", status=JobStatus.COMPLETE, raw_params=raw,
+                        values=dict(zip(("error", "latency"), values)), feasible=True))
+        trace.append(values)
+    return np.array(trace)
+
+
+def part_c(table: Table, seeds: int, evals: int) -> dict:
+    results = {"evals": evals, "device": C_DEVICE, "pairs": {}}
+    space = space_config().space
+    for source_task, target_task in (("cifar10", "cifar100"), ("cifar100", "cifar10")):
+        every = np.array([[table.error(c, target_task), table.latency(c, C_DEVICE)] for c in table.cells])
+        reference = np.median(every, axis=0)
+        best_hv = hypervolume(_front(every[np.all(every < reference, axis=1)]), reference)
+        source = _source(table, source_task, False)
+        source.values = np.array([[table.error(cell_string(p), source_task), table.latency(cell_string(p), C_DEVICE)]
+                                  for p in source.raw_params])
+        priors = {"cold": None, "transfer": TransferPrior(space, [source])}
+        pair = {"reference": reference.tolist(), "arms": {}}
+        for arm, prior in priors.items():
+            runs = []
+            for seed in range(seeds):
+                trace = _front_walk(table, target_task, prior, evals, seed)
+                shares = [hypervolume(trace[: n + 1][nondominated_mask(trace[: n + 1])], reference) / best_hv
+                          for n in range(evals)]
+                runs.append({"hv_share": shares,
+                             "evals_to_share": next((n + 1 for n, v in enumerate(shares) if v >= HV_SHARE), None)})
             pair["arms"][arm] = runs
-            print(f"B {source_task}->{target_task} {arm}: reached {sum(r['evals_to_target'] is not None for r in runs)}"
-                  f"/{seeds}, median best {np.median([r['best'][-1] for r in runs]):.4f}", flush=True)
+            print(f"C {source_task}->{target_task} {arm}: mean HV share after 10 "
+                  f"{np.mean([r['hv_share'][9] for r in runs]):.3f}, after {evals} "
+                  f"{np.mean([r['hv_share'][-1] for r in runs]):.3f}", flush=True)
         results["pairs"][f"{source_task} -> {target_task}"] = pair
     return results
 
@@ -174,14 +244,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--evals", type=int, default=30)
-    parser.add_argument("--part", choices=["a", "b", "all"], default="all")
+    parser.add_argument("--part", choices=["a", "b", "c", "all"], default="all")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     table = Table()
     if args.part in ("a", "all"):
         (RESULTS / "devices.json").write_text(json.dumps(part_a(table, args.seeds, 2 * args.evals)))
     if args.part in ("b", "all"):
-        (RESULTS / "transfer.json").write_text(json.dumps(part_b(table, args.seeds, args.evals)))
+        part_b(table, args.seeds, args.evals, RESULTS / "transfer.json")
+    if args.part in ("c", "all"):
+        (RESULTS / "transfer_front.json").write_text(json.dumps(part_c(table, args.seeds, args.evals)))
 
 
 if __name__ == "__main__":

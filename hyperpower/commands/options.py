@@ -82,7 +82,7 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
                             "prices replace the existing ones): jobs record cost = price x training hours")
     group.add_argument("--transfer-from", metavar="EXP", nargs="+",
                        help="finished experiments in the same store (same or overlapping variables) whose results "
-                            "warm-start the search")
+                            "warm-start the search; none drops a kept list")
     group.add_argument("--keep-models", choices=KEEP_MODELS,
                        help="trained models kept as EXP/output/job_NNNNN.keras: best (default: the current best "
                             "job's only), all complete jobs', or none")
@@ -168,7 +168,14 @@ def device_options_from_args(args: argparse.Namespace) -> dict:
     transfer = getattr(args, "transfer_from", None)
     return {"devices": parse_device_list(devices) if devices is not None else None,
             "prices": parse_prices(prices) if prices else None,
-            "transfer_from": [name.rstrip("/").rsplit("/", 1)[-1] for name in transfer] if transfer else None}
+            "transfer_from": _transfer_names(transfer) if transfer else None}
+
+
+def _transfer_names(given: list[str]) -> list[str]:
+    """Experiment names (a folder path names its experiment); ``none`` drops a kept transfer."""
+    if [name.lower() for name in given] == ["none"]:
+        return []
+    return [name.rstrip("/").rsplit("/", 1)[-1] for name in given]
 
 
 def split_assignment(text: str, flag: str, form: str) -> tuple[str, str]:

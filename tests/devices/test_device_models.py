@@ -68,3 +68,34 @@ def test_a_device_without_a_model_is_profiled_when_here_and_refused_when_not(tmp
     unaware = prepare_run(paths, GenerateOptions(devices=["gpu:0", "gpu:1"], budgets={"power": 50.0}, aware=False))
     assert unaware.to_profile == [], "an unaware run measures its budgets after training"
     assert sorted(p.name for p in folder.iterdir()) == ["cpu.json", "gpu.json", "keras_model"], "nothing written"
+
+
+def test_profiling_a_local_device_keeps_its_models_as_metric_at_device(tmp_path: Path, monkeypatch) -> None:
+    """``run`` profiles each local device lacking a model on that device, then loads the copies."""
+    import types
+
+    import hyperpower.hardware.profile as profile
+    from hyperpower.loop.device_preparation import profile_devices
+    from hyperpower.loop.preparation import load_models
+
+    folder = _experiment(tmp_path)
+    paths = resolve_experiment(folder)
+    calls = []
+
+    def fake_profile(paths, config, store, metrics, device=None):
+        calls.append((device, list(metrics)))
+        paths.models_dir.mkdir(exist_ok=True)
+        written = {}
+        for metric in metrics:
+            written[metric] = paths.models_dir / f"{metric}.json"
+            written[metric].write_text((folder / "cpu.json").read_text())
+        return types.SimpleNamespace(model_paths=written)
+
+    monkeypatch.setattr(profile, "profile_for_run", fake_profile)
+    prepared = prepare_run(paths, GenerateOptions(devices=["gpu:0", "cpu"], budgets={"power": 50.0},
+                                                  models={"power@gpu:0": str(folder / "gpu.json")}))
+    profile_devices(paths, prepared.config, None, prepared.to_profile)
+    assert calls == [("cpu", ["power"])]
+    assert (paths.models_dir / "power@cpu.json").is_file()
+    model = load_models(paths, prepared.config).models["power"]
+    assert model.predict({"units": 20, "device": "cpu", "rate": 0.5}) == 20.0

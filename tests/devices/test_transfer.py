@@ -139,3 +139,13 @@ def test_bad_transfer_sources_are_refused_naming_them_and_nothing_is_written(toy
     assert store.read_bytes() == before
     with open_store(f"sqlite:///{store}") as opened:
         assert opened.list_experiments() == ["spearmint_toy"]
+
+
+def test_transfer_names_are_kept_and_none_drops_them() -> None:
+    import argparse
+
+    from hyperpower.commands.options import device_options_from_args
+
+    given = device_options_from_args(argparse.Namespace(transfer_from=["experiments/cifar10/", "mnist"]))
+    assert given["transfer_from"] == ["cifar10", "mnist"]
+    assert device_options_from_args(argparse.Namespace(transfer_from=["none"]))["transfer_from"] == []
