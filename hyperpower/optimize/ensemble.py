@@ -10,8 +10,10 @@ Cost that scales with n (each rule in ``MCMCSettings``, measured in benchmarks/o
     every fit draws all of them afresh (Spearmint), beyond it only
     ``ceil(samples * refresh_below / n)`` new sweeps replace the oldest samples. One new result
     moves the hyper-parameter posterior by O(1/n), so the pool stays close to a posterior
-    sample at a fraction of the cost (at n <= 50 it changes the benchmark's trajectories within
-    seed noise, slightly slower at 25 evaluations: benchmarks/optimizer/RESULTS.md);
+    sample at a fraction of the cost. ``refresh_below`` is 50: below it a fit costs well under a
+    second and the paper-sized runs live there, so they keep Spearmint's fully fresh samples and
+    exactly the trajectories of before the pool (a pool from 15 results was measured: better on
+    some problems at 50 evaluations, worse at 25 on others; benchmarks/optimizer/RESULTS.md);
   * the likelihood the sampler evaluates uses at most ``subset`` observations (a fresh uniform
     subset per fit): the hyper-parameter posterior of a subset is wider than that of all the
     data (more cautious, never biased by a choice of points), and this bounds the MCMC cost
@@ -77,7 +79,7 @@ class MCMCSettings:
     samples: int = 10
     thinning: int = 1
     burn_in: int = 100
-    refresh_below: int = 15
+    refresh_below: int = 50
     subset: int = 100
     members_below: int = 50
     min_members: int = 3
