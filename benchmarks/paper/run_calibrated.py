@@ -114,11 +114,9 @@ def run_summary(spec: layout.RunSpec, budgets: dict[str, float]) -> dict | None:
     over = {metric: sum(job.values.get(metric, -math.inf) > budget for job in jobs) for metric, budget in budgets.items()}
     within = [job for job in jobs if all(job.values.get(m, math.inf) <= b for m, b in budgets.items())
               and math.isfinite(job.values.get("error", math.nan))]
-    spreads = [job.values["latency_spread"] / job.values["latency"] for job in jobs if "latency_spread" in job.values]
     return {"evaluations": len(jobs), "measured_over": over,
             "measured_violating": sum(any(job.values.get(m, -math.inf) > b for m, b in budgets.items()) for job in jobs),
-            "best_measured_feasible_error": min((job.values["error"] for job in within), default=math.nan),
-            "median_relative_latency_spread": float(np.median(spreads)) if spreads else math.nan}
+            "best_measured_feasible_error": min((job.values["error"] for job in within), default=math.nan)}
 
 
 def report(rate: float) -> None:
@@ -132,7 +130,21 @@ def report(rate: float) -> None:
             runs[spec.name] = summary
     shares = space_shares(rate)
     OUT_JSON.write_text(json.dumps({"rate": rate, "budgets": budgets, "shares": shares, "runs": runs}, indent=2) + "\n")
-    print(json.dumps({"shares": shares, "runs": runs}, indent=1))
+    print(markdown_table(runs))
+
+
+def markdown_table(runs: dict[str, dict]) -> str:
+    """The per-run table RESULTS.md quotes, beside the same method and seed of today's runs."""
+    today = json.loads((layout.HERE / "results.json").read_text())["fixed_evals"]
+    lines = ["| run | evaluations | measured over memory | measured over latency | best error, measured feasible | "
+             "today (same method, seed): evaluations, measured violations, best feasible error |",
+             "| --- | ---: | ---: | ---: | ---: | --- |"]
+    for name, run in runs.items():
+        old = today.get(name.replace(f"{PROTOCOL}-", "evals-"), {})
+        before = (f"{old['evaluations']}, {old['measured_violations'][-1]}, {old['best']:.4f}" if old else "-")
+        lines.append(f"| {name} | {run['evaluations']} | {run['measured_over']['memory']} | "
+                     f"{run['measured_over']['latency']} | {run['best_measured_feasible_error']:.4f} | {before} |")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

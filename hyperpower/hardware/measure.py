@@ -18,8 +18,9 @@ Protocol (design §7):
    process's burst of work falls in fewer windows. Random gaps decorrelate.
 4. Each sensor reports per window; the value is the sensor's own rule where it has one
    (``Sensor.combine``: latency is a low quantile of every batch time, pooled), else the mean over
-   windows (``memory``: the maximum, it is a peak); the spread is the standard deviation of the
-   per-window readings.
+   windows (``memory``: the maximum, it is a peak); the spread is the sensor's own where it has
+   one (latency: a bootstrap standard error over resampled windows), else the standard deviation
+   of the per-window readings.
 5. ``contention``: how much of the CPUs other processes used meanwhile (``contention``), the
    part of a CPU latency no protocol removes, reported beside the values.
 """
@@ -45,7 +46,8 @@ _PEAK_METRICS = frozenset({"memory"})
 class Measurement:
     """Result of ``measure_inference``.
 
-    values / spread: metric -> value in design §5 units / standard deviation over windows.
+    values / spread: metric -> value in design §5 units / standard deviation over windows (for
+    latency the bootstrap standard error of the pooled quantile, ``ProcessSensor.combined_spread``).
     sensors: metric -> name of the sensor that measured it.
     windows: per-window values, metric -> list of ``repetitions`` values (kept for the record).
     contention: others_share, steal_share, load_1min over the windows (``contention``; {} where
@@ -197,7 +199,8 @@ def _summarize(windows: list[_WindowResult], metrics: list[str], sensor_set: Sen
         combined = sensor.combine(metric, [w.window for w in windows], series.tolist())
         values[metric] = float(combined if combined is not None else
                                series.max() if metric in _PEAK_METRICS else series.mean())
-        spread[metric] = float(series.std(ddof=1)) if len(series) > 1 else 0.0
+        own_spread = sensor.combined_spread(metric, [w.window for w in windows], series.tolist())
+        spread[metric] = float(own_spread if own_spread is not None else series.std(ddof=1) if len(series) > 1 else 0.0)
         per_window[metric], owners[metric] = series.tolist(), owner
     return Measurement(
         values=values, spread=spread, sensors=owners, device=str(sensor_set.device),

@@ -86,6 +86,11 @@ class Sensor(abc.ABC):
         default (the mean over windows, the maximum for a peak)."""
         return None
 
+    def combined_spread(self, metric: str, windows: Sequence[Window], readings: Sequence[float]) -> float | None:
+        """The spread of ``combine``'s value where the sensor has a rule of its own; None: the
+        standard deviation of the per-window readings."""
+        return None
+
     def close(self) -> None:
         """Release library handles or threads; the default has nothing to release."""
 

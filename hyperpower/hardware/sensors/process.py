@@ -4,7 +4,8 @@ Latency is the wall time of one synchronized inference batch (the measurement lo
 call with ``perf_counter`` and forces the result to the host, so the time covers the work). A
 measurement's latency is the ``LATENCY_QUANTILE`` (2nd) percentile of every batch time of every
 window, pooled (``latency_ms``); each window's own 2nd percentile is its reading, and the spread
-is their standard deviation over windows.
+is the bootstrap standard error of the pooled value over resampled windows
+(``ProcessSensor.combined_spread``).
 
 Why a low quantile, measured on this project's shared 2-CPU virtual machine
 (``benchmarks/hardware/latency_noise.py``; ``benchmarks/hardware/RESULTS.md``, "Latency on a
@@ -175,6 +176,20 @@ class ProcessSensor(Sensor):
             return None
         return latency_ms([t for window in windows for t in window.batch_times_s])
 
+    def combined_spread(self, metric: str, windows: Sequence[Window], readings: Sequence[float]) -> float | None:
+        """Latency: the bootstrap standard error of the pooled quantile, windows resampled with
+        replacement (``BOOTSTRAP_DRAWS``, a fixed seed): how far the value would move were the
+        measurement's windows drawn again. The standard deviation of the per-window quantiles
+        would instead report how unsteady the machine was: a window of ~25 batches that never got
+        a core reads several times the value, which the pooled quantile rightly ignores."""
+        if metric != "latency" or len(windows) < 2:
+            return None
+        times = [np.asarray(window.batch_times_s, dtype=float) for window in windows]
+        rng = np.random.default_rng(0)
+        draws = [latency_ms(np.concatenate([times[i] for i in rng.integers(0, len(times), len(times))]))
+                 for _ in range(BOOTSTRAP_DRAWS)]
+        return float(np.std(draws, ddof=1))
+
     def _window_peak_bytes(self) -> float:
         if self.memory_method == "peak-reset":
             status = self._read_status_kb()
@@ -195,6 +210,8 @@ class ProcessSensor(Sensor):
 
 #: the percentile of batch wall times a latency is (see the module docstring)
 LATENCY_QUANTILE = 2.0
+#: window resamples behind a latency's spread (``ProcessSensor.combined_spread``)
+BOOTSTRAP_DRAWS = 200
 
 
 def latency_ms(batch_times_s: Sequence[float]) -> float:

@@ -106,3 +106,18 @@ def test_without_proc_the_peak_since_start_is_reported(tmp_path) -> None:
     assert sensor.memory_method == "rusage" and "since process start" in sensor.describe().detail
     sensor.start_window()
     assert sensor.stop_window(Window(0.01, 1, (0.01,)))["memory"] > 10.0
+
+
+def test_the_latency_spread_is_how_far_the_value_would_move_not_how_unsteady_the_machine_was() -> None:
+    """One window of twelve never got a core: the per-window readings vary wildly (their standard
+    deviation, the spread before, is several times the value), the pooled value and its bootstrap
+    standard error do not."""
+    sensor = ProcessSensor()
+    windows = [Window(0.05, 25, (0.002,) * 25)] * 11 + [Window(0.5, 25, (0.020,) * 25)]
+    readings = [sensor.stop_window(w)["latency"] for w in windows]
+    assert np.std(readings, ddof=1) > 2.0
+    assert sensor.combine("latency", windows, readings) == pytest.approx(2.0)
+    assert sensor.combined_spread("latency", windows, readings) < 0.2
+    steady = [Window(0.05, 25, (0.002,) * 25)] * 12
+    assert sensor.combined_spread("latency", steady, [2.0] * 12) == pytest.approx(0.0)
+    assert sensor.combined_spread("memory", windows, readings) is None
