@@ -15,7 +15,7 @@ TIMED_FROM = 20
 
 def load_runs(results: Path) -> dict[str, dict[str, list[dict]]]:
     runs: dict[str, dict[str, list[dict]]] = {}
-    for path in sorted((results / "runs").glob("*/*/seed*.json")):
+    for path in sorted((results / "quality").glob("*/*/seed*.json")):
         runs.setdefault(path.parent.parent.name, {}).setdefault(path.parent.name, []).append(json.loads(path.read_text()))
     return runs
 
