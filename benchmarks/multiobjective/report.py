@@ -15,7 +15,7 @@ TIMED_FROM = 20
 
 def load_runs(results: Path) -> dict[str, dict[str, list[dict]]]:
     runs: dict[str, dict[str, list[dict]]] = {}
-    for path in sorted((results / "runs").glob("*/*/seed*.json")):
+    for path in sorted((results / "quality").glob("*/*/seed*.json")):
         runs.setdefault(path.parent.parent.name, {}).setdefault(path.parent.name, []).append(json.loads(path.read_text()))
     return runs
 
@@ -63,6 +63,8 @@ def plot(runs: dict, facts: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     names = [n for n in facts if n in runs]
+    methods = sorted({m for name in names for m in runs[name]})
+    colors = {m: f"C{i}" for i, m in enumerate(methods)}
     figure, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 4), squeeze=False)
     for axis, name in zip(axes[0], names):
         for method, records in sorted(runs[name].items()):
@@ -70,7 +72,7 @@ def plot(runs: dict, facts: dict, path: Path) -> None:
             length = min(len(c) for c in curves)
             stacked = np.array([c[:length] for c in curves])
             x = np.arange(1, length + 1)
-            line, = axis.plot(x, np.median(stacked, axis=0), label=f"{method} ({len(records)})",
+            line, = axis.plot(x, np.median(stacked, axis=0), label=f"{method} ({len(records)} seeds)", color=colors[method],
                               linestyle="--" if method.endswith("apriori") else "-")
             axis.fill_between(x, *np.percentile(stacked, [25, 75], axis=0), color=line.get_color(), alpha=0.12)
         axis.set_title(name)
@@ -78,7 +80,7 @@ def plot(runs: dict, facts: dict, path: Path) -> None:
         axis.set_ylabel("hypervolume / optimum")
         axis.set_ylim(0, 1)
         axis.grid(alpha=0.3)
-    axes[0][-1].legend(fontsize=7, loc="lower right")
+        axis.legend(fontsize=6, loc="lower right")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
 

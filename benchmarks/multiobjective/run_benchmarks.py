@@ -61,7 +61,7 @@ def quality(problems: list[str], methods: list[str], seeds: list[int], evaluatio
             for method in methods:
                 if method in APRIORI and not problem_name.startswith("nb201"):
                     continue
-                path = RESULTS / "runs" / problem_name / method / f"seed{seed}.json"
+                path = RESULTS / "quality" / problem_name / method / f"seed{seed}.json"
                 if path.exists():
                     continue
                 start = time.perf_counter()
