@@ -6,14 +6,14 @@ early on. ``GaussianProcessEnsemble`` keeps its chain between calls: the first f
 each later fit continues from the last sample (warm start).
 
 Cost that scales with n (each rule in ``MCMCSettings``, measured in benchmarks/optimizer):
-  * a rolling pool of ``samples`` hyper-parameter samples: up to ``refresh_below`` observations
-    every fit draws all of them afresh (Spearmint), beyond it only
-    ``ceil(samples * refresh_below / n)`` new sweeps replace the oldest samples. One new result
-    moves the hyper-parameter posterior by O(1/n), so the pool stays close to a posterior
-    sample at a fraction of the cost. ``refresh_below`` is 50: below it a fit costs well under a
-    second and the paper-sized runs live there, so they keep Spearmint's fully fresh samples and
-    exactly the trajectories of before the pool (a pool from 15 results was measured: better on
-    some problems at 50 evaluations, worse at 25 on others; benchmarks/optimizer/RESULTS.md);
+  * a rolling pool of ``samples`` hyper-parameter samples: up to ``refresh_below`` (50)
+    observations every fit draws all of them afresh (Spearmint), beyond it only
+    ``ceil(samples * fresh_scale / n)`` new sweeps (``fresh_scale`` 15) replace the oldest
+    samples. One new result moves the hyper-parameter posterior by O(1/n), so the pool stays
+    close to a posterior sample at a fraction of the cost. Below 50 results a fit costs well
+    under a second and the paper-sized runs live there, so they keep fully fresh samples and
+    exactly the trajectories of before the pool (a pool from 15 results was measured mixed:
+    better on some problems at 50 evaluations, worse at 25 on others; benchmarks/optimizer/RESULTS.md);
   * the likelihood the sampler evaluates uses at most ``subset`` observations (a fresh uniform
     subset per fit): the hyper-parameter posterior of a subset is wider than that of all the
     data (more cautious, never biased by a choice of points), and this bounds the MCMC cost
@@ -73,13 +73,14 @@ LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 class MCMCSettings:
     """samples: hyper-parameter samples kept per fit; thinning: sweeps per kept sample;
     burn_in: sweeps discarded on the first fit (later fits are warm-started); the rules that
-    bound the cost as n grows (module docstring): refresh_below, subset, members_below,
+    bound the cost as n grows (module docstring): refresh_below, fresh_scale, subset, members_below,
     min_members; warp: sample a Kumaraswamy input warping per dimension (``warping``)."""
 
     samples: int = 10
     thinning: int = 1
     burn_in: int = 100
     refresh_below: int = 50
+    fresh_scale: int = 15
     subset: int = 100
     members_below: int = 50
     min_members: int = 3
@@ -89,7 +90,7 @@ class MCMCSettings:
         """New samples a warm fit on n observations draws (the rest of the pool is kept)."""
         if n <= self.refresh_below:
             return self.samples
-        return min(self.samples, max(1, math.ceil(self.samples * self.refresh_below / n)))
+        return min(self.samples, max(1, math.ceil(self.samples * self.fresh_scale / n)))
 
     def member_count(self, n: int) -> int:
         """Samples of the pool the fitted ensemble carries for n observations."""

@@ -62,7 +62,7 @@ def test_noiseless_likelihood_interpolates() -> None:
 
 
 def test_scaling_rules_of_the_settings() -> None:
-    settings = MCMCSettings(samples=10, refresh_below=20, members_below=100, min_members=3)
+    settings = MCMCSettings(samples=10, refresh_below=20, fresh_scale=20, members_below=100, min_members=3)
     assert [settings.fresh_samples(n) for n in (5, 20, 40, 200, 1000)] == [10, 10, 5, 1, 1]
     assert [settings.member_count(n) for n in (50, 100, 200, 400, 1000)] == [10, 10, 5, 3, 3]
 
@@ -71,7 +71,7 @@ def test_warm_fits_draw_fewer_fresh_samples_and_keep_the_pool() -> None:
     rng = np.random.default_rng(5)
     points = rng.random((60, 2))
     values = np.sin(5 * points[:, 0]) + points[:, 1]
-    settings = MCMCSettings(samples=6, burn_in=10, refresh_below=20, members_below=1000)
+    settings = MCMCSettings(samples=6, burn_in=10, refresh_below=20, fresh_scale=20, members_below=1000)
     ensemble = GaussianProcessEnsemble(np.random.default_rng(6), settings=settings)
     first = ensemble.fit(points[:50], values[:50])
     second = ensemble.fit(points, values)
