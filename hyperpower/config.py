@@ -44,6 +44,11 @@ _USED_KEYS = ("experiment_name", "language", "main_file", "polling_time", "likel
 _TASK_KEYS = ("type", "likelihood", "budget")
 
 
+#: profiling samples: 40 suffice for the pairwise models' ridge fit, 30 for the paper's linear ones
+DEFAULT_PROFILE_SAMPLES = 30
+MIN_PROFILE_SAMPLES = 3
+
+
 @dataclasses.dataclass
 class Task:
     """A Spearmint task. A CONSTRAINT with a ``budget`` is feasible when value <= budget
@@ -87,6 +92,8 @@ class HyperPowerSettings:
     violation_rate: float = 0.0
     objective_split: str = "validation"
     keep_models: str = "best"
+    #: configurations ``run`` measures when it profiles on the fly (a model is missing)
+    profile_samples: int = DEFAULT_PROFILE_SAMPLES
     #: fixed hypervolume reference point of several objectives (objective -> value); empty: the
     #: default rule (worst feasible value + 10% of its range)
     reference: dict[str, float] = dataclasses.field(default_factory=dict)
@@ -246,7 +253,16 @@ def _settings_from_json(raw: Any, where: str) -> tuple[HyperPowerSettings, set[s
             raise ConfigError(f"{where}: {key.replace('_', '-')} {getattr(settings, key)!r} in the 'hyperpower' "
                               f"section is not one of {', '.join(allowed)}")
     check_settings_schedule(settings, f"{where}: the 'hyperpower' section's")
+    check_profile_samples(settings.profile_samples, f"{where}: the 'hyperpower' section's profile-samples")
     return settings, given
+
+
+def check_profile_samples(value: Any, what: str = "--profile-samples") -> int:
+    """A linear model needs at least 3 samples; ``what`` names the flag or the config key."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < MIN_PROFILE_SAMPLES:
+        raise ConfigError(f"{what} must be an integer of at least {MIN_PROFILE_SAMPLES} (configurations measured "
+                          f"when run profiles on the fly; default {DEFAULT_PROFILE_SAMPLES}), got {value!r}")
+    return value
 
 
 def _objective_names(value: Any, where: str) -> list[str]:

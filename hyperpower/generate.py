@@ -19,6 +19,7 @@ from pathlib import Path
 from hyperpower.config import (
     KEEP_MODELS,
     check_budget_tightening,
+    check_profile_samples,
     check_method_fits,
     default_method,
     check_settings_schedule,
@@ -73,6 +74,7 @@ class GenerateOptions:
     violation_rate: float | None = None
     objective_split: str | None = None
     keep_models: str | None = None
+    profile_samples: int | None = None
     reference: dict[str, float] | None = None
     scheduler: str | None = None  # "none" removes a saved scheduler
     min_epochs: int | None = None
@@ -234,6 +236,8 @@ def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options
         settings.objective_split = _check_choice(options.objective_split, OBJECTIVE_SPLITS, "--objective-split")
     if options.keep_models is not None:
         settings.keep_models = _check_choice(options.keep_models, KEEP_MODELS, "--keep-models")
+    if options.profile_samples is not None:
+        settings.profile_samples = check_profile_samples(options.profile_samples)
     if options.transfer_from is not None:
         settings.transfer_from = list(options.transfer_from)
     if options.store is not None:

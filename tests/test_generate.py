@@ -94,6 +94,22 @@ def test_objective_split_and_keep_models_are_kept_in_the_config(digits: Path) ->
     assert json.loads(paths.config.read_text())["hyperpower"]["keep_models"] == "all"
 
 
+def test_profile_samples_are_kept_and_fewer_than_three_refused(digits: Path) -> None:
+    paths = resolve_experiment(digits)
+    generate_config(paths, GenerateOptions(profile_samples=8))
+    config, _ = generate_config(paths, GenerateOptions(max_evals=4))  # not given again: kept
+    assert config.settings.profile_samples == 8
+    before = paths.config.read_bytes()
+    with pytest.raises(ConfigError, match=r"--profile-samples must be an integer of at least 3 .* got 2"):
+        generate_config(paths, GenerateOptions(profile_samples=2))
+    assert paths.config.read_bytes() == before
+    data = json.loads(before)
+    data["hyperpower"]["profile_samples"] = 1
+    paths.config.write_text(json.dumps(data))
+    with pytest.raises(ConfigError, match=r"config.json: the 'hyperpower' section's profile-samples must be .* got 1"):
+        load_config(paths.config)
+
+
 def test_a_hand_edited_bad_keep_models_names_the_config_file(digits: Path) -> None:
     paths = resolve_experiment(digits)
     generate_config(paths, GenerateOptions())

@@ -83,6 +83,9 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--transfer-from", metavar="EXP", nargs="+",
                        help="finished experiments in the same store (same or overlapping variables) whose results "
                             "warm-start the search; none drops a kept list")
+    group.add_argument("--profile-samples", type=int, metavar="N",
+                       help="configurations measured when run profiles on the fly because a budget or "
+                            "objective metric has no model (default 30, at least 3)")
     group.add_argument("--keep-models", choices=KEEP_MODELS,
                        help="trained models kept as EXP/output/job_NNNNN.keras: best (default: the current best "
                             "job's only), all complete jobs', or none")
@@ -135,6 +138,7 @@ def options_from_args(args: argparse.Namespace, any_metric: bool = False) -> Gen
         violation_rate=getattr(args, "violation_rate", None),
         objective_split=getattr(args, "objective_split", None),
         keep_models=getattr(args, "keep_models", None),
+        profile_samples=getattr(args, "profile_samples", None),
         reference=parse_reference_flags(args.reference) if getattr(args, "reference", None) else None,
         scheduler=getattr(args, "scheduler", None),
         min_epochs=getattr(args, "min_epochs", None),

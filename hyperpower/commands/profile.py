@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 
 from hyperpower.commands.options import add_experiment_argument, add_store_option
+from hyperpower.config import DEFAULT_PROFILE_SAMPLES as DEFAULT_SAMPLES
 
 METRIC_CHOICES = ("power", "memory", "latency", "energy")
 
@@ -21,7 +22,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "profile", help="measure random structural configurations and fit power/memory/latency models",
         epilog="Profile once on the target GPU (--device gpu:N), then optimize anywhere with --model METRIC=FILE.")
     add_experiment_argument(parser)
-    parser.add_argument("--samples", type=int, default=30, metavar="L", help="configurations to measure (default 30)")
+    parser.add_argument("--samples", type=int, default=DEFAULT_SAMPLES, metavar="L",
+                        help=f"configurations to measure (default {DEFAULT_SAMPLES})")
     parser.add_argument("--device", metavar="DEV", help="cpu, gpu, gpu:N (NVML index) or auto (default: auto)")
     parser.add_argument("--folds", type=int, default=10, metavar="K", help="cross-validation folds (default 10)")
     parser.add_argument("--metrics", metavar="M[,M...]",

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Sequence, TextIO
 
 import numpy as np
 
+from hyperpower.config import DEFAULT_PROFILE_SAMPLES
 from hyperpower.errors import HyperPowerError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.hardware.profile_models import (
@@ -43,7 +44,7 @@ from hyperpower.units import format_measurement
 if TYPE_CHECKING:  # pragma: no cover
     from hyperpower.store.base import ExperimentStore
 
-DEFAULT_SAMPLES = 30
+DEFAULT_SAMPLES = DEFAULT_PROFILE_SAMPLES
 
 
 @dataclasses.dataclass
@@ -240,9 +241,10 @@ def format_report(result: ProfileResult) -> str:
 
 
 def profile_for_run(paths: ExperimentPaths, config: Any, store: "ExperimentStore | None", metrics: Sequence[str],
-                    device: str | None = None, samples: int = DEFAULT_SAMPLES) -> ProfileResult:
-    """Profile on the fly for an aware run that lacks models of ``metrics`` (called by ``run``)."""
-    result = profile_experiment(paths, samples, device=device, store=store, experiment=config.name,
+                    device: str | None = None) -> ProfileResult:
+    """Profile on the fly for an aware run that lacks models of ``metrics`` (called by ``run``),
+    with the experiment's ``profile_samples`` configurations."""
+    result = profile_experiment(paths, config.settings.profile_samples, device=device, store=store, experiment=config.name,
                                 seed=config.settings.seed, metrics=list(metrics))
     print(format_report(result), flush=True)
     return result

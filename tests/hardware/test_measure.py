@@ -16,7 +16,7 @@ from hyperpower.hardware import detect_sensors, measure_inference
 from hyperpower.hardware import measure as measure_module
 from hyperpower.hardware.measure import make_batches
 from hyperpower.hardware.sensors import Sensor, SensorInfo, SensorSet, Window
-from hyperpower.hardware.sensors.sensor_set import DeviceSpec
+from hyperpower.hardware.sensors.sensor_set import QUICK_MEASURE_ENV, DeviceSpec
 
 
 @pytest.fixture
@@ -145,7 +145,8 @@ def test_keras_model_is_measured_through_predict_on_batch(cpu_sensors: SensorSet
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/stat")
-def test_a_measurement_reports_its_contention_and_takes_the_sensors_window_count(cpu_sensors) -> None:
+def test_a_measurement_reports_its_contention_and_takes_the_sensors_window_count(cpu_sensors, monkeypatch) -> None:
+    monkeypatch.delenv(QUICK_MEASURE_ENV, raising=False)  # the protocol's own window count
     measurement = measure_inference(lambda batch: batch * 1.0, np.ones((8, 2)), 4, ["latency"], cpu_sensors,
                                     min_window_s=0.06, warmup_s=0.0, rng=np.random.default_rng(0))
     assert measurement.repetitions == 12, "the process sensor's default: more windows for latency"

@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _run(experiment: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "hyperpower", "run", str(experiment), "--budget", "memory=1000MB",
-                           "--max-evals", "1", "--epochs", "1", "--seed", "0", *args],
+                           "--max-evals", "1", "--epochs", "1", "--seed", "0", "--profile-samples", "8", *args],
                           capture_output=True, text=True, timeout=timeout, cwd=REPO)
 
 

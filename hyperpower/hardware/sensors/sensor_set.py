@@ -9,11 +9,17 @@ first available sensor that belongs to the device:
 
 Sensors of the other device are still probed so ``hyperpower devices`` can list them and say why
 a metric is missing.
+
+``HYPERPOWER_QUICK_MEASURE=1`` in the environment shrinks every measurement to 3 windows over
+0.2 s with 10 ms gaps: a smoke-test setting (the test suite sets it, so CI measures real
+inference without paying the 12-window protocol each of its jobs), never one for a real run,
+since the values it gives are as noisy as the protocol exists to avoid.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -23,6 +29,16 @@ from hyperpower.hardware.sensors.base import HARDWARE_METRICS, Sensor, SensorInf
 from hyperpower.hardware.sensors.nvml import NvmlSensor
 from hyperpower.hardware.sensors.process import ProcessSensor
 from hyperpower.hardware.sensors.rapl import DEFAULT_POWERCAP_ROOT, RaplSensor
+
+QUICK_MEASURE_ENV = "HYPERPOWER_QUICK_MEASURE"
+#: (total window s, windows, largest gap s) of a quick measurement
+QUICK_MEASURE = (0.2, 3, 0.01)
+
+
+def quick_measure() -> bool:
+    """Whether the environment asks for quick, noisy measurements (module docstring)."""
+    return os.environ.get(QUICK_MEASURE_ENV, "").strip() not in ("", "0")
+
 
 _DEVICE = re.compile(r"^(cpu|gpu)(?::(\d+))?$")
 
@@ -104,13 +120,19 @@ class SensorSet:
 
     def default_min_window_s(self, metrics: Iterable[str]) -> float:
         """Total steady-state inference per configuration the slowest needed sensor asks for."""
+        if quick_measure():
+            return QUICK_MEASURE[0]
         return max((s.default_min_window_s for s in self.sensors_for(metrics)), default=0.5)
 
     def default_repetitions(self, metrics: Iterable[str]) -> int:
         """Windows per configuration: as many as the most demanding needed sensor asks for."""
+        if quick_measure():
+            return QUICK_MEASURE[1]
         return max((s.default_repetitions for s in self.sensors_for(metrics)), default=4)
 
     def max_gap_s(self, metrics: Iterable[str]) -> float:
+        if quick_measure():
+            return QUICK_MEASURE[2]
         return max((s.max_gap_s for s in self.sensors_for(metrics)), default=0.02)
 
     def close(self) -> None:

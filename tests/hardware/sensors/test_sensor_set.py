@@ -10,6 +10,7 @@ from fake_nvml import FakeDevice, FakeNVML
 from hyperpower.errors import HyperPowerError
 from hyperpower.hardware import check_measurable, detect_sensors, parse_device
 from hyperpower.hardware.sensors import DeviceSpec
+from hyperpower.hardware.sensors.sensor_set import QUICK_MEASURE, QUICK_MEASURE_ENV
 
 
 @pytest.fixture
@@ -33,7 +34,8 @@ def test_missing_power_names_every_reason(cpu_only) -> None:
     assert "libnvidia-ml.so not found" in message and "does not exist" in message
 
 
-def test_auto_picks_the_gpu_when_nvml_sees_one(tmp_path: Path) -> None:
+def test_auto_picks_the_gpu_when_nvml_sees_one(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv(QUICK_MEASURE_ENV, raising=False)  # the protocol's own defaults
     sensors = detect_sensors(None, nvml_module=FakeNVML(), powercap_root=tmp_path)
     assert str(sensors.device) == "gpu:0"
     assert {m: sensors.sensor_for(m).name for m in ("power", "energy", "memory", "latency")} == {
@@ -43,7 +45,8 @@ def test_auto_picks_the_gpu_when_nvml_sees_one(tmp_path: Path) -> None:
     assert sensors.default_repetitions(["power"]) == 4 and sensors.default_repetitions(["latency"]) == 12
 
 
-def test_cpu_device_on_a_gpu_machine_uses_rapl_and_process(fake_powercap: Path) -> None:
+def test_cpu_device_on_a_gpu_machine_uses_rapl_and_process(fake_powercap: Path, monkeypatch) -> None:
+    monkeypatch.delenv(QUICK_MEASURE_ENV, raising=False)
     sensors = detect_sensors("cpu", nvml_module=FakeNVML(), powercap_root=fake_powercap)
     assert sensors.sensor_for("power").name == "rapl"
     assert sensors.sensor_for("memory").name == "process"
@@ -91,3 +94,12 @@ def test_check_measurable_accepts_a_model_file_or_a_sensor(cpu_only) -> None:
 def test_check_measurable_lists_every_missing_metric(cpu_only) -> None:
     with pytest.raises(HyperPowerError, match="cannot enforce the power, energy budget"):
         check_measurable(["power", "energy"], None, cpu_only)
+
+
+def test_quick_measure_shrinks_every_measurement(tmp_path: Path, monkeypatch) -> None:
+    sensors = detect_sensors(None, nvml_module=FakeNVML(), powercap_root=tmp_path)
+    monkeypatch.setenv(QUICK_MEASURE_ENV, "1")
+    assert (sensors.default_min_window_s(["power", "latency"]), sensors.default_repetitions(["latency"]),
+            sensors.max_gap_s(["latency"])) == QUICK_MEASURE
+    monkeypatch.setenv(QUICK_MEASURE_ENV, "0")
+    assert sensors.default_repetitions(["latency"]) == 12
