@@ -176,3 +176,50 @@ def test_digits_error_against_memory_runs_through_the_cli(tmp_path: Path) -> Non
     assert all(f"job_{job['id']:05d}_network.py" in text for job in pareto["front"])
     again = _cli("run", str(folder), "--max-evals", "3")  # the kept settings: still two objectives
     assert "objectives error, memory (Pareto front)" in again.stdout
+
+
+@pytest.mark.slow
+def test_digits_default_ehvi_knows_the_profiled_memory_model_a_priori(tmp_path: Path) -> None:
+    """Issue 12's done-when through the CLI: `--optimize error --optimize memory` with no
+    --method (so ehvi) and no --model, aware: the run takes the profiled EXP/models/memory.json
+    (`profile` here with few samples; without it `run` profiles the same way first, 30 samples),
+    ehvi knows memory a priori (its model's value, no GP), and `pareto --json` agrees with export."""
+    from hyperpower.cli import build_parser
+    from hyperpower.commands.options import options_from_args
+    from hyperpower.experiment import resolve_experiment
+    from hyperpower.loop.preparation import prepare_run
+    from hyperpower.optimize import Optimizer, load_linear_model
+    from hyperpower.optimize.observations import collect_observations
+    from hyperpower.store import open_store
+
+    folder = tmp_path / "digits"
+    shutil.copytree(REPO / "experiments" / "digits" / "keras_model", folder / "keras_model")
+    _cli("profile", str(folder), "--samples", "6", "--folds", "3", "--metrics", "memory", "--repetitions", "2",
+         "--seed", "0")
+    assert (folder / "models" / "memory.json").is_file()
+    run = _cli("run", str(folder), "--optimize", "error", "--optimize", "memory", "--epochs", "1", "--max-evals",
+               "5", "--seed", "0").stdout
+    assert "digits: ehvi, objectives error, memory (Pareto front)" in run and "profiling" not in run
+    config = json.loads((folder / "spearmint" / "config.json").read_text())["hyperpower"]
+    assert (config["method"], config["aware"], config["models"]) == ("ehvi", True, {})
+    records = json.loads(_cli("export", str(folder)).stdout)
+    assert [(r["status"], r["method"]) for r in records] == [("complete", "ehvi")] * 5
+    model = load_linear_model(folder / "models" / "memory.json")
+    for record in records:  # the a-priori value of each suggestion is the profiled model's
+        assert record["predicted"]["memory"] == pytest.approx(model.predict(record["params"]))
+        assert record["values"]["memory"] > 0
+    _check_pareto_against_export(folder, ["error", "memory"], 5)
+
+    # the optimizer `run` builds for this folder: memory is known (the model), error learnt by a GP
+    args = build_parser().parse_args(["run", str(folder)])
+    prepared = prepare_run(resolve_experiment(folder), options_from_args(args))
+    assert prepared.to_profile == [] and set(prepared.loaded.models) == {"memory"}
+    optimizer = Optimizer(prepared.config, prepared.loaded.models, np.random.default_rng(0))
+    error_spec, memory_spec = optimizer.multi_problem.objectives
+    assert error_spec.known is None and memory_spec.known is not None
+    with open_store(prepared.store_uri) as store:
+        jobs = store.list_jobs(prepared.config.name)
+    observations = collect_observations(jobs, optimizer.space, ["error", "memory"], optimizer.rules)
+    assert np.allclose(memory_spec.known(observations.points), [r["predicted"]["memory"] for r in records])
+    fits = optimizer.strategy.fit(observations)
+    assert fits.objectives[0] is not None and fits.objectives[1] is None  # no GP for memory
