@@ -117,20 +117,19 @@ def create_schema(connection: sqlite3.Connection) -> int:
         return version
     for statement in SCHEMA:
         connection.execute(statement)
-    migrate(connection, version)
+    migrate(connection)
     if version < SCHEMA_VERSION:
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     return SCHEMA_VERSION
 
 
-def migrate(connection: sqlite3.Connection, version: int) -> None:
-    """Add the columns of later versions to a file written by an older HyperPower (a new file
-    already has them from ``CREATE TABLE``), so old stores still open and their jobs read as
-    full-fidelity ones."""
+def migrate(connection: sqlite3.Connection) -> None:
+    """Add the columns of later versions that the file lacks (a new file already has them from
+    ``CREATE TABLE``), so old stores still open and their jobs read them as NULL: full-fidelity
+    jobs on any device. Presence, not ``version``, decides: a file whose version was raised by a
+    HyperPower that predates one of the columns still gets it."""
     present = {row[1] for row in connection.execute("PRAGMA table_info(jobs)")}
-    for added_in, columns in sorted(ADDED_COLUMNS.items()):
-        if version >= added_in:
-            continue
+    for _, columns in sorted(ADDED_COLUMNS.items()):
         for name, kind in columns:
             if name not in present:
                 connection.execute(f"ALTER TABLE jobs ADD COLUMN {quoted(name)} {kind}")
