@@ -1,10 +1,46 @@
-"""Suite-wide settings: every measurement the tests make (in this process and in the job and
-measurement processes they start, which inherit the environment) is a quick one, 3 windows over
-0.2 s instead of the 12-window protocol (``hardware.sensors.sensor_set``). Tests of the protocol
-itself remove the variable with ``monkeypatch.delenv``."""
+"""Suite-wide settings and fixtures. Every measurement the tests make (in this process and in the
+job and measurement processes they start, which inherit the environment) is a quick one, 3
+windows over 0.2 s instead of the 12-window protocol (``hardware.sensors.sensor_set``). Tests of
+the protocol itself remove the variable with ``monkeypatch.delenv``. ``toy_experiment`` and
+``run_cli`` serve every test that runs the CLI on a private copy of the plain Spearmint toy
+experiment."""
+
+from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from hyperpower.hardware.sensors.sensor_set import QUICK_MEASURE_ENV
 
 os.environ.setdefault(QUICK_MEASURE_ENV, "1")
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def toy_experiment(tmp_path: Path) -> Path:
+    """experiments/spearmint_toy copied into tmp_path (so runs never touch the repo)."""
+    folder = tmp_path / "spearmint_toy"
+    shutil.copytree(REPO / "experiments" / "spearmint_toy", folder)
+    return folder
+
+
+def _run_cli(*args: str, timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess:
+    """Run ``python -m hyperpower ARGS`` as a user would."""
+    result = subprocess.run([sys.executable, "-m", "hyperpower", *args], capture_output=True, text=True,
+                            timeout=timeout, cwd=REPO)
+    if check and result.returncode != 0:
+        raise AssertionError(f"hyperpower {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture
+def run_cli():
+    """``run_cli("run", folder, "--max-evals", "5")`` runs the CLI in a subprocess; fails the test on a
+    non-zero exit unless ``check=False``."""
+    return _run_cli

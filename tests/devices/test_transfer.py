@@ -124,7 +124,7 @@ def test_bad_transfer_sources_are_refused_naming_them_and_nothing_is_written(toy
     from hyperpower.store import open_store
 
     other = _copy_named(toy_experiment, "unrelated", {"a": {"type": "FLOAT", "min": 0, "max": 1}})
-    missing_store = run_cli("run", str(other), "--transfer-from", "spearmint_toy", "--max-evals", "1")
+    missing_store = run_cli("run", str(other), "--transfer-from", "spearmint_toy", "--max-evals", "1", check=False)
     assert missing_store.returncode == 2 and "does not exist yet, so it holds no experiment 'spearmint_toy'" in \
         missing_store.stderr
     assert run_cli("run", str(toy_experiment), "--method", "rand", "--max-evals", "3").returncode == 0
@@ -133,7 +133,7 @@ def test_bad_transfer_sources_are_refused_naming_them_and_nothing_is_written(toy
     for name, message in (("nowhere", "no experiment 'nowhere' in store"),
                           ("spearmint_toy", "experiment 'spearmint_toy' shares no variable with 'unrelated'")):
         result = run_cli("run", str(other), "--transfer-from", name, "--store", f"sqlite:///{store}",
-                         "--max-evals", "1")
+                         "--max-evals", "1", check=False)
         assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1, result.stderr
     assert sorted(p.name for p in other.iterdir()) == ["README.md", "config.json", "toy.py"], "nothing written"
     assert store.read_bytes() == before
