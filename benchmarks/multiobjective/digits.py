@@ -42,6 +42,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO))
 RESULTS = HERE / "results_digits"
 MODEL_FILE = RESULTS / "memory_model.json"
 OBJECTIVES = ["error", "memory"]
@@ -119,9 +120,10 @@ class OptunaSuggester:
     def __init__(self, config, seed: int) -> None:
         import optuna
 
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        from benchmarks.common.peers import optuna_sampler
+
         self.space = config.space
-        sampler = optuna.samplers.GPSampler(seed=seed, n_startup_trials=INITIAL_DESIGN)
+        sampler = optuna_sampler("gp", seed, n_startup_trials=INITIAL_DESIGN)
         self.study = optuna.create_study(directions=["minimize", "minimize"], sampler=sampler)
         self.trial = None
 

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.common.cache import load_runs
 from hyperpower.optimize.pareto import hypervolume
 
 #: suggestions timed for s/suggestion: after every method's initial design (Optuna GP: 10)
 TIMED_FROM = 20
-
-
-def load_runs(results: Path) -> dict[str, dict[str, list[dict]]]:
-    runs: dict[str, dict[str, list[dict]]] = {}
-    for path in sorted((results / "quality").glob("*/*/seed*.json")):
-        runs.setdefault(path.parent.parent.name, {}).setdefault(path.parent.name, []).append(json.loads(path.read_text()))
-    return runs
 
 
 def curve(record: dict, reference: list[float]) -> np.ndarray:
@@ -116,7 +109,7 @@ def plot_fronts(runs: dict, facts: dict, path: Path, name: str = "nb201-gpu", se
 
 
 def write_report(results: Path, facts: dict, checkpoints: tuple[int, ...]) -> None:
-    runs = load_runs(results)
+    runs = load_runs(results / "quality")
     lines = []
     for name in facts:
         if name in runs:

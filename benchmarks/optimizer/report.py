@@ -8,16 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.common.cache import load_runs
+
 METHOD_ORDER = ["hw-ieci", "hw-ieci-warp", "hw-ieci-refresh-all", "hw-cwei", "rand", "rand-walk", "hw-ieci-unaware", "optuna-gp", "optuna-tpe", "ax-botorch", "random"]
 
 
 def load_quality(results: Path, folder: str = "quality") -> dict[str, dict[str, list[dict]]]:
     """problem -> method -> list of run records (one per seed), from results/<folder>."""
-    data: dict[str, dict[str, list[dict]]] = {}
-    for path in sorted((results / folder).glob("*/*/seed*.json")):
-        problem, method = path.parent.parent.name, path.parent.name
-        data.setdefault(problem, {}).setdefault(method, []).append(json.loads(path.read_text()))
-    return data
+    return load_runs(results / folder)
 
 
 def best_feasible_curve(record: dict) -> np.ndarray:
