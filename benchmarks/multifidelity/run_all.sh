@@ -3,8 +3,9 @@
 # real training). Everything niced; see RESULTS.md for the cuts the shared 2-core CPU forced.
 set -e
 cd "$(dirname "$0")"
-PY=/work/main/benchmarks/.venv-peers/bin/python
-export PYTHONPATH=../.. OMP_NUM_THREADS=1
+source ../env.sh
+require_python "$PEERS_PYTHON" benchmarks/setup_peers.sh
+PY=$PEERS_PYTHON
 TASKS="3945 7593 189906"
 # 1. the cheap methods: five seeds on three tasks
 nice -n 10 $PY run_benchmarks.py --tasks $TASKS --seeds 5 --methods "full fidelity rand" "HyperPower ASHA, rand" \
