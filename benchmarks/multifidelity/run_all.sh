@@ -17,4 +17,4 @@ nice -n 10 $PY run_two_objectives.py --tasks 7593 189906 --seeds 3
 # 4. digits, real training, 8 minutes per run
 LIMIT=8m ./run_digits.sh   # (a first round, 4 minutes and rungs 1..27, reached no 27-epoch ASHA job)
 # 5. tables and plots
-$PY report.py > results/tables.md
+$PY report.py                  # RESULTS.md's generated blocks, plots/*.png
