@@ -175,6 +175,44 @@ def test_multifidelity_findings_state_the_epochs_and_errors_of_their_tables(tmp_
     assert table["Syne Tune ASHA"]["final error (median)"] == "25.00%"
 
 
+def test_syne_tune_loop_pays_stopped_and_completed_trials_until_the_budget_is_gone() -> None:
+    """A scheduler that stops every odd trial after 2 epochs and lets even ones run to 3; each epoch
+    costs 10 s; the budget ends once more than 50 s were spent (choosing time is negligible here)."""
+    from types import SimpleNamespace
+
+    from benchmarks.common.syne_tune import ask_tell_loop
+
+    class Scheduler:
+        def __init__(self) -> None:
+            self.trials, self.completed, self.reported = 0, [], []
+
+        def suggest(self):
+            self.trials += 1
+            return SimpleNamespace(config={"x": self.trials})
+
+        def on_trial_add(self, trial) -> None:
+            pass
+
+        def on_trial_result(self, trial, result) -> str:
+            self.reported.append((trial.trial_id, result["epoch"]))
+            return "STOP" if trial.trial_id % 2 and result["epoch"] == 2 else "CONTINUE"
+
+        def on_trial_complete(self, trial, result) -> None:
+            self.completed.append(trial.trial_id)
+
+    spent = []
+
+    def spend(seconds: float, epoch: int, result: dict | None) -> bool:
+        spent.append((round(seconds), epoch, result is not None))
+        return sum(s for s, _, _ in spent) <= 50
+
+    scheduler = Scheduler()
+    ask_tell_loop(scheduler, lambda config, epoch: ({"epoch": epoch}, 10.0 * epoch), spend, max_epochs=3,
+                  make_trial=lambda trial_id, config, created: SimpleNamespace(trial_id=trial_id, config=config))
+    assert spent == [(30, 3, True), (20, 2, False), (30, 3, True)]
+    assert scheduler.completed == [0, 2] and (1, 3) not in scheduler.reported
+
+
 # -- committed write-ups follow the committed results ------------------------------------------------
 def _committed_blocks(path: Path) -> dict[str, str]:
     return writeup.blocks(path.read_text())

@@ -14,16 +14,18 @@ Evaluate = Callable[[dict, int], tuple[dict, float]]
 Spend = Callable[[float, int, "dict | None"], bool]
 
 
-def ask_tell_loop(scheduler, evaluate: Evaluate, spend: Spend, max_epochs: int, max_trials: int = 100_000) -> None:
+def ask_tell_loop(scheduler, evaluate: Evaluate, spend: Spend, max_epochs: int, max_trials: int = 100_000,
+                  make_trial: Callable | None = None) -> None:
     """Suggest a trial, report every epoch until the scheduler stops it or it reaches
     ``max_epochs``, then pay its training seconds plus the scheduler's own time; until ``spend``
-    says the budget is gone."""
-    from syne_tune.backend.trial_status import Trial
+    says the budget is gone. ``make_trial(id, config, created)``: Syne Tune's ``Trial`` unless given."""
+    if make_trial is None:
+        from syne_tune.backend.trial_status import Trial as make_trial
 
     for trial_id in range(max_trials):
         started = time.perf_counter()
         suggestion = scheduler.suggest()
-        trial = Trial(trial_id, suggestion.config, datetime.now())
+        trial = make_trial(trial_id, suggestion.config, datetime.now())
         scheduler.on_trial_add(trial)
         choosing = time.perf_counter() - started
         for epoch in range(1, max_epochs + 1):

@@ -127,7 +127,7 @@ def quality_tables(problems: dict[str, dict[str, MethodSummary]], optima: dict[s
 
 
 def _with_seeds(summary: MethodSummary, value: str) -> str:
-    return f"{summary.method} {value} ({summary.seeds} seeds)"
+    return f"{summary.method} {value} ({summary.seeds} seed{'s' if summary.seeds != 1 else ''})"
 
 
 def quality_findings(problems: dict[str, dict[str, MethodSummary]], evaluations: int) -> list[str]:
