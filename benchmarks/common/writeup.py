@@ -59,6 +59,11 @@ def count_of(condition: Iterable[bool]) -> tuple[int, int]:
     return sum(bool(flag) for flag in flags), len(flags)
 
 
+def design_text(design: int | None) -> str:
+    """A method's initial design as the tables state it (None: every point is random)."""
+    return "all random" if design is None else str(design)
+
+
 def ratio_text(numerator: float, denominator: float) -> str:
     """"2.8x" (or "-" when either side is not a positive number)."""
     if not (math.isfinite(numerator) and math.isfinite(denominator)) or numerator <= 0 or denominator <= 0:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common.cache import load_runs
-from benchmarks.common.writeup import bullets, count_of, update
+from benchmarks.common.writeup import bullets, count_of, design_text, update
 
 METHOD_ORDER = ["hw-ieci", "hw-ieci-warp", "hw-ieci-refresh-all", "hw-cwei", "rand", "rand-walk", "hw-ieci-unaware",
                 "optuna-gp", "optuna-gp-init5", "optuna-tpe", "ax-botorch", "random"]
@@ -102,10 +102,6 @@ def _quartiles(values: np.ndarray) -> str:
     return cell.replace("inf", "∞") + (f" ({missing} none)" if missing else "")
 
 
-def _design_text(design: int | None) -> str:
-    return "all random" if design is None else str(design)
-
-
 def quality_tables(problems: dict[str, dict[str, MethodSummary]], optima: dict[str, float],
                    checkpoints: tuple[int, ...]) -> str:
     last = checkpoints[-1]
@@ -119,7 +115,7 @@ def quality_tables(problems: dict[str, dict[str, MethodSummary]], optima: dict[s
             curves = summary.curves
             cells = [_quartiles(curves[:, c - 1]) if curves.shape[1] >= c else "-" for c in checkpoints]
             q1, median, q3 = np.percentile(summary.violations(last), [25, 50, 75])
-            lines.append(f"| {summary.method} | {summary.seeds} | {_design_text(summary.initial_design)} | "
+            lines.append(f"| {summary.method} | {summary.seeds} | {design_text(summary.initial_design)} | "
                          + " | ".join(cells) + f" | {regret_text(summary.regret(last))} | {median:.0f} [{q1:.0f}, {q3:.0f}] "
                          f"| {summary.seconds:.3f} |")
         lines.append("")
