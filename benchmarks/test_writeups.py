@@ -27,7 +27,8 @@ from benchmarks.common import paths, writeup
 BENCHMARKS = Path(__file__).resolve().parent
 REPO = BENCHMARKS.parent
 #: the top-level module names the benchmark folders share (each folder imports its own)
-FOLDER_MODULES = ("report", "runners", "problems", "run_benchmarks", "lcbench", "nb201", "digits")
+FOLDER_MODULES = ("report", "runners", "problems", "run_benchmarks", "lcbench", "nb201", "digits", "findings",
+                  "analysis", "runs_layout")
 #: where this project's machines keep their checkouts and data (spelt in two pieces so that this
 #: file does not name it)
 MACHINE_ROOT = "/" + "work/"
@@ -234,13 +235,16 @@ def _generated(folder: str) -> tuple[Path, dict[str, str]]:
             return BENCHMARKS / folder / "RESULTS.md", load("report").generated_blocks(plots=False)
         if folder == "devices":
             return BENCHMARKS / folder / "README.md", load("report").generated_blocks()
+        if folder == "paper":
+            summary = json.loads((BENCHMARKS / folder / "results.json").read_text())
+            return BENCHMARKS / folder / "RESULTS.md", {"findings": writeup.bullets(load("findings").sentences(summary))}
         digits = load("digits")
         runs = digits.load_runs()
         return BENCHMARKS / "multiobjective" / "DIGITS.md", {"table": digits.report(runs) + "\n",
                                                               "findings": writeup.bullets(digits.findings(runs))}
 
 
-@pytest.mark.parametrize("folder", ["optimizer", "multiobjective", "multifidelity", "devices", "digits"])
+@pytest.mark.parametrize("folder", ["optimizer", "multiobjective", "multifidelity", "devices", "digits", "paper"])
 def test_committed_writeup_is_what_its_report_makes_of_the_committed_results(folder: str) -> None:
     path, generated = _generated(folder)
     committed = _committed_blocks(path)

@@ -19,6 +19,7 @@ import numpy as np
 
 import analysis
 import figures
+import findings
 import runs_layout as layout
 from budgets import BUDGET_METRICS
 
@@ -258,6 +259,9 @@ def write_report() -> None:
         "feasible error was first at or below that value (`not reached` when never).", "", *tables["5"], "",
         "![fixed time best error](figures/fixed_time_best_error.png)", "",
     ]
+    text += ["## Findings", "", "Generated from `results.json` (`findings.py`):", "",
+             "<!-- begin generated: findings -->", *(f"- {line}" for line in findings.sentences(_summary_json(evals, timed))),
+             "<!-- end generated: findings -->", ""]
     if READING_FILE.is_file():
         text += [READING_FILE.read_text().rstrip(), ""]
     RESULTS_FILE.write_text("\n".join(text))
