@@ -59,9 +59,13 @@ def count_of(condition: Iterable[bool]) -> tuple[int, int]:
     return sum(bool(flag) for flag in flags), len(flags)
 
 
-def design_text(design: int | None) -> str:
-    """A method's initial design as the tables state it (None: every point is random)."""
-    return "all random" if design is None else str(design)
+#: the initial design of a method that draws every point at random
+ALL_RANDOM = "all random"
+
+
+def design_text(design: int | str | None) -> str:
+    """A method's initial design as the tables state it ("-" where no runner states it)."""
+    return "-" if design is None else str(design)
 
 
 def ratio_text(numerator: float, denominator: float) -> str:

@@ -19,6 +19,7 @@ import numpy as np
 from problems import MOProblem, latency_model
 
 from benchmarks.common.peers import OPTUNA_DEFAULT_STARTUP, ax_client, one_torch_thread, optuna_sampler
+from benchmarks.common.writeup import ALL_RANDOM
 
 Runner = Callable[[MOProblem, int, int], dict]
 INITIAL = 5
@@ -206,8 +207,8 @@ RUNNERS: dict[str, Runner] = {
 APRIORI = ("ehvi-apriori", "pabo-apriori")
 #: points each method draws before its first model-based suggestion, as the write-up states them
 #: (NSGA-II: its first generation; Ax's default strategy: the centre and 4 Sobol points)
-INITIAL_DESIGNS: dict[str, int | None] = {
+INITIAL_DESIGNS: dict[str, int | str] = {
     "ehvi": INITIAL, "pabo": INITIAL, "ehvi-apriori": INITIAL, "pabo-apriori": INITIAL,
     "optuna-gp": OPTUNA_DEFAULT_STARTUP["gp"], "optuna-gp-init5": INITIAL, "optuna-tpe": OPTUNA_DEFAULT_STARTUP["tpe"],
-    "optuna-nsga2": NSGA2_POPULATION, "ax-qnehvi": 5, "random": None,
+    "optuna-nsga2": NSGA2_POPULATION, "ax-qnehvi": 5, "random": ALL_RANDOM,
 }

@@ -47,7 +47,7 @@ class MethodSummary:
     method: str
     runs: list[dict]
     optimum: float
-    initial_design: int | None
+    initial_design: int | str | None
 
     @property
     def seeds(self) -> int:

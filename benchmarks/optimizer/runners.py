@@ -16,6 +16,7 @@ import numpy as np
 from problems import Problem
 
 from benchmarks.common.peers import OPTUNA_DEFAULT_STARTUP, ax_client, optuna_sampler
+from benchmarks.common.writeup import ALL_RANDOM
 
 Runner = Callable[[Problem, int, int], dict]
 #: relative error HW-CWEI assumes for the a-priori models (the paper's models: 4-7% RMSPE)
@@ -172,8 +173,8 @@ RUNNERS: dict[str, Runner] = {
 }
 #: points each method draws before its first model-based suggestion, as the write-up states them
 #: (Ax's default strategy: the centre and 4 Sobol points, read from its log; random: every point)
-INITIAL_DESIGNS: dict[str, int | None] = {
+INITIAL_DESIGNS: dict[str, int | str] = {
     **{name: HYPERPOWER_INITIAL for name in RUNNERS if name.startswith(("hw-", "rand"))},
     "optuna-gp": OPTUNA_DEFAULT_STARTUP["gp"], "optuna-tpe": OPTUNA_DEFAULT_STARTUP["tpe"],
-    "optuna-gp-init5": HYPERPOWER_INITIAL, "ax-botorch": 5, "random": None,
+    "optuna-gp-init5": HYPERPOWER_INITIAL, "ax-botorch": 5, "random": ALL_RANDOM,
 }
