@@ -96,7 +96,8 @@ class MultiObjectiveBayesian(BayesianStrategy):
 
     def fit(self, observations: Observations) -> MultiFits:
         ensembles = [None if spec.known is not None else
-                     self._ensemble(f"objective {spec.name}", spec.noiseless).fit(observations.points, observations.objectives[:, j])
+                     self._ensemble(f"objective {spec.name}", spec.noiseless, spec.inputs).fit(
+                         observations.points, observations.objectives[:, j])
                      for j, spec in enumerate(self.multi.objectives)]
         self.stats["mcmc_fits"] += sum(e is not None for e in ensembles)
         return MultiFits(ensembles, self.known(), *self.fit_constraints(observations))

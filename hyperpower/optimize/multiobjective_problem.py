@@ -22,12 +22,14 @@ KnownObjective = Callable[[np.ndarray], np.ndarray]
 
 @dataclasses.dataclass
 class ObjectiveSpec:
-    """One minimized objective: its task name, whether its observations are noiseless, and its
-    a-priori model when it has one (then no GP is fitted to it)."""
+    """One minimized objective: its task name, whether its observations are noiseless, its
+    a-priori model when it has one (then no GP is fitted to it), and the unit-cube columns its GP
+    reads (None: all; the device variable's are left out for a metric the device cannot change)."""
 
     name: str
     noiseless: bool = False
     known: KnownObjective | None = None
+    inputs: np.ndarray | None = None
 
 
 @dataclasses.dataclass

@@ -18,6 +18,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from hyperpower.config import ExperimentConfig
+from hyperpower.devices import columns_without_device, device_independent
 from hyperpower.errors import HyperPowerError
 from hyperpower.jobs import Job
 from hyperpower.optimize.candidates import NoFeasiblePoint, TakenPoints, sobol_points, unique_rows
@@ -126,6 +127,7 @@ class Optimizer:
             space=self.space, known=KnownConstraints(self.space, known), measured=measured,
             objective_noiseless=config.objective_task.likelihood == "NOISELESS",  # the primary objective
             sigma0=float(settings.sigma0), mcmc=mcmc, search=search,
+            objective_inputs=self._inputs(settings.objective),
         )
         self.objectives = settings.objective_names()
         self.multi_problem: MultiObjectiveProblem | None = None
@@ -155,8 +157,16 @@ class Optimizer:
             if model is not None:
                 model.check_space(self.space)
             specs.append(ObjectiveSpec(task.name, noiseless=task.likelihood == "NOISELESS",
-                                       known=None if model is None else _known_objective(model, self.space)))
+                                       known=None if model is None else _known_objective(model, self.space),
+                                       inputs=self._inputs(task.name)))
         return specs
+
+    def _inputs(self, name: str) -> np.ndarray | None:
+        """The columns the GP of objective ``name`` reads: all but the device variable's when the
+        device chosen cannot change it (``devices.device_independent``); None (all) otherwise."""
+        if not device_independent(name):
+            return None
+        return columns_without_device(self.space, self.config.settings.device_variable)
 
     def _fixed_reference(self) -> np.ndarray | None:
         reference = self.config.settings.reference
