@@ -102,12 +102,27 @@ def nondominated_boxes(front: np.ndarray, reference: np.ndarray, limit: int | No
     if m == 1:
         top = points[:, 0].min() if len(points) else reference[0]
         return np.array([[-np.inf]]), np.array([[top]])
+    if m == 2:
+        return _strips(points, reference)
     bounds, _ = local_upper_bounds(points, reference, limit)
     # the free region is the union of {z < u}: negated, the region the points -u dominate
     infinity = np.full(m, np.inf)
     flipped_bounds, flipped_defining = local_upper_bounds(-bounds, infinity, limit)
     flipped_lower, flipped_upper = _dominated_region_boxes(flipped_bounds, flipped_defining, infinity)
     return -flipped_upper, -flipped_lower
+
+
+def _strips(points: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two objectives: the k + 1 strips under the staircase, [x_i, x_i+1) x (-inf, y_i), what
+    the general construction gives, without its loop."""
+    order = points[np.argsort(points[:, 0], kind="stable")]
+    left = np.concatenate([[-np.inf], order[:, 0]])
+    right = np.concatenate([order[:, 0], [reference[0]]])
+    top = np.concatenate([[reference[1]], order[:, 1]])
+    lower = np.column_stack([left, np.full(len(left), -np.inf)])
+    upper = np.column_stack([right, top])
+    keep = right > left
+    return lower[keep], upper[keep]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -191,9 +191,15 @@ class ExpectedHypervolumeImprovement:
 
     def moments(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(n, d) -> means and variances (s, n, m); a known objective's value with variance 0."""
+        return self.moments_of(self.ensembles, self.known, candidates)
+
+    @staticmethod
+    def moments_of(ensembles: Sequence[object | None], known: Sequence[Known | None],
+                   candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``moments`` of any objectives given as ensembles or known functions (PABO's agents)."""
         candidates = np.atleast_2d(candidates)
         columns = []
-        for ensemble, known in zip(self.ensembles, self.known):
+        for ensemble, known in zip(ensembles, known):
             if ensemble is None:
                 value = np.asarray(known(candidates), dtype=float)[None, :]
                 columns.append((value, np.zeros_like(value)))

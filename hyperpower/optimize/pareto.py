@@ -34,18 +34,23 @@ def dominates(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.all(a <= b) and np.any(a < b))
 
 
+#: rows compared at once by ``nondominated_mask`` (an (rows, n, m) temporary)
+DOMINANCE_BLOCK_ELEMENTS = 1_000_000
+
+
 def nondominated_mask(values: np.ndarray) -> np.ndarray:
-    """True for each row no other row dominates; duplicates of a front point are all kept."""
+    """True for each row no other row dominates; duplicates of a front point are all kept.
+    All pairs are compared at once, a block of rows at a time (a loop over rows cost more in
+    Python overhead than in arithmetic at the few hundred points of a run)."""
     matrix = _as_matrix(values)
-    n = len(matrix)
+    n, m = matrix.shape
     mask = np.ones(n, dtype=bool)
-    for i in range(n):
-        if not mask[i]:
-            continue
-        no_worse = np.all(matrix <= matrix[i], axis=1)
-        better = np.any(matrix < matrix[i], axis=1)
-        if np.any(no_worse & better):
-            mask[i] = False
+    block = max(1, DOMINANCE_BLOCK_ELEMENTS // max(n * m, 1))
+    for start in range(0, n, block):
+        rows = matrix[start:start + block, None, :]  # (b, 1, m)
+        no_worse = np.all(matrix[None, :, :] <= rows, axis=2)  # [i, k]: row k no worse than row i
+        better = np.any(matrix[None, :, :] < rows, axis=2)
+        mask[start:start + block] = ~np.any(no_worse & better, axis=1)
     return mask
 
 

@@ -126,6 +126,39 @@ def _exact_search(acquisition: Acquisition, space: SearchSpace, settings: Search
     return repeat_point, repeat_score
 
 
+def admissible_configurations(space: SearchSpace, settings: SearchSettings, feasible: FeasibleMask | None,
+                              taken: TakenPoints) -> np.ndarray:
+    """(n, dim) every configuration of a countable space that may be suggested (new, and within
+    the models' budgets); the feasible ones again when every one is taken, as the searches do.
+    For strategies that score a whole space at once (PABO's agents); at most ``exact_limit`` rows."""
+    blocks, repeats = [], []
+    for block in enumerate_configurations(space, settings.exact_block):
+        allowed = np.ones(len(block), dtype=bool) if feasible is None else np.asarray(feasible(block), dtype=bool)
+        new = allowed & taken.mask_new(block)
+        blocks.append(block[new])
+        repeats.append(block[allowed])
+    admissible = np.vstack(blocks)
+    if len(admissible):
+        return admissible
+    repeats = np.vstack(repeats)
+    if len(repeats) == 0:
+        raise NoFeasiblePoint(np.vstack(list(enumerate_configurations(space, settings.exact_block))))
+    return repeats
+
+
+def exact_search_applies(space: SearchSpace, settings: SearchSettings) -> bool:
+    """A space of INT and ENUM variables small enough to score every configuration."""
+    count = configuration_count(space)
+    return count is not None and count <= settings.exact_limit
+
+
+def initial_candidates(space: SearchSpace, rng: np.random.Generator, settings: SearchSettings, anchors: np.ndarray,
+                       feasible: FeasibleMask | None, taken: TakenPoints) -> np.ndarray:
+    """The sampled search's first candidates (Sobol points and neighbours of ``anchors``,
+    admissible; a wide search, then repeats, when none is): for strategies that score a set."""
+    return _initial_candidates(space, rng, settings, np.atleast_2d(anchors).reshape(-1, space.dim), feasible, taken)
+
+
 class _Leaders:
     """The best few points found so far and their scores, best first."""
 
@@ -197,8 +230,7 @@ def maximize_acquisition(
     Raises NoFeasiblePoint when no candidate satisfies ``feasible`` even after a wide search.
     """
     taken = taken or TakenPoints()
-    count = configuration_count(space)
-    if count is not None and count <= settings.exact_limit:
+    if exact_search_applies(space, settings):
         return _exact_search(acquisition, space, settings, feasible, taken)
     anchors = np.zeros((0, space.dim)) if anchors is None else np.atleast_2d(anchors)
     candidates = _initial_candidates(space, rng, settings, anchors, feasible, taken)

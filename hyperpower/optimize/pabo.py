@@ -1,0 +1,242 @@
+"""pabo: pseudo agents propose, a supervisor picks by expected hypervolume improvement.
+
+PABO (Parsa et al. 2019, seed 003) keeps the multi-objective acquisition off the search: each
+pseudo agent maximizes a cheap single-objective acquisition on its own posterior, and a
+supervisor compares only the agents' proposals, there by EHVI. With one proposal per objective
+the supervisor can only choose between the two ends of the front, where little hypervolume is
+(27.0 against ``ehvi``'s 57.9 on Branin-Currin after 80 evaluations, issue 25); so here the
+supervisor chooses among enough proposals to cover the front:
+
+* **objective agents**, one per objective: EI of a black-box objective's GP below its
+  incumbent (HW-IECI's acquisition, times Pr(measured constraints) and Pr(valid)); for an
+  objective known a priori, its lowest values among the candidates whose posterior-mean vector
+  would join the front (the model's own best that could still improve it);
+* **scalarisation agents** between the ends: for each weight vector w of ``scalarisation_agents``
+  spread over the simplex, the optimistic Chebyshev scalarisation
+  max_j w_j (mu_j - beta sigma_j - ideal_j) / range_j (ParEGO's scalarisation on a lower
+  confidence bound), so every direction of the front has an agent;
+* each agent proposes its ``proposals_per_agent`` best candidates; the supervisor scores the
+  union by EHVI (times the probabilities) and refines its best few by a couple of rounds of
+  small Gaussian steps (sampled spaces only: a small discrete space is scored whole).
+
+**Where the saving is.** The agents share one candidate set and one prediction of every GP on
+it (a small Sobol set plus neighbours of the front in a continuous space; every admissible
+configuration of a small discrete one), agents are arithmetic on those moments, and EHVI is
+computed for a few dozen points instead of thousands. The GPs' hyper-parameters move by one
+MCMC sweep per suggestion (a rolling pool of the last ``samples`` sweeps; the first fit burns
+in as every strategy's does) instead of ``samples`` fresh sweeps. ``stats`` counts the pools
+scored, the agents' proposals, and the full and one-sweep fits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.stats import qmc
+
+from hyperpower.optimize.acquisition import expected_improvement
+from hyperpower.optimize.candidates import TakenPoints, gaussian_neighbours, unique_rows
+from hyperpower.optimize.ehvi import expected_hvi
+from hyperpower.optimize.ensemble import FittedEnsemble, GaussianProcessEnsemble
+from hyperpower.optimize.multiobjective_bayes import MultiFits, MultiObjectiveBayesian
+from hyperpower.optimize.observations import Observations
+from hyperpower.optimize.search import admissible_configurations, exact_search_applies, initial_candidates
+from hyperpower.optimize.strategies import _measured_probabilities, incumbent
+
+if TYPE_CHECKING:
+    from hyperpower.optimize.multiobjective import MultiObjectiveProblem
+
+
+@dataclasses.dataclass(frozen=True)
+class PABOSettings:
+    """candidates, neighbours_per_anchor: the shared candidate set of a sampled space; members:
+    MCMC samples each agent's GP carries;
+    proposals_per_agent; scalarisation_agents (weight vectors between the ends); exploration
+    (beta of the scalarisation agents' lower confidence bound); refine_rounds, refine_draws,
+    refine_sigma: the supervisor's Gaussian steps around its best proposals (halving)."""
+
+    candidates: int = 256
+    members: int = 5
+    neighbours_per_anchor: int = 16
+    proposals_per_agent: int = 2
+    scalarisation_agents: int = 6
+    exploration: float = 1.0
+    refine_top: int = 2
+    refine_rounds: int = 1
+    refine_draws: int = 12
+    refine_sigma: float = 0.02
+
+
+def simplex_weights(count: int, objectives: int) -> np.ndarray:
+    """(count, m) weight vectors strictly between the ends: evenly spaced for two objectives,
+    a scrambled-free Sobol set mapped onto the simplex (sorted spacings) for more."""
+    if count <= 0:
+        return np.zeros((0, objectives))
+    if objectives == 2:
+        first = np.arange(1, count + 1) / (count + 1)
+        return np.column_stack([first, 1.0 - first])
+    cuts = np.sort(qmc.Sobol(objectives - 1, scramble=False).random(count + 1)[1:], axis=1)
+    edges = np.column_stack([np.zeros(count), cuts, np.ones(count)])
+    return np.maximum(np.diff(edges, axis=1), 1e-3)
+
+
+def chebyshev_scores(mean: np.ndarray, sigma: np.ndarray, weights: np.ndarray, ideal: np.ndarray,
+                     span: np.ndarray, exploration: float) -> np.ndarray:
+    """(n, m) moments, (a, m) weights -> (a, n) agent scores (higher is better): minus the
+    weighted Chebyshev distance of the lower confidence bound beyond the ideal point."""
+    optimistic = (mean - exploration * sigma - ideal) / span  # (n, m)
+    return -np.max(weights[:, None, :] * optimistic[None, :, :], axis=2)
+
+
+def _best_indices(scores: np.ndarray, count: int) -> np.ndarray:
+    return np.argsort(-scores, kind="stable")[:count]
+
+
+class PABOStrategy(MultiObjectiveBayesian):
+    """pabo: objective and scalarisation agents propose, an EHVI supervisor picks."""
+
+    def __init__(self, problem: "MultiObjectiveProblem", rng: np.random.Generator,
+                 settings: PABOSettings = PABOSettings()) -> None:
+        self.settings = settings
+        super().__init__(problem, rng)
+        self.stats.update({"proposals": 0})
+        self._fitted: dict[int, FittedEnsemble] = {}
+        self._turn = 0
+
+    def _ensemble(self, name: str, noiseless: bool) -> GaussianProcessEnsemble:
+        """A rolling pool: the first fit burns in, every later one draws a single fresh sweep;
+        the agents carry ``members`` of its samples (evenly spaced, the newest in)."""
+        if name not in self.ensembles:
+            rolling = dataclasses.replace(self.problem.mcmc, refresh_below=0, fresh_scale=0, members_below=0,
+                                          min_members=min(self.settings.members, self.problem.mcmc.samples))
+            self.ensembles[name] = GaussianProcessEnsemble(self.rng, noiseless, rolling)
+        return self.ensembles[name]
+
+    def fit(self, observations: Observations) -> MultiFits:
+        """The black-box objectives take turns: one of them draws a fresh MCMC sweep, the others
+        keep their samples conditioned on the new data (every GP is fitted by MCMC once first)."""
+        objectives = []
+        black_box = [j for j, spec in enumerate(self.multi.objectives) if spec.known is None]
+        turn = black_box[self._turn % len(black_box)] if black_box else None
+        for j, spec in enumerate(self.multi.objectives):
+            if spec.known is not None:
+                objectives.append(None)
+                continue
+            previous = self._fitted.get(j)
+            if previous is None or j == turn:
+                fitted = self._ensemble(f"objective {spec.name}", spec.noiseless).fit(observations.points, observations.objectives[:, j])
+                self.stats["mcmc_fits" if previous is None else "mcmc_skipped"] += 1
+            else:
+                fitted = previous.refit(observations.points, observations.objectives[:, j])
+            self._fitted[j] = fitted
+            objectives.append(fitted)
+        self._turn += 1
+        return MultiFits(objectives, self.known(), *self.fit_constraints(observations))
+
+    def propose(self, observations: Observations, taken: TakenPoints, count: int) -> np.ndarray:
+        fits = self.fit(observations).with_fantasies(observations.pending).with_fantasies(observations.failed, believed=False)
+        chosen: list[np.ndarray] = []
+        for index in range(count):
+            chosen.append(self._pick(fits, observations, taken))
+            if index + 1 < count:
+                taken = taken.union(chosen[-1])
+                fits = fits.with_fantasies(chosen[-1])
+        return np.array(chosen)
+
+    # -- one pick ------------------------------------------------------------------------------
+    def _pick(self, fits: MultiFits, observations: Observations, taken: TakenPoints) -> np.ndarray:
+        supervisor = self.ehvi(fits, observations)
+        discrete = exact_search_applies(self.problem.space, self.problem.search)
+        pool = self._pool(observations, taken, discrete)
+        self.stats["searches"] += 1
+        proposals = pool[self._proposal_indices(fits, observations, pool)]
+        self.stats["proposals"] += len(proposals)
+        scores = supervisor(proposals)
+        if not discrete:
+            proposals, scores = self._refine(supervisor, proposals, scores, taken)
+        return proposals[int(np.argmax(scores))]
+
+    def _pool(self, observations: Observations, taken: TakenPoints, discrete: bool) -> np.ndarray:
+        """The candidates every agent scores: every admissible configuration of a small discrete
+        space, else a small Sobol set plus neighbours of the front (admissible)."""
+        space, search, feasible = self.problem.space, self.problem.search, self.problem.feasible_mask()
+        if discrete:
+            return admissible_configurations(space, search, feasible, taken)
+        sizes = dataclasses.replace(search, sobol_candidates=self.settings.candidates,
+                                    neighbours_per_anchor=self.settings.neighbours_per_anchor)
+        return initial_candidates(space, self.rng, sizes, self.anchors(observations), feasible, taken)
+
+    def _proposal_indices(self, fits: MultiFits, observations: Observations, pool: np.ndarray) -> np.ndarray:
+        """Indices into ``pool`` of every agent's best few candidates (each once)."""
+        means, variances = self._moments(fits, pool)  # (s, n, m)
+        probability = np.ones(len(pool))
+        for factor in _measured_probabilities(self.problem, fits):
+            probability = probability * factor(pool)
+        per_agent = self.settings.proposals_per_agent
+        chosen = []
+        for j, spec in enumerate(self.multi.objectives):
+            if spec.known is None:
+                scores = self._objective_agent(j, fits, observations, means[..., j], variances[..., j]) * probability
+            else:
+                scores = self._known_agent(j, fits, observations, means.mean(axis=0))
+            chosen.append(_best_indices(scores, per_agent))
+        mean = means.mean(axis=0)
+        sigma = np.sqrt(variances.mean(axis=0) + means.var(axis=0))
+        ideal, span = self._scale(fits, observations)
+        weights = simplex_weights(self.settings.scalarisation_agents, len(self.multi.objectives))
+        for scores in chebyshev_scores(mean, sigma, weights, ideal, span, self.settings.exploration):
+            chosen.append(_best_indices(scores, per_agent))
+        return np.unique(np.concatenate(chosen))
+
+    def _moments(self, fits: MultiFits, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        from hyperpower.optimize.ehvi import ExpectedHypervolumeImprovement
+
+        return ExpectedHypervolumeImprovement.moments_of(fits.objectives, fits.known, pool)
+
+    def _objective_agent(self, j: int, fits: MultiFits, observations: Observations,
+                         mean: np.ndarray, variance: np.ndarray) -> np.ndarray:
+        """EI of objective j's GP samples (s, n) below each sample's incumbent, averaged."""
+        spec = self.multi.objectives[j]
+        single = dataclasses.replace(observations, objective=observations.objectives[:, j].copy())
+        problem = dataclasses.replace(self.problem, objective_noiseless=spec.noiseless)
+        best = incumbent(problem, fits.agent(j), single, feasible_only=False)
+        return expected_improvement(mean, variance, best[:, None]).mean(axis=0)
+
+    def _known_agent(self, j: int, fits: MultiFits, observations: Observations, mean: np.ndarray) -> np.ndarray:
+        """Lower known value is better, among candidates whose mean vector would join the front
+        (every candidate when none would)."""
+        front = self.front(fits, observations)
+        gain = expected_hvi(mean, np.zeros_like(mean), front, self.multi.reference_point(observations))
+        scores = -mean[:, j]
+        if (gain > 0).any():
+            scores = np.where(gain > 0, scores, -np.inf)
+        return scores
+
+    def _scale(self, fits: MultiFits, observations: Observations) -> tuple[np.ndarray, np.ndarray]:
+        """The ideal point and the span (reference - ideal) the scalarisations normalize by."""
+        front = self.front(fits, observations)
+        reference = self.multi.reference_point(observations)
+        ideal = front.min(axis=0) if len(front) else observations.objectives.min(axis=0)
+        return ideal, np.maximum(reference - ideal, 1e-12)
+
+    def _refine(self, supervisor, proposals: np.ndarray, scores: np.ndarray,
+                taken: TakenPoints) -> tuple[np.ndarray, np.ndarray]:
+        """Rounds of small Gaussian steps around the supervisor's best proposals (halving)."""
+        space, feasible = self.problem.space, self.problem.feasible_mask()
+        seen = TakenPoints(proposals)
+        sigma = self.settings.refine_sigma
+        for _ in range(self.settings.refine_rounds):
+            top = proposals[_best_indices(scores, self.settings.refine_top)]
+            draws = unique_rows(gaussian_neighbours(space, top, sigma, self.settings.refine_draws, self.rng))
+            keep = taken.mask_new(draws) & seen.mask_new(draws)
+            if feasible is not None and keep.any():
+                keep[keep] = feasible(draws[keep])
+            draws = draws[keep]
+            if len(draws):
+                seen.add(draws)
+                proposals = np.vstack([proposals, draws])
+                scores = np.concatenate([scores, supervisor(draws)])
+            sigma /= 2.0
+        return proposals, scores
