@@ -17,7 +17,6 @@ objective vectors join the front), broken points are conditioned on without join
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,12 +24,10 @@ from hyperpower.optimize.acquisition import Acquisition, ConstraintWeightedEI
 from hyperpower.optimize.candidates import TakenPoints
 from hyperpower.optimize.ehvi import ExpectedHypervolumeImprovement, Known
 from hyperpower.optimize.ensemble import FittedEnsemble
+from hyperpower.optimize.multiobjective_problem import MultiObjectiveProblem
 from hyperpower.optimize.observations import Observations, feasible_front_indices
 from hyperpower.optimize.pareto import nondominated_mask
 from hyperpower.optimize.strategies import BayesianStrategy, Fits, Problem, _measured_probabilities
-
-if TYPE_CHECKING:
-    from hyperpower.optimize.multiobjective import MultiObjectiveProblem
 
 #: front points the acquisition search looks around (spread along the front)
 FRONT_ANCHORS = 6
@@ -79,7 +76,7 @@ class MultiFits:
 class MultiObjectiveBayesian(BayesianStrategy):
     """The shared part: fitting (no GP for a known objective), the front, the reference."""
 
-    def __init__(self, problem: "MultiObjectiveProblem", rng: np.random.Generator) -> None:
+    def __init__(self, problem: MultiObjectiveProblem, rng: np.random.Generator) -> None:
         super().__init__(problem.base, rng, self.build_acquisition)
         self.multi = problem
         self.stats = {"searches": 0, "searches_skipped": 0, "mcmc_fits": 0, "mcmc_skipped": 0}

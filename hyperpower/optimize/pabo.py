@@ -31,8 +31,6 @@ scored, the agents' proposals, and the full and one-sweep fits.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
-
 import numpy as np
 from scipy.stats import qmc
 
@@ -41,12 +39,10 @@ from hyperpower.optimize.candidates import TakenPoints, gaussian_neighbours, uni
 from hyperpower.optimize.ehvi import expected_hvi
 from hyperpower.optimize.ensemble import FittedEnsemble, GaussianProcessEnsemble
 from hyperpower.optimize.multiobjective_bayes import MultiFits, MultiObjectiveBayesian
+from hyperpower.optimize.multiobjective_problem import MultiObjectiveProblem
 from hyperpower.optimize.observations import Observations
 from hyperpower.optimize.search import admissible_configurations, exact_search_applies, initial_candidates
 from hyperpower.optimize.strategies import _measured_probabilities, incumbent
-
-if TYPE_CHECKING:
-    from hyperpower.optimize.multiobjective import MultiObjectiveProblem
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,7 +93,7 @@ def _best_indices(scores: np.ndarray, count: int) -> np.ndarray:
 class PABOStrategy(MultiObjectiveBayesian):
     """pabo: objective and scalarisation agents propose, an EHVI supervisor picks."""
 
-    def __init__(self, problem: "MultiObjectiveProblem", rng: np.random.Generator,
+    def __init__(self, problem: MultiObjectiveProblem, rng: np.random.Generator,
                  settings: PABOSettings = PABOSettings()) -> None:
         self.settings = settings
         super().__init__(problem, rng)

@@ -15,7 +15,8 @@ from hyperpower.optimize.candidates import TakenPoints
 from hyperpower.optimize.constraints import KnownConstraints
 from hyperpower.optimize.ensemble import FittedEnsemble, MCMCSettings
 from hyperpower.optimize.grid import enumerate_configurations
-from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES, MultiObjectiveProblem, ObjectiveSpec
+from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES
+from hyperpower.optimize.multiobjective_problem import MultiObjectiveProblem, ObjectiveSpec
 from hyperpower.optimize.observations import collect_observations
 from hyperpower.optimize.pabo import PABOSettings, PABOStrategy, chebyshev_scores, simplex_weights
 from hyperpower.optimize.strategies import Problem
