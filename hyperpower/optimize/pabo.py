@@ -16,45 +16,54 @@ supervisor chooses among enough proposals to cover the front:
   max_j w_j (mu_j - beta sigma_j - ideal_j) / range_j (ParEGO's scalarisation on a lower
   confidence bound), so every direction of the front has an agent;
 * each agent proposes its ``proposals_per_agent`` best candidates; the supervisor scores the
-  union by EHVI (times the probabilities) and refines its best few by a couple of rounds of
-  small Gaussian steps (sampled spaces only: a small discrete space is scored whole).
+  union by EHVI (times the probabilities, from the moments the agents already have) and refines
+  its best few by small Gaussian steps (sampled spaces only: a small discrete space is scored
+  whole).
 
 **Where the saving is.** The agents share one candidate set and one prediction of every GP on
 it (a small Sobol set plus neighbours of the front in a continuous space; every admissible
 configuration of a small discrete one), agents are arithmetic on those moments, and EHVI is
 computed for a few dozen points instead of thousands. The GPs' hyper-parameters move by one
-MCMC sweep per suggestion (a rolling pool of the last ``samples`` sweeps; the first fit burns
-in as every strategy's does) instead of ``samples`` fresh sweeps. ``stats`` counts the pools
+MCMC sweep per suggestion, the black-box objectives taking turns (every other suggestion past
+25 results, every third past 50, ...), over a rolling pool of the last ``members`` sweeps (the
+first fit burns in as every strategy's does), instead of ``samples`` fresh sweeps per objective;
+the other objectives keep their samples conditioned on the new data. ``stats`` counts the pools
 scored, the agents' proposals, and the full and one-sweep fits.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+
 import numpy as np
 from scipy.stats import qmc
 
 from hyperpower.optimize.acquisition import expected_improvement
 from hyperpower.optimize.candidates import TakenPoints, gaussian_neighbours, unique_rows
-from hyperpower.optimize.ehvi import expected_hvi
+from hyperpower.optimize.ehvi import ExpectedHypervolumeImprovement, expected_hvi
+from hyperpower.optimize.encoding import snap_points
 from hyperpower.optimize.ensemble import FittedEnsemble, GaussianProcessEnsemble
 from hyperpower.optimize.multiobjective_bayes import MultiFits, MultiObjectiveBayesian
 from hyperpower.optimize.multiobjective_problem import MultiObjectiveProblem
 from hyperpower.optimize.observations import Observations
-from hyperpower.optimize.search import admissible_configurations, exact_search_applies, initial_candidates
+from hyperpower.optimize.search import admissible_configurations, admissible_points, exact_search_applies, initial_candidates
 from hyperpower.optimize.strategies import _measured_probabilities, incumbent
 
 
 @dataclasses.dataclass(frozen=True)
 class PABOSettings:
     """candidates, neighbours_per_anchor: the shared candidate set of a sampled space; members:
-    MCMC samples each agent's GP carries;
+    MCMC samples each agent's GP carries; sweep_every_results: one MCMC sweep every
+    ceil(n / sweep_every_results) suggestions (every suggestion up to 25 results, every other
+    one up to 50, every third up to 75, ...), the black-box objectives taking turns;
     proposals_per_agent; scalarisation_agents (weight vectors between the ends); exploration
     (beta of the scalarisation agents' lower confidence bound); refine_rounds, refine_draws,
     refine_sigma: the supervisor's Gaussian steps around its best proposals (halving)."""
 
-    candidates: int = 256
+    candidates: int = 128
     members: int = 5
+    sweep_every_results: int = 25
     neighbours_per_anchor: int = 16
     proposals_per_agent: int = 2
     scalarisation_agents: int = 6
@@ -67,7 +76,8 @@ class PABOSettings:
 
 def simplex_weights(count: int, objectives: int) -> np.ndarray:
     """(count, m) weight vectors strictly between the ends: evenly spaced for two objectives,
-    a scrambled-free Sobol set mapped onto the simplex (sorted spacings) for more."""
+    an unscrambled Sobol set mapped onto the simplex (the spacings of its sorted coordinates)
+    for more."""
     if count <= 0:
         return np.zeros((0, objectives))
     if objectives == 2:
@@ -100,22 +110,27 @@ class PABOStrategy(MultiObjectiveBayesian):
         self.stats.update({"proposals": 0})
         self._fitted: dict[int, FittedEnsemble] = {}
         self._turn = 0
+        self._sobol: qmc.Sobol | None = None
 
     def _ensemble(self, name: str, noiseless: bool) -> GaussianProcessEnsemble:
-        """A rolling pool: the first fit burns in, every later one draws a single fresh sweep;
-        the agents carry ``members`` of its samples (evenly spaced, the newest in)."""
+        """A rolling pool of ``members`` samples: the first fit burns in, every later one draws a
+        single fresh sweep; past ``members_below`` results fewer of them carry the agents, as
+        ``MCMCSettings.member_count`` says (at least ``min_members``)."""
         if name not in self.ensembles:
-            rolling = dataclasses.replace(self.problem.mcmc, refresh_below=0, fresh_scale=0, members_below=0,
-                                          min_members=min(self.settings.members, self.problem.mcmc.samples))
+            samples = min(self.settings.members, self.problem.mcmc.samples)
+            rolling = dataclasses.replace(self.problem.mcmc, samples=samples, refresh_below=0, fresh_scale=0,
+                                          min_members=min(samples, self.problem.mcmc.min_members))
             self.ensembles[name] = GaussianProcessEnsemble(self.rng, noiseless, rolling)
         return self.ensembles[name]
 
     def fit(self, observations: Observations) -> MultiFits:
-        """The black-box objectives take turns: one of them draws a fresh MCMC sweep, the others
-        keep their samples conditioned on the new data (every GP is fitted by MCMC once first)."""
+        """The black-box objectives take turns: one of them draws a fresh MCMC sweep (every
+        suggestion up to ``sweep_every_results`` results, then more rarely), the others keep
+        their samples conditioned on the new data (every GP is fitted by MCMC once first)."""
         objectives = []
         black_box = [j for j, spec in enumerate(self.multi.objectives) if spec.known is None]
-        turn = black_box[self._turn % len(black_box)] if black_box else None
+        every = max(1, math.ceil(len(observations.objective) / self.settings.sweep_every_results))
+        turn = black_box[(self._turn // every) % len(black_box)] if black_box and self._turn % every == 0 else None
         for j, spec in enumerate(self.multi.objectives):
             if spec.known is not None:
                 objectives.append(None)
@@ -129,6 +144,10 @@ class PABOStrategy(MultiObjectiveBayesian):
             self._fitted[j] = fitted
             objectives.append(fitted)
         self._turn += 1
+        # EHVI pairs the objectives' samples: each carries as many as the fewest (its newest)
+        count = min([len(e.members) for e in objectives if e is not None] or [0])
+        objectives = [e if e is None or len(e.members) == count else
+                      FittedEnsemble(e.members[-count:], e.offset, e.scale) for e in objectives]
         return MultiFits(objectives, self.known(), *self.fit_constraints(observations))
 
     def propose(self, observations: Observations, taken: TakenPoints, count: int) -> np.ndarray:
@@ -143,53 +162,60 @@ class PABOStrategy(MultiObjectiveBayesian):
 
     # -- one pick ------------------------------------------------------------------------------
     def _pick(self, fits: MultiFits, observations: Observations, taken: TakenPoints) -> np.ndarray:
-        supervisor = self.ehvi(fits, observations)
+        supervisor = _Supervisor(self, fits, observations)
         discrete = exact_search_applies(self.problem.space, self.problem.search)
         pool = self._pool(observations, taken, discrete)
         self.stats["searches"] += 1
-        proposals = pool[self._proposal_indices(fits, observations, pool)]
-        self.stats["proposals"] += len(proposals)
-        scores = supervisor(proposals)
+        means, variances = ExpectedHypervolumeImprovement.moments_of(fits.objectives, fits.known, pool)  # (s, n, m)
+        probability = supervisor.probability(pool)
+        indices = self._proposal_indices(fits, observations, means, variances, probability, supervisor)
+        self.stats["proposals"] += len(indices)
+        proposals = pool[indices]
+        scores = supervisor.of_moments(means[:, indices], variances[:, indices], probability[indices])
         if not discrete:
             proposals, scores = self._refine(supervisor, proposals, scores, taken)
         return proposals[int(np.argmax(scores))]
 
     def _pool(self, observations: Observations, taken: TakenPoints, discrete: bool) -> np.ndarray:
         """The candidates every agent scores: every admissible configuration of a small discrete
-        space, else a small Sobol set plus neighbours of the front (admissible)."""
+        space, else the next points of the strategy's own scrambled Sobol sequence plus neighbours
+        of the front (admissible; the sampled search's wide search when none is)."""
         space, search, feasible = self.problem.space, self.problem.search, self.problem.feasible_mask()
         if discrete:
             return admissible_configurations(space, search, feasible, taken)
+        if self._sobol is None:
+            self._sobol = qmc.Sobol(space.dim, scramble=True, rng=self.rng)
+        anchors = self.anchors(observations)
+        points = [snap_points(space, self._sobol.random(self.settings.candidates))]
+        if len(anchors):
+            points.append(gaussian_neighbours(space, anchors, search.anchor_sigma, self.settings.neighbours_per_anchor, self.rng))
+        pool = admissible_points(np.vstack(points), feasible, taken)
+        if len(pool):
+            return pool
         sizes = dataclasses.replace(search, sobol_candidates=self.settings.candidates,
                                     neighbours_per_anchor=self.settings.neighbours_per_anchor)
-        return initial_candidates(space, self.rng, sizes, self.anchors(observations), feasible, taken)
+        return initial_candidates(space, self.rng, sizes, anchors, feasible, taken)
 
-    def _proposal_indices(self, fits: MultiFits, observations: Observations, pool: np.ndarray) -> np.ndarray:
-        """Indices into ``pool`` of every agent's best few candidates (each once)."""
-        means, variances = self._moments(fits, pool)  # (s, n, m)
-        probability = np.ones(len(pool))
-        for factor in _measured_probabilities(self.problem, fits):
-            probability = probability * factor(pool)
+    def _proposal_indices(self, fits: MultiFits, observations: Observations, means: np.ndarray,
+                          variances: np.ndarray, probability: np.ndarray, supervisor: "_Supervisor") -> np.ndarray:
+        """Indices into the pool (whose moments are ``means``, ``variances`` (s, n, m)) of every
+        agent's best few candidates (each once)."""
         per_agent = self.settings.proposals_per_agent
+        mean = means.mean(axis=0)
         chosen = []
         for j, spec in enumerate(self.multi.objectives):
             if spec.known is None:
                 scores = self._objective_agent(j, fits, observations, means[..., j], variances[..., j]) * probability
             else:
-                scores = self._known_agent(j, fits, observations, means.mean(axis=0))
+                scores = self._known_agent(j, mean, supervisor)
             chosen.append(_best_indices(scores, per_agent))
-        mean = means.mean(axis=0)
         sigma = np.sqrt(variances.mean(axis=0) + means.var(axis=0))
-        ideal, span = self._scale(fits, observations)
+        ideal = supervisor.front.min(axis=0) if len(supervisor.front) else observations.objectives.min(axis=0)
+        span = np.maximum(supervisor.reference - ideal, 1e-12)
         weights = simplex_weights(self.settings.scalarisation_agents, len(self.multi.objectives))
         for scores in chebyshev_scores(mean, sigma, weights, ideal, span, self.settings.exploration):
             chosen.append(_best_indices(scores, per_agent))
         return np.unique(np.concatenate(chosen))
-
-    def _moments(self, fits: MultiFits, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        from hyperpower.optimize.ehvi import ExpectedHypervolumeImprovement
-
-        return ExpectedHypervolumeImprovement.moments_of(fits.objectives, fits.known, pool)
 
     def _objective_agent(self, j: int, fits: MultiFits, observations: Observations,
                          mean: np.ndarray, variance: np.ndarray) -> np.ndarray:
@@ -200,24 +226,16 @@ class PABOStrategy(MultiObjectiveBayesian):
         best = incumbent(problem, fits.agent(j), single, feasible_only=False)
         return expected_improvement(mean, variance, best[:, None]).mean(axis=0)
 
-    def _known_agent(self, j: int, fits: MultiFits, observations: Observations, mean: np.ndarray) -> np.ndarray:
-        """Lower known value is better, among candidates whose mean vector would join the front
-        (every candidate when none would)."""
-        front = self.front(fits, observations)
-        gain = expected_hvi(mean, np.zeros_like(mean), front, self.multi.reference_point(observations))
+    def _known_agent(self, j: int, mean: np.ndarray, supervisor: "_Supervisor") -> np.ndarray:
+        """Lower known value is better, among candidates whose mean vector (n, m) would join the
+        front (every candidate when none would)."""
+        gain = expected_hvi(mean, np.zeros_like(mean), supervisor.front, supervisor.reference)
         scores = -mean[:, j]
         if (gain > 0).any():
             scores = np.where(gain > 0, scores, -np.inf)
         return scores
 
-    def _scale(self, fits: MultiFits, observations: Observations) -> tuple[np.ndarray, np.ndarray]:
-        """The ideal point and the span (reference - ideal) the scalarisations normalize by."""
-        front = self.front(fits, observations)
-        reference = self.multi.reference_point(observations)
-        ideal = front.min(axis=0) if len(front) else observations.objectives.min(axis=0)
-        return ideal, np.maximum(reference - ideal, 1e-12)
-
-    def _refine(self, supervisor, proposals: np.ndarray, scores: np.ndarray,
+    def _refine(self, supervisor: "_Supervisor", proposals: np.ndarray, scores: np.ndarray,
                 taken: TakenPoints) -> tuple[np.ndarray, np.ndarray]:
         """Rounds of small Gaussian steps around the supervisor's best proposals (halving)."""
         space, feasible = self.problem.space, self.problem.feasible_mask()
@@ -233,6 +251,31 @@ class PABOStrategy(MultiObjectiveBayesian):
             if len(draws):
                 seen.add(draws)
                 proposals = np.vstack([proposals, draws])
-                scores = np.concatenate([scores, supervisor(draws)])
+                scores = np.concatenate([scores, supervisor.of_points(draws)])
             sigma /= 2.0
         return proposals, scores
+
+
+class _Supervisor:
+    """EHVI over the front (times Pr(measured constraints) and Pr(valid)), or the probabilities
+    alone before any feasible result, as ``ehvi``'s acquisition; scored from moments the agents
+    already predicted, or from points. The front and its boxes are made once per pick."""
+
+    def __init__(self, strategy: PABOStrategy, fits: MultiFits, observations: Observations) -> None:
+        self.front = strategy.front(fits, observations)
+        self.reference = strategy.multi.reference_point(observations)
+        self.probabilities = _measured_probabilities(strategy.problem, fits)
+        self.feasibility_only = bool(self.probabilities) and not observations.feasible.any()
+        self.ehvi = ExpectedHypervolumeImprovement(fits.objectives, fits.known, self.front, self.reference)
+
+    def probability(self, points: np.ndarray) -> np.ndarray:
+        probability = np.ones(len(points))
+        for factor in self.probabilities:
+            probability = probability * factor(points)
+        return probability
+
+    def of_moments(self, means: np.ndarray, variances: np.ndarray, probability: np.ndarray) -> np.ndarray:
+        return probability if self.feasibility_only else self.ehvi.of_moments(means, variances) * probability
+
+    def of_points(self, points: np.ndarray) -> np.ndarray:
+        return self.of_moments(*self.ehvi.moments(points), self.probability(points))

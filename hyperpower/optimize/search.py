@@ -63,7 +63,8 @@ class SearchSettings:
     polish_starts: int = 5
 
 
-def _admissible(points: np.ndarray, feasible: FeasibleMask | None, taken: TakenPoints) -> np.ndarray:
+def admissible_points(points: np.ndarray, feasible: FeasibleMask | None, taken: TakenPoints) -> np.ndarray:
+    """The distinct rows of ``points`` that may be suggested: not taken, within the models' budgets."""
     points = unique_rows(points)
     if len(points) == 0:
         return points
@@ -82,16 +83,16 @@ def _initial_candidates(
     if len(anchors):
         pool.append(gaussian_neighbours(space, anchors, settings.anchor_sigma, settings.neighbours_per_anchor, rng))
     examined = np.vstack(pool)
-    candidates = _admissible(examined, feasible, taken)
+    candidates = admissible_points(examined, feasible, taken)
     rounds = 0
     while len(candidates) == 0 and rounds < settings.wide_search_rounds:
         batch = uniform_points(space, settings.wide_search_size, rng)
         examined = np.vstack([examined, batch])
-        candidates = _admissible(batch, feasible, taken)
+        candidates = admissible_points(batch, feasible, taken)
         rounds += 1
     if len(candidates) == 0:
         # every point is taken (a small grid) or infeasible: allow repeats of feasible points
-        repeats = _admissible(examined, feasible, TakenPoints())
+        repeats = admissible_points(examined, feasible, TakenPoints())
         if len(repeats) == 0:
             raise NoFeasiblePoint(examined)
         candidates = repeats
@@ -184,7 +185,7 @@ def _refine(acquisition: Acquisition, space: SearchSpace, rng: np.random.Generat
     sigma = settings.refine_sigma
     for _ in range(settings.refine_rounds):
         draws = gaussian_neighbours(space, leaders.points, sigma, settings.refine_draws, rng)
-        draws = _admissible(draws, feasible, taken)
+        draws = admissible_points(draws, feasible, taken)
         draws = draws[seen.mask_new(draws)] if len(draws) else draws
         if len(draws):
             seen.add(draws)
@@ -197,7 +198,7 @@ def _local_search(acquisition: Acquisition, space: SearchSpace, settings: Search
     """Climb by one-variable changes of the leaders while one of them improves the best."""
     for _ in range(settings.local_search_rounds):
         moves = np.vstack([one_variable_moves(space, point) for point in leaders.points])
-        moves = _admissible(moves, feasible, taken) if len(moves) else moves
+        moves = admissible_points(moves, feasible, taken) if len(moves) else moves
         moves = moves[seen.mask_new(moves)] if len(moves) else moves
         if len(moves) == 0:
             return

@@ -18,7 +18,8 @@ from hyperpower.optimize.grid import enumerate_configurations
 from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES
 from hyperpower.optimize.multiobjective_problem import MultiObjectiveProblem, ObjectiveSpec
 from hyperpower.optimize.observations import collect_observations
-from hyperpower.optimize.pabo import PABOSettings, PABOStrategy, chebyshev_scores, simplex_weights
+from hyperpower.optimize.ehvi import ExpectedHypervolumeImprovement
+from hyperpower.optimize.pabo import PABOSettings, PABOStrategy, _Supervisor, chebyshev_scores, simplex_weights
 from hyperpower.optimize.strategies import Problem
 from hyperpower.space import SearchSpace, Variable
 
@@ -53,13 +54,17 @@ def test_the_supervisor_picks_the_proposal_of_largest_ehvi_among_every_agents_be
     strategy = PABOStrategy(problem([ObjectiveSpec("branin", True), ObjectiveSpec("currin", True)]),
                             np.random.default_rng(0), settings)
     seen = {}
-    original = strategy._proposal_indices
+    original_pool, original_indices = strategy._pool, strategy._proposal_indices
 
-    def recording(fits, observations_, pool):
-        seen["fits"], seen["pool"], seen["indices"] = fits, pool, original(fits, observations_, pool)
+    def pool(*args):
+        seen["pool"] = original_pool(*args)
+        return seen["pool"]
+
+    def indices(fits, *args):
+        seen["fits"], seen["indices"] = fits, original_indices(fits, *args)
         return seen["indices"]
 
-    strategy._proposal_indices = recording  # type: ignore[method-assign]
+    strategy._pool, strategy._proposal_indices = pool, indices  # type: ignore[method-assign]
     point = strategy.propose(observations, TakenPoints(observations.every_point), 1)[0]
     proposals = seen["pool"][seen["indices"]]
     assert 2 < len(proposals) <= 2 * (2 + 4)  # every agent's two best, some shared
@@ -75,7 +80,7 @@ def test_a_known_objective_agent_proposes_its_cheapest_points_that_could_join_th
     fits = strategy.fit(observations)
     pool = np.random.default_rng(3).random((300, 2))
     mean = fits.mean(pool)
-    scores = strategy._known_agent(1, fits, observations, mean)
+    scores = strategy._known_agent(1, mean, _Supervisor(strategy, fits, observations))
     best = pool[int(np.argmax(scores))]
     front = strategy.front(fits, observations)
     best_mean = fits.mean(best[None])[0]
@@ -102,8 +107,9 @@ def test_agents_are_exact_over_a_small_discrete_space() -> None:
     pool = strategy._pool(observations, taken, discrete=True)
     assert len(pool) == len(configurations) - len(chosen)
     fits = strategy.fit(observations)
-    indices = strategy._proposal_indices(fits, observations, pool)
-    means, variances = strategy._moments(fits, pool)
+    means, variances = ExpectedHypervolumeImprovement.moments_of(fits.objectives, fits.known, pool)
+    indices = strategy._proposal_indices(fits, observations, means, variances, np.ones(len(pool)),
+                                         _Supervisor(strategy, fits, observations))
     for j in range(2):
         agent = strategy._objective_agent(j, fits, observations, means[..., j], variances[..., j])
         assert int(np.argmax(agent)) in indices
