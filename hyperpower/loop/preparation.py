@@ -52,9 +52,9 @@ def prepare_run(paths: ExperimentPaths, options: GenerateOptions, device: str | 
     if device:
         config = dataclasses.replace(saved, settings=dataclasses.replace(saved.settings, device=device))
     if paths.layout == "spearmint":
-        from hyperpower.main_file import check_main_file
+        from hyperpower.main_file import check_main_files
 
-        check_main_file(paths, config)
+        check_main_files(paths, config)
     check_method_fits(config.settings, str(paths.config))
     check_method_available(config.settings)
     loaded, to_profile = _plan_models(paths, config, percentiles, device)
