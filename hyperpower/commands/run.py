@@ -62,6 +62,8 @@ def _run(args: argparse.Namespace, signals: StopSignals) -> int:
     check_run_devices(config.settings, args.queue_only, layout=paths.layout)
     transfer = load_transfer_prior(prepared.store_uri, config)  # refusals before anything is written
     print(_first_line(config, prepared.store_uri), flush=True)
+    for line in prepared.notes:
+        print(line, flush=True)
     if transfer is not None:
         print(transfer_line(transfer), flush=True)
     if config.ignored:
