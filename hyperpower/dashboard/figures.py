@@ -36,7 +36,7 @@ def best_so_far(snapshot: ExperimentSnapshot, over: str) -> dict[str, Any] | Non
     traces = []
     for index, (method, group) in enumerate(groups.items()):
         xs = np.arange(1, len(group) + 1, dtype=float) if over == "evaluations" else elapsed[method] / divisor
-        curve = data.running_best(group, config)
+        curve = snapshot.remember(f"running_best/{method}", lambda: data.running_best(group, config))
         label = f"best so far ({method})" if len(groups) > 1 else "best so far"
         traces.append(go.Scatter(x=_listed(xs), y=_listed(curve), mode="lines", line={"shape": "hv", "width": 2.5,
                                  "color": colour(index)}, name=escape(label), hoverinfo="skip"))

@@ -34,7 +34,7 @@ def pareto_front(snapshot: ExperimentSnapshot) -> dict[str, Any] | None:
                if job.status is JobStatus.COMPLETE and pareto.objective_vector(job, config) is not None]
     if not plotted:
         return None
-    front = pareto.pareto_front(snapshot.jobs, config)
+    front = snapshot.front()
     ranks = pareto.pareto_ranks_by_id(snapshot.jobs, config)
     dominated = [job for job in plotted if ranks[job.id] not in (None, 0)]
     infeasible = [job for job in plotted if ranks[job.id] is None]
@@ -80,7 +80,7 @@ def hypervolume(snapshot: ExperimentSnapshot) -> dict[str, Any] | None:
     config = snapshot.config
     if config is None or not pareto.has_several_objectives(config):
         return None
-    front = pareto.pareto_front(snapshot.jobs, config)
+    front = snapshot.front()
     evaluations = data.evaluated_jobs(snapshot.jobs)
     if not front.jobs or not evaluations:
         return None

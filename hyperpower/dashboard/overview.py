@@ -15,7 +15,7 @@ from hyperpower.config import ExperimentConfig
 from hyperpower.dashboard.source import ExperimentSnapshot
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.report import summary
-from hyperpower.report.pareto import has_several_objectives, pareto_front
+from hyperpower.report.pareto import has_several_objectives
 from hyperpower.report.plot_data import metric_label
 from hyperpower.report.table import format_params, honesty_text, summary_lines
 from hyperpower.units import format_value
@@ -38,7 +38,7 @@ def overview(snapshot: ExperimentSnapshot) -> dict[str, Any]:
         "budgets": [budget_entry(snapshot, task.name) for task in config.constraint_tasks],
         "scheduler": scheduler_entry(jobs, config),
         "devices": device_entries(jobs, config),
-        "best": best_entry(jobs, config),
+        "best": best_entry(snapshot),
         "status_lines": summary_lines(jobs, config),
     }
 
@@ -153,10 +153,12 @@ def device_entries(jobs: list[Job], config: ExperimentConfig) -> list[dict[str, 
             for device in settings.devices]
 
 
-def best_entry(jobs: list[Job], config: ExperimentConfig) -> dict[str, Any]:
+def best_entry(snapshot: ExperimentSnapshot) -> dict[str, Any]:
     """The best feasible job (``best``), or with several objectives the front (``pareto``)."""
+    jobs, config = snapshot.jobs, snapshot.config
+    assert config is not None
     if has_several_objectives(config):
-        front = pareto_front(jobs, config)
+        front = snapshot.front()
         return {"kind": "front", "hypervolume": front.hypervolume,
                 "reference": {name: format_value(name, value) for name, value in front.reference.items()},
                 "jobs": [_job_brief(job, front.objectives) for job in front.jobs]}

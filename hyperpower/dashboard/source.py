@@ -46,10 +46,25 @@ class ExperimentSnapshot:
     finished: bool | None
     read_at: float
     note: str = ""
+    #: results computed from this snapshot, kept for the other views of the same state
+    computed: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     @property
     def store_display(self) -> str:
         return mask_uri(self.store_uri)
+
+    def remember(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per snapshot: the front and the best-so-far curves serve several views."""
+        if key not in self.computed:
+            self.computed[key] = compute()
+        return self.computed[key]
+
+    def front(self) -> Any:
+        """The feasible Pareto front of several objectives (``report.pareto.pareto_front``)."""
+        from hyperpower.report.pareto import pareto_front
+
+        assert self.config is not None
+        return self.remember("front", lambda: pareto_front(self.jobs, self.config))
 
 
 @dataclasses.dataclass(frozen=True)
