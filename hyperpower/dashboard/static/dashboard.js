@@ -122,6 +122,7 @@ function schedule(action, delay) {
 async function poll() {
   const experiment = state.experiment;
   try {
+    if (state.jobId !== null && !byId("job-view").dataset.loaded) await renderJob(state.jobId);
     const since = state.revision ? `&since=${encodeURIComponent(state.revision)}` : "";
     const answer = await getJson(`/api/state?experiment=${encodeURIComponent(experiment)}${since}`);
     if (experiment !== state.experiment) return;
