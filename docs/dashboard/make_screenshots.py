@@ -60,7 +60,8 @@ def screenshots(folder: Path) -> None:
         time.sleep(1.5)  # Plotly's transitions
         driver.save_screenshot(str(OUT / "overview.png"))
         card = driver.find_element("id", "figure-pareto_front").find_element("xpath", "..")
-        driver.execute_script("arguments[0].scrollIntoView();", card)
+        driver.execute_script("window.scrollTo(0, arguments[0].getBoundingClientRect().top + window.scrollY - 80);",
+                              card)  # below the sticky header
         time.sleep(0.5)
         card.screenshot(str(OUT / "front.png"))
     finally:

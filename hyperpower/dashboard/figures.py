@@ -95,9 +95,11 @@ def violations(snapshot: ExperimentSnapshot) -> dict[str, Any] | None:
                                      opacity=0.35))
     skipped = sum(job.status is JobStatus.SKIPPED for job in snapshot.jobs)
     note = f"{skipped} suggestion(s) skipped a priori (predicted to break a budget), never trained" if skipped else ""
+    most = max(int(max(trace.y)) for trace in traces)
+    counts_axis = {"title": {"text": "budget-violating evaluations (cumulative)"}, "rangemode": "nonnegative",
+                   "dtick": 1 if most <= 10 else None, "range": [0, max(most, 1) * 1.05]}
     return figure("violations", "budget violations", traces,
-                  layout("budget violations", "evaluation number", "budget-violating evaluations (cumulative)"),
-                  note=note)
+                  layout("budget violations", "evaluation number", "", yaxis=counts_axis), note=note)
 
 
 def rungs(snapshot: ExperimentSnapshot) -> dict[str, Any] | None:
