@@ -33,10 +33,19 @@ def _one_paragraph_error(result: subprocess.CompletedProcess, pattern: str) -> N
     (["--store", "redis://host/0"], "store URI 'redis://host/0' is not understood; accepted forms"),
     (["--port", "70000", "{tmp}"], "argument --port: 70000 is not a port number"),
 ])
-def test_bad_arguments_are_refused_before_any_server_starts(run_cli, tmp_path: Path, arguments: list[str],
-                                                            pattern: str) -> None:
+def test_bad_arguments_are_refused_before_any_server_starts(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                            arguments: list[str], pattern: str) -> None:
+    """Through the CLI's own ``main`` in this process (the subprocess tests below pay the
+    interpreter's start-up once each)."""
+    from hyperpower.cli import main
+
     given = [argument.replace("{tmp}", str(tmp_path)) for argument in arguments]
-    _one_paragraph_error(run_cli("dashboard", *given, check=False, timeout=60), pattern)
+    try:
+        code = main(["dashboard", *given])
+    except SystemExit as exit_:  # argparse's own refusals
+        code = exit_.code
+    captured = capsys.readouterr()
+    _one_paragraph_error(subprocess.CompletedProcess([], code, captured.out, captured.err), pattern)
     assert list(tmp_path.iterdir()) == []
 
 
