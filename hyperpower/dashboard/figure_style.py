@@ -13,12 +13,11 @@ from __future__ import annotations
 import html
 from typing import Any, Sequence
 
+from hyperpower import feasibility, metrics
 from hyperpower.config import ExperimentConfig
 from hyperpower.jobs import Job
-from hyperpower.report import summary
 from hyperpower.report.plot_data import finite_value
 from hyperpower.report.table import format_param
-from hyperpower.units import format_value
 
 #: colours of Plotly's default qualitative palette, for methods, devices and rungs
 PALETTE = ("#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880")
@@ -42,9 +41,9 @@ def job_kind(job: Job, config: ExperimentConfig) -> str:
     """What happened to an evaluation: broken, invalid (NaN), breaks a budget, stopped early, complete."""
     if job.status.value == "broken":
         return "broken"
-    if summary.is_invalid_job(job, config):
+    if feasibility.is_invalid_job(job, config):
         return "invalid (NaN)"
-    if summary.feasibility(job, config) is False:
+    if feasibility.feasibility(job, config) is False:
         return "breaks a budget"
     return "stopped early" if job.early_terminated else "complete"
 
@@ -54,9 +53,9 @@ def hover_text(job: Job, config: ExperimentConfig) -> str:
     lines = [f"<b>job {job.id}</b> ({escape(job.method or '-')}) {escape(job_kind(job, config))}"]
     for metric in dict.fromkeys([*job.values, *job.predicted]):
         measured, predicted = job.values.get(metric), job.predicted.get(metric)
-        text = format_value(metric, measured) if measured is not None else "-"
+        text = metrics.metric(metric).format(measured) if measured is not None else "-"
         if finite_value(job.predicted, metric) is not None:
-            text += f" (pred {format_value(metric, predicted)})"
+            text += f" (pred {metrics.metric(metric).format(predicted)})"
         lines.append(f"{escape(metric)} = {escape(text)}")
     if job.device:
         lines.append(f"device = {escape(job.device)}")

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from hyperpower import metrics
 from hyperpower.config import ExperimentConfig
 from hyperpower.dashboard.figure_style import KIND_SYMBOLS, colour, escape, figure, job_kind, job_points, layout
 from hyperpower.dashboard.source import ExperimentSnapshot
@@ -48,7 +49,7 @@ def best_so_far(snapshot: ExperimentSnapshot, over: str) -> dict[str, Any] | Non
     if over == "evaluations" and len(evaluations) <= 20:
         axis["dtick"] = 1  # whole evaluation numbers while they fit
     return figure(key, title, traces, layout(title + (" (time)" if over == "time" else ""), x_title,
-                                             data.metric_label(objective), xaxis=axis))
+                                             metrics.metric(objective).axis_label, xaxis=axis))
 
 
 def _evaluation_markers(group: list[Job], config: ExperimentConfig, xs: np.ndarray, objective: str,
@@ -130,7 +131,7 @@ def rungs(snapshot: ExperimentSnapshot) -> dict[str, Any] | None:
                                  f"rung {rung}", {"size": 9, "color": colour(rung)}))
     return figure("rungs", f"{objective} by rung", traces,
                   layout(f"{objective} by rung ({config.settings.scheduler})", "epochs trained",
-                         data.metric_label(objective), xaxis={"type": "log", "title": {"text": "epochs trained (log)"}}))
+                         metrics.metric(objective).axis_label, xaxis={"type": "log", "title": {"text": "epochs trained (log)"}}))
 
 
 def devices(snapshot: ExperimentSnapshot) -> dict[str, Any] | None:
@@ -150,8 +151,8 @@ def devices(snapshot: ExperimentSnapshot) -> dict[str, Any] | None:
     if not traces:
         return None
     return figure("devices", f"{objective} against training runtime, by device", traces,
-                  layout(f"{objective} against training runtime, by device", data.metric_label("runtime"),
-                         data.metric_label(objective)))
+                  layout(f"{objective} against training runtime, by device", metrics.metric("runtime").axis_label,
+                         metrics.metric(objective).axis_label))
 
 
 def _listed(values: np.ndarray) -> list[float | None]:

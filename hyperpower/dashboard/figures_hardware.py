@@ -8,10 +8,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from hyperpower import metrics
 from hyperpower.dashboard.figure_style import BUDGET_LINE, escape, figure, job_points, layout
 from hyperpower.dashboard.source import ExperimentSnapshot
 from hyperpower.report import plot_data as data
-from hyperpower.units import format_value
 
 
 def predicted_vs_measured(snapshot: ExperimentSnapshot) -> list[dict[str, Any]]:
@@ -51,9 +51,9 @@ def _metric_figure(snapshot: ExperimentSnapshot, metric: str, jobs: list) -> dic
     rmspe = data.rmspe(measured, predicted)
     detail = f"{len(jobs)} job(s)" + (f", RMSPE {100 * rmspe:.1f}%" if math.isfinite(rmspe) else "")
     if budget is not None:
-        detail += f", budget {format_value(metric, budget)}"
+        detail += f", budget {metrics.metric(metric).format(budget)}"
     title = f"{metric}: predicted vs measured ({detail})"
-    label = data.metric_label(metric)
+    label = metrics.metric(metric).axis_label
     return figure(f"predicted_vs_measured_{metric}", f"{metric}: predicted vs measured", traces,
                   layout(title, f"predicted {label}", f"measured {label}", shapes=shapes))
 
@@ -66,7 +66,7 @@ def _budget_shapes(snapshot: ExperimentSnapshot, metric: str, budget: float | No
     shapes = [{"type": "line", "xref": "x", "yref": "paper", "x0": budget, "x1": budget, "y0": 0, "y1": 1,
                "line": BUDGET_LINE},
               {"type": "line", "xref": "paper", "yref": "y", "x0": 0, "x1": 1, "y0": budget, "y1": budget,
-               "line": BUDGET_LINE, "label": {"text": escape(f"budget {format_value(metric, budget)}"),
+               "line": BUDGET_LINE, "label": {"text": escape(f"budget {metrics.metric(metric).format(budget)}"),
                                                "textposition": "end", "font": {"size": 10, "color": "#d62728"}}}]
     model = snapshot.models.get(metric)
     if model is not None and snapshot.config is not None:

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from hyperpower import feasibility, metrics
 from hyperpower.config import ExperimentConfig
 from hyperpower.dashboard.job_files import job_file, job_file_names, read_tail, read_text
 from hyperpower.dashboard.source import ExperimentSnapshot
 from hyperpower.jobs import Job, iso_time
-from hyperpower.report import summary
-from hyperpower.report.plot_data import finite_value
 from hyperpower.report.table import feasible_cell, fidelity_cell, format_param
-from hyperpower.units import format_value
 
 
 def job_page(snapshot: ExperimentSnapshot, job_id: int) -> dict[str, Any] | None:
@@ -47,7 +45,7 @@ def job_page(snapshot: ExperimentSnapshot, job_id: int) -> dict[str, Any] | None
 
 def status_text(job: Job, config: ExperimentConfig | None) -> str:
     """``complete``, ``complete (stopped early)``, ``invalid (NaN)``, ``broken``..., as ``status`` says."""
-    if config is not None and summary.is_invalid_job(job, config):
+    if config is not None and feasibility.is_invalid_job(job, config):
         return "invalid (NaN)"
     return job.status.value + (" (stopped early)" if job.early_terminated else "")
 
@@ -59,11 +57,10 @@ def metric_rows(job: Job, config: ExperimentConfig | None) -> list[dict[str, Any
     for metric in dict.fromkeys([*job.values, *job.predicted]):
         task = tasks.get(metric)
         measured, predicted = job.values.get(metric), job.predicted.get(metric)
-        kept, number = None, finite_value(job.values, metric)
-        if task is not None and task.type == "CONSTRAINT" and number is not None:
-            kept = task.is_satisfied(number)
-        rows.append({"metric": metric, "measured": format_value(metric, measured),
-                     "predicted": format_value(metric, predicted),
+        # the verdict ``status`` uses: the measured value decides, else the budget's prediction
+        kept = feasibility.constraint_verdict(job, task) if task is not None and task.type == "CONSTRAINT" else None
+        rows.append({"metric": metric, "measured": metrics.metric(metric).format(measured),
+                     "predicted": metrics.metric(metric).format(predicted),
                      "budget": _budget_text(task, metric), "kept": kept,
                      "role": task.type.lower() if task is not None else "recorded"})
     return rows
@@ -72,7 +69,7 @@ def metric_rows(job: Job, config: ExperimentConfig | None) -> list[dict[str, Any
 def _budget_text(task: Any, metric: str) -> str | None:
     if task is None or task.type != "CONSTRAINT":
         return None
-    return f"<= {format_value(metric, task.budget)}" if task.budget is not None else ">= 0"
+    return f"<= {metrics.metric(metric).format(task.budget)}" if task.budget is not None else ">= 0"
 
 
 def job_files_entry(snapshot: ExperimentSnapshot, job: Job) -> dict[str, Any]:

@@ -11,14 +11,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from hyperpower import metrics
 from hyperpower.config import ExperimentConfig
 from hyperpower.dashboard.source import ExperimentSnapshot
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.report import summary
 from hyperpower.report.pareto import has_several_objectives
-from hyperpower.report.plot_data import metric_label
 from hyperpower.report.table import format_params, honesty_text, summary_lines
-from hyperpower.units import format_value
 
 
 def overview(snapshot: ExperimentSnapshot) -> dict[str, Any]:
@@ -32,7 +31,7 @@ def overview(snapshot: ExperimentSnapshot) -> dict[str, Any]:
     settings = config.settings
     return {
         **base,
-        "objectives": [{"name": task.name, "label": metric_label(task.name)} for task in config.objective_tasks],
+        "objectives": [{"name": task.name, "label": metrics.metric(task.name).axis_label} for task in config.objective_tasks],
         "method": settings.method,
         "aware": settings.aware,
         "budgets": [budget_entry(snapshot, task.name) for task in config.constraint_tasks],
@@ -92,8 +91,8 @@ def budget_entry(snapshot: ExperimentSnapshot, name: str) -> dict[str, Any]:
     config = snapshot.config
     assert config is not None
     task = config.tasks[name]
-    entry: dict[str, Any] = {"metric": name, "label": metric_label(name),
-                             "limit": (f"<= {format_value(name, task.budget)}" if task.budget is not None
+    entry: dict[str, Any] = {"metric": name, "label": metrics.metric(name).axis_label,
+                             "limit": (f"<= {metrics.metric(name).format(task.budget)}" if task.budget is not None
                                        else ">= 0 (Spearmint constraint)"),
                              "budget": task.budget, "model": None, "calibration": "measured after training only"}
     model = snapshot.models.get(name)
@@ -119,7 +118,7 @@ def calibration(config: ExperimentConfig, model: Any, budget: float) -> tuple[fl
         threshold = budget_threshold(budget, model, settings)
     except ConfigError as error:
         return None, str(error)
-    shown = format_value(model.metric, threshold)
+    shown = metrics.metric(model.metric).format(threshold)
     if settings.violation_rate > 0:
         quantile = 100.0 * model.conformal_quantile(settings.violation_rate)
         return threshold, (f"--violation-rate {settings.violation_rate:g}: predictions must stay <= {shown} "
@@ -160,12 +159,12 @@ def best_entry(snapshot: ExperimentSnapshot) -> dict[str, Any]:
     if has_several_objectives(config):
         front = snapshot.front()
         return {"kind": "front", "hypervolume": front.hypervolume,
-                "reference": {name: format_value(name, value) for name, value in front.reference.items()},
+                "reference": {name: metrics.metric(name).format(value) for name, value in front.reference.items()},
                 "jobs": [_job_brief(job, front.objectives) for job in front.jobs]}
     best = summary.best_feasible_job(jobs, config)
     return {"kind": "best", "jobs": [_job_brief(best, [summary.objective_name(config)])] if best else []}
 
 
 def _job_brief(job: Job, objectives: list[str]) -> dict[str, Any]:
-    return {"id": job.id, "values": {name: format_value(name, job.values.get(name)) for name in objectives},
+    return {"id": job.id, "values": {name: metrics.metric(name).format(job.values.get(name)) for name in objectives},
             "params": format_params(job.params)}

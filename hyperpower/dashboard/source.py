@@ -188,7 +188,7 @@ def budget_models(paths: ExperimentPaths | None, config: ExperimentConfig) -> di
     ``models``, else ``EXP/models/<metric>.json``), for the calibration the overview states. A
     model that cannot be read is left out: the run itself refuses it, and says why."""
     from hyperpower.errors import ConfigError
-    from hyperpower.loop.preparation import model_sources
+    from hyperpower.loop.model_files import model_sources
     from hyperpower.optimize.constraints import load_linear_model
 
     if paths is not None:
