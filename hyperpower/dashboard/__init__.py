@@ -9,7 +9,8 @@ The package follows the data's path, one concern per module:
 
 * ``source``: which experiments, their settings, folders and jobs, read from the store;
 * ``overview``, ``job_table``, ``job_page``: the JSON views of one experiment;
-* ``figures``, ``figures_hardware``, ``figures_pareto``: the Plotly figures, as JSON;
+* ``figures``, ``figures_hardware``, ``figures_pareto``: the Plotly figures, as JSON, with what
+  they share (escaping, hover text, layout) in ``figure_style``;
 * ``job_files``: which of an experiment's files a job page may serve (and nothing else);
 * ``views``: one experiment's state for the page's polling, cached until the store changes;
 * ``server``: the HTTP routes, security headers and static files (``static/``).

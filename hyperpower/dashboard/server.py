@@ -23,7 +23,6 @@ import dataclasses
 import ipaddress
 import json
 import socket
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
