@@ -277,8 +277,9 @@ def _objective_and_budget(paths: ExperimentPaths, name: str, settings: HyperPowe
     from hyperpower.units import format_value
 
     kept = f"kept in {paths.config}"
+    names = settings.objective_names()
     objective = f"--optimize {name}" if options.optimize is not None else \
-        f"{kept} as hyperpower.objective = {json.dumps(settings.objective_names()[0] if len(settings.objective_names()) == 1 else settings.objective_names())}"
+        f"{kept} as hyperpower.objective = {json.dumps(names[0] if len(names) == 1 else names)}"
     budget = f"--budget {name}={format_value(name, settings.budgets[name])}" if options.budgets is not None else \
         f"{kept} as hyperpower.budgets.{name} = {settings.budgets[name]:g}, set by an earlier generate or run"
     if options.optimize is not None and options.budgets is None:

@@ -48,7 +48,7 @@ def first_exception_text(log_text: str) -> str | None:
 def all_nan_line(jobs: list[Job], config: ExperimentConfig) -> str | None:
     """The warning line when the experiment's first ``FIRST_RESULTS`` complete jobs are all
     invalid (NaN), else None."""
-    from hyperpower.report.summary import is_invalid_job
+    from hyperpower.feasibility import is_invalid_job
 
     first = sorted((j for j in jobs if j.status is JobStatus.COMPLETE), key=lambda j: j.id)[:FIRST_RESULTS]
     if len(first) < FIRST_RESULTS or not all(is_invalid_job(job, config) for job in first):

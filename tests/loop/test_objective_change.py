@@ -21,7 +21,7 @@ from hardware_fixtures import write_tiny_experiment  # noqa: E402
 
 VALUES = """\
     def main(job_id, params):
-        x = float(params['x'])
+        x = float(params['x'][0])
         return {'f': x, 'g': 1.0 - x, 'h': (x - 0.5) ** 2}
     """
 
