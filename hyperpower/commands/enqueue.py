@@ -70,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _models(paths, config) -> tuple[dict, list[str]]:
     """The usable a-priori models of the budgets (as ``run`` loads them), and the budgets none covers."""
-    from hyperpower.loop.preparation import load_models, template_feature_function_factory
+    from hyperpower.loop.model_files import load_models
+    from hyperpower.loop.preparation import template_feature_function_factory
     from hyperpower.optimize.optimizer import constraint_rules
 
     factory = template_feature_function_factory(paths) if paths.layout == "hyperpower" else None

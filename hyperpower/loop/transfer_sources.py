@@ -26,12 +26,12 @@ import dataclasses
 import math
 import os
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from hyperpower.config import ExperimentConfig, config_from_json, load_config, load_experiment_config
 from hyperpower.errors import ConfigError
+from hyperpower.feasibility import is_number
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.optimize.transfer import SourceTask, TransferPrior, shared_variables
 
@@ -181,12 +181,12 @@ def _source_task(where: str, label: str, jobs: list[Job], source: ExperimentConf
     objectives = config.settings.objective_names()
     complete = [job for job in jobs if job.status is JobStatus.COMPLETE]
     columns, read_as = list(objectives), None
-    if not any(_finite(job.values.get(name)) for job in complete for name in objectives):
+    if not any(is_number(job.values.get(name)) for job in complete for name in objectives):
         read_as = source.objective_task.name  # a related task measured under its own name
         columns[0] = read_as
     raw, values = [], []
     for job in complete:
-        row = [float(job.values[name]) if _finite(job.values.get(name)) else math.nan for name in columns]
+        row = [float(job.values[name]) if is_number(job.values.get(name)) else math.nan for name in columns]
         if any(math.isfinite(value) for value in row):
             raw.append(job.raw_params)
             values.append(row)
@@ -202,10 +202,6 @@ def _source_task(where: str, label: str, jobs: list[Job], source: ExperimentConf
     measured = [name for j, name in enumerate(objectives) if np.isfinite(matrix[:, j]).any()]
     task = SourceTask(label, source.space, raw, matrix)
     return LoadedSource(task, label, len(jobs), left_out, measured, read_as)
-
-
-def _finite(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def usage_text(source: LoadedSource, prior: TransferPrior | None) -> str:
