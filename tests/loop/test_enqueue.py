@@ -5,6 +5,7 @@ workers."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import subprocess
@@ -189,3 +190,25 @@ def test_mongodb_store_through_the_cli(toy_experiment, monkeypatch, capsys) -> N
     jobs = MongoStore(uri, client=client).list_jobs("spearmint_toy")
     assert [job.method for job in jobs] == [ENQUEUED_METHOD, "rand"]
     assert jobs[0].raw_params == KNOWN_GOOD and jobs[0].values["objective"] == pytest.approx(1.02)
+
+
+def test_under_a_scheduler_a_queued_configuration_starts_at_the_first_rung_and_is_promoted() -> None:
+    """ASHA treats it as one of its own new configurations: rung 0, first-rung epochs, and the top
+    1/eta of rung 0 (here the queued one, best of three) continues one rung up."""
+    from hyperpower.config import config_from_json
+    from hyperpower.configurations import GivenConfiguration
+    from hyperpower.loop.enqueue import plan_enqueue
+    from hyperpower.schedule.scheduler import Scheduler
+
+    config = config_from_json({
+        "experiment-name": "asha", "variables": {"x": {"type": "FLOAT", "min": 0.0, "max": 1.0}},
+        "tasks": {"objective": {"type": "OBJECTIVE"}},
+        "hyperpower": {"scheduler": "asha", "min_epochs": 1, "max_epochs": 9, "eta": 3}})
+    [planned] = plan_enqueue(config, {}, [], [GivenConfiguration({"x": 0.5}, "enqueue")])
+    assert (planned.job.rung, planned.job.epochs, planned.job.method) == (0, 1, ENQUEUED_METHOD)
+    finished = [dataclasses.replace(planned.job, id=1, status=JobStatus.COMPLETE, values={"objective": 0.1})]
+    finished += [dataclasses.replace(planned.job, id=index, status=JobStatus.COMPLETE, method="asha",
+                                     raw_params={"x": x}, params={"x": x}, values={"objective": 1.0 + x})
+                 for index, x in ((2, 0.2), (3, 0.9))]
+    [promotion] = Scheduler(config, optimizer=None).next_jobs(finished, 1)
+    assert (promotion.parent, promotion.rung, promotion.epochs, promotion.method) == (1, 1, 3, ENQUEUED_METHOD)
