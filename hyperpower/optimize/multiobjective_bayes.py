@@ -85,8 +85,11 @@ class MultiObjectiveBayesian(BayesianStrategy):
         return [spec.known for spec in self.multi.objectives]
 
     def fit(self, observations: Observations) -> MultiFits:
+        """One ensemble per black-box objective, each on the observations that measured it: a
+        transfer source's extra observation is NaN in an objective it never measured
+        (``optimize.transfer``), and that objective's GP leaves it out."""
         ensembles = [None if spec.known is not None else
-                     self._ensemble(f"objective {spec.name}", spec.noiseless).fit(observations.points, observations.objectives[:, j])
+                     self._ensemble(f"objective {spec.name}", spec.noiseless).fit(*measured_column(observations, j))
                      for j, spec in enumerate(self.multi.objectives)]
         self.stats["mcmc_fits"] += sum(e is not None for e in ensembles)
         return MultiFits(ensembles, self.known(), *self.fit_constraints(observations))
@@ -134,3 +137,10 @@ class EHVIStrategy(MultiObjectiveBayesian):
         points = super().propose(observations, taken, count)
         self.stats["searches"] += count
         return points
+
+
+def measured_column(observations: Observations, column: int) -> tuple[np.ndarray, np.ndarray]:
+    """(k, d) points and (k,) values of objective ``column`` where it was measured (finite)."""
+    values = observations.objectives[:, column]
+    measured = np.isfinite(values)
+    return observations.points[measured], values[measured]

@@ -44,7 +44,7 @@ from hyperpower.optimize.candidates import TakenPoints, gaussian_neighbours, uni
 from hyperpower.optimize.ehvi import ExpectedHypervolumeImprovement, expected_hvi
 from hyperpower.optimize.encoding import snap_points
 from hyperpower.optimize.ensemble import FittedEnsemble, GaussianProcessEnsemble
-from hyperpower.optimize.multiobjective_bayes import MultiFits, MultiObjectiveBayesian
+from hyperpower.optimize.multiobjective_bayes import MultiFits, MultiObjectiveBayesian, measured_column
 from hyperpower.optimize.multiobjective_problem import MultiObjectiveProblem
 from hyperpower.optimize.observations import Observations
 from hyperpower.optimize.search import admissible_configurations, admissible_points, exact_search_applies, initial_candidates
@@ -136,11 +136,12 @@ class PABOStrategy(MultiObjectiveBayesian):
                 objectives.append(None)
                 continue
             previous = self._fitted.get(j)
+            measured = measured_column(observations, j)  # a transfer source may lack this objective
             if previous is None or j == turn:
-                fitted = self._ensemble(f"objective {spec.name}", spec.noiseless).fit(observations.points, observations.objectives[:, j])
+                fitted = self._ensemble(f"objective {spec.name}", spec.noiseless).fit(*measured)
                 self.stats["mcmc_fits" if previous is None else "mcmc_skipped"] += 1
             else:
-                fitted = previous.refit(observations.points, observations.objectives[:, j])
+                fitted = previous.refit(*measured)
             self._fitted[j] = fitted
             objectives.append(fitted)
         self._turn += 1
