@@ -8,11 +8,11 @@ number of boxes the free region is cut into, and whether EHVI is exact or estima
 ``--accuracy``, the Monte Carlo estimate against the exact value (computed without the box limit)
 for 400 candidate posteriors around the front.
 
-    P=/work/main/.venv/bin/python
+    P=.venv/bin/python
     $P benchmarks/multiobjective/ehvi_scaling.py --objectives 3 4 5 --label after --accuracy
-    # the code before issue 25, from a checkout of it (grid of (k+1)^(m-1) boxes):
-    mkdir -p /tmp/hyperpower-before && git archive 70f746a hyperpower | tar -x -C /tmp/hyperpower-before
-    PYTHONPATH=/tmp/hyperpower-before $P benchmarks/multiobjective/ehvi_scaling.py --objectives 3 --rounds 1 --label before
+    # the code before issue 25 (grid of (k+1)^(m-1) boxes), from an archive of it:
+    BEFORE=$(mktemp -d) && git archive 70f746a hyperpower | tar -x -C $BEFORE     # the code before issue 25
+    PYTHONPATH=$BEFORE $P benchmarks/multiobjective/ehvi_scaling.py --objectives 3 --rounds 1 --label before
 
 Results: results/ehvi-scaling/<label>-m<m>-k<front>.json (read by report_issue25.py).
 """

@@ -26,14 +26,14 @@ INITIAL = 5
 HV_GOAL, COST_GOAL = 0.90, 10.0
 
 COMMANDS = """```
-P=/work/main/.venv/bin/python R=benchmarks/multiobjective/run_benchmarks.py
+P=.venv/bin/python R=benchmarks/multiobjective/run_benchmarks.py
 export PYTHONPATH=$PWD OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 nice $P $R quality --problems branin-currin --methods pabo ehvi --seeds 5 --folder quality-issue25
 nice $P $R cost --problems branin-currin --methods ehvi pabo --folder cost-issue25              # n = 40
 nice $P $R cost --problems branin-currin --methods ehvi pabo --size 70 --folder cost-issue25-n70
 nice $P benchmarks/multiobjective/ehvi_scaling.py --objectives 3 4 5 --label after --accuracy
-mkdir -p /tmp/hyperpower-before && git archive 70f746a hyperpower | tar -x -C /tmp/hyperpower-before
-PYTHONPATH=/tmp/hyperpower-before nice $P benchmarks/multiobjective/ehvi_scaling.py --objectives 3 --rounds 1 --label before
+BEFORE=$(mktemp -d) && git archive 70f746a hyperpower | tar -x -C $BEFORE     # the code before issue 25
+PYTHONPATH=$BEFORE nice $P benchmarks/multiobjective/ehvi_scaling.py --objectives 3 --rounds 1 --label before
 $P benchmarks/multiobjective/report_issue25.py                                                   # this page
 ```"""
 

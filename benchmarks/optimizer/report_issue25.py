@@ -30,7 +30,7 @@ DESCRIPTION = {
 }
 
 COMMANDS = """```
-P=/work/main/benchmarks/.venv-peers/bin/python      # optuna 5.1.0, torch, greenlet
+P=benchmarks/.venv-peers/bin/python      # benchmarks/setup_peers.sh; optuna 5.1.0, torch, greenlet
 export PYTHONPATH=$PWD OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 nice $P benchmarks/optimizer/run_benchmarks.py quality --folder quality-issue25 --problems gramacy branin-disk \\
     --methods hw-ieci-design10 optuna-gp-design10 hw-ieci-design10-sampled hw-ieci-design10-noiseless --seeds 10
