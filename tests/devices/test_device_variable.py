@@ -26,6 +26,7 @@ from hyperpower.optimize.constraints import KnownConstraints
 from hyperpower.optimize.ensemble import MCMCSettings
 from hyperpower.optimize.multiobjective_bayes import EHVIStrategy
 from hyperpower.optimize.multiobjective_problem import MultiObjectiveProblem, ObjectiveSpec
+from hyperpower.optimize.pabo import PABOStrategy
 from hyperpower.optimize.observations import collect_observations
 from hyperpower.optimize.strategies import Problem
 from hyperpower.space import SearchSpace, Variable, VariableType
@@ -234,3 +235,8 @@ def test_an_error_measured_on_one_device_is_known_for_the_same_network_on_the_ot
     assert abs(mean[:, 1].mean() - 1.0 / units[0]) < 0.05 and np.all(variance[:, 1] == variance[:, 0])
     whole = error_gp(None).predict(np.array([measured_gpu, same_on_cpu]))[1].mean(axis=0)
     assert whole[1] > 5 * max(whole[0], variance[:, 0].mean()), "over every column the CPU twin stays uncertain"
+    problem = MultiObjectiveProblem(Problem(space, KnownConstraints(space, []), [], mcmc=MCMCSettings(samples=2, burn_in=5)),
+                                    [ObjectiveSpec("error", inputs=columns_without_device(space, "device")),
+                                     ObjectiveSpec("latency")])
+    pabo = PABOStrategy(problem, np.random.default_rng(1)).fit(observations).objectives
+    assert pabo[0].inputs.tolist() == [0] and pabo[1].inputs is None, "PABO's agents read the same columns"
