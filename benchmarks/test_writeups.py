@@ -28,7 +28,7 @@ BENCHMARKS = Path(__file__).resolve().parent
 REPO = BENCHMARKS.parent
 #: the top-level module names the benchmark folders share (each folder imports its own)
 FOLDER_MODULES = ("report", "runners", "problems", "run_benchmarks", "lcbench", "nb201", "digits", "findings",
-                  "analysis", "runs_layout")
+                  "analysis", "runs_layout", "model_based", "model_based_report")
 #: where this project's machines keep their checkouts and data (spelt in two pieces so that this
 #: file does not name it)
 MACHINE_ROOT = "/" + "work/"
@@ -150,6 +150,52 @@ def test_multiobjective_findings_state_the_hypervolumes_of_their_tables(tmp_path
     assert "ehvi (5 initial points) against optuna-gp-init5 (5 startup trials): 0.2 vs 0.2 at 2, 0.3 vs 0.3 at 4" in findings
     for method, value in re.findall(r"([\w-]+) (\d+\.\d) \(3 seeds\)", findings):
         assert table[method]["HV @ 4"].startswith(value + " ")
+
+
+def _device_run(shares: list[float], devices: list[str], predicted: list | None = None) -> dict:
+    values = [[0.2, 10.0 if p is None else 5.0, 1.0] for p in (predicted or [None] * len(shares))]
+    return {"hv_share": shares, "devices": devices, "values": values, "seconds": [0.5] * len(shares),
+            "predicted": predicted or [None] * len(shares)}
+
+
+def test_devices_ehvi_findings_state_the_shares_of_their_table_and_the_verdict(tmp_path: Path) -> None:
+    """60 evaluations, 2 seeds. The device variable is behind pixel2 until 20 (0.1 / 0.4 against
+    0.5 at 10 and 20), ahead from 30 (0.6 and 0.9 against 0.5 and 0.6): the goal is not met at 10
+    and 20. It reaches 25% after 15 evaluations and 50% after 30; pixel2 reaches both after 5."""
+    def ramp(points: dict[int, float]) -> list[float]:
+        cuts = sorted(points)
+        return [points[max(c for c in cuts if c <= n)] if any(c <= n for c in cuts) else 0.0 for n in range(1, 61)]
+
+    variable = [ramp({10: 0.1, 15: 0.3, 20: 0.4, 30: 0.6, 60: 0.9})] * 2
+    fixed = ramp({5: 0.5, 60: 0.6})
+    gold = ramp({5: 0.3, 60: 0.4})
+    design = ["pixel2"] * 5
+    arms = {"ehvi_variable": [_device_run(shares, design + ["pixel2"] * 45 + ["xeon_gold_6240"] * 10) for shares in variable],
+            "ehvi_fixed_pixel2": [_device_run(fixed, ["pixel2"] * 60)] * 2,
+            "ehvi_fixed_xeon_gold_6240": [_device_run(gold, ["xeon_gold_6240"] * 60)] * 2,
+            "ehvi-apriori-fixed_variable": [_device_run(ramp({60: 0.1}), design + ["samsung_s7"] * 55,
+                                                        [None] * 5 + [-2.5] * 55)] * 2}
+    for arm, runs in arms.items():
+        for seed, run in enumerate(runs):
+            _write(tmp_path / "model_based" / arm / f"seed{seed}.json", run)
+    with folder_modules("devices") as load:
+        blocks = load("model_based_report").generated_blocks(tmp_path)
+    table = _table_rows(blocks["devices-ehvi"])
+    assert [table["ehvi variable"][f"HV share after {n}"] for n in (10, 20, 30, 60)] == ["0.100", "0.400", "0.600", "0.900"]
+    assert table["ehvi variable"]["evaluations to 25% (median, reached)"] == "15 (2/2)"
+    assert table["ehvi variable"]["evaluations to 50% (median, reached)"] == "30 (2/2)"
+    assert table["ehvi fixed pixel2"]["evaluations to 50% (median, reached)"] == "5 (2/2)"
+    assert table["ehvi-apriori-fixed variable"]["evaluations to 50% (median, reached)"] == "> budget (0/2)"
+    findings = blocks["devices-ehvi-findings"]
+    assert ("ehvi: the device variable against the best fixed device (pixel2), mean hypervolume share after "
+            "10: 0.100 vs 0.500; 20: 0.400 vs 0.500; 30: 0.600 vs 0.500; 60: 0.900 vs 0.600") in findings
+    assert ("25% in a median 15 (2/2) against 5 (2/2), 50% in a median 30 (2/2) against 5 (2/2), 75% in a median "
+            "60 (2/2) against > budget (0/2) evaluations; goal not met: ahead at 30, 60 of 10, 20, 30, 60 evaluations, "
+            "as fast to 1 of 3 targets") in findings
+    assert "ehvi-apriori-fixed" not in findings.split("Device variable, every method")[0], "no fixed arm: no verdict"
+    diagnosis = blocks["devices-ehvi-diagnosis"]
+    assert "ehvi variable: suggestions by device pixel2 82%, xeon_gold_6240 18%" in diagnosis
+    assert "samsung_s7 -0.50 (110 of 110 predicted at or below 0 ms)" in diagnosis
 
 
 def test_multifidelity_findings_state_the_epochs_and_errors_of_their_tables(tmp_path: Path) -> None:

@@ -1,0 +1,229 @@
+"""README.md's part A with ehvi (``model_based.py``'s results): the table, the findings and the
+diagnosis, generated from ``results/model_based/``; ``report.py`` writes them with its other blocks.
+
+Every sentence with a number is computed here from the same statistics as the table, so the
+verdict on the goal (the device as a variable at least as fast as the best fixed device) cannot
+drift from the data.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.common.writeup import bullets
+
+CUTS = (10, 20, 30, 60)
+#: the shares of the attainable hypervolume whose first reaching the tables time: part A's 25 %,
+#: half, and three quarters (the best fixed device's own front is 0.83 of it: near its limit)
+TARGETS = (0.25, 0.5, 0.75)
+VARIABLE = "variable"
+
+
+def load(results: Path) -> tuple[dict | None, dict[str, list[dict]]]:
+    """(facts, arm -> runs in seed order); an arm's folder is its name with '_' for ' ' (device
+    names keep their own underscores: the arm is the folder name up to the rule)."""
+    folder = results / "model_based"
+    facts_path = folder / "facts.json"
+    facts = json.loads(facts_path.read_text()) if facts_path.is_file() else None
+    runs = {}
+    for arm_folder in (p for p in folder.glob("*") if p.is_dir() and p.name != "search_gap"):
+        seeds = sorted(arm_folder.glob("seed*.json"), key=lambda p: int(p.stem.removeprefix("seed")))
+        if seeds:
+            runs[arm_name(arm_folder.name)] = [json.loads(p.read_text()) for p in seeds]
+    return facts, dict(sorted(runs.items(), key=lambda item: _order(item[0])))
+
+
+#: the table's order: HyperPower's variants, then the peers; the device variable before the fixed devices
+VARIANT_ORDER = ("ehvi", "ehvi-reference", "ehvi-error-gp-with-device", "ehvi-apriori-fixed", "ehvi-apriori-learning",
+                 "optuna-gp", "optuna-nsga2", "optuna-tpe", "random")
+
+
+def _order(arm: str) -> tuple:
+    variant, rule = arm.split(" ", 1)
+    rank = VARIANT_ORDER.index(variant) if variant in VARIANT_ORDER else len(VARIANT_ORDER)
+    return rank, rule != VARIABLE, rule
+
+
+def arm_name(folder: str) -> str:
+    """``ehvi_fixed_xeon_gold_6240`` -> ``ehvi fixed xeon_gold_6240``; ``ehvi_variable`` -> ``ehvi variable``."""
+    method, rest = folder.split("_", 1)
+    return f"{method} {rest.replace('_', ' ', 1)}" if rest.startswith("fixed_") else f"{method} {rest.replace('_', ' ')}"
+
+
+def _reached(run: dict, share: float) -> int | None:
+    return next((n + 1 for n, value in enumerate(run["hv_share"]) if value >= share), None)
+
+
+def _median_text(values: list[int | None]) -> str:
+    """The median evaluations (unreached runs counted as beyond the budget) and how many reached."""
+    known = sum(v is not None for v in values)
+    if known < len(values) / 2:
+        return f"> budget ({known}/{len(values)})"
+    return f"{np.median([v if v is not None else np.inf for v in values]):.0f} ({known}/{len(values)})"
+
+
+def _median_evaluations(runs: list[dict], share: float) -> float:
+    return float(np.median([_reached(r, share) or np.inf for r in runs]))
+
+
+def mean_share(runs: list[dict], cut: int) -> float:
+    return float(np.mean([r["hv_share"][min(cut, len(r["hv_share"])) - 1] for r in runs]))
+
+
+def table(runs: dict[str, list[dict]]) -> str:
+    header = ("| arm | seeds | " + " | ".join(f"HV share after {c}" for c in CUTS) + " | "
+              + " | ".join(f"evaluations to {t:.0%} (median, reached)" for t in TARGETS) + " | CPU s per suggestion (median) |")
+    lines = [header, "|" + " --- |" * (3 + len(CUTS) + len(TARGETS))]
+    for arm, arm_runs in runs.items():
+        shares = " | ".join(f"{mean_share(arm_runs, c):.3f}" for c in CUTS)
+        targets = " | ".join(_median_text([_reached(r, t) for r in arm_runs]) for t in TARGETS)
+        seconds = np.median([s for r in arm_runs for s in r["seconds"][5:]])
+        lines.append(f"| {arm} | {len(arm_runs)} | {shares} | {targets} | {seconds:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def _variants(runs: dict[str, list[dict]]) -> list[str]:
+    return [arm.split(" ", 1)[0] for arm in runs if arm.endswith(f" {VARIABLE}")]
+
+
+def _best_fixed(runs: dict[str, list[dict]], variant: str) -> str | None:
+    """The variant's fixed device of highest mean share after the last cut (ties: earliest to half)."""
+    fixed = [arm for arm in runs if arm.startswith(f"{variant} fixed ")]
+    if not fixed:
+        return None
+    return max(fixed, key=lambda arm: (mean_share(runs[arm], CUTS[-1]), -_median_evaluations(runs[arm], TARGETS[-1])))
+
+
+def goal_sentences(runs: dict[str, list[dict]]) -> list[str]:
+    """Per variant with fixed arms: the device variable against the best fixed device, at every
+    cut and in evaluations to each target, and the verdict."""
+    sentences = []
+    for variant in _variants(runs):
+        best = _best_fixed(runs, variant)
+        if best is None:
+            continue
+        variable = runs[f"{variant} {VARIABLE}"]
+        device = best.split(" ", 2)[2]
+        cuts = "; ".join(f"{c}: {mean_share(variable, c):.3f} vs {mean_share(runs[best], c):.3f}" for c in CUTS)
+        faster = [_median_evaluations(variable, t) <= _median_evaluations(runs[best], t) for t in TARGETS]
+        ahead = [c for c in CUTS if mean_share(variable, c) >= mean_share(runs[best], c)]
+        verdict = ("goal met: at or ahead of it at every cut and as fast to every target" if all(faster) and len(ahead) == len(CUTS)
+                   else f"goal not met: ahead at {', '.join(map(str, ahead)) or 'no cut'} of {', '.join(map(str, CUTS))} "
+                        f"evaluations, as fast to {sum(faster)} of {len(TARGETS)} targets")
+        targets = ", ".join(f"{t:.0%} in a median {_median_text([_reached(r, t) for r in variable])} against "
+                            f"{_median_text([_reached(r, t) for r in runs[best]])}" for t in TARGETS)
+        sentences.append(f"{variant}: the device variable against the best fixed device ({device}), mean hypervolume "
+                         f"share after {cuts}; {targets} evaluations; {verdict}.")
+    return sentences
+
+
+def ablation_sentences(runs: dict[str, list[dict]]) -> list[str]:
+    """The error's GP without the device's columns (``ehvi``) against with them."""
+    with_device, without = runs.get(f"ehvi-error-gp-with-device {VARIABLE}"), runs.get(f"ehvi {VARIABLE}")
+    if not with_device or not without:
+        return []
+    cuts = "; ".join(f"{c}: {mean_share(without, c):.3f} vs {mean_share(with_device, c):.3f}" for c in CUTS)
+    half = (f"{_median_text([_reached(r, TARGETS[-1]) for r in without])} against "
+            f"{_median_text([_reached(r, TARGETS[-1]) for r in with_device])}")
+    return [f"The error's GP without the device's columns (ehvi variable) against over them "
+            f"(ehvi-error-gp-with-device variable), mean share after {cuts}; {TARGETS[-1]:.0%} in a median {half} evaluations."]
+
+
+def device_sentences(runs: dict[str, list[dict]]) -> list[str]:
+    """Where the device-variable arms spent their suggestions (after the design), and for a-priori
+    arms how the models' predictions compared with the measured latency there."""
+    sentences = []
+    design = 5
+    for arm, arm_runs in runs.items():
+        if not arm.endswith(f" {VARIABLE}"):
+            continue
+        chosen = [d for r in arm_runs for d in r["devices"][design:]]
+        devices = sorted(set(chosen), key=lambda d: -chosen.count(d))
+        parts = ", ".join(f"{d} {chosen.count(d) / len(chosen):.0%}" for d in devices)
+        sentence = f"{arm}: suggestions by device {parts}"
+        predicted = [(r["devices"][n], p, r["values"][n][1]) for r in arm_runs for n, p in enumerate(r.get("predicted", []))
+                     if n >= design and p is not None]
+        if predicted:
+            ratios = []
+            for device in devices:
+                pairs = [(p, m) for d, p, m in predicted if d == device]
+                if pairs:
+                    ratio = np.median([p / m for p, m in pairs])
+                    negative = sum(p <= 0 for p, _ in pairs)
+                    ratios.append(f"{device} {ratio:.2f}" + (f" ({negative} of {len(pairs)} predicted at or below 0 ms)"
+                                                             if negative else ""))
+            sentence += "; median predicted/measured latency of those suggestions: " + ", ".join(ratios)
+        sentences.append(sentence + ".")
+    return sentences
+
+
+def search_gap_sentences(results: Path) -> list[str]:
+    """The sampled acquisition search against the exact one (``model_based.py search-gap``)."""
+    sentences = []
+    for arm_folder in sorted((results / "model_based" / "search_gap").glob("*")):
+        rows = [row for path in sorted(arm_folder.glob("seed*.json")) for row in json.loads(path.read_text())["cuts"]]
+        if not rows:
+            continue
+        ratios = np.array([row["sampled"] / row["exact"] if row["exact"] > 0 else 1.0 for row in rows])
+        other = sum(row["sampled_device"] != row["exact_device"] for row in rows)
+        sentences.append(f"{arm_name(arm_folder.name)}, sampled against exact acquisition search (the 93,750 (cell, "
+                         f"device) configurations are past the exact search's limit): over {len(rows)} states the "
+                         f"sampled pick reached a median {np.median(ratios):.1%} of the exact maximum EHVI (lowest "
+                         f"{ratios.min():.1%}), its device differing from the exact pick's in {other}.")
+    return sentences
+
+
+def device_table(facts: dict) -> str:
+    """Per device: what its own front reaches, and how good its latency model is."""
+    lines = ["| device | its own front's share of the attainable HV | latency model: CV RMSPE | median error over all "
+             "15,625 cells | rank correlation | cells predicted at or below 0 ms |", "|" + " --- |" * 6]
+    for device, share in facts["device_best_share"].items():
+        model = facts["latency_models"][device]
+        lines.append(f"| {device} | {share:.3f} | {model['cv_rmspe']:.0%} | {model['median_error_all_cells']:.0%} | "
+                     f"{model['rank_correlation']:.2f} | {model['negative_predictions']} |")
+    return "\n".join(lines) + "\n"
+
+
+def peer_sentences(runs: dict[str, list[dict]]) -> list[str]:
+    variable = {arm: arm_runs for arm, arm_runs in runs.items() if arm.endswith(f" {VARIABLE}")}
+    if not variable:
+        return []
+    return ["Device variable, every method, mean share after 20 and 60: " + ", ".join(
+        f"{arm.removesuffix(' ' + VARIABLE)} {mean_share(r, 20):.3f} and {mean_share(r, 60):.3f}"
+        for arm, r in sorted(variable.items(), key=lambda item: -mean_share(item[1], 60))) + "."]
+
+
+def generated_blocks(results: Path) -> dict[str, str]:
+    facts, runs = load(results)
+    if not runs:
+        return {}
+    blocks = {"devices-ehvi": table(runs),
+              "devices-ehvi-findings": bullets(goal_sentences(runs) + ablation_sentences(runs) + peer_sentences(runs)),
+              "devices-ehvi-diagnosis": bullets(device_sentences(runs) + search_gap_sentences(results))}
+    if facts:
+        blocks["devices-ehvi-devices"] = device_table(facts)
+    return blocks
+
+
+def plot(results: Path, path: Path) -> None:
+    """Mean share against evaluations, every arm (fixed devices dotted)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    _, runs = load(results)
+    if not runs:
+        return
+    figure, axis = plt.subplots(figsize=(7.5, 4.8))
+    for arm, arm_runs in runs.items():
+        shares = np.array([r["hv_share"] for r in arm_runs]).mean(axis=0)
+        axis.plot(np.arange(1, len(shares) + 1), shares, ":" if " fixed " in arm else "-", label=arm)
+    axis.set_xlabel("evaluations")
+    axis.set_ylabel("hypervolume share (mean of seeds)")
+    axis.legend(fontsize="x-small")
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
