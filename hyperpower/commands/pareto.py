@@ -11,7 +11,7 @@ from hyperpower.commands.best import NoFeasibleJobError, network_file
 from hyperpower.commands.options import (add_experiment_argument, add_store_option, experiment_context,
                                          parse_reference_flags)
 from hyperpower.commands.status import load_jobs
-from hyperpower.report.pareto import REFERENCE_RULE, ParetoFront, front_json, pareto_front
+from hyperpower.report.pareto import REFERENCE_RULE, ParetoFront, front_json, outside_text, pareto_front
 from hyperpower.report.table import format_params, format_table
 from hyperpower.units import format_value
 
@@ -23,10 +23,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_experiment_argument(parser)
     add_store_option(parser)
     parser.add_argument("--json", action="store_true",
-                        help='print {"objectives", "reference", "hypervolume", "front": [{"id", "values", "params"}]}')
+                        help='print {"objectives", "reference", "hypervolume", "outside_reference", "front": '
+                             '[{"id", "values", "params"}]} (outside_reference: ids of the front jobs not better '
+                             'than the reference point in every objective, which add no volume)')
     parser.add_argument("--reference", metavar="METRIC=VALUE", action="append", default=[],
-                        help="reference point value of an objective (repeat; units as budgets, e.g. memory=400MB); "
-                             f"objectives not given take the run's fixed reference, else the default rule: "
+                        help="reference point value of an objective (repeat; units as budgets, e.g. "
+                             "memory=400MB); it may cut the front, whose part that dominates it is then counted; "
+                             "objectives not given take the run's fixed reference, else the default rule: "
                              + REFERENCE_RULE.replace("%", "%%"))
     return parser
 
@@ -57,7 +60,11 @@ def front_text(front: ParetoFront, network_of) -> list[str]:
              "reference point: " + ", ".join(_reference_part(front, name) for name in front.objectives)]
     if "default" in front.reference_sources.values():
         lines.append(f"  default rule: {REFERENCE_RULE}")
-    lines += [f"hypervolume: {front.hypervolume:.6g}", f"front: {len(front.jobs)} feasible non-dominated job(s)", ""]
+    lines.append(f"hypervolume: {front.hypervolume:.6g}")
+    if front.outside:
+        lines.append(f"  {outside_text(front)}: the hypervolume counts only the part of the front that dominates "
+                     f"the reference point")
+    lines += [f"front: {len(front.jobs)} feasible non-dominated job(s)", ""]
     rows = []
     for job in front.jobs:
         path = network_of(job)
