@@ -29,8 +29,10 @@ from hyperpower.units import METRIC_UNITS, format_value
 #: metrics measured on the hardware, shown against the objective even without a budget on them
 HARDWARE_METRICS: tuple[str, ...] = ("power", "memory", "latency", "energy")
 
-#: axis descriptions of metrics whose unit alone would not say what is plotted
-_METRIC_DESCRIPTIONS: dict[str, str] = {"error": "test error (fraction, 1 - accuracy)"}
+#: the main-file of configs ``generate`` writes: their ``error`` is a trained network's, on a known split
+HYPERPOWER_MAIN_FILE = "hyperpower.py"
+#: what an error value is, after the split's name
+ERROR_DESCRIPTION = "(fraction, 1 - accuracy)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,10 +72,30 @@ def objective_name(config: ExperimentConfig) -> str:
     return summary.objective_name(config)
 
 
-def metric_label(metric: str) -> str:
-    """Axis label naming the metric and its unit, e.g. ``power (W)``."""
-    if metric in _METRIC_DESCRIPTIONS:
-        return _METRIC_DESCRIPTIONS[metric]
+def error_split(config: ExperimentConfig | None) -> str | None:
+    """The split the run's ``error`` was measured on, ``validation`` or ``test`` (the config's
+    ``objective_split``), for runs whose jobs HyperPower trains; None for a plain Spearmint
+    main-file, whose ``error`` task means whatever the file returns."""
+    if config is None or config.main_file != HYPERPOWER_MAIN_FILE:
+        return None
+    return config.settings.objective_split
+
+
+def metric_name(metric: str, config: ExperimentConfig | None = None) -> str:
+    """The metric as figures name it in words: ``validation error`` or ``test error`` by the
+    split the run used (issue 22 point 8: a figure never calls a validation error a test error);
+    ``test_error`` is always the test split's; anything else its own name."""
+    if metric == "test_error" and error_split(config) is not None:
+        return "test error"
+    split = error_split(config) if metric == "error" else None
+    return f"{split} error" if split else metric
+
+
+def metric_label(metric: str, config: ExperimentConfig | None = None) -> str:
+    """Axis label naming the metric and its unit, e.g. ``power (W)``, ``validation error
+    (fraction, 1 - accuracy)``; without ``config`` an error's split is not claimed."""
+    if metric in ("error", "test_error"):
+        return f"{metric_name(metric, config)} {ERROR_DESCRIPTION}"
     unit = METRIC_UNITS.get(metric, "")
     return f"{metric} ({unit})" if unit else metric
 

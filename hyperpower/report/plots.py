@@ -92,13 +92,13 @@ def plot_best_so_far(jobs: Sequence[Job], config: ExperimentConfig, out_dir: Pat
     whose = "its method's" if len(groups) > 1 else "the"
     by_time.set_xlabel(f"wall-clock time since {whose} first job started ({time_unit})")
     for axis in (by_count, by_time):
-        axis.set_ylabel(data.metric_label(objective))
+        axis.set_ylabel(data.metric_label(objective, config))
     by_count.xaxis.get_major_locator().set_params(integer=True)
     handles, _ = by_count.get_legend_handles_labels()
     order = [kind for kind in style.MARKERS if kind in kinds_seen]
     figure.legend(handles=handles + style.marker_legend_handles(order), loc="outside right upper",
                   fontsize="small")
-    figure.suptitle(f"{config.name}: best feasible {objective} so far")
+    figure.suptitle(f"{config.name}: best feasible {data.metric_name(objective, config)} so far")
     return [style.save_figure(figure, out_dir / BEST_SO_FAR_FILE)]
 
 

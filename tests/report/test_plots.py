@@ -289,3 +289,40 @@ def test_command_on_an_empty_experiment_fails_with_one_paragraph(tmp_path, capsy
     err = capsys.readouterr().err
     assert "no finished jobs in" in err and "no jobs" in err and "Traceback" not in err
     assert not (folder / "plots").exists()
+
+
+def figure_texts(figure) -> list[str]:
+    """Every piece of text a figure shows: titles, axis labels, legend entries, annotations."""
+    from matplotlib.text import Text
+
+    return [text.get_text() for text in figure.findobj(Text) if text.get_text()]
+
+
+def test_figures_name_the_split_the_error_was_measured_on(filled_experiment, figures, tmp_path, capsys):
+    """Issue 22 point 8: a run selecting on the validation split (the default) is plotted as
+    validation error, one with --objective-split test as test error, in every figure."""
+    folder = filled_experiment.folder
+    assert main(["plot", str(folder), "--out", str(tmp_path / "validation")]) == 0
+    assert {"best_so_far.png", "objective_vs_hardware.png"} <= set(figures)
+    best = figures["best_so_far.png"]
+    assert best.axes[0].get_ylabel() == "validation error (fraction, 1 - accuracy)"
+    assert "best feasible validation error so far" in best.get_suptitle()
+    assert {axis.get_ylabel() for axis in figures["objective_vs_hardware.png"].axes} == {
+        "validation error (fraction, 1 - accuracy)"}
+    for name, figure in figures.items():
+        assert not any("test error" in text for text in figure_texts(figure)), name
+    figures.clear()
+    assert main(["generate", str(folder), "--objective-split", "test"]) == 0
+    assert main(["plot", str(folder), "--out", str(tmp_path / "test")]) == 0
+    assert figures["best_so_far.png"].axes[0].get_ylabel() == "test error (fraction, 1 - accuracy)"
+    for name, figure in figures.items():
+        assert not any("validation" in text for text in figure_texts(figure)), name
+    capsys.readouterr()
+
+
+def test_a_spearmint_main_files_error_task_claims_no_split(tmp_path, figures):
+    """A plain Spearmint main-file's task named ``error`` is whatever the file returns."""
+    config = make_config()
+    config.main_file = "toy"
+    plots.plot_best_so_far(fill_store(tmp_path / "s.sqlite"), config, tmp_path)
+    assert figures["best_so_far.png"].axes[0].get_ylabel() == "error (fraction, 1 - accuracy)"
