@@ -33,6 +33,8 @@ HARDWARE_METRICS: tuple[str, ...] = ("power", "memory", "latency", "energy")
 HYPERPOWER_MAIN_FILE = "hyperpower.py"
 #: what an error value is, after the split's name
 ERROR_DESCRIPTION = "(fraction, 1 - accuracy)"
+#: a cost has no unit of its own: it is in the currency of ``--price`` (per hour)
+COST_LABEL = "cost (price per hour x training hours)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,6 +98,8 @@ def metric_label(metric: str, config: ExperimentConfig | None = None) -> str:
     (fraction, 1 - accuracy)``; without ``config`` an error's split is not claimed."""
     if metric in ("error", "test_error"):
         return f"{metric_name(metric, config)} {ERROR_DESCRIPTION}"
+    if metric == "cost":
+        return COST_LABEL
     unit = METRIC_UNITS.get(metric, "")
     return f"{metric} ({unit})" if unit else metric
 

@@ -44,6 +44,8 @@ def plot_devices(jobs: Sequence[Job], config: ExperimentConfig, out_dir: Path,
         for device, (xs, ys) in device_points(jobs, objective, metric).items():
             axis.scatter(xs, ys, color=colours.get(device, "black"), label=device, s=30)
         axis.set_xlabel(data.metric_label(metric, config))
+        if metric == "cost":
+            style.money_axis(axis, "x")
         axis.set_ylabel(data.metric_label(objective, config))
     axes[0].legend(title="device", fontsize="small")
     figure.suptitle(f"{config.name}: {data.metric_name(objective, config)} against training "

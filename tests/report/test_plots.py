@@ -326,3 +326,52 @@ def test_a_spearmint_main_files_error_task_claims_no_split(tmp_path, figures):
     config.main_file = "toy"
     plots.plot_best_so_far(fill_store(tmp_path / "s.sqlite"), config, tmp_path)
     assert figures["best_so_far.png"].axes[0].get_ylabel() == "error (fraction, 1 - accuracy)"
+
+
+def visible_tick_labels(figure, axis, which: str) -> list:
+    """The drawn tick labels of ``which`` axis ("x" or "y") that lie within its limits."""
+    figure.canvas.draw()
+    low, high = sorted(axis.get_xlim() if which == "x" else axis.get_ylim())
+    ticks = axis.get_xticklabels() if which == "x" else axis.get_yticklabels()
+    return [tick for tick in ticks if low <= (tick.get_position()[0 if which == "x" else 1]) <= high
+            and tick.get_text()]
+
+
+def test_cost_and_count_ticks_are_readable(tmp_path, figures, capsys):
+    """Issue 22 point 12, through `hyperpower plot`: devices.png's cost ticks (fractions of a cent)
+    are few, apart and written without exponent; the violations plot counts in whole numbers
+    even when every count is 0."""
+    from hyperpower.config import HyperPowerSettings
+
+    config = make_config({"memory": 1e6})  # a budget nothing breaks: every count is 0
+    config.settings = HyperPowerSettings(budgets={"memory": 1e6}, devices=["cpu", "gpu:0"],
+                                         prices={"cpu": 0.1, "gpu:0": 0.2})
+    folder = tmp_path / NAME
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(config_to_json(config)))
+    store = SQLiteStore(folder / "hyperpower.sqlite", clock=Clock())
+    for index in range(8):
+        device = ["cpu", "gpu:0"][index % 2]
+        runtime = 1.0 + 0.3 * index
+        store.add_job(NAME, Job(id=0, experiment=NAME, method="rand", device=device))
+        claimed = store.claim_job(NAME, "worker-1", devices=[device])
+        store.finish_job(NAME, claimed.id, "worker-1", JobStatus.COMPLETE, feasible=True,
+                         values={"error": 0.5 - 0.03 * index, "memory": 100.0, "runtime": runtime,
+                                 "cost": config.settings.prices[device] * runtime / 3600})
+    store.close()
+    assert main(["plot", str(folder)]) == 0
+    capsys.readouterr()
+    devices = figures["devices.png"]
+    cost_axis = devices.axes[0]
+    assert cost_axis.get_xlabel() == "cost (price per hour x training hours)"
+    labels = visible_tick_labels(devices, cost_axis, "x")
+    texts = [label.get_text() for label in labels]
+    assert 3 <= len(texts) <= 5 and len(set(texts)) == len(texts), texts
+    assert not any("e" in text.lower() for text in texts) and cost_axis.xaxis.get_offset_text().get_text() == ""
+    for text, label in zip(texts, labels):  # each label says its tick's value
+        assert float(text) == pytest.approx(label.get_position()[0], abs=1e-12)
+    boxes = [label.get_window_extent() for label in labels]
+    assert all(left.x1 < right.x0 for left, right in zip(boxes, boxes[1:])), "cost tick labels overlap"
+    violations = figures["budget_violations.png"]
+    counts = [label.get_text() for label in visible_tick_labels(violations, violations.axes[0], "y")]
+    assert counts == ["0", "1"], counts
