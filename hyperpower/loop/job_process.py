@@ -12,6 +12,7 @@ import importlib.util
 import json
 import math
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -53,26 +54,32 @@ def _values_from_spearmint(config: ExperimentConfig, returned: Any) -> dict[str,
 
 
 def evaluate(paths: ExperimentPaths, config: ExperimentConfig, job: Job) -> dict[str, Any]:
-    """Run the job's objective; returns {"values": ..., "early_terminated": ..., "trained_epochs": ...}.
+    """Run the job's objective; returns {"values", "early_terminated", "trained_epochs",
+    "training_s"}; ``training_s``, the job's ``runtime``, times the training alone: a main-file's
+    ``main`` call (not its import), a HyperPower network's ``fit`` (not the imports, the fork
+    server's start, the data loading or the model build).
 
     A HyperPower job returns its error only: the worker then measures the rendered network's
     inference in a process of its own (``JobExecutor._measure``). A multi-fidelity job of a
     plain Spearmint folder calls ``main(job_id, params, epochs=N)`` (N: the job's rung), which
     trains from scratch, so it trains all N epochs itself."""
     if paths.layout == "spearmint":
-        module = _load_main_file(paths, config)
+        module = _load_main_file(paths, config)  # its imports are not the job's training time
         params = spearmint_params(config, job.raw_params)
+        started = time.monotonic()
         if job.epochs is None:
             returned = module.main(job.id, params)
         else:
             returned = module.main(job.id, params, epochs=int(job.epochs))
+        training_s = time.monotonic() - started
+        print(f"main() returned after {training_s:.3f} s", flush=True)
         return {"values": _values_from_spearmint(config, returned), "early_terminated": False,
-                "trained_epochs": job.epochs}
+                "trained_epochs": job.epochs, "training_s": training_s}
     from hyperpower.objective import evaluate_job
 
     result = evaluate_job(paths, config, job, sys.stdout, measure=False)  # the worker measures
     return {"values": dict(result.values), "early_terminated": bool(result.early_terminated),
-            "trained_epochs": result.trained_epochs}
+            "trained_epochs": result.trained_epochs, "training_s": result.training_s}
 
 
 def _json_safe(values: dict[str, float]) -> dict[str, Any]:
