@@ -199,6 +199,7 @@ def measure_hardware(network_path: Path, config: ExperimentConfig, log: TextIO, 
     ``measurer``: a ``hardware.MeasurementServer`` (fork server, ~1 s per network on the CPU);
     None measures in a fresh process."""
     from hyperpower.hardware import detect_sensors
+    from hyperpower.hardware.protocol import protocol_text, protocol_values
     from hyperpower.hardware.subprocess_measure import measure_network_file
 
     device = device or config.settings.device  # the job's own device when the device is a variable
@@ -219,11 +220,14 @@ def measure_hardware(network_path: Path, config: ExperimentConfig, log: TextIO, 
     values = {metric: float(result["values"][metric]) for metric in metrics if metric in result["values"]}
     spread = result.get("spread", {})
     others = result.get("contention", {}).get("others_share")
+    used = result.get("protocol") or {}
     _log(log, "measured " + ", ".join(f"{metric}={format_measurement(metric, value, spread.get(metric))}"
                                       for metric, value in values.items())
-         + (f" (other processes used {100 * others:.0f}% of the CPUs meanwhile)" if others is not None else ""))
+         + (f" (other processes used {100 * others:.0f}% of the CPUs meanwhile)" if others is not None else "")
+         + (f"; protocol: {protocol_text(used)}" if used else ""))
     if "latency" in values and "latency" in spread:
         values[LATENCY_SPREAD] = float(spread["latency"])
+    values.update(protocol_values(used))  # the trace of how it was measured (issue 22 point 13)
     return values
 
 

@@ -6,6 +6,7 @@ import math
 from typing import Any, Sequence
 
 from hyperpower.config import ExperimentConfig
+from hyperpower.hardware.protocol import is_quick_job, protocol_text
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.report.pareto import front_summary_line, has_several_objectives, pareto_front
 from hyperpower.report.summary import (
@@ -154,7 +155,21 @@ def summary_lines(jobs: list[Job], config: ExperimentConfig) -> list[str]:
         if unknown:
             lines.append(unknown_line(unknown, config))
     lines.append(time_line(jobs))
-    return lines + honesty_lines(jobs, config)
+    return lines + honesty_lines(jobs, config) + protocol_lines(jobs)
+
+
+def protocol_lines(jobs: list[Job]) -> list[str]:
+    """A line when some job's hardware was measured with the shortened quick protocol (issue 22
+    point 13): the values such a job holds are as noisy as the full protocol exists to avoid."""
+    measured = [job for job in jobs if "measurement_windows" in job.values]
+    quick = [job for job in measured if is_quick_job(job.values)]
+    if not quick:
+        return []
+    example = {"windows": quick[0].values["measurement_windows"], "window_s": quick[0].values["measurement_window_s"],
+               "quick": True}
+    ids = ", ".join(str(job.id) for job in quick[:10]) + (", ..." if len(quick) > 10 else "")
+    return [f"measurement: {len(quick)} of {len(measured)} measured job(s) used the {protocol_text(example)}: "
+            f"their hardware values are noisy (job(s) {ids})"]
 
 
 def front_lines(jobs: list[Job], config: ExperimentConfig) -> list[str]:

@@ -36,6 +36,7 @@ import numpy as np
 
 from hyperpower.config import ExperimentConfig
 from hyperpower.devices import job_device
+from hyperpower.hardware.protocol import PROTOCOL_VALUES
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.loop.outcome import method_label
 from hyperpower.schedule.promotion import promotable
@@ -212,7 +213,8 @@ def inherited_measurements(store: Any, config: ExperimentConfig, job: Job, log: 
     parent = store.get_job(config.name, job.parent)
     if parent is None:
         return None
-    values = {name: float(value) for name, value in parent.values.items() if name in INFERENCE_METRICS}
+    values = {name: float(value) for name, value in parent.values.items()
+              if name in INFERENCE_METRICS or name in PROTOCOL_VALUES}  # with how they were measured
     if not values:
         return None
     log.write(f"inference metrics of job {parent.id} reused (same network): "
