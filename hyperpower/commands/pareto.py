@@ -11,9 +11,18 @@ from hyperpower.commands.best import NoFeasibleJobError, network_file
 from hyperpower.commands.options import (add_experiment_argument, add_store_option, experiment_context,
                                          parse_reference_flags)
 from hyperpower.commands.status import load_jobs
-from hyperpower.report.pareto import REFERENCE_RULE, ParetoFront, front_json, outside_text, pareto_front
+from hyperpower.errors import HyperPowerError
+from hyperpower.report.pareto import (REFERENCE_RULE, ParetoFront, front_json, has_several_objectives,
+                                     objective_names, outside_text, pareto_front)
 from hyperpower.report.table import format_params, format_table
 from hyperpower.units import format_value
+
+
+class OneObjectiveError(HyperPowerError):
+    """``pareto`` on an experiment of one objective: not a bad flag, a command that does not
+    apply (exit status 1), answered instead of printing a one-point "front"."""
+
+    exit_code = 1
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -37,6 +46,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     context = experiment_context(args)
     config = context.config
+    if not has_several_objectives(config):
+        raise OneObjectiveError(
+            f"experiment {config.name} has one objective ({objective_names(config)[0]}), so no Pareto front: a front "
+            f"of one objective is its best job, which `hyperpower best {args.experiment}` shows; `pareto` is for "
+            f"experiments with several objectives (--optimize given more than once, or several OBJECTIVE tasks)")
     given = parse_reference_flags(args.reference) if args.reference else {}
     jobs = load_jobs(context.store_uri, config.name)
     front = pareto_front(jobs, config, given)

@@ -102,11 +102,14 @@ def _first_line(config, store_uri: str) -> str:
     from hyperpower.report.table import budget_text
     from hyperpower.store import mask_uri
 
+    from hyperpower.schedule.settings import schedule_text
+
     settings = config.settings
     limit = f"at most {_duration_text(settings.max_time_s)}" if settings.max_time_s else "no time limit"
+    fidelity = schedule_text(settings)
     return (f"hyperpower: {config.name}: {settings.method}{'' if settings.aware else ' (unaware)'}, "
             f"{_objectives_text(settings)}, budgets {budget_text(config)}, up to {settings.max_evals} "
-            f"evaluations, {limit}, store {mask_uri(store_uri)}")
+            f"evaluations, {limit}, " + (f"{fidelity}, " if fidelity else "") + f"store {mask_uri(store_uri)}")
 
 
 def _objectives_text(settings) -> str:
@@ -192,5 +195,7 @@ def _print_summary(store, paths, config, summary) -> None:
         print("hyperpower: no feasible configuration yet", file=sys.stderr)
     else:
         objective = config.settings.objective
-        print(f"hyperpower: best job {best.id}: {objective}={format_value(objective, best.values.get(objective))} "
-              f"| {format_params(best.params)} (`hyperpower best {paths.root}` for its files)")
+        fidelity = f" at {best.epochs} epoch{'' if best.epochs == 1 else 's'}" if best.epochs is not None else ""
+        print(f"hyperpower: best job {best.id}{fidelity}: {objective}="
+              f"{format_value(objective, best.values.get(objective))} | {format_params(best.params)} "
+              f"(`hyperpower best {paths.root}` for its files)")

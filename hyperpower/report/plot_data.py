@@ -200,6 +200,15 @@ def measured_metrics(jobs: Sequence[Job], config: ExperimentConfig) -> list[str]
             and any(finite_value(job.values, metric) is not None for job in complete)]
 
 
+def fidelity_levels(jobs: Sequence[Job], config: ExperimentConfig) -> list[int]:
+    """The distinct epochs (rungs) ``jobs`` trained to, lowest first, under a scheduler: what the
+    figures tell apart, since an error after 1 epoch is not one after 9 (issue 22 point 10);
+    empty without a scheduler (one fidelity)."""
+    if config.settings.scheduler is None:
+        return []
+    return sorted({int(job.epochs) for job in jobs if job.epochs is not None})
+
+
 def predicted_metrics(jobs: Sequence[Job]) -> list[str]:
     """Every metric some job has a prediction for, in first-seen order."""
     seen: dict[str, None] = {}

@@ -97,6 +97,28 @@ def marker_legend_handles(kinds: list[str], colour: str = "dimgray") -> list[Any
                    markeredgewidth=2 if kind == "broken" else 1, label=kind) for kind in kinds]
 
 
+def rung_sizes(levels: list[int], base: float) -> dict[int | None, float]:
+    """Marker area per fidelity (epochs) under a scheduler: the lowest rung ``base / 2``, each rung
+    up larger, the top ``base * 2.5``, so a full-fidelity point stands out from a 1-epoch one;
+    ``None`` (no scheduler, or a job without epochs) keeps ``base``."""
+    sizes: dict[int | None, float] = {None: base}
+    if len(levels) == 1:
+        sizes[levels[0]] = base
+    for index, epochs in enumerate(levels if len(levels) > 1 else []):
+        sizes[epochs] = base * 0.5 * 5.0 ** (index / (len(levels) - 1))
+    return sizes
+
+
+def rung_legend_handles(sizes: dict[int | None, float], colour: str = "dimgray") -> list[Any]:
+    """One legend entry per rung, a circle of its marker's size: ``1 epoch``, ``9 epochs``."""
+    from matplotlib.lines import Line2D
+
+    levels = sorted(epochs for epochs in sizes if epochs is not None)
+    return [Line2D([], [], linestyle="none", marker="o", color=colour, markerfacecolor="none",
+                   markersize=sizes[epochs] ** 0.5, label=f"rung: {epochs} epoch{'' if epochs == 1 else 's'}")
+            for epochs in levels]
+
+
 def bottom_rug(axis: Any, xs: list[float], colour: str) -> None:
     """Tick marks along the bottom edge at ``xs`` (data x, axes y): for jobs with no objective."""
     from matplotlib.transforms import blended_transform_factory

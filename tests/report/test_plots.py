@@ -375,3 +375,41 @@ def test_cost_and_count_ticks_are_readable(tmp_path, figures, capsys):
     violations = figures["budget_violations.png"]
     counts = [label.get_text() for label in visible_tick_labels(violations, violations.axes[0], "y")]
     assert counts == ["0", "1"], counts
+
+
+def test_the_front_plot_tells_rungs_apart(tmp_path, figures, capsys):
+    """Issue 22 point 10: under a scheduler, pareto_front.png sizes each job by the epochs it
+    trained and names the rungs in its legend; a run without one keeps one size."""
+    from hyperpower.config import config_from_json
+
+    folder = tmp_path / "mo"
+    folder.mkdir()
+    document = {"experiment-name": "mo", "main-file": "mo", "variables": {"x": {"type": "FLOAT", "min": 0, "max": 1}},
+                "tasks": {"f1": {"type": "OBJECTIVE"}, "f2": {"type": "OBJECTIVE"}},
+                "hyperpower": {"method": "rand", "scheduler": "asha", "min_epochs": 1, "max_epochs": 9, "eta": 3}}
+    (folder / "config.json").write_text(json.dumps(document))
+    config = config_from_json(document)
+    store = SQLiteStore(folder / "hyperpower.sqlite", clock=Clock())
+    points = [(1, 0.1, 0.9), (1, 0.5, 0.5), (3, 0.9, 0.1), (9, 0.4, 0.4), (9, 0.8, 0.8), (1, 0.95, 0.95)]
+    for epochs, f1, f2 in points:
+        rung = {1: 0, 3: 1, 9: 2}[epochs]
+        store.add_job("mo", Job(id=0, experiment="mo", method="rand", epochs=epochs, rung=rung))
+        claimed = store.claim_job("mo", "worker-1")
+        store.finish_job("mo", claimed.id, "worker-1", JobStatus.COMPLETE, values={"f1": f1, "f2": f2}, feasible=True)
+    store.close()
+    assert config.settings.scheduler == "asha"
+    assert main(["plot", str(folder), "--out", str(tmp_path / "plots")]) == 0
+    capsys.readouterr()
+    axis = figures["pareto_front.png"].axes[0]
+    legend = [text.get_text() for text in axis.get_legend().get_texts()]
+    assert {"rung: 1 epoch", "rung: 3 epochs", "rung: 9 epochs"} <= set(legend)
+    drawn = {}  # (f1, f2) -> marker area
+    for collection in axis.collections:
+        sizes = collection.get_sizes()
+        for index, (x, y) in enumerate(collection.get_offsets()):
+            drawn[(round(float(x), 3), round(float(y), 3))] = float(sizes[index % len(sizes)])
+    front = {(0.1, 0.9), (0.4, 0.4), (0.9, 0.1)}  # drawn larger: compare rungs off the front, and on it
+    off = {epochs: {drawn[(f1, f2)] for e, f1, f2 in points if e == epochs and (f1, f2) not in front}
+           for epochs in (1, 9)}
+    assert max(off[1]) < min(off[9]), off
+    assert drawn[(0.1, 0.9)] < drawn[(0.9, 0.1)] < drawn[(0.4, 0.4)]  # front jobs at 1, 3 and 9 epochs
