@@ -33,7 +33,8 @@ def _space(problem: MOProblem):
 def _strategy(method: str, problem: MOProblem, apriori: bool, rng: np.random.Generator):
     """(space, the strategy, the "rand" strategy of the initial design)."""
     from hyperpower.optimize.constraints import KnownConstraints
-    from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES, MultiObjectiveProblem, ObjectiveSpec
+    from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES
+    from hyperpower.optimize.multiobjective_problem import MultiObjectiveProblem, ObjectiveSpec
     from hyperpower.optimize.strategies import Problem
 
     space = _space(problem)

@@ -37,8 +37,9 @@ import numpy as np
 from hyperpower.errors import HyperPowerError
 from hyperpower.hardware.contention import contention_since, read_counters
 from hyperpower.hardware.protocol import measurement_protocol
-from hyperpower.hardware.sensors import HARDWARE_METRICS, SensorSet, Window, detect_sensors
+from hyperpower.hardware.sensors import SensorSet, Window, detect_sensors
 from hyperpower.hardware.sensors.sensor_set import quick_measure
+from hyperpower.metrics import HARDWARE_METRICS
 
 #: how each metric's per-window values combine into one value
 _PEAK_METRICS = frozenset({"memory"})

@@ -25,13 +25,14 @@ import os
 from typing import Any, Mapping
 
 from hyperpower.hardware.sensors.sensor_set import QUICK_MEASURE, QUICK_MEASURE_ENV, quick_measure
+from hyperpower.metrics import MEASUREMENT_RECORDS
 
 TEST_MEASURE_DELAY_ENV = "HYPERPOWER_TEST_MEASURE_DELAY_S"
 #: set by pytest in the environment while a test runs
 TEST_SUITE_ENV = "PYTEST_CURRENT_TEST"
 
 #: the job values that record the protocol of the job's inference measurement
-PROTOCOL_VALUES = ("measurement_windows", "measurement_window_s", "measurement_quick")
+PROTOCOL_VALUES = MEASUREMENT_RECORDS
 
 
 def measurement_protocol(windows: int, window_s: float, max_gap_s: float, quick: bool) -> dict[str, Any]:

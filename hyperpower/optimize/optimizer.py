@@ -23,8 +23,8 @@ from hyperpower.jobs import Job
 from hyperpower.optimize.candidates import NoFeasiblePoint, TakenPoints, sobol_points, unique_rows
 from hyperpower.optimize.constraints import KnownConstraints, LinearModel, ModelBudget
 from hyperpower.optimize.ensemble import MCMCSettings
-from hyperpower.optimize.multiobjective import (MULTI_OBJECTIVE_STRATEGIES, KnownObjective, MultiObjectiveProblem,
-                                                ObjectiveSpec)
+from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES
+from hyperpower.optimize.multiobjective_problem import KnownObjective, MultiObjectiveProblem, ObjectiveSpec
 from hyperpower.optimize.observations import ConstraintRule, Observations, collect_observations
 from hyperpower.optimize.random_methods import random_search
 from hyperpower.optimize.search import SearchSettings

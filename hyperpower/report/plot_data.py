@@ -24,17 +24,11 @@ from hyperpower.config import ExperimentConfig, Task
 from hyperpower.hardware.regression import rmspe  # noqa: F401 - one RMSPE for models and figures
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.report import summary
-from hyperpower.units import METRIC_UNITS, format_value
-
-#: metrics measured on the hardware, shown against the objective even without a budget on them
-HARDWARE_METRICS: tuple[str, ...] = ("power", "memory", "latency", "energy")
+from hyperpower.metrics import HARDWARE_METRICS, metric as registered_metric
+from hyperpower.units import format_value
 
 #: the main-file of configs ``generate`` writes: their ``error`` is a trained network's, on a known split
 HYPERPOWER_MAIN_FILE = "hyperpower.py"
-#: what an error value is, after the split's name
-ERROR_DESCRIPTION = "(fraction, 1 - accuracy)"
-#: a cost has no unit of its own: it is in the currency of ``--price`` (per hour)
-COST_LABEL = "cost (price per hour x training hours)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,14 +88,12 @@ def metric_name(metric: str, config: ExperimentConfig | None = None) -> str:
 
 
 def metric_label(metric: str, config: ExperimentConfig | None = None) -> str:
-    """Axis label naming the metric and its unit, e.g. ``power (W)``, ``validation error
-    (fraction, 1 - accuracy)``; without ``config`` an error's split is not claimed."""
-    if metric in ("error", "test_error"):
-        return f"{metric_name(metric, config)} {ERROR_DESCRIPTION}"
-    if metric == "cost":
-        return COST_LABEL
-    unit = METRIC_UNITS.get(metric, "")
-    return f"{metric} ({unit})" if unit else metric
+    """Axis label naming the metric and its unit (the registry's, ``hyperpower.metrics``), e.g.
+    ``power (W)``; ``error`` named by its split, ``validation error (fraction, 1 - accuracy)``,
+    when ``config`` says which (without it the split is not claimed)."""
+    split = error_split(config) if metric == "error" else None
+    label = registered_metric(metric).axis_label
+    return f"{split} {label}" if split else label
 
 
 def finite_value(values: dict[str, Any], metric: str) -> float | None:

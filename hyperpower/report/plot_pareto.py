@@ -29,7 +29,7 @@ from hyperpower.report import pareto
 from hyperpower.report import plot_data as data
 from hyperpower.report import plot_style as style
 from hyperpower.report.plot_style import Note, print_note
-from hyperpower.report.summary import feasibility
+from hyperpower.feasibility import feasibility
 
 FRONT_FILE = "pareto_front.png"
 HYPERVOLUME_FILE = "hypervolume.png"
@@ -102,22 +102,30 @@ def plot_hypervolume(jobs: Sequence[Job], config: ExperimentConfig, out_dir: Pat
 
 def _draw_jobs(axis: Any, jobs: list[Job], front_ids: set[int], config: ExperimentConfig, x: str, y: str,
                sizes: dict[int | None, float]) -> None:
-    """Dominated feasible jobs faded, jobs breaking a budget as crosses, each sized by its rung
-    (``sizes``: epochs -> area); front jobs drawn by _draw_front."""
-    kinds: dict[str, list[Job]] = {"dominated": [], "breaks a budget": [], "no budget verdict": []}
+    """Dominated feasible jobs faded, feasible jobs of a lower rung than the front's (not ranked:
+    ``feasibility.at_top_fidelity``) hollow, jobs breaking a budget as crosses, each sized by its
+    rung (``sizes``: epochs -> area); front jobs drawn by _draw_front."""
+    kinds: dict[str, list[Job]] = {"feasible, dominated": [], "feasible, lower rung (not ranked)": [],
+                                   "breaks a budget": [], "no budget verdict": []}
+    ranked = {job.id for job in pareto.front_candidates(jobs, config)}
     for job in jobs:
         if job.id in front_ids:
             continue
         verdict = feasibility(job, config)
-        kind = "dominated" if verdict is True else "breaks a budget" if verdict is False else "no budget verdict"
+        if verdict is True:
+            kind = "feasible, dominated" if job.id in ranked else "feasible, lower rung (not ranked)"
+        else:
+            kind = "breaks a budget" if verdict is False else "no budget verdict"
         kinds[kind].append(job)
-    looks = {"dominated": dict(color=FRONT_COLOUR, alpha=0.25, marker="o"),
+    looks = {"feasible, dominated": dict(color=FRONT_COLOUR, alpha=0.25, marker="o"),
+             "feasible, lower rung (not ranked)": dict(facecolors="none", edgecolors=FRONT_COLOUR, alpha=0.6,
+                                                       marker="o"),
              "breaks a budget": dict(color=style.FEASIBILITY_STYLE[False][0], alpha=0.5, marker="X"),
              "no budget verdict": dict(color=style.FEASIBILITY_STYLE[None][0], alpha=0.5, marker="o")}
     for kind, group in kinds.items():
         if group:
             axis.scatter([job.values[x] for job in group], [job.values[y] for job in group], s=_sizes(group, sizes),
-                         zorder=2, label=kind if kind != "dominated" else "feasible, dominated", **looks[kind])
+                         zorder=2, label=kind, **looks[kind])
 
 
 def _draw_front(axis: Any, front: pareto.ParetoFront, x: str, y: str, staircase: bool,

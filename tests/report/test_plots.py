@@ -363,7 +363,7 @@ def test_cost_and_count_ticks_are_readable(tmp_path, figures, capsys):
     capsys.readouterr()
     devices = figures["devices.png"]
     cost_axis = devices.axes[0]
-    assert cost_axis.get_xlabel() == "cost (price per hour x training hours)"
+    assert cost_axis.get_xlabel() == "cost (price x training hours)"
     labels = visible_tick_labels(devices, cost_axis, "x")
     texts = [label.get_text() for label in labels]
     assert 3 <= len(texts) <= 5 and len(set(texts)) == len(texts), texts
@@ -379,7 +379,8 @@ def test_cost_and_count_ticks_are_readable(tmp_path, figures, capsys):
 
 def test_the_front_plot_tells_rungs_apart(tmp_path, figures, capsys):
     """Issue 22 point 10: under a scheduler, pareto_front.png sizes each job by the epochs it
-    trained and names the rungs in its legend; a run without one keeps one size."""
+    trained, names the rungs in its legend and marks the jobs of lower rungs, which the front (of
+    the top rung reached) does not rank."""
     from hyperpower.config import config_from_json
 
     folder = tmp_path / "mo"
@@ -408,8 +409,9 @@ def test_the_front_plot_tells_rungs_apart(tmp_path, figures, capsys):
         sizes = collection.get_sizes()
         for index, (x, y) in enumerate(collection.get_offsets()):
             drawn[(round(float(x), 3), round(float(y), 3))] = float(sizes[index % len(sizes)])
-    front = {(0.1, 0.9), (0.4, 0.4), (0.9, 0.1)}  # drawn larger: compare rungs off the front, and on it
-    off = {epochs: {drawn[(f1, f2)] for e, f1, f2 in points if e == epochs and (f1, f2) not in front}
-           for epochs in (1, 9)}
-    assert max(off[1]) < min(off[9]), off
-    assert drawn[(0.1, 0.9)] < drawn[(0.9, 0.1)] < drawn[(0.4, 0.4)]  # front jobs at 1, 3 and 9 epochs
+    # the front is that of the top rung reached (9 epochs): job (0.4, 0.4); lower rungs are not ranked
+    assert "feasible, lower rung (not ranked)" in legend and "feasible, dominated" in legend
+    off = {epochs: {drawn[(f1, f2)] for e, f1, f2 in points if e == epochs and (f1, f2) != (0.4, 0.4)}
+           for epochs in (1, 3, 9)}
+    assert max(off[1]) < min(off[3]) <= max(off[3]) < min(off[9]), off  # larger with every rung
+    assert drawn[(0.4, 0.4)] > max(off[9])  # a front job is drawn larger still
