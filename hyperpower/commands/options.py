@@ -81,9 +81,10 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--price", metavar="DEVICE=PRICE", action="append", dest="prices",
                        help="price of a device in currency per hour, e.g. cpu=0.10, gpu:0=2.50 (repeat; the given "
                             "prices replace the existing ones): jobs record cost = price x training hours")
-    group.add_argument("--transfer-from", metavar="EXP", nargs="+",
-                       help="finished experiments in the same store (same or overlapping variables) whose results "
-                            "warm-start the search; none drops a kept list")
+    group.add_argument("--transfer-from", metavar="SOURCE", nargs="+",
+                       help="finished experiments (same or overlapping variables) whose results warm-start the "
+                            "search: a name in this run's store, an experiment folder (read in its own store), "
+                            "or STORE_URI#NAME; none drops a kept list")
     group.add_argument("--profile-samples", type=int, metavar="N",
                        help="configurations measured when run profiles on the fly because a budget or "
                             "objective metric has no model (default 30, at least 3)")
@@ -177,10 +178,13 @@ def device_options_from_args(args: argparse.Namespace) -> dict:
 
 
 def _transfer_names(given: list[str]) -> list[str]:
-    """Experiment names (a folder path names its experiment); ``none`` drops a kept transfer."""
+    """Sources as config.json keeps them (``loop.transfer_sources``: a name, an absolute folder
+    path, or STORE_URI#NAME); ``none`` drops a kept transfer."""
+    from hyperpower.loop.transfer_sources import normalize_transfer_source
+
     if [name.lower() for name in given] == ["none"]:
         return []
-    return [name.rstrip("/").rsplit("/", 1)[-1] for name in given]
+    return [normalize_transfer_source(name) for name in given]
 
 
 def split_assignment(text: str, flag: str, form: str) -> tuple[str, str]:

@@ -95,8 +95,11 @@ class MultiObjectiveBayesian(BayesianStrategy):
         return [spec.known for spec in self.multi.objectives]
 
     def fit(self, observations: Observations) -> MultiFits:
+        """One ensemble per black-box objective, each on the observations that measured it: a
+        transfer source's extra observation is NaN in an objective it never measured
+        (``optimize.transfer``), and that objective's GP leaves it out."""
         ensembles = [None if spec.known is not None else
-                     self._ensemble(f"objective {spec.name}", spec.noiseless).fit(observations.points, observations.objectives[:, j])
+                     self._ensemble(f"objective {spec.name}", spec.noiseless).fit(*measured_column(observations, j))
                      for j, spec in enumerate(self.multi.objectives)]
         self.stats["mcmc_fits"] += sum(e is not None for e in ensembles)
         return MultiFits(ensembles, self.known(), *self.fit_constraints(observations))
@@ -172,7 +175,7 @@ class PABOStrategy(MultiObjectiveBayesian):
             fits = super().fit(observations)
         else:
             previous = self._base_fit[1]
-            objectives = [None if e is None else e.refit(observations.points, observations.objectives[:, j])
+            objectives = [None if e is None else e.refit(*measured_column(observations, j))
                           for j, e in enumerate(previous.objectives)]
             self.stats["mcmc_skipped"] += sum(e is not None for e in objectives)
             fits = MultiFits(objectives, self.known(), *self.fit_constraints(observations))
@@ -228,6 +231,13 @@ class PABOStrategy(MultiObjectiveBayesian):
         gain = expected_hvi(values, np.zeros_like(values), front, self.multi.reference_point(observations))
         pool = np.flatnonzero(gain > 0) if (gain > 0).any() else np.arange(len(candidates))
         return candidates[pool[np.argmin(values[pool, j])]]
+
+
+def measured_column(observations: Observations, column: int) -> tuple[np.ndarray, np.ndarray]:
+    """(k, d) points and (k,) values of objective ``column`` where it was measured (finite)."""
+    values = observations.objectives[:, column]
+    measured = np.isfinite(values)
+    return observations.points[measured], values[measured]
 
 
 def _free_candidates(problem: Problem, rng: np.random.Generator, taken: TakenPoints) -> np.ndarray:
