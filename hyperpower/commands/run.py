@@ -106,15 +106,17 @@ def _first_line(config, store_uri: str, percentiles: dict[str, float] | None = N
     always the run's first line, also when profiling comes next (a percentile budget, ``memory
     <= p50``, gets its value from the model on a line of its own)."""
     from hyperpower.report.table import budget_text
+    from hyperpower.schedule.settings import schedule_text
     from hyperpower.store import mask_uri
 
     settings = config.settings
     limit = f"at most {_duration_text(settings.max_time_s)}" if settings.max_time_s else "no time limit"
     budgets = [budget_text(config)] if config.constraint_tasks else []
     budgets += [f"{metric} <= p{percentile:g} (from the {metric} model)" for metric, percentile in (percentiles or {}).items()]
+    fidelity = schedule_text(settings)
     return (f"hyperpower: {config.name}: {settings.method}{'' if settings.aware else ' (unaware)'}, "
             f"{_objectives_text(settings)}, budgets {', '.join(budgets) or 'none'}, up to {settings.max_evals} "
-            f"evaluations, {limit}, store {mask_uri(store_uri)}")
+            f"evaluations, {limit}, " + (f"{fidelity}, " if fidelity else "") + f"store {mask_uri(store_uri)}")
 
 
 def _objectives_text(settings) -> str:
@@ -202,5 +204,7 @@ def _print_summary(store, paths, config, summary) -> None:
         print("hyperpower: no feasible configuration yet", file=sys.stderr)
     else:
         objective = config.settings.objective
-        print(f"hyperpower: best job {best.id}: {objective}={format_value(objective, best.values.get(objective))} "
-              f"| {format_params(best.params)} (`hyperpower best {paths.root}` for its files)")
+        fidelity = f" at {best.epochs} epoch{'' if best.epochs == 1 else 's'}" if best.epochs is not None else ""
+        print(f"hyperpower: best job {best.id}{fidelity}: {objective}="
+              f"{format_value(objective, best.values.get(objective))} | {format_params(best.params)} "
+              f"(`hyperpower best {paths.root}` for its files)")

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -57,30 +58,37 @@ def _values_from_spearmint(config: ExperimentConfig, tasks: list[str], returned:
     return {(objectives or tasks)[0]: value}
 
 
-def evaluate_main_files(paths: ExperimentPaths, config: ExperimentConfig, job: Job) -> dict[str, float]:
+def evaluate_main_files(paths: ExperimentPaths, config: ExperimentConfig, job: Job) -> tuple[dict[str, float], float]:
     """Call each main-file's ``main`` once (several files: in turn, in task order) and merge what
     they return; a task's value comes from its own file when another file returns the same name.
-    The job's process runs them in the experiment folder (``main``)."""
+    The job's process runs them in the experiment folder (``main``). Also returns the seconds
+    spent in the ``main`` calls (the job's training time; the files' imports are not)."""
     params = spearmint_params(config.space, job.raw_params)
     values: dict[str, float] = {}
     invalid = False
+    training_s = 0.0
     for name, tasks in main_files(config).items():
         module = _load_main_file(paths, config, name)
+        started = time.monotonic()
         if job.epochs is None:
             returned = module.main(job.id, params)
         else:
             returned = module.main(job.id, params, epochs=int(job.epochs))
+        training_s += time.monotonic() - started
         invalid = invalid or (not isinstance(returned, dict) and math.isnan(_number(returned)))
         for task, value in _values_from_spearmint(config, tasks, returned).items():
             if task not in values or task in tasks:
                 values[task] = value
     if invalid:  # one file's NaN alone makes the whole result invalid, whatever the others returned
         values.update({name: math.nan for name in config.settings.objective_names()})
-    return values
+    return values, training_s
 
 
 def evaluate(paths: ExperimentPaths, config: ExperimentConfig, job: Job) -> dict[str, Any]:
-    """Run the job's objective; returns {"values": ..., "early_terminated": ..., "trained_epochs": ...}.
+    """Run the job's objective; returns {"values", "early_terminated", "trained_epochs",
+    "training_s"}; ``training_s``, the job's ``runtime``, times the training alone: a main-file's
+    ``main`` call (not its import), a HyperPower network's ``fit`` (not the imports, the fork
+    server's start, the data loading or the model build).
 
     A HyperPower job returns its error only: the worker then measures the rendered network's
     inference in a process of its own (``JobExecutor._measure``). A multi-fidelity job of a
@@ -88,13 +96,14 @@ def evaluate(paths: ExperimentPaths, config: ExperimentConfig, job: Job) -> dict
     trains from scratch, so it trains all N epochs itself. Params reach a main-file as
     ``SpearmintArray`` values (``hyperpower.spearmint_params``)."""
     if paths.layout == "spearmint":
-        return {"values": evaluate_main_files(paths, config, job), "early_terminated": False,
-                "trained_epochs": job.epochs}
+        values, training_s = evaluate_main_files(paths, config, job)
+        print(f"main() returned after {training_s:.3f} s", flush=True)
+        return {"values": values, "early_terminated": False, "trained_epochs": job.epochs, "training_s": training_s}
     from hyperpower.objective import evaluate_job
 
     result = evaluate_job(paths, config, job, sys.stdout, measure=False)  # the worker measures
     return {"values": dict(result.values), "early_terminated": bool(result.early_terminated),
-            "trained_epochs": result.trained_epochs}
+            "trained_epochs": result.trained_epochs, "training_s": result.training_s}
 
 
 def _json_safe(values: dict[str, float]) -> dict[str, Any]:

@@ -63,7 +63,6 @@ def prepare_run(paths: ExperimentPaths, options: GenerateOptions, device: str | 
     check_method_available(config.settings)
     loaded, to_profile = _plan_models(paths, config, percentiles, device)
     uri = normalize_store_uri(options.store) if options.store else effective_store_uri(paths, config.settings)
-    check_reference_against_jobs(config, uri)
     from hyperpower.loop.objective_change import check_objectives_against_jobs
 
     reread = check_objectives_against_jobs(paths, config, uri)
@@ -125,23 +124,6 @@ def check_method_available(settings: Any) -> None:
         raise ConfigError(
             f"method {settings.method!r} for several objectives is not available in this installation; "
             f"available: {', '.join(MULTI_OBJECTIVE_STRATEGIES)} (give one with --method)")
-
-
-def check_reference_against_jobs(config: ExperimentConfig, store_uri: str) -> None:
-    """A fixed reference point must be worse than the experiment's current feasible front in every
-    objective, or front points would add no volume (read only; a missing SQLite file has no jobs)."""
-    if not config.settings.reference:
-        return
-    from hyperpower.report.pareto import check_reference_worse
-    from hyperpower.store import open_store
-    from hyperpower.store.uri import parse_store_uri
-
-    address = parse_store_uri(store_uri)
-    if address.kind == "sqlite" and not Path(address.target).exists():
-        return
-    with open_store(store_uri) as store:
-        jobs = store.list_jobs(config.name)
-    check_reference_worse(jobs, config, config.settings.reference, "--reference")
 
 
 def resolve_percentile_budgets(paths: ExperimentPaths, options: GenerateOptions, device: str | None,

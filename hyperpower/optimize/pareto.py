@@ -88,9 +88,24 @@ def crowding_distance(values: np.ndarray) -> np.ndarray:
     return distance
 
 
+def inside_reference(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """(n,) True for each row strictly better than ``reference`` in every objective: only such a
+    point dominates part of the box below the reference, so only it can add volume.
+
+    A row worse than or equal to the reference in some objective is *outside*: the hypervolume
+    counts nothing for it (BoTorch, pymoo and Optuna count the same way), whatever its other
+    objectives are. A given reference point may leave front points outside; the reports say how
+    many rather than refuse it, so fronts compare against a fixed, published point."""
+    matrix = _as_matrix(values)
+    reference = np.asarray(reference, dtype=float).reshape(-1)
+    if matrix.size and matrix.shape[1] != len(reference):
+        raise ValueError(f"reference has {len(reference)} objectives, values have {matrix.shape[1]}")
+    return np.all(matrix < reference, axis=1)
+
+
 def _dominating_reference(matrix: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """The rows strictly better than the reference in every objective: only they add volume."""
-    return matrix[np.all(matrix < reference, axis=1)]
+    return matrix[inside_reference(matrix, reference)]
 
 
 def _hypervolume_2d(points: np.ndarray, reference: np.ndarray) -> float:
@@ -125,12 +140,11 @@ def _hypervolume_sliced(points: np.ndarray, reference: np.ndarray) -> float:
 
 
 def hypervolume(values: np.ndarray, reference: np.ndarray) -> float:
-    """The volume dominated by ``values`` and bounded by ``reference`` (exact; points not strictly
-    better than the reference in every objective add nothing)."""
+    """The volume of {y <= reference : some row of ``values`` is <= y}, exact: the part of the
+    box below ``reference`` the points dominate. Points outside the box (not strictly better than
+    the reference in every objective, ``inside_reference``) add nothing."""
     matrix = _as_matrix(values)
     reference = np.asarray(reference, dtype=float).reshape(-1)
-    if matrix.size and matrix.shape[1] != len(reference):
-        raise ValueError(f"reference has {len(reference)} objectives, values have {matrix.shape[1]}")
     points = _dominating_reference(matrix, reference)
     if len(points) == 0:
         return 0.0
