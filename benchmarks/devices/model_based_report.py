@@ -20,6 +20,11 @@ CUTS = (10, 20, 30, 60)
 #: half, and three quarters (the best fixed device's own front is 0.83 of it: near its limit)
 TARGETS = (0.25, 0.5, 0.75)
 VARIABLE = "variable"
+#: evaluations of the shared initial design (``model_based.INITIAL``)
+DESIGN = 5
+#: the windows of evaluations (first, last) over which the exploration sentences count where the
+#: device-variable runs went: the evaluations the gap opens in, where it closes, and the rest
+WINDOWS = ((DESIGN + 1, 20), (21, 30), (31, 60))
 
 
 def load(results: Path) -> tuple[dict | None, dict[str, list[dict]]]:
@@ -60,9 +65,10 @@ def _reached(run: dict, share: float) -> int | None:
 def _median_text(values: list[int | None]) -> str:
     """The median evaluations (unreached runs counted as beyond the budget) and how many reached."""
     known = sum(v is not None for v in values)
-    if known < len(values) / 2:
+    median = np.median([v if v is not None else np.inf for v in values])
+    if not np.isfinite(median):  # at most half reached: the median lies beyond the budget
         return f"> budget ({known}/{len(values)})"
-    return f"{np.median([v if v is not None else np.inf for v in values]):.0f} ({known}/{len(values)})"
+    return f"{median:.0f} ({known}/{len(values)})"
 
 
 def _median_evaluations(runs: list[dict], share: float) -> float:
@@ -120,6 +126,31 @@ def goal_sentences(runs: dict[str, list[dict]]) -> list[str]:
     return sentences
 
 
+def exploration_sentences(runs: dict[str, list[dict]]) -> list[str]:
+    """Where the gap to the best fixed device comes from: the share each arm holds after the
+    shared design (the variable arm's design is spread over DESIGN devices), and in each window
+    the part of the device variable's suggestions that went to that best fixed device."""
+    sentences = []
+    for variant in _variants(runs):
+        best = _best_fixed(runs, variant)
+        if best is None:
+            continue
+        variable, device = runs[f"{variant} {VARIABLE}"], best.split(" ", 2)[2]
+        on_device = sum(device in r["devices"][:DESIGN] for r in variable)
+        windows = ", ".join(f"{first}-{last} {_part_on(variable, device, first, last):.0%}" for first, last in WINDOWS)
+        sentences.append(f"{variant}: after the shared design ({DESIGN} evaluations) the device variable holds a mean "
+                         f"share of {mean_share(variable, DESIGN):.3f} against {mean_share(runs[best], DESIGN):.3f} on "
+                         f"{device} alone (its design measured {device} in {on_device} of {len(variable)} seeds); "
+                         f"the part of its evaluations made on {device} (the fixed arm: all), evaluations {windows}.")
+    return sentences
+
+
+def _part_on(runs: list[dict], device: str, first: int, last: int) -> float:
+    """The share of the runs' evaluations ``first``..``last`` (1-based, inclusive) made on ``device``."""
+    chosen = [d for r in runs for d in r["devices"][first - 1:last]]
+    return chosen.count(device) / len(chosen) if chosen else float("nan")
+
+
 def ablation_sentences(runs: dict[str, list[dict]]) -> list[str]:
     """The error's GP without the device's columns (``ehvi``) against with them."""
     with_device, without = runs.get(f"ehvi-error-gp-with-device {VARIABLE}"), runs.get(f"ehvi {VARIABLE}")
@@ -134,30 +165,38 @@ def ablation_sentences(runs: dict[str, list[dict]]) -> list[str]:
 
 def device_sentences(runs: dict[str, list[dict]]) -> list[str]:
     """Where the device-variable arms spent their suggestions (after the design), and for a-priori
-    arms how the models' predictions compared with the measured latency there."""
+    arms (fixed devices too) how the models' predictions compared with the measured latency there."""
     sentences = []
-    design = 5
     for arm, arm_runs in runs.items():
-        if not arm.endswith(f" {VARIABLE}"):
-            continue
-        chosen = [d for r in arm_runs for d in r["devices"][design:]]
+        chosen = [d for r in arm_runs for d in r["devices"][DESIGN:]]
         devices = sorted(set(chosen), key=lambda d: -chosen.count(d))
-        parts = ", ".join(f"{d} {chosen.count(d) / len(chosen):.0%}" for d in devices)
-        sentence = f"{arm}: suggestions by device {parts}"
-        predicted = [(r["devices"][n], p, r["values"][n][1]) for r in arm_runs for n, p in enumerate(r.get("predicted", []))
-                     if n >= design and p is not None]
-        if predicted:
-            ratios = []
-            for device in devices:
-                pairs = [(p, m) for d, p, m in predicted if d == device]
-                if pairs:
-                    ratio = np.median([p / m for p, m in pairs])
-                    negative = sum(p <= 0 for p, _ in pairs)
-                    ratios.append(f"{device} {ratio:.2f}" + (f" ({negative} of {len(pairs)} predicted at or below 0 ms)"
-                                                             if negative else ""))
-            sentence += "; median predicted/measured latency of those suggestions: " + ", ".join(ratios)
+        ratios = _prediction_ratios(arm_runs, devices)
+        if arm.endswith(f" {VARIABLE}"):
+            parts = ", ".join(f"{d} {chosen.count(d) / len(chosen):.0%}" for d in devices)
+            sentence = f"{arm}: suggestions by device {parts}"
+            if ratios:
+                sentence += "; median predicted/measured latency of those suggestions: " + ", ".join(ratios)
+        elif ratios:
+            sentence = f"{arm}: median predicted/measured latency of its suggestions: " + ", ".join(ratios)
+        else:
+            continue
         sentences.append(sentence + ".")
     return sentences
+
+
+def _prediction_ratios(runs: list[dict], devices: list[str]) -> list[str]:
+    """Per device, the median ratio of the a-priori model's latency to the measured one over the
+    suggestions (after the design), and how many were predicted at or below 0 ms; [] without predictions."""
+    predicted = [(r["devices"][n], p, r["values"][n][1]) for r in runs for n, p in enumerate(r.get("predicted", []))
+                 if n >= DESIGN and p is not None]
+    ratios = []
+    for device in devices:
+        pairs = [(p, m) for d, p, m in predicted if d == device]
+        if pairs:
+            negative = sum(p <= 0 for p, _ in pairs)
+            ratios.append(f"{device} {np.median([p / m for p, m in pairs]):.2f}"
+                          + (f" ({negative} of {len(pairs)} predicted at or below 0 ms)" if negative else ""))
+    return ratios
 
 
 def search_gap_sentences(results: Path) -> list[str]:
@@ -201,7 +240,8 @@ def generated_blocks(results: Path) -> dict[str, str]:
     if not runs:
         return {}
     blocks = {"devices-ehvi": table(runs),
-              "devices-ehvi-findings": bullets(goal_sentences(runs) + ablation_sentences(runs) + peer_sentences(runs)),
+              "devices-ehvi-findings": bullets(goal_sentences(runs) + exploration_sentences(runs) + ablation_sentences(runs)
+                                              + peer_sentences(runs)),
               "devices-ehvi-diagnosis": bullets(device_sentences(runs) + search_gap_sentences(results))}
     if facts:
         blocks["devices-ehvi-devices"] = device_table(facts)
