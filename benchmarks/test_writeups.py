@@ -164,7 +164,8 @@ def test_devices_ehvi_findings_state_the_shares_of_their_table_and_the_verdict(t
     and 20. It reaches 25% after 15 evaluations and 50% after 30; pixel2 reaches both after 5.
     Its evaluations 31-60 are 20 on pixel2 and 10 on xeon_gold_6240 (67%). The a-priori pixel2
     arm's model predicts 2.5 ms where 5 ms is measured (0.50); ehvi-reference reaches 25% in one
-    seed of two (its median lies beyond the budget)."""
+    seed of two (its median lies beyond the budget). The model check's pixel2 latency errors 0.2 and
+    0.4 average to 30%, rank correlations 0.1 and 0.3 to 0.20, evaluations 1 and 2 to 1.5."""
     def ramp(points: dict[int, float]) -> list[float]:
         cuts = sorted(points)
         return [points[max(c for c in cuts if c <= n)] if any(c <= n for c in cuts) else 0.0 for n in range(1, 61)]
@@ -183,9 +184,15 @@ def test_devices_ehvi_findings_state_the_shares_of_their_table_and_the_verdict(t
     for arm, runs in arms.items():
         for seed, run in enumerate(runs):
             _write(tmp_path / "model_based" / arm / f"seed{seed}.json", run)
+    for seed, (error, correlation, evaluated) in enumerate([(0.2, 0.1, 1), (0.4, 0.3, 2)]):
+        check = {"devices": {"pixel2": {"median_relative_error": error, "rank_correlation": correlation, "evaluated": evaluated},
+                             "titan_rtx": {"median_relative_error": 0.9, "rank_correlation": 0.0, "evaluated": 0}}}
+        _write(tmp_path / "model_based" / "model_check" / "ehvi_variable" / f"seed{seed}.json",
+               {"cells": 300, "cuts": [{"evaluations": 10, **check}]})
     with folder_modules("devices") as load:
         blocks = load("model_based_report").generated_blocks(tmp_path)
     table = _table_rows(blocks["devices-ehvi"])
+    assert "model check" not in " ".join(table), "a diagnostic folder is not an arm"
     assert [table["ehvi variable"][f"HV share after {n}"] for n in (10, 20, 30, 60)] == ["0.100", "0.400", "0.600", "0.900"]
     assert table["ehvi variable"]["evaluations to 25% (median, reached)"] == "15 (2/2)"
     assert table["ehvi variable"]["evaluations to 50% (median, reached)"] == "30 (2/2)"
@@ -209,6 +216,29 @@ def test_devices_ehvi_findings_state_the_shares_of_their_table_and_the_verdict(t
     assert "ehvi variable: suggestions by device pixel2 82%, xeon_gold_6240 18%" in diagnosis
     assert "samsung_s7 -0.50 (110 of 110 predicted at or below 0 ms)" in diagnosis
     assert "ehvi-apriori-fixed fixed pixel2: median predicted/measured latency of its suggestions: pixel2 0.50." in diagnosis
+    assert ("ehvi variable, its latency GP refitted on each seed's first evaluations and scored on 300 random cells per "
+            "device (mean over 2 seeds of median relative error / rank correlation / evaluations made on the device): "
+            "after 10: pixel2 30% / 0.20 / 1.5, titan_rtx 90% / 0.00 / 0.0.") in diagnosis
+
+
+def test_devices_ehvi_fronts_are_counted_by_device_inside_the_reference(tmp_path: Path) -> None:
+    """Reference (1, 20, 2). Seed 0: pixel2 (0.2, 10, 0.1) and xeon (0.1, 5, 0.5) are both on the
+    front, titan (0.3, 12, 1.0) is dominated by pixel2, and a gtx point (0.05, 1, 3.0) is the best
+    in two objectives but outside the reference in cost. Seed 1: pixel2 alone. Two titan points
+    (0.5, 15, 1.5) in each seed are dominated (runs of six: the table's CPU column skips a design of five)."""
+    dominated = [[0.5, 15, 1.5]] * 2
+    seed0 = {"hv_share": [0.1] * 6, "seconds": [0.1] * 6,
+             "devices": ["pixel2", "xeon_gold_6240", "titan_rtx", "gtx_1080ti"] + ["titan_rtx"] * 2,
+             "values": [[0.2, 10, 0.1], [0.1, 5, 0.5], [0.3, 12, 1.0], [0.05, 1, 3.0]] + dominated}
+    seed1 = {"hv_share": [0.1] * 6, "seconds": [0.1] * 6, "devices": ["pixel2"] + ["titan_rtx"] * 5,
+             "values": [[0.2, 10, 0.1]] + [[0.5, 15, 1.5]] * 5}
+    for seed, run in enumerate([seed0, seed1]):
+        _write(tmp_path / "model_based" / "ehvi_variable" / f"seed{seed}.json", run)
+    _write(tmp_path / "model_based" / "facts.json", {"reference": [1, 20, 2], "device_best_share": {}, "latency_models": {}})
+    with folder_modules("devices") as load:
+        blocks = load("model_based_report").generated_blocks(tmp_path)
+    assert ("ehvi variable: its final fronts' points by device, over 2 seeds: pixel2 2, xeon_gold_6240 1; fronts on "
+            "more than one device: 1 of 2.") in blocks["devices-ehvi-diagnosis"]
 
 
 def test_multifidelity_findings_state_the_epochs_and_errors_of_their_tables(tmp_path: Path) -> None:

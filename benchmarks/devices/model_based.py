@@ -27,8 +27,9 @@ Every method starts from the same INITIAL design: per seed the same INITIAL rand
 replacement, so the design spreads over INITIAL of the six), enqueued into the peers' studies.
 
     P=benchmarks/.venv-peers/bin/python      # benchmarks/setup_peers.sh makes it
-    nice $P benchmarks/devices/model_based.py run --seeds 5                   # every arm
+    nice $P benchmarks/devices/model_based.py run --seeds 5                   # DEFAULT_ARMS
     nice $P benchmarks/devices/model_based.py run --arms "ehvi-apriori variable" --seeds 5
+    nice $P benchmarks/devices/model_based.py model-check --arm "ehvi variable"   # the GPs per device, early
     python benchmarks/devices/report.py
 """
 
@@ -359,6 +360,44 @@ def search_gap(arm: str, seed: int, cuts: tuple[int, ...] = SEARCH_GAP_CUTS) -> 
     return {"arm": arm, "seed": seed, "cuts": rows}
 
 
+MODEL_CHECK_CUTS = (10, 20, 30)
+MODEL_CHECK_CELLS = 300
+
+
+def model_check(arm: str, seed: int, cuts: tuple[int, ...] = MODEL_CHECK_CUTS) -> dict:
+    """How good a black-box device-variable run's GPs were where it chose devices: at each cut, the
+    run's first ``n`` evaluations refitted as ``suggest`` fits them, and on every device the
+    posterior mean of latency against the table's over MODEL_CHECK_CELLS random cells (the same
+    cells on each device): median relative error, rank correlation, how many evaluations the run
+    had made on that device."""
+    from hyperpower.jobs import Job, JobStatus
+    from hyperpower.optimize.observations import collect_observations
+
+    record = json.loads((RESULTS / arm.replace(" ", "_") / f"seed{seed}.json").read_text())
+    rng = np.random.default_rng(20_000 + seed)
+    cells = [{edge: str(rng.choice(OPS)) for edge in EDGES} for _ in range(MODEL_CHECK_CELLS)]
+    rows = []
+    for n in cuts:
+        optimizer, devices, _ = _optimizer(arm, seed)
+        jobs = [Job(id=i + 1, experiment="devices", status=JobStatus.COMPLETE,
+                    raw_params=_raw(dict(zip(EDGES, cell)), device, devices), values=dict(zip(OBJECTIVES, values)))
+                for i, (cell, device, values) in enumerate(zip(record["cells"][:n], record["devices"][:n], record["values"][:n]))]
+        strategy, space = optimizer.strategy, optimizer.space
+        fits = strategy.fit(collect_observations(jobs, space, OBJECTIVES, []))
+        per_device = {}
+        for device in devices:
+            points = np.array([space.to_unit(_raw(cell, device, devices)) for cell in cells])
+            predicted = fits.mean(points)[:, OBJECTIVES.index("latency")]
+            truth = np.array([table().latency(cell_string(cell), device) for cell in cells])
+            per_device[device] = {"median_relative_error": float(np.median(np.abs(predicted - truth) / truth)),
+                                  "rank_correlation": _spearman(predicted, truth),
+                                  "evaluated": record["devices"][:n].count(device)}
+        rows.append({"evaluations": n, "devices": per_device})
+        print(f"model check {arm} seed {seed} after {n}: " + ", ".join(
+            f"{d} {v['median_relative_error']:.0%}" for d, v in per_device.items()), flush=True)
+    return {"arm": arm, "seed": seed, "cells": MODEL_CHECK_CELLS, "cuts": rows}
+
+
 def score(record: dict, facts_: dict) -> dict:
     """The run's hypervolume share after each evaluation, and its search cost (summed serving cost)."""
     from hyperpower.optimize.pareto import hypervolume
@@ -377,6 +416,11 @@ HYPERPOWER_ARMS = [f"{variant} {rule}" for variant in ("ehvi", "ehvi-reference",
                    for rule in ["variable", *(f"fixed {d}" for d in FIXED)]] + ["ehvi-error-gp-with-device variable"]
 PEER_ARMS = [f"{kind} variable" for kind in ("optuna-gp", "optuna-nsga2", "optuna-tpe", "random")]
 ARMS = HYPERPOWER_ARMS + PEER_ARMS
+#: what ``run`` runs unless told: every variant on the device variable and on the fixed devices,
+#: less ``ehvi-reference`` on the fixed devices (an ablation of the variable arm only) and
+#: ``ehvi-apriori-learning`` (models that learn, issue 25.1: name its arms where the installation has them)
+DEFAULT_ARMS = [arm for arm in ARMS if not arm.startswith("ehvi-apriori-learning ")
+                and not (arm.startswith("ehvi-reference ") and " fixed " in arm)]
 
 
 def run(arms: list[str], seeds: list[int], evaluations: int) -> None:
@@ -392,13 +436,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     command = sub.add_parser("run")
-    command.add_argument("--arms", nargs="+", default=ARMS, choices=ARMS, metavar="ARM")
+    command.add_argument("--arms", nargs="+", default=DEFAULT_ARMS, choices=ARMS, metavar="ARM")
     command.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1")
     command.add_argument("--seed-list", type=int, nargs="+", help="these seeds, in this order")
     command.add_argument("--evaluations", type=int, default=EVALUATIONS)
     gap = sub.add_parser("search-gap", help="sampled against exact acquisition search of a finished arm's runs")
     gap.add_argument("--arm", default="ehvi variable", choices=HYPERPOWER_ARMS, metavar="ARM")
     gap.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1")
+    check = sub.add_parser("model-check", help="a finished black-box run's latency GPs per device at early cuts")
+    check.add_argument("--arm", default="ehvi variable", choices=[a for a in HYPERPOWER_ARMS if a.endswith(" variable")],
+                       metavar="ARM")
+    check.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1")
     sub.add_parser("facts")
     args = parser.parse_args()
     if args.command == "facts":
@@ -407,6 +455,10 @@ def main() -> None:
         for seed in range(args.seeds):
             run_once(RESULTS / "search_gap" / args.arm.replace(" ", "_") / f"seed{seed}.json",
                      lambda: search_gap(args.arm, seed), f"search gap {args.arm} seed {seed}")
+    elif args.command == "model-check":
+        for seed in range(args.seeds):
+            run_once(RESULTS / "model_check" / args.arm.replace(" ", "_") / f"seed{seed}.json",
+                     lambda: model_check(args.arm, seed), f"model check {args.arm} seed {seed}")
     else:
         run(args.arms, args.seed_list or list(range(args.seeds)), args.evaluations)
 

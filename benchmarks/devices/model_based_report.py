@@ -20,6 +20,8 @@ CUTS = (10, 20, 30, 60)
 #: half, and three quarters (the best fixed device's own front is 0.83 of it: near its limit)
 TARGETS = (0.25, 0.5, 0.75)
 VARIABLE = "variable"
+#: folders of diagnostics beside the arms' (``model_based.py search-gap`` and ``model-check``)
+DIAGNOSTIC_FOLDERS = ("search_gap", "model_check")
 #: evaluations of the shared initial design (``model_based.INITIAL``)
 DESIGN = 5
 #: the windows of evaluations (first, last) over which the exploration sentences count where the
@@ -34,7 +36,7 @@ def load(results: Path) -> tuple[dict | None, dict[str, list[dict]]]:
     facts_path = folder / "facts.json"
     facts = json.loads(facts_path.read_text()) if facts_path.is_file() else None
     runs = {}
-    for arm_folder in (p for p in folder.glob("*") if p.is_dir() and p.name != "search_gap"):
+    for arm_folder in (p for p in folder.glob("*") if p.is_dir() and p.name not in DIAGNOSTIC_FOLDERS):
         seeds = sorted(arm_folder.glob("seed*.json"), key=lambda p: int(p.stem.removeprefix("seed")))
         if seeds:
             runs[arm_name(arm_folder.name)] = [json.loads(p.read_text()) for p in seeds]
@@ -215,6 +217,56 @@ def search_gap_sentences(results: Path) -> list[str]:
     return sentences
 
 
+def front_sentences(runs: dict[str, list[dict]], facts: dict) -> list[str]:
+    """Which devices the device-variable runs' final fronts hold: the non-dominated evaluations
+    inside the score's reference, counted by device over the seeds (a front no single fixed
+    device could reach when it spans several)."""
+    from hyperpower.optimize.pareto import inside_reference, nondominated_mask
+
+    reference = np.array(facts["reference"])
+    sentences = []
+    for arm, arm_runs in runs.items():
+        if not arm.endswith(f" {VARIABLE}"):
+            continue
+        counts: dict[str, int] = {}
+        spanning = 0
+        for run in arm_runs:
+            values = np.array(run["values"])
+            inside = np.flatnonzero(inside_reference(values, reference))
+            front = [run["devices"][i] for i in inside[nondominated_mask(values[inside])]] if len(inside) else []
+            spanning += len(set(front)) > 1
+            for device in front:
+                counts[device] = counts.get(device, 0) + 1
+        held = ", ".join(f"{device} {count}" for device, count in sorted(counts.items(), key=lambda item: -item[1]))
+        sentences.append(f"{arm}: its final fronts' points by device, over {len(arm_runs)} seeds: {held or 'none'}; "
+                         f"fronts on more than one device: {spanning} of {len(arm_runs)}.")
+    return sentences
+
+
+def model_check_sentences(results: Path) -> list[str]:
+    """How good the black-box runs' latency GPs were per device at the early cuts
+    (``model_based.py model-check``): median relative error and rank correlation over the same
+    random cells, and how many evaluations the run had made on the device, means over seeds."""
+    sentences = []
+    for arm_folder in sorted((results / "model_based" / "model_check").glob("*")):
+        records = [json.loads(path.read_text()) for path in sorted(arm_folder.glob("seed*.json"))]
+        if not records:
+            continue
+        parts = []
+        for index, cut in enumerate(records[0]["cuts"]):
+            rows = [record["cuts"][index]["devices"] for record in records]
+            per_device = ", ".join(
+                f"{device} {np.mean([r[device]['median_relative_error'] for r in rows]):.0%} / "
+                f"{np.mean([r[device]['rank_correlation'] for r in rows]):.2f} / "
+                f"{np.mean([r[device]['evaluated'] for r in rows]):.1f}" for device in rows[0])
+            parts.append(f"after {cut['evaluations']}: {per_device}")
+        sentences.append(f"{arm_name(arm_folder.name)}, its latency GP refitted on each seed's first evaluations and "
+                         f"scored on {records[0]['cells']} random cells per device (mean over {len(records)} seeds of "
+                         f"median relative error / rank correlation / evaluations made on the device): "
+                         + "; ".join(parts) + ".")
+    return sentences
+
+
 def device_table(facts: dict) -> str:
     """Per device: what its own front reaches, and how good its latency model is."""
     lines = ["| device | its own front's share of the attainable HV | latency model: CV RMSPE | median error over all "
@@ -242,14 +294,17 @@ def generated_blocks(results: Path) -> dict[str, str]:
     blocks = {"devices-ehvi": table(runs),
               "devices-ehvi-findings": bullets(goal_sentences(runs) + exploration_sentences(runs) + ablation_sentences(runs)
                                               + peer_sentences(runs)),
-              "devices-ehvi-diagnosis": bullets(device_sentences(runs) + search_gap_sentences(results))}
+              "devices-ehvi-diagnosis": bullets(device_sentences(runs) + model_check_sentences(results)
+                                               + search_gap_sentences(results))}
     if facts:
         blocks["devices-ehvi-devices"] = device_table(facts)
+        blocks["devices-ehvi-diagnosis"] += bullets(front_sentences(runs, facts))
     return blocks
 
 
 def plot(results: Path, path: Path) -> None:
-    """Mean share against evaluations, every arm (fixed devices dotted)."""
+    """Mean share against evaluations, every arm: one colour per variant, the device variable a
+    solid line, each fixed device its own dash."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -258,12 +313,18 @@ def plot(results: Path, path: Path) -> None:
     _, runs = load(results)
     if not runs:
         return
-    figure, axis = plt.subplots(figsize=(7.5, 4.8))
+    variants = list(dict.fromkeys(arm.split(" ", 1)[0] for arm in runs))
+    rules = [rule for rule in dict.fromkeys(arm.split(" ", 1)[1] for arm in runs) if rule != VARIABLE]
+    dashes = [":", "--", "-.", (0, (1, 3))]
+    figure, axis = plt.subplots(figsize=(9.5, 4.8))
     for arm, arm_runs in runs.items():
+        variant, rule = arm.split(" ", 1)
         shares = np.array([r["hv_share"] for r in arm_runs]).mean(axis=0)
-        axis.plot(np.arange(1, len(shares) + 1), shares, ":" if " fixed " in arm else "-", label=arm)
+        style = "-" if rule == VARIABLE else dashes[rules.index(rule) % len(dashes)]
+        axis.plot(np.arange(1, len(shares) + 1), shares, linestyle=style, color=plt.cm.tab10(variants.index(variant) % 10),
+                  label=arm)
     axis.set_xlabel("evaluations")
     axis.set_ylabel("hypervolume share (mean of seeds)")
-    axis.legend(fontsize="x-small")
+    axis.legend(fontsize="x-small", loc="center left", bbox_to_anchor=(1.01, 0.5))
     figure.tight_layout()
     figure.savefig(path, dpi=90)
