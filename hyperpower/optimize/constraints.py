@@ -27,8 +27,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+from scipy.special import ndtr
 
 from hyperpower.errors import ConfigError
+from hyperpower.optimize.acquisition import model_feasibility_probability
 from hyperpower.optimize.encoding import network_columns
 from hyperpower.space import SearchSpace
 
@@ -277,10 +279,51 @@ def load_linear_model(source: str | Path | dict[str, Any], feature_function: Fea
 
 @dataclasses.dataclass(frozen=True)
 class ModelBudget:
-    """An a-priori model and the budget its metric must stay under (value <= budget)."""
+    """An a-priori model and the threshold its prediction must stay under: the budget (value <=
+    budget), tightened by ``--model-margin`` or ``--violation-rate`` where one is given.
+
+    With ``learned`` (a ``learned_model`` over this model: the model learns from measurements)
+    the decision at a point the measurements inform is taken on the learned prediction: its mean
+    plus ``sds`` predictive standard deviations (of a new measurement) must stay under ``limit``,
+    the user's budget. Elsewhere, and always before the metric's first measurement, the a-priori
+    rule above decides, so a run with no measurement is the paper's run exactly.
+    """
 
     model: LinearModel
     budget: float
+    learned: Any = None
+    limit: float | None = None
+    sds: float = 0.0
+
+    def predictions(self, space: SearchSpace, points: np.ndarray) -> np.ndarray:
+        """(n, dim) -> (n,) the learned mean where measurements inform it, else the model's value."""
+        if self.learned is None:
+            return self.model.predict_unit(space, points)
+        return self.learned.predict(points).mean
+
+    def feasible(self, space: SearchSpace, points: np.ndarray) -> np.ndarray:
+        """(n, dim) -> (n,) True where the budget is predicted to hold (see the class docstring)."""
+        if self.learned is None:
+            return self.model.predict_unit(space, points) <= self.budget
+        prediction = self.learned.predict(points)
+        learned = prediction.mean + self.sds * prediction.predictive_sd <= self._limit
+        return np.where(prediction.learned, learned, prediction.mean <= self.budget)
+
+    def probability(self, space: SearchSpace, points: np.ndarray) -> np.ndarray:
+        """(n, dim) -> (n,) Pr(budget holds), HW-CWEI's soft form of ``feasible``: the model's
+        value with its cross-validated error against the tightened threshold; learned, the
+        predictive distribution of a measurement against the limit, shifted by ``sds``."""
+        if self.learned is None:
+            return model_feasibility_probability(self.model.predict_unit(space, points), self.budget, self.model.cv_rmspe)
+        prediction = self.learned.predict(points)
+        a_priori = model_feasibility_probability(prediction.mean, self.budget, self.model.cv_rmspe)
+        spread = np.maximum(prediction.predictive_sd, 1e-12 * np.maximum(np.abs(prediction.mean), 1.0))
+        learned = ndtr((self._limit - prediction.mean) / spread - self.sds)
+        return np.where(prediction.learned, learned, a_priori)
+
+    @property
+    def _limit(self) -> float:
+        return self.budget if self.limit is None else self.limit
 
 
 class KnownConstraints:
@@ -294,12 +337,12 @@ class KnownConstraints:
         return bool(self.budgets)
 
     def predictions(self, points: np.ndarray) -> dict[str, np.ndarray]:
-        """(n, dim) -> {metric: (n,) predictions}."""
-        return {b.model.metric: b.model.predict_unit(self.space, points) for b in self.budgets}
+        """(n, dim) -> {metric: (n,) predictions} (learned ones where the models learn)."""
+        return {b.model.metric: b.predictions(self.space, points) for b in self.budgets}
 
     def feasible(self, points: np.ndarray) -> np.ndarray:
-        """(n, dim) -> (n,) True where every model predicts within its budget."""
+        """(n, dim) -> (n,) True where every budget is predicted to hold."""
         mask = np.ones(len(np.atleast_2d(points)), dtype=bool)
         for budget in self.budgets:
-            mask &= budget.model.predict_unit(self.space, points) <= budget.budget
+            mask &= budget.feasible(self.space, points)
         return mask

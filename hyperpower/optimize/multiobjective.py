@@ -9,7 +9,9 @@ a constructor ``(problem, rng) -> strategy`` whose ``ready(observations)`` and
 
 An objective with an a-priori model (``ObjectiveSpec.known``, the hardware metric of a template
 whose model was profiled) is a known function of the configuration: strategies evaluate it
-instead of learning it. An unaware run passes no ``known`` and learns every objective.
+instead of fitting a GP from scratch; when the models learn (``ObjectiveSpec.learned``) they take
+its corrected mean and variance, once it has a measurement. An unaware run passes no ``known``
+and learns every objective.
 
 ``ehvi`` and ``pabo`` (``multiobjective_bayes``) are the GP-based members: exact expected
 hypervolume improvement, and PABO's per-objective agents with an EHVI supervisor.
@@ -22,7 +24,7 @@ rejecting configurations the models predict to break a budget when aware.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -40,11 +42,14 @@ KnownObjective = Callable[[np.ndarray], np.ndarray]
 @dataclasses.dataclass
 class ObjectiveSpec:
     """One minimized objective: its task name, whether its observations are noiseless, and its
-    a-priori model when it has one (then no GP is fitted to it)."""
+    a-priori model when it has one (then no GP is fitted to it). ``learned``: the model learning
+    from measurements (``learned_model.LearnedObjective``, mean and variance like a GP ensemble),
+    used in place of ``known`` once the objective has a measurement."""
 
     name: str
     noiseless: bool = False
     known: KnownObjective | None = None
+    learned: Any = None
 
 
 @dataclasses.dataclass

@@ -2,7 +2,8 @@
 
 Both fit one GP ensemble (MCMC over hyper-parameters, as the single-objective methods) per
 black-box objective and none to an objective with an a-priori model, which enters as its known
-value. Both reuse the single-objective machinery for everything else: Pr(measured constraints)
+value, or, when the models learn, as the model's corrected mean and variance
+(``learned_model.LearnedObjective``, which answers like an ensemble of one sample). Both reuse the single-objective machinery for everything else: Pr(measured constraints)
 and Pr(valid result) multiply the acquisition, known budgets filter the search hard, pending jobs
 and a batch's earlier picks are fantasies (each GP believes its own mean there, and the believed
 objective vectors join the front), broken points are conditioned on without joining it.
@@ -98,11 +99,18 @@ class MultiObjectiveBayesian(BayesianStrategy):
         return [spec.known for spec in self.multi.objectives]
 
     def fit(self, observations: Observations) -> MultiFits:
-        ensembles = [None if spec.known is not None else
+        ensembles = [self._learned(spec) if spec.known is not None else
                      self._ensemble(f"objective {spec.name}", spec.noiseless).fit(observations.points, observations.objectives[:, j])
                      for j, spec in enumerate(self.multi.objectives)]
-        self.stats["mcmc_fits"] += sum(e is not None for e in ensembles)
+        self.stats["mcmc_fits"] += sum(spec.known is None for spec in self.multi.objectives)
         return MultiFits(ensembles, self.known(), *self.fit_constraints(observations))
+
+    @staticmethod
+    def _learned(spec) -> object | None:
+        """A known objective's learned mean and variance once it has a measurement; None (its
+        model's exact values) before, or when the models stay fixed."""
+        learned = spec.learned
+        return learned if learned is not None and learned.learned.measurements else None
 
     def front(self, fits: MultiFits, observations: Observations) -> np.ndarray:
         """(k, m) the measured-feasible front plus the believed vectors; a noisy black-box
@@ -175,9 +183,10 @@ class PABOStrategy(MultiObjectiveBayesian):
             fits = super().fit(observations)
         else:
             previous = self._base_fit[1]
-            objectives = [None if e is None else e.refit(observations.points, observations.objectives[:, j])
-                          for j, e in enumerate(previous.objectives)]
-            self.stats["mcmc_skipped"] += sum(e is not None for e in objectives)
+            objectives = [self._learned(spec) if spec.known is not None else
+                          previous.objectives[j].refit(observations.points, observations.objectives[:, j])
+                          for j, spec in enumerate(self.multi.objectives)]
+            self.stats["mcmc_skipped"] += sum(spec.known is None for spec in self.multi.objectives)
             fits = MultiFits(objectives, self.known(), *self.fit_constraints(observations))
         self._base_fit = (key, fits)
         return fits
