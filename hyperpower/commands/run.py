@@ -134,10 +134,10 @@ def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
     """The budget metrics' models ``prepare_run`` found; an aware HyperPower run profiles the
     experiment first when one is missing, or when its own EXP/models/<metric>.json no longer fits
     the template (a model the user named is refused instead, by ``load_models``). Then says what
-    each modelled budget means for the search space."""
+    each modelled budget means for the search space, and where a model predicts impossible values."""
     from hyperpower.errors import ConfigError
-    from hyperpower.loop.preparation import (budget_coverage_lines, load_models, metrics_needing_models,
-                                             template_feature_function_factory)
+    from hyperpower.loop.preparation import (budget_coverage_lines, impossible_prediction_lines, load_models,
+                                             metrics_needing_models, template_feature_function_factory)
 
     config, loaded = prepared.config, prepared.loaded
     for metric, why in loaded.stale.items():
@@ -163,6 +163,8 @@ def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
     for line in loaded.warnings:
         print(line, flush=True)
     for line in budget_coverage_lines(config, loaded.models):
+        print(line, flush=True)
+    for line in impossible_prediction_lines(config, loaded.models):
         print(line, flush=True)
     return loaded.models
 

@@ -58,3 +58,32 @@ def test_a_run_records_the_corrected_predictions_and_the_flag_restores_the_model
         assert all(abs(predicted[i] / measured[i] - 1) < 0.1 for i in late), (predicted, measured)
         assert all(abs(predicted[i] - x[i]) > 0.05 for i in late), "not the model's own value"
         assert all(value <= 0.7 for value in predicted) and sum(measured[i] > 0.7 for i in late) <= 1
+
+
+NEGATIVE_AT_THE_CHEAP_END = """\
+    def main(job_id, params):
+        n, k = int(params['n'][0]), params['k'][0]
+        return {'quad': (n - 4) ** 2 / 10.0, 'latency': 0.1 + 0.2 * n + (0.3 if k == 'b' else 0.0)}
+    """
+
+
+@pytest.mark.parametrize("fixed", [False, True])
+def test_run_reports_the_share_of_the_space_a_model_prices_below_zero(tmp_path: Path, run_cli, fixed: bool) -> None:
+    """latency = -0.45 + 0.2 n + 0.3 [k = b] is at or below zero for n <= 2 with k = a and n = 0 with
+    k = b: 4 of the 20 configurations, found by enumerating them all."""
+    folder = tmp_path / "cheap"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({
+        "experiment-name": "cheap", "language": "PYTHON", "main-file": "cheap.py",
+        "variables": {"n": {"type": "INT", "size": 1, "min": 0, "max": 9},
+                      "k": {"type": "ENUM", "size": 1, "options": ["a", "b"]}},
+        "tasks": {"quad": {"type": "OBJECTIVE"}}}))
+    (folder / "cheap.py").write_text(textwrap.dedent(NEGATIVE_AT_THE_CHEAP_END))
+    model = tmp_path / "latency.json"
+    model.write_text(json.dumps({"metric": "latency", "features": ["n", "k=b"], "coef": [0.2, 0.3], "intercept": -0.45}))
+    result = run_cli("run", str(folder), "--budget", "latency=1.5", "--model", f"latency={model}", "--method", "rand",
+                     "--max-evals", "1", *(["--models-fixed"] if fixed else []))
+    warning = next(line for line in result.stdout.splitlines() if "at or below zero" in line)
+    assert warning.startswith(f"hyperpower: warning: the latency model ({model}) predicts latency at or below zero for "
+                              f"20% of the space (4 of every configuration of its variables, 20; lowest -0.45 ms)")
+    assert ("this run keeps them (--models-fixed)" if fixed else "this run corrects them where its jobs measure") in warning
