@@ -136,8 +136,9 @@ def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
     the template (a model the user named is refused instead, by ``load_models``). Then says what
     each modelled budget means for the search space, and where a model predicts impossible values."""
     from hyperpower.errors import ConfigError
-    from hyperpower.loop.preparation import (budget_coverage_lines, impossible_prediction_lines, load_models,
-                                             metrics_needing_models, template_feature_function_factory)
+    from hyperpower.loop.model_files import load_models
+    from hyperpower.loop.preparation import (budget_coverage_lines, impossible_prediction_lines, metrics_needing_models,
+                                             template_feature_function_factory)
 
     config, loaded = prepared.config, prepared.loaded
     for metric, why in loaded.stale.items():
@@ -171,7 +172,8 @@ def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
 
 def _print_summary(store, paths, config, summary) -> None:
     from hyperpower.report.pareto import front_summary_line, has_several_objectives, pareto_front
-    from hyperpower.report.summary import best_feasible_job, is_invalid_job
+    from hyperpower.feasibility import is_invalid_job
+    from hyperpower.report.summary import best_feasible_job
     from hyperpower.report.table import format_params, jobs_table
     from hyperpower.units import format_value
 

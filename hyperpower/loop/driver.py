@@ -22,13 +22,12 @@ from typing import Callable
 
 import numpy as np
 
-from hyperpower.config import ExperimentConfig, config_to_json
+from hyperpower.config import ExperimentConfig, config_to_json, method_label
 from hyperpower.devices import job_device, unserved_devices
 from hyperpower.errors import HyperPowerError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.loop.background_fit import BackgroundSuggester
-from hyperpower.loop.outcome import method_label
 from hyperpower.loop.progress import ProgressPrinter
 from hyperpower.loop.driver_lock import LOCK_FILE_NAME, DriverLock
 from hyperpower.loop.failures import failure_stop_reason

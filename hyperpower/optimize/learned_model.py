@@ -15,6 +15,7 @@ pure a-priori run, and the correction fades in with data.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 from typing import Any
@@ -95,6 +96,11 @@ class LearnedModel:
             return
         self.fit = self.process.fit(points[:, self.columns], self.model.predict_unit(self.space, points), values)
 
+    def snapshot(self) -> "LearnedModel":
+        """This model as conditioned now, unchanged by later updates: what one suggestion's
+        acquisition holds (an update replaces ``fit``, it never changes one)."""
+        return copy.copy(self)
+
     def predict(self, points: np.ndarray) -> Prediction:
         """(k, dim) unit-cube points -> the corrected prediction there."""
         points = np.atleast_2d(points)
@@ -125,6 +131,11 @@ class PerDeviceLearnedModel:
     @property
     def measurements(self) -> int:
         return sum(learned.measurements for learned in self.by_device.values())
+
+    def snapshot(self) -> "PerDeviceLearnedModel":
+        frozen = copy.copy(self)
+        frozen.by_device = {device: learned.snapshot() for device, learned in self.by_device.items()}
+        return frozen
 
     def _devices(self, points: np.ndarray) -> np.ndarray:
         return np.argmax(np.atleast_2d(points)[:, self.space.slice_of(self.model.variable)], axis=1)
@@ -162,8 +173,9 @@ def learned_model(model: Any, space: SearchSpace, rng: np.random.Generator,
 class LearnedObjective:
     """A modelled objective seen as a one-sample GP ensemble (``predict`` -> (1, k) means and
     latent variances), so EHVI and PABO weigh its uncertainty as they do a black-box objective's.
-    It reads the learned model at call time; fantasies and PABO's refit leave it as it is (a
-    pending job's hardware value changes nothing the acquisition needs)."""
+    It holds a snapshot of the learned model (the optimizer gives a new one each suggestion);
+    fantasies and PABO's refit leave it as it is (a pending job's hardware value changes nothing
+    the acquisition needs)."""
 
     def __init__(self, learned: LearnedModel | PerDeviceLearnedModel) -> None:
         self.learned = learned

@@ -25,7 +25,6 @@ objective vectors join the front), broken points are conditioned on without join
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,15 +32,13 @@ from hyperpower.optimize.acquisition import Acquisition, ConstraintWeightedEI
 from hyperpower.optimize.candidates import TakenPoints, sobol_points
 from hyperpower.optimize.ehvi import ExpectedHypervolumeImprovement, Known, expected_hvi
 from hyperpower.optimize.ensemble import FittedEnsemble
+from hyperpower.optimize.multiobjective_problem import MultiObjectiveProblem
 from hyperpower.optimize.observations import Observations, feasible_front_indices
 from hyperpower.optimize.pareto import nondominated_mask
 from hyperpower.optimize.search import maximize_acquisition
 from hyperpower.optimize.strategies import (
     BayesianStrategy, Fits, Problem, _measured_probabilities, build_ieci,
 )
-
-if TYPE_CHECKING:
-    from hyperpower.optimize.multiobjective import MultiObjectiveProblem
 
 #: front points the acquisition search looks around (spread along the front)
 FRONT_ANCHORS = 6
@@ -90,7 +87,7 @@ class MultiFits:
 class MultiObjectiveBayesian(BayesianStrategy):
     """The shared part: fitting (no GP for a known objective), the front, the reference."""
 
-    def __init__(self, problem: "MultiObjectiveProblem", rng: np.random.Generator) -> None:
+    def __init__(self, problem: MultiObjectiveProblem, rng: np.random.Generator) -> None:
         super().__init__(problem.base, rng, self.build_acquisition)
         self.multi = problem
         self.stats = {"searches": 0, "searches_skipped": 0, "mcmc_fits": 0, "mcmc_skipped": 0}
@@ -166,7 +163,7 @@ class _Cached:
 class PABOStrategy(MultiObjectiveBayesian):
     """pabo: pseudo agents (one per objective) propose, a supervisor picks by EHVI."""
 
-    def __init__(self, problem: "MultiObjectiveProblem", rng: np.random.Generator) -> None:
+    def __init__(self, problem: MultiObjectiveProblem, rng: np.random.Generator) -> None:
         super().__init__(problem, rng)
         self._cache: dict[int, _Cached] = {}
         self._base_fit: tuple[bytes, MultiFits] | None = None

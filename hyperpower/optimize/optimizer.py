@@ -31,8 +31,8 @@ from hyperpower.optimize.candidates import NoFeasiblePoint, TakenPoints, sobol_p
 from hyperpower.optimize.constraints import KnownConstraints, LinearModel, ModelBudget
 from hyperpower.optimize.ensemble import MCMCSettings
 from hyperpower.optimize.learned_model import LearnedObjective, learned_model
-from hyperpower.optimize.multiobjective import (MULTI_OBJECTIVE_STRATEGIES, KnownObjective, MultiObjectiveProblem,
-                                                ObjectiveSpec)
+from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES
+from hyperpower.optimize.multiobjective_problem import KnownObjective, MultiObjectiveProblem, ObjectiveSpec
 from hyperpower.optimize.observations import ConstraintRule, Observations, collect_observations, metric_measurements
 from hyperpower.optimize.random_methods import random_search
 from hyperpower.optimize.search import SearchSettings
@@ -228,12 +228,20 @@ class Optimizer:
         return {metric: model.predict(network_params) for metric, model in self.models.items()}
 
     def _learn(self, jobs: Sequence[Job]) -> None:
-        """Condition every learning model on what the jobs measured of its metric."""
+        """Condition every learning model on what the jobs measured of its metric, and hand the
+        strategy snapshots of them: an acquisition built now keeps answering as it did when it
+        was built, whatever later suggestions learn."""
         if not self.learned:
             return
         measured = metric_measurements(jobs, self.space, list(self.learned))
         for metric, learned in self.learned.items():
             learned.update(*measured[metric])
+        self.problem.known = KnownConstraints(self.space, [
+            dataclasses.replace(budget, learned=self.learned[budget.model.metric].snapshot())
+            if budget.learned is not None else budget for budget in self.problem.known.budgets])
+        for spec in self.multi_problem.objectives if self.multi_problem is not None else []:
+            if spec.learned is not None:
+                spec.learned = LearnedObjective(self.learned[spec.name].snapshot())
 
     def _corrected(self, point: np.ndarray, predicted: dict[str, float]) -> dict[str, float]:
         """The a-priori predictions with each learning model's corrected mean where measurements
