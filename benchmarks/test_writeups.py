@@ -28,7 +28,7 @@ BENCHMARKS = Path(__file__).resolve().parent
 REPO = BENCHMARKS.parent
 #: the top-level module names the benchmark folders share (each folder imports its own)
 FOLDER_MODULES = ("report", "runners", "problems", "run_benchmarks", "lcbench", "nb201", "digits", "findings",
-                  "analysis", "runs_layout")
+                  "analysis", "runs_layout", "digits_latency")
 #: where this project's machines keep their checkouts and data (spelt in two pieces so that this
 #: file does not name it)
 MACHINE_ROOT = "/" + "work/"
@@ -174,6 +174,33 @@ def test_multifidelity_findings_state_the_epochs_and_errors_of_their_tables(tmp_
     assert "reached the target in 3 of 3 seeds after a median 30 epochs, against 100 for full fidelity HW-IECI (3 of 3 seeds): 0.30 of its epochs" in findings
     assert "the best peer, Syne Tune ASHA, ends at 25.00% against 10.00%" in findings
     assert table["Syne Tune ASHA"]["final error (median)"] == "25.00%"
+
+
+def test_learning_digits_findings_count_the_violations_of_their_windows(tmp_path: Path) -> None:
+    """Budget 2 ms, 20 evaluations per run: the fixed run measures over it 6 times in the first
+    10 and 5 times in the next, the learning run 5 then 1."""
+    def run(mode: str, over: list[int]) -> dict:
+        evaluations = [{"id": i + 1, "status": "complete", "latency": 2.5 if i in over else 1.5, "a_priori": 1.6,
+                        "predicted": 1.6 if mode == "fixed" else (2.4 if i in over else 1.5), "error": 0.1 + i / 100}
+                       for i in range(20)]
+        return {"mode": mode, "method": "hw-ieci", "seed": 0, "budget_ms": 2.0, "epochs": 1, "model": "m.json",
+                "command": "python -m hyperpower run ...", "machine": "a CPU", "evaluations": evaluations}
+
+    _write(tmp_path / "fixed-hw-ieci-seed0.json", run("fixed", [0, 2, 3, 5, 7, 9, 10, 12, 14, 16, 18]))
+    _write(tmp_path / "learning-hw-ieci-seed0.json", run("learning", [0, 1, 2, 4, 6, 15]))
+    with folder_modules("learning") as load:
+        blocks = load("digits_latency").generated_blocks(tmp_path)
+    table = _table_rows(blocks["digits-violations"])
+    assert table["fixed"]["evaluations 1-10"] == "6/10 (60%)" and table["fixed"]["all"] == "11/20 (55%)"
+    assert table["learning"]["evaluations 11-20"] == "1/10 (10%)"
+    findings = blocks["digits-findings"]
+    assert "Fixed model: 60% of evaluations 1-10 measured over the budget and 50% of evaluations 11-20." in findings
+    assert "Learning model: 50% in evaluations 1-10, then 10% in 11-20." in findings
+    assert "less often than the fixed run of the same seed in 1 of 1 seeds" in findings
+    accuracy = _table_rows(blocks["digits-accuracy"])
+    # learning, 1-10: five jobs at |2.4 - 2.5| / 2.5 = 4% and five at 0%; fixed: six at |1.6 - 2.5| / 2.5 = 36%
+    assert accuracy["recorded by learning runs"]["evaluations 1-10"] == "2%"
+    assert accuracy["recorded by fixed runs"]["evaluations 1-10"] == "36%"
 
 
 def test_syne_tune_loop_pays_stopped_and_completed_trials_until_the_budget_is_gone() -> None:

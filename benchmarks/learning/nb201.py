@@ -29,6 +29,7 @@ never recomputed, so ``run`` resumes).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -44,6 +45,7 @@ one_blas_thread()
 import numpy as np  # noqa: E402
 
 from benchmarks.common.cache import load_runs, run_once  # noqa: E402
+from benchmarks.common.peers import OPTUNA_DEFAULT_STARTUP  # noqa: E402
 
 RESULTS = HERE / "results" / "nb201"
 PROBLEMS = ("nb201-gpu", "nb201-cpu", "nb201-phone")
@@ -97,6 +99,7 @@ def run(problems: list[str], methods: list[str], seeds: list[int], evaluations: 
     from problems import problem
 
     chosen = runners()
+    problem_facts(problems)
     for seed in seeds:  # seeds outermost: a cut sweep leaves every method comparable
         for name in problems:
             for method in methods:
@@ -107,16 +110,28 @@ def run(problems: list[str], methods: list[str], seeds: list[int], evaluations: 
 
 # -- report -------------------------------------------------------------------------------------
 
-def model_facts(name: str) -> dict:
-    """The a-priori model's errors over the whole table and its impossible predictions (exact)."""
+def problem_facts(names: list[str]) -> dict:
+    """problem -> reference, optimum (the whole table's front) and the a-priori model's errors and
+    impossible predictions (exact over the 15,625 cells), cached in ``results/nb201/problems.json``
+    (the optimum is a minute of CPU; ``report`` reads only this file and the runs)."""
     from hyperpower.optimize.model_range import impossible_predictions
     from problems import latency_model, problem
-
     from runners import _space
 
-    model, report = latency_model(problem(name))
-    found = impossible_predictions(model, _space(problem(name)))
-    return {**report, "impossible": found.impossible, "checked": found.checked, "lowest": found.lowest}
+    from benchmarks.common.cache import write_json
+
+    path = RESULTS / "problems.json"
+    facts = json.loads(path.read_text()) if path.exists() else {}
+    for name in names:
+        if name not in facts:
+            instance = problem(name)
+            model, report = latency_model(instance)
+            found = impossible_predictions(model, _space(instance))
+            facts[name] = {"reference": list(instance.reference), "optimum": instance.optimum(),
+                           "latency_model": {**report, "impossible": found.impossible, "checked": found.checked,
+                                             "lowest": found.lowest}}
+            write_json(path, facts)
+    return facts
 
 
 def hypervolume_share(values: list[list[float]], reference, optimum: float, cut: int) -> float:
@@ -126,31 +141,30 @@ def hypervolume_share(values: list[list[float]], reference, optimum: float, cut:
 
 
 def generated_blocks(results: Path = RESULTS) -> dict[str, str]:
-    """The nb201 blocks of RESULTS.md: hypervolume shares per cut, and the models' facts."""
-    from problems import problem
-
+    """The nb201 blocks of RESULTS.md (hypervolume shares per cut, the models' facts), from the
+    run files and ``problems.json`` alone."""
     runs = load_runs(results)
+    facts = json.loads((results / "problems.json").read_text())
     lines = ["| problem | method | initial design | seeds | " + " | ".join(f"{cut} evaluations" for cut in CUTS) + " |",
              "| --- | --- | ---: | ---: |" + " ---: |" * len(CUTS)]
-    facts = ["| problem | latency model | cross-validated RMSPE | RMSPE over all cells | cells priced at or below zero | lowest |",
-             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    models = ["| problem | latency model | cross-validated RMSPE | RMSPE over all cells | cells priced at or below zero | lowest prediction |",
+              "| --- | --- | ---: | ---: | ---: | ---: |"]
     for name in [p for p in PROBLEMS if p in runs]:
-        instance = problem(name)
-        optimum = instance.optimum() if callable(instance.optimum) else instance.optimum
+        fact = facts[name]
         for method in [m for m in METHODS if m in runs[name]]:
             records = runs[name][method]
             cells = []
             for cut in CUTS:
-                shares = [hypervolume_share(r["values"], instance.reference, optimum, cut) for r in records
+                shares = [hypervolume_share(r["values"], fact["reference"], fact["optimum"], cut) for r in records
                           if len(r["values"]) >= cut]
                 cells.append(f"{np.mean(shares):.3f} ± {np.std(shares):.3f}" if shares else "-")
-            design = records[0].get("initial_design", 10 if method == "optuna-gp" else "-")
+            design = records[0].get("initial_design", OPTUNA_DEFAULT_STARTUP["gp"] if method == "optuna-gp" else "-")
             lines.append(f"| {name} | {method} | {design} | {len(records)} | " + " | ".join(cells) + " |")
-        fact = model_facts(name)
-        facts.append(f"| {name} | one-hot linear, {fact['samples']} profiled cells | {100 * fact['rmspe_cv']:.1f}% | "
-                     f"{100 * fact['rmspe_all_cells']:.1f}% | {fact['impossible']:,} of {fact['checked']:,} | "
-                     f"{fact['lowest']:.3g} ms |")
-    return {"nb201-table": "\n".join(lines) + "\n", "nb201-models": "\n".join(facts) + "\n"}
+        model = fact["latency_model"]
+        models.append(f"| {name} | one-hot linear, {model['samples']} profiled cells | {100 * model['rmspe_cv']:.1f}% | "
+                      f"{100 * model['rmspe_all_cells']:.1f}% | {model['impossible']:,} of {model['checked']:,} | "
+                      f"{model['lowest']:.3g} ms |")
+    return {"nb201-table": "\n".join(lines) + "\n", "nb201-models": "\n".join(models) + "\n"}
 
 
 def main() -> None:
