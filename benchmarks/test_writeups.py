@@ -203,6 +203,24 @@ def test_learning_digits_findings_count_the_violations_of_their_windows(tmp_path
     assert accuracy["recorded by fixed runs"]["evaluations 1-10"] == "36%"
 
 
+def test_learning_nb201_findings_state_the_shares_of_their_table(tmp_path: Path) -> None:
+    """Reference (40, 10) and an attainable volume of 100: the learning runs find (20, 5), a share
+    of 1; the fixed-model runs (30, 5), 0.5; GPSampler (25, 5), 0.75."""
+    _write(tmp_path / "problems.json", {"nb201-gpu": {"reference": [40.0, 10.0], "optimum": 100.0, "latency_model": {
+        "samples": 50, "rmspe_cv": 0.032, "rmspe_all_cells": 0.036, "impossible": 2, "checked": 15625, "lowest": -0.5}}})
+    for method, point in (("ehvi-learning", [20.0, 5.0]), ("ehvi-apriori", [30.0, 5.0]), ("optuna-gp", [25.0, 5.0])):
+        for seed in range(2):
+            _write(tmp_path / "nb201-gpu" / method / f"seed{seed}.json", {"values": [point] * 100, "initial_design": 10})
+    with folder_modules("learning") as load:
+        blocks = load("nb201").generated_blocks(tmp_path)
+    table = _table_rows(blocks["nb201-table"])
+    assert table["nb201-gpu"]["method"] == "optuna-gp"  # the last row of the problem wins in _table_rows
+    assert "| nb201-gpu | ehvi-apriori | 10 | 2 | 0.500 ± 0.000 | 0.500 ± 0.000 | 0.500 ± 0.000 |" in blocks["nb201-table"]
+    assert "| 3.2% | 3.6% | 2 of 15,625 | -0.5 ms |" in blocks["nb201-models"]
+    assert ("nb201-gpu, 50 evaluations: learning model 1.000 against the fixed model's 0.500 (+0.500); GPSampler 0.750, "
+            "the learning model +0.250 from it.") in blocks["nb201-findings"]
+
+
 def test_syne_tune_loop_pays_stopped_and_completed_trials_until_the_budget_is_gone() -> None:
     """A scheduler that stops every odd trial after 2 epochs and lets even ones run to 3; each epoch
     costs 10 s; the budget ends once more than 50 s were spent (choosing time is negligible here)."""

@@ -46,6 +46,7 @@ import numpy as np  # noqa: E402
 
 from benchmarks.common.cache import load_runs, run_once  # noqa: E402
 from benchmarks.common.peers import OPTUNA_DEFAULT_STARTUP  # noqa: E402
+from benchmarks.common.writeup import bullets  # noqa: E402
 
 RESULTS = HERE / "results" / "nb201"
 PROBLEMS = ("nb201-gpu", "nb201-cpu", "nb201-phone")
@@ -164,7 +165,33 @@ def generated_blocks(results: Path = RESULTS) -> dict[str, str]:
         models.append(f"| {name} | one-hot linear, {model['samples']} profiled cells | {100 * model['rmspe_cv']:.1f}% | "
                       f"{100 * model['rmspe_all_cells']:.1f}% | {model['impossible']:,} of {model['checked']:,} | "
                       f"{model['lowest']:.3g} ms |")
-    return {"nb201-table": "\n".join(lines) + "\n", "nb201-models": "\n".join(models) + "\n"}
+    return {"nb201-table": "\n".join(lines) + "\n", "nb201-models": "\n".join(models) + "\n",
+            "nb201-findings": bullets(findings(runs, facts))}
+
+
+def findings(runs: dict, facts: dict) -> list[str]:
+    """Per problem and cut: the learning model against the fixed one, and the best of HyperPower's
+    variants against GPSampler (mean hypervolume shares, every number from the runs)."""
+    sentences = []
+    for name in [p for p in PROBLEMS if p in runs]:
+        fact = facts[name]
+        means = {method: {cut: np.mean(shares) for cut in CUTS
+                          if (shares := [hypervolume_share(r["values"], fact["reference"], fact["optimum"], cut)
+                                         for r in runs[name][method] if len(r["values"]) >= cut])}
+                 for method in METHODS if method in runs[name]}
+        for cut in CUTS:
+            if not all(cut in means.get(method, {}) for method in ("ehvi-learning", "ehvi-apriori")):
+                continue
+            learning, fixed = means["ehvi-learning"][cut], means["ehvi-apriori"][cut]
+            text = (f"{name}, {cut} evaluations: learning model {learning:.3f} against the fixed model's {fixed:.3f} "
+                    f"({learning - fixed:+.3f})")
+            if cut in means.get("ehvi", {}):
+                text += f", black-box {means['ehvi'][cut]:.3f}"
+            if cut in means.get("optuna-gp", {}):
+                gp = means["optuna-gp"][cut]
+                text += f"; GPSampler {gp:.3f}, the learning model {learning - gp:+.3f} from it"
+            sentences.append(text + ".")
+    return sentences
 
 
 def main() -> None:
