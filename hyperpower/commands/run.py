@@ -167,6 +167,12 @@ def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
         print(line, flush=True)
     for line in impossible_prediction_lines(config, loaded.models):
         print(line, flush=True)
+    if loaded.models and config.settings.aware:
+        names = ", ".join(sorted(loaded.models))
+        print(f"hyperpower: models of {names}: " + (
+            "fixed as profiled (--models-fixed)" if config.settings.models_fixed else
+            "learning from this run's measurements (each model the prior mean of a GP over its residuals; "
+            "--models-fixed keeps them as profiled)"), flush=True)
     return loaded.models
 
 

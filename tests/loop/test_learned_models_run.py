@@ -41,8 +41,10 @@ def test_a_run_records_the_corrected_predictions_and_the_flag_restores_the_model
     folder, model = _folder(tmp_path)
     flags = ["--models-fixed"] if fixed else []
     evaluations = 5 if fixed else 8
-    run_cli("run", str(folder), "--budget", "cost=0.7", "--model", f"cost={model}", "--method", "rand",
-            "--max-evals", str(evaluations), "--seed", "4", *flags)
+    result = run_cli("run", str(folder), "--budget", "cost=0.7", "--model", f"cost={model}", "--method", "rand",
+                     "--max-evals", str(evaluations), "--seed", "4", *flags)
+    said = "fixed as profiled (--models-fixed)" if fixed else "learning from this run's measurements"
+    assert f"hyperpower: models of cost: {said}" in result.stdout
     jobs = _exported(run_cli, folder)
     assert len(jobs) == evaluations and all(job["status"] == "complete" for job in jobs)
     snapshot = json.loads((folder / "output" / "run_config.json").read_text())
