@@ -33,6 +33,7 @@ from hyperpower.errors import ConfigError
 from hyperpower.optimize.acquisition import model_feasibility_probability
 from hyperpower.optimize.encoding import network_columns
 from hyperpower.space import SearchSpace
+from hyperpower.units import format_value
 
 FeatureFunction = Callable[[dict], dict]
 _INDEXED = re.compile(r"^(\w+)\[(\d+)\]$")
@@ -294,6 +295,9 @@ class ModelBudget:
     learned: Any = None
     limit: float | None = None
     sds: float = 0.0
+    #: the standard deviations ``--model-margin`` / ``--violation-rate`` asked for, when ``sds`` had
+    #: to be lower for now (``attainable_sds``); None when ``sds`` is what was asked
+    requested_sds: float | None = None
 
     def predictions(self, space: SearchSpace, points: np.ndarray) -> np.ndarray:
         """(n, dim) -> (n,) the learned mean where measurements inform it, else the model's value."""
@@ -320,6 +324,30 @@ class ModelBudget:
         spread = np.maximum(prediction.predictive_sd, 1e-12 * np.maximum(np.abs(prediction.mean), 1.0))
         learned = ndtr((self._limit - prediction.mean) / spread - self.sds)
         return np.where(prediction.learned, learned, a_priori)
+
+    def attainable_sds(self, points: np.ndarray, share: float) -> float:
+        """The standard deviations a learned rule can keep while at least ``share`` of ``points``
+        (a fixed sample of the space) still passes: ``sds`` when that many already do, less
+        (never below 0, the corrected mean itself) while the measurements are too few to make
+        any configuration that sure (early in a run the learned spread is wide)."""
+        prediction = self.learned.predict(points)
+        if not prediction.learned.any():
+            return self.sds
+        spread = np.maximum(prediction.predictive_sd, 1e-12)
+        margins = ((self._limit - prediction.mean) / spread)[prediction.learned]
+        return float(min(self.sds, max(0.0, np.quantile(margins, 1.0 - share))))
+
+    def rule_text(self) -> str:
+        """What a configuration must satisfy, for messages: ``latency <= 2.291 ms``, or the learned
+        rule once the model has measurements."""
+        metric = self.model.metric
+        if self.learned is None or not self.learned.measurements:
+            return f"{metric} <= {format_value(metric, self.budget)}"
+        spread = f" + {self.sds:.3g} predictive standard deviations" if self.sds else ""
+        relaxed = (f" (relaxed from {self.requested_sds:.3g} while no configuration is that sure)"
+                   if self.requested_sds is not None and self.requested_sds > self.sds else "")
+        return (f"{metric}: the model corrected by {self.learned.measurements} measurements{spread} <= "
+                f"{format_value(metric, self._limit)}{relaxed}")
 
     @property
     def _limit(self) -> float:

@@ -37,11 +37,17 @@ COVERAGE_POINTS_BUILT = 64
 MAX_EXACT = 50_000
 
 
-def space_predictions(model: Any, space: SearchSpace) -> np.ndarray:
-    """(n,) predictions of ``model`` on a fixed uniform sample of ``space`` (seed COVERAGE_SEED)."""
+def coverage_sample(space: SearchSpace, built: bool = False) -> np.ndarray:
+    """(n, dim) the fixed uniform sample of ``space`` (seed COVERAGE_SEED; ``built``: the smaller
+    one for a model that builds a network per configuration), snapped to the grid."""
     rng = np.random.default_rng(COVERAGE_SEED)
-    count = COVERAGE_POINTS_BUILT if model.feature_function is not None else COVERAGE_POINTS
-    return model.predict_unit(space, space.sample(rng, count))
+    count = COVERAGE_POINTS_BUILT if built else COVERAGE_POINTS
+    return snap_points(space, rng.random((count, space.dim)))
+
+
+def space_predictions(model: Any, space: SearchSpace) -> np.ndarray:
+    """(n,) predictions of ``model`` on the fixed uniform sample of ``space``."""
+    return model.predict_unit(space, coverage_sample(space, model.feature_function is not None))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -31,6 +31,7 @@ from hyperpower.optimize.candidates import NoFeasiblePoint, TakenPoints, sobol_p
 from hyperpower.optimize.constraints import KnownConstraints, LinearModel, ModelBudget
 from hyperpower.optimize.ensemble import MCMCSettings
 from hyperpower.optimize.learned_model import LearnedObjective, learned_model
+from hyperpower.optimize.model_range import coverage_sample
 from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES
 from hyperpower.optimize.multiobjective_problem import KnownObjective, MultiObjectiveProblem, ObjectiveSpec
 from hyperpower.optimize.observations import ConstraintRule, Observations, collect_observations, metric_measurements
@@ -92,6 +93,11 @@ def budget_threshold(budget: float, model: LinearModel, settings: Any) -> float:
     if float(getattr(settings, "violation_rate", 0.0) or 0.0) > 0:
         return calibrated_threshold(budget, model, float(settings.violation_rate))
     return safe_threshold(budget, model, float(settings.model_margin))
+
+
+#: while no configuration is yet as sure to stay within a learned budget as --violation-rate or
+#: --model-margin ask, the share of a fixed sample of the space that comes closest is kept
+ATTAINABLE_SHARE = 0.01
 
 
 def learned_standard_deviations(settings: Any) -> float:
@@ -161,6 +167,7 @@ class Optimizer:
         self.multi_problem: MultiObjectiveProblem | None = None
         self.strategy = self._strategy(rng)
         self._design_seed = int(rng.integers(2**63))
+        self._coverage: np.ndarray | None = None  # the fixed sample learned budgets are checked on
 
     def _strategy(self, rng: np.random.Generator) -> Any:
         """The method's strategy: over the one objective, or over several as a MultiObjectiveProblem."""
@@ -237,11 +244,30 @@ class Optimizer:
         for metric, learned in self.learned.items():
             learned.update(*measured[metric])
         self.problem.known = KnownConstraints(self.space, [
-            dataclasses.replace(budget, learned=self.learned[budget.model.metric].snapshot())
-            if budget.learned is not None else budget for budget in self.problem.known.budgets])
+            self._learned_budget(budget) if budget.learned is not None else budget
+            for budget in self.problem.known.budgets])
         for spec in self.multi_problem.objectives if self.multi_problem is not None else []:
             if spec.learned is not None:
                 spec.learned = LearnedObjective(self.learned[spec.name].snapshot())
+
+    def _learned_budget(self, budget: ModelBudget) -> ModelBudget:
+        """The budget with this suggestion's snapshot of its learned model, and the standard
+        deviations asked for (``learned_standard_deviations``) as far as they are attainable:
+        while no configuration of the space is yet that sure to stay within the budget, the
+        share ``ATTAINABLE_SHARE`` of a fixed sample that comes closest is kept, instead of
+        refusing every configuration."""
+        requested = learned_standard_deviations(self.config.settings)
+        learned = dataclasses.replace(budget, learned=self.learned[budget.model.metric].snapshot(), sds=requested,
+                                      requested_sds=None)
+        if requested <= 0 or not learned.learned.measurements:
+            return learned
+        attainable = learned.attainable_sds(self._coverage_sample(budget.model), ATTAINABLE_SHARE)
+        return learned if attainable >= requested else dataclasses.replace(learned, sds=attainable, requested_sds=requested)
+
+    def _coverage_sample(self, model: Any) -> np.ndarray:
+        if self._coverage is None:
+            self._coverage = coverage_sample(self.space, model.feature_function is not None)
+        return self._coverage
 
     def _corrected(self, point: np.ndarray, predicted: dict[str, float]) -> dict[str, float]:
         """The a-priori predictions with each learning model's corrected mean where measurements
@@ -281,12 +307,13 @@ class Optimizer:
     def _infeasible_error(self, tried: np.ndarray) -> InfeasibleBudgetsError:
         predictions = self.problem.known.predictions(tried)
         parts = [
-            f"{b.model.metric} <= {format_value(b.model.metric, b.budget)} "
-            f"(lowest prediction found: {format_value(b.model.metric, float(predictions[b.model.metric].min()))})"
+            f"{b.rule_text()} (lowest prediction found: "
+            f"{format_value(b.model.metric, float(predictions[b.model.metric].min()))})"
             for b in self.problem.known.budgets
         ]
+        learning = any(b.learned is not None and b.learned.measurements for b in self.problem.known.budgets)
         return InfeasibleBudgetsError(
-            f"the budgets look infeasible under the a-priori models: no configuration among {len(tried)} "
-            f"examined satisfies {'; '.join(parts)} together. Raise the budget(s) (--budget), narrow the "
-            "search space towards smaller networks, or check the model files (--model)."
+            f"the budgets look infeasible under the {'models corrected by the measurements so far' if learning else 'a-priori models'}: "
+            f"no configuration among {len(tried)} examined satisfies {'; '.join(parts)} together. Raise the "
+            "budget(s) (--budget), narrow the search space towards smaller networks, or check the model files (--model)."
         )

@@ -143,3 +143,35 @@ def test_an_unaware_run_records_a_priori_predictions() -> None:
     optimizer = Optimizer(config, {"power": POWER}, np.random.default_rng(0), mcmc=FAST)
     jobs = run(optimizer, slower_machine(np.random.default_rng(1)), 5)
     assert optimizer.learned == {} and all(job.predicted["power"] == POWER.predict(job.params) for job in jobs)
+
+
+def test_a_rate_no_configuration_can_meet_yet_keeps_the_closest_share_instead_of_stopping() -> None:
+    """One measurement 3x over its prediction: the learned spread is still wide, so no
+    configuration is 90% sure to stay under the budget; the run goes on with the 1% of the space
+    that comes closest, and says so if it ever has to refuse."""
+    from hyperpower.optimize.optimizer import ATTAINABLE_SHARE
+
+    config = make_config("rand")
+    config.settings.violation_rate = 0.1
+    optimizer = Optimizer(config, {"power": CALIBRATED}, np.random.default_rng(0), mcmc=FAST)
+    first = optimizer.suggest([])[0]
+    network = optimizer.space.network_params(first.raw_params)
+    jobs = [Job(id=1, experiment="learn", status=JobStatus.COMPLETE, raw_params=first.raw_params, params=network,
+                values={"error": error_of(network), "power": 3.0 * CALIBRATED.predict(network)})]
+    suggestion = optimizer.suggest(jobs)[0]  # no InfeasibleBudgetsError
+    budget = optimizer.problem.known.budgets[0]
+    assert budget.requested_sds == pytest.approx(1.2816, abs=1e-4) and 0 <= budget.sds < budget.requested_sds
+    sample = optimizer._coverage_sample(CALIBRATED)
+    kept = budget.feasible(optimizer.space, sample).mean()
+    assert ATTAINABLE_SHARE <= kept < 3 * ATTAINABLE_SHARE  # at least the 1%; more where configurations tie
+    assert budget.feasible(optimizer.space, optimizer.space.to_unit(suggestion.raw_params)[None])[0]
+    assert "relaxed from 1.28 while no configuration is that sure" in budget.rule_text()
+
+
+def test_a_budget_the_measurements_show_infeasible_is_refused_in_their_words() -> None:
+    from hyperpower.optimize import InfeasibleBudgetsError
+
+    optimizer = Optimizer(make_config("rand"), {"power": POWER}, np.random.default_rng(0), mcmc=FAST)
+    with pytest.raises(InfeasibleBudgetsError, match=r"infeasible under the models corrected by the measurements so "
+                                                     r"far: .* power: the model corrected by \d measurements <= 60 W"):
+        run(optimizer, lambda network: {"error": error_of(network), "power": 5.0 * POWER.predict(network)}, 8)
