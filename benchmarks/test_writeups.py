@@ -282,6 +282,9 @@ def _generated(folder: str) -> tuple[Path, dict[str, str]]:
             return BENCHMARKS / folder / "RESULTS.md", load("report").generated_blocks(plots=False)
         if folder == "devices":
             return BENCHMARKS / folder / "README.md", load("report").generated_blocks()
+        if folder == "learning":
+            return BENCHMARKS / folder / "RESULTS.md", {**load("digits_latency").generated_blocks(),
+                                                        **load("nb201").generated_blocks()}
         if folder == "paper":
             summary = json.loads((BENCHMARKS / folder / "results.json").read_text())
             return BENCHMARKS / folder / "RESULTS.md", {"findings": writeup.bullets(load("findings").sentences(summary))}
@@ -291,7 +294,7 @@ def _generated(folder: str) -> tuple[Path, dict[str, str]]:
                                                               "findings": writeup.bullets(digits.findings(runs))}
 
 
-@pytest.mark.parametrize("folder", ["optimizer", "multiobjective", "multifidelity", "devices", "digits", "paper"])
+@pytest.mark.parametrize("folder", ["optimizer", "multiobjective", "multifidelity", "devices", "digits", "paper", "learning"])
 def test_committed_writeup_is_what_its_report_makes_of_the_committed_results(folder: str) -> None:
     path, generated = _generated(folder)
     committed = _committed_blocks(path)
