@@ -4,7 +4,8 @@ A module may import modules of its own layer or of a lower one, never of a highe
 inside functions count too (they tie modules as much as top-level ones). Two modules that need
 each other move the shared piece down a layer. The order follows the data's path: names and
 records at the bottom, then the space and the store, the config, the optimizer's math, the
-scheduler and the hardware, the objective and the reports, the loop that drives them, and the
+scheduler and the hardware, the objective and the reports, the loop that drives them, the
+dashboard (a view over the store that also reads what the loop publishes there), and the
 commands on top. A new module is placed here when it is created (the test refuses one it cannot
 place).
 """
@@ -20,15 +21,16 @@ PACKAGE = Path(__file__).resolve().parents[1] / "hyperpower"
 #: naming a module decides its layer
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "metrics", "jobs", "transforms", "training", "saved_models", "device_names", "datasets"),
-    ("units", "experiment", "forkserver", "store", "space"),
+    ("units", "experiment", "forkserver", "store", "space", "configurations"),
     ("devices",),
     ("config", "schedule.settings"),
-    ("feasibility", "template", "main_file"),
+    ("feasibility", "template", "main_file", "spearmint_params"),
     ("optimize", "network", "generate"),
     ("splits", "schedule"),
     ("hardware",),
     ("objective", "report"),
     ("loop",),
+    ("dashboard",),
     ("commands",),
     ("cli", "__main__", "__init__"),
 )

@@ -44,7 +44,8 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
                             "the main-file returns, feasible when value <= VALUE")
     group.add_argument("--no-budgets", action="store_true", help="drop every budget of the existing config")
     group.add_argument("--method", choices=METHODS,
-                       help=f"search method (default hw-ieci; {DEFAULT_MULTI_OBJECTIVE_METHOD} for several objectives)")
+                       help=f"search method (default hw-ieci; {DEFAULT_MULTI_OBJECTIVE_METHOD} for several objectives; "
+                            f"hw-cwei for a Spearmint folder with CONSTRAINT tasks)")
     group.add_argument("--reference", metavar="METRIC=VALUE", action="append", dest="reference",
                        help="fixed hypervolume reference point of several objectives, one per objective (e.g. "
                             "error=1 --reference power=150W); default: each objective's worst feasible value "
@@ -88,9 +89,10 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--price", metavar="DEVICE=PRICE", action="append", dest="prices",
                        help="price of a device in currency per hour, e.g. cpu=0.10, gpu:0=2.50 (repeat; the given "
                             "prices replace the existing ones): jobs record cost = price x training hours")
-    group.add_argument("--transfer-from", metavar="EXP", nargs="+",
-                       help="finished experiments in the same store (same or overlapping variables) whose results "
-                            "warm-start the search; none drops a kept list")
+    group.add_argument("--transfer-from", metavar="SOURCE", nargs="+",
+                       help="finished experiments (same or overlapping variables) whose results warm-start the "
+                            "search: a name in this run's store, an experiment folder (read in its own store), "
+                            "or STORE_URI#NAME; none drops a kept list")
     group.add_argument("--profile-samples", type=int, metavar="N",
                        help="configurations measured when run profiles on the fly because a budget or "
                             "objective metric has no model (default 30, at least 3)")
@@ -185,10 +187,13 @@ def device_options_from_args(args: argparse.Namespace) -> dict:
 
 
 def _transfer_names(given: list[str]) -> list[str]:
-    """Experiment names (a folder path names its experiment); ``none`` drops a kept transfer."""
+    """Sources as config.json keeps them (``loop.transfer_sources``: a name, an absolute folder
+    path, or STORE_URI#NAME); ``none`` drops a kept transfer."""
+    from hyperpower.loop.transfer_sources import normalize_transfer_source
+
     if [name.lower() for name in given] == ["none"]:
         return []
-    return [name.rstrip("/").rsplit("/", 1)[-1] for name in given]
+    return [normalize_transfer_source(name) for name in given]
 
 
 def split_assignment(text: str, flag: str, form: str) -> tuple[str, str]:

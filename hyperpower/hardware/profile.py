@@ -34,6 +34,7 @@ from hyperpower.experiment import ExperimentPaths
 from hyperpower.hardware.profile_models import (
     distinct_structures, fit_all, model_document, unsampled_options, write_model,
 )
+from hyperpower.hardware.protocol import protocol_text
 from hyperpower.hardware.provenance import template_provenance
 from hyperpower.hardware.regression import LinearFit, choose_fit
 from hyperpower.hardware.sampling import draw_configurations
@@ -190,7 +191,7 @@ def _sample(network_params: dict[str, Any], raw: dict[str, Any], result: dict[st
         "values": result["values"], "spread": result["spread"], "sensors": result["sensors"],
         "device": result["device_name"], "device_id": result["device"], "time": time.time(),
         "batch_size": result["batch_size"], "measured_s": result["measured_s"], "measure_s": seconds,
-        "contention": result.get("contention", {}),
+        "contention": result.get("contention", {}), "protocol": result.get("protocol", {}),
     }
 
 
@@ -258,6 +259,11 @@ def format_report(result: ProfileResult) -> str:
                          "prediction passes any budget and looks free to the search (a run's models learn from its "
                          "jobs' measurements and correct it there; --models-fixed keeps it); more --samples or "
                          "another --features set extrapolates less")
+    quick = [sample for sample in result.samples if (sample.get("protocol") or {}).get("quick")]
+    if quick:
+        lines.append(f"{len(quick)} of {len(result.samples)} samples were measured with the "
+                     f"{protocol_text(quick[0]['protocol'])}, whose values are noisy: unset it and profile again "
+                     f"for models to rely on")
     if result.unsampled:
         lines.append(f"no sample chose {', '.join(result.unsampled)}: the models predict those choices as their "
                      "variable's baseline option; profile with more --samples to price them")

@@ -47,4 +47,6 @@ class MultiObjectiveProblem:
         if self.reference is not None:
             return np.asarray(self.reference, dtype=float)
         values = feasible_values(observations)
-        return default_reference(values if len(values) else observations.objectives)
+        if not len(values):  # rows with every objective (a transfer source's extra one may lack some)
+            values = observations.objectives[np.all(np.isfinite(observations.objectives), axis=1)]
+        return default_reference(values)

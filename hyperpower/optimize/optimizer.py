@@ -128,6 +128,16 @@ def safe_threshold(budget: float, model: LinearModel, margin: float) -> float:
     return budget - margin * float(model.cv_rmspe) * abs(budget)
 
 
+def known_budgets(config: ExperimentConfig, models: dict[str, LinearModel]) -> list[ModelBudget]:
+    """Budgets the models check a priori, tightened by ``budget_threshold`` (the calibrated
+    error quantile of ``violation_rate``, or ``model_margin`` cross-validated errors): what an
+    aware method never suggests beyond, and what ``hyperpower enqueue`` checks a given
+    configuration against."""
+    return [ModelBudget(models[rule.name], budget_threshold(rule.threshold, models[rule.name], config.settings),
+                        limit=rule.threshold)
+            for rule in constraint_rules(config) if rule.feasible_below and rule.name in models]
+
+
 def _known_objective(model: LinearModel, space: Any) -> KnownObjective:
     """The a-priori objective of a modelled hardware metric: unit-cube points -> predictions."""
     return lambda points: model.predict_unit(space, points)
@@ -154,7 +164,9 @@ class Optimizer:
         self.learned = {} if settings.models_fixed or not self.aware else {
             metric: learned_model(model, self.space, independent_stream(rng, index))
             for index, (metric, model) in enumerate(self.models.items())}
-        known = self._known_budgets() if self.aware else []
+        known = [dataclasses.replace(budget, learned=self.learned.get(budget.model.metric),
+                                     sds=learned_standard_deviations(settings))
+                 for budget in known_budgets(config, self.models)] if self.aware else []
         for budget in known:
             budget.model.check_space(self.space)
         measured = modelled_rules(self.method, self.aware, self.rules, {b.model.metric for b in known})
@@ -202,15 +214,6 @@ class Optimizer:
         if not reference:
             return None
         return np.array([reference[name] for name in self.objectives], dtype=float)
-
-    def _known_budgets(self) -> list[ModelBudget]:
-        """Budgets the models check a priori, tightened by ``budget_threshold`` (the calibrated
-        error quantile of ``violation_rate``, or ``model_margin`` cross-validated errors)."""
-        settings = self.config.settings
-        return [ModelBudget(self.models[r.name], budget_threshold(r.threshold, self.models[r.name], settings),
-                            learned=self.learned.get(r.name), limit=r.threshold,
-                            sds=learned_standard_deviations(settings))
-                for r in self.rules if r.feasible_below and r.name in self.models]
 
     # -- public API ---------------------------------------------------------------------------
     def suggest(self, jobs: Sequence[Job], count: int = 1) -> list[Suggestion]:
