@@ -69,8 +69,7 @@ NEGATIVE_AT_THE_CHEAP_END = """\
     """
 
 
-@pytest.mark.parametrize("fixed", [False, True])
-def test_run_reports_the_share_of_the_space_a_model_prices_below_zero(tmp_path: Path, run_cli, fixed: bool) -> None:
+def test_run_reports_the_share_of_the_space_a_model_prices_below_zero(tmp_path: Path, run_cli) -> None:
     """latency = -0.45 + 0.2 n + 0.3 [k = b] is at or below zero for n <= 2 with k = a and n = 0 with
     k = b: 4 of the 20 configurations, found by enumerating them all."""
     folder = tmp_path / "cheap"
@@ -84,8 +83,22 @@ def test_run_reports_the_share_of_the_space_a_model_prices_below_zero(tmp_path: 
     model = tmp_path / "latency.json"
     model.write_text(json.dumps({"metric": "latency", "features": ["n", "k=b"], "coef": [0.2, 0.3], "intercept": -0.45}))
     result = run_cli("run", str(folder), "--budget", "latency=1.5", "--model", f"latency={model}", "--method", "rand",
-                     "--max-evals", "1", *(["--models-fixed"] if fixed else []))
+                     "--max-evals", "1")
     warning = next(line for line in result.stdout.splitlines() if "at or below zero" in line)
     assert warning.startswith(f"hyperpower: warning: the latency model ({model}) predicts latency at or below zero for "
                               f"20% of the space (4 of every configuration of its variables, 20; lowest -0.45 ms)")
-    assert ("this run keeps them (--models-fixed)" if fixed else "this run corrects them where its jobs measure") in warning
+    assert "this run corrects them where its jobs measure (the models learn)" in warning
+
+
+def test_the_warning_says_what_a_run_does_with_the_impossible_predictions() -> None:
+    from hyperpower.loop.preparation import impossible_text
+    from hyperpower.optimize import LinearModel
+    from hyperpower.optimize.model_range import ImpossibleShare
+
+    found = ImpossibleShare("latency", 4, 20, True, -0.45)
+    model = LinearModel("latency", ["n"], [0.2], -0.45, source="models/latency.json")
+    assert "this run keeps them (--models-fixed)" in impossible_text(found, model, None, fixed=True)
+    assert "this run keeps them" in impossible_text(found, model, None, fixed=False, learns=False)  # unaware
+    learning = impossible_text(found, model, "gpu:0", fixed=False)
+    assert learning.startswith("hyperpower: warning: the latency model of gpu:0 (models/latency.json) predicts")
+    assert "this run corrects them where its jobs measure" in learning
