@@ -9,8 +9,9 @@ import pytest
 
 from hyperpower.optimize.pareto import (
     crowding_distance, default_reference, dominates, hypervolume, hypervolume_improvement, inside_reference,
-    nondominated_mask, nondominated_boxes, pareto_ranks,
+    nondominated_mask, pareto_ranks,
 )
+from hyperpower.optimize.boxes import nondominated_boxes
 
 
 def brute_front(points: np.ndarray) -> np.ndarray:
