@@ -164,7 +164,8 @@ def test_devices_ehvi_findings_state_the_shares_of_their_table_and_the_verdict(t
     and 20. It reaches 25% after 15 evaluations and 50% after 30; pixel2 reaches both after 5.
     Its evaluations 31-60 are 20 on pixel2 and 10 on xeon_gold_6240 (67%). The a-priori pixel2
     arm's model predicts 2.5 ms where 5 ms is measured (0.50); ehvi-reference reaches 25% in one
-    seed of two (its median lies beyond the budget). The model check's pixel2 latency errors 0.2 and
+    seed of two (its median lies beyond the budget), so it is the best device-variable arm at 10
+    (0.15 against 0.1); the first of the equal pixel2 arms is named. The model check's pixel2 latency errors 0.2 and
     0.4 average to 30%, rank correlations 0.1 and 0.3 to 0.20, evaluations 1 and 2 to 1.5."""
     def ramp(points: dict[int, float]) -> list[float]:
         cuts = sorted(points)
@@ -208,6 +209,10 @@ def test_devices_ehvi_findings_state_the_shares_of_their_table_and_the_verdict(t
             "after 10: 0.000 vs 0.500") in findings
     assert "goal not met: ahead at no cut of 10, 20, 30, 60 evaluations, as fast to 1 of 3 targets" in findings
     assert "ehvi-reference:" not in findings.split("Device variable, every method")[0], "no fixed arm: no verdict"
+    assert ("Best arm of any method at each cut, device variable against a fixed device, mean share after 10: "
+            "ehvi-reference variable 0.150 vs ehvi fixed pixel2 0.500; 20: ehvi variable 0.400 vs ehvi fixed pixel2 "
+            "0.500; 30: ehvi variable 0.600 vs ehvi fixed pixel2 0.500; 60: ehvi variable 0.900 vs ehvi fixed pixel2 "
+            "0.600.") in findings
     assert table["ehvi-reference variable"]["evaluations to 25% (median, reached)"] == "> budget (1/2)", "half reached"
     assert ("ehvi: after the shared design (5 evaluations) the device variable holds a mean share of 0.000 against "
             "0.500 on pixel2 alone (its design measured pixel2 in 2 of 2 seeds); the part of its evaluations made on "

@@ -417,10 +417,8 @@ HYPERPOWER_ARMS = [f"{variant} {rule}" for variant in ("ehvi", "ehvi-reference",
 PEER_ARMS = [f"{kind} variable" for kind in ("optuna-gp", "optuna-nsga2", "optuna-tpe", "random")]
 ARMS = HYPERPOWER_ARMS + PEER_ARMS
 #: what ``run`` runs unless told: every variant on the device variable and on the fixed devices,
-#: less ``ehvi-reference`` on the fixed devices (an ablation of the variable arm only) and
-#: ``ehvi-apriori-learning`` (models that learn, issue 25.1: name its arms where the installation has them)
-DEFAULT_ARMS = [arm for arm in ARMS if not arm.startswith("ehvi-apriori-learning ")
-                and not (arm.startswith("ehvi-reference ") and " fixed " in arm)]
+#: less ``ehvi-reference`` on the fixed devices (an ablation of the variable arm only)
+DEFAULT_ARMS = [arm for arm in ARMS if not (arm.startswith("ehvi-reference ") and " fixed " in arm)]
 
 
 def run(arms: list[str], seeds: list[int], evaluations: int) -> None:
@@ -444,8 +442,9 @@ def main() -> None:
     gap.add_argument("--arm", default="ehvi variable", choices=HYPERPOWER_ARMS, metavar="ARM")
     gap.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1")
     check = sub.add_parser("model-check", help="a finished black-box run's latency GPs per device at early cuts")
-    check.add_argument("--arm", default="ehvi variable", choices=[a for a in HYPERPOWER_ARMS if a.endswith(" variable")],
-                       metavar="ARM")
+    check.add_argument("--arm", default="ehvi variable", metavar="ARM",
+                       choices=[a for a in HYPERPOWER_ARMS if a.endswith(" variable") and not VARIANTS[a.split(" ")[0]][0]],
+                       help="a black-box variant with the device variable (an a-priori arm's latency has no GP)")
     check.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1")
     sub.add_parser("facts")
     args = parser.parse_args()
