@@ -18,6 +18,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from hyperpower.config import ExperimentConfig
+from hyperpower.settings.budgets import BudgetSettings
 from hyperpower.errors import HyperPowerError
 from hyperpower.jobs import Job
 from hyperpower.optimize.candidates import NoFeasiblePoint, TakenPoints, sobol_points, unique_rows
@@ -51,7 +52,7 @@ class InfeasibleBudgetsError(HyperPowerError):
 
 def constraint_rules(config: ExperimentConfig) -> list[ConstraintRule]:
     """Budgets (value <= budget) and Spearmint CONSTRAINT tasks (value >= 0), one rule each."""
-    budgets = dict(config.settings.budgets)
+    budgets = dict(config.settings.budgets.limits)
     for task in config.constraint_tasks:
         if task.budget is not None:
             budgets.setdefault(task.name, task.budget)
@@ -78,12 +79,12 @@ def calibrated_threshold(budget: float, model: LinearModel, rate: float) -> floa
     return budget / (1.0 + quantile) if budget > 0 else budget - quantile * abs(budget)
 
 
-def budget_threshold(budget: float, model: LinearModel, settings: Any) -> float:
+def budget_threshold(budget: float, model: LinearModel, budgets: BudgetSettings) -> float:
     """The one place the aware methods' threshold is decided: ``violation_rate`` when set (it
-    replaces the margin; ``config.check_budget_tightening`` refuses both), else ``model_margin``."""
-    if float(getattr(settings, "violation_rate", 0.0) or 0.0) > 0:
-        return calibrated_threshold(budget, model, float(settings.violation_rate))
-    return safe_threshold(budget, model, float(settings.model_margin))
+    replaces the margin; ``check_budget_tightening`` refuses both), else the margin."""
+    if float(budgets.violation_rate or 0.0) > 0:
+        return calibrated_threshold(budget, model, float(budgets.violation_rate))
+    return safe_threshold(budget, model, float(budgets.margin))
 
 
 def safe_threshold(budget: float, model: LinearModel, margin: float) -> float:
@@ -115,8 +116,8 @@ class Optimizer:
         self.space = config.space
         self.models = dict(models)
         self.rng = rng
-        self.method = settings.method
-        self.aware = bool(settings.aware)
+        self.method = settings.search.method
+        self.aware = bool(settings.search.aware)
         self.rules = constraint_rules(config)
         known = self._known_budgets() if self.aware else []
         for budget in known:
@@ -125,9 +126,9 @@ class Optimizer:
         self.problem = Problem(
             space=self.space, known=KnownConstraints(self.space, known), measured=measured,
             objective_noiseless=config.objective_task.likelihood == "NOISELESS",  # the primary objective
-            sigma0=float(settings.sigma0), mcmc=mcmc, search=search,
+            sigma0=float(settings.search.sigma0), mcmc=mcmc, search=search,
         )
-        self.objectives = settings.objective_names()
+        self.objectives = settings.objectives.names
         self.multi_problem: MultiObjectiveProblem | None = None
         self.strategy = self._strategy(rng)
         self._design_seed = int(rng.integers(2**63))
@@ -159,7 +160,7 @@ class Optimizer:
         return specs
 
     def _fixed_reference(self) -> np.ndarray | None:
-        reference = self.config.settings.reference
+        reference = self.config.settings.objectives.reference
         if not reference:
             return None
         return np.array([reference[name] for name in self.objectives], dtype=float)
@@ -167,8 +168,8 @@ class Optimizer:
     def _known_budgets(self) -> list[ModelBudget]:
         """Budgets the models check a priori, tightened by ``budget_threshold`` (the calibrated
         error quantile of ``violation_rate``, or ``model_margin`` cross-validated errors)."""
-        settings = self.config.settings
-        return [ModelBudget(self.models[r.name], budget_threshold(r.threshold, self.models[r.name], settings))
+        budgets = self.config.settings.budgets
+        return [ModelBudget(self.models[r.name], budget_threshold(r.threshold, self.models[r.name], budgets))
                 for r in self.rules if r.feasible_below and r.name in self.models]
 
     # -- public API ---------------------------------------------------------------------------
@@ -194,7 +195,7 @@ class Optimizer:
 
     # -- internals ----------------------------------------------------------------------------
     def _propose(self, observations: Observations, taken: TakenPoints, job_count: int, count: int) -> np.ndarray:
-        in_design = self.method in DESIGN_METHODS and job_count < self.config.settings.initial_design
+        in_design = self.method in DESIGN_METHODS and job_count < self.config.settings.search.initial_design
         if in_design or not self.strategy.ready(observations):
             if self.method in DESIGN_METHODS:
                 return self._design_points(taken, count)

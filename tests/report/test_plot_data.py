@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from hyperpower.config import ExperimentConfig, HyperPowerSettings, Task
+from hyperpower.config import ExperimentConfig, Task
+from hyperpower.settings.section import HyperPowerSettings
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.report import plot_data as data
 from hyperpower.report import summary
@@ -21,7 +22,7 @@ def make_config(budgets: dict[str, float] | None = None, spearmint_constraint: s
     if spearmint_constraint:
         tasks[spearmint_constraint] = Task(spearmint_constraint, "CONSTRAINT")
     return ExperimentConfig("toy", SearchSpace([Variable("units", "INT", 8, 64)]), tasks,
-                            HyperPowerSettings(budgets=dict(budgets)))
+                            HyperPowerSettings.from_section({"budgets": dict(budgets)}))
 
 
 def job(job_id: int, status: JobStatus = JobStatus.COMPLETE, end: float | None = None, **fields) -> Job:

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from hyperpower.cli import main
-from hyperpower.config import ExperimentConfig, HyperPowerSettings, Task, config_to_json
+from hyperpower.config import ExperimentConfig, Task, config_to_json
+from hyperpower.settings.section import HyperPowerSettings
 from hyperpower.errors import HyperPowerError
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.report import plot_style, plots
@@ -45,7 +46,7 @@ def make_config(budgets: dict[str, float] | None = None) -> ExperimentConfig:
     tasks = {"error": Task("error")}
     tasks.update({metric: Task(metric, "CONSTRAINT", "NOISELESS", limit) for metric, limit in budgets.items()})
     return ExperimentConfig(NAME, SearchSpace([Variable("units", "INT", 8, 64)]), tasks,
-                            HyperPowerSettings(budgets=dict(budgets)))
+                            HyperPowerSettings.from_section({"budgets": dict(budgets)}))
 
 
 class Clock:

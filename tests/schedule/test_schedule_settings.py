@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from hyperpower.config import HyperPowerSettings, config_from_json
+from hyperpower.config import config_from_json
+from hyperpower.settings.section import HyperPowerSettings
 from hyperpower.errors import ConfigError
-from hyperpower.schedule.settings import check_schedule, ladder, rung_epochs
+from hyperpower.settings.schedule import check_schedule, ladder, rung_epochs
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,9 +27,9 @@ def test_rungs_are_min_times_eta_to_the_k_and_end_at_full_fidelity() -> None:
 
 
 def test_max_epochs_defaults_to_the_run_epochs_then_ten() -> None:
-    assert ladder(HyperPowerSettings(scheduler="asha", epochs=9)) == [1, 3, 9]
-    assert ladder(HyperPowerSettings(scheduler="asha")) == [1, 3, 10]
-    assert ladder(HyperPowerSettings(scheduler="asha", epochs=4, max_epochs=27)) == [1, 3, 9, 27]
+    assert ladder(HyperPowerSettings.from_section({"scheduler": "asha", "epochs": 9})) == [1, 3, 9]
+    assert ladder(HyperPowerSettings.from_section({"scheduler": "asha"})) == [1, 3, 10]
+    assert ladder(HyperPowerSettings.from_section({"scheduler": "asha", "epochs": 4, "max_epochs": 27})) == [1, 3, 9, 27]
 
 
 @pytest.mark.parametrize("args, message", [
