@@ -113,7 +113,7 @@ def _print_front(context: ExperimentContext, jobs: list[Job], as_json: bool) -> 
 def _print_job(context: ExperimentContext, best: Job, record: dict[str, Any], title: str) -> None:
     config = context.config
     objective = objective_name(config)
-    split = f" ({config.settings.objective_split} split)" if "test_error" in best.values else ""
+    split = f" ({config.settings.objectives.split} split)" if "test_error" in best.values else ""
     print(f"{title} {best.id} ({best.method or '-'}): "
           f"{objective}={format_value(objective, best.values[objective])}{split}")
     others = {k: v for k, v in best.values.items() if k != objective}

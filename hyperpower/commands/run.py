@@ -71,7 +71,7 @@ def _run(args: argparse.Namespace, signals: StopSignals) -> int:
         models = _models_for(paths, prepared, store, args)
         write_run_files(paths, prepared)
         finished = sum(j.status.finished for j in store.list_jobs(config.name))
-        optimizer = Optimizer(config, models, seeded_rng(config.settings.seed, finished), transfer=transfer)
+        optimizer = Optimizer(config, models, seeded_rng(config.settings.search.seed, finished), transfer=transfer)
         driver = Driver(store, paths, config, prepared.config_path, optimizer,
                         RunOptions(workers=args.workers, queue_only=args.queue_only,
                                    heartbeat_timeout_s=args.heartbeat_timeout),
@@ -103,14 +103,14 @@ def _first_line(config, store_uri: str) -> str:
     from hyperpower.store import mask_uri
 
     settings = config.settings
-    limit = f"at most {_duration_text(settings.max_time_s)}" if settings.max_time_s else "no time limit"
-    return (f"hyperpower: {config.name}: {settings.method}{'' if settings.aware else ' (unaware)'}, "
-            f"{_objectives_text(settings)}, budgets {budget_text(config)}, up to {settings.max_evals} "
+    limit = f"at most {_duration_text(settings.search.max_time_s)}" if settings.search.max_time_s else "no time limit"
+    return (f"hyperpower: {config.name}: {settings.search.method}{'' if settings.search.aware else ' (unaware)'}, "
+            f"{_objectives_text(settings)}, budgets {budget_text(config)}, up to {settings.search.max_evals} "
             f"evaluations, {limit}, store {mask_uri(store_uri)}")
 
 
 def _objectives_text(settings) -> str:
-    names = settings.objective_names()
+    names = settings.objectives.names
     return f"objective {names[0]}" if len(names) == 1 else f"objectives {', '.join(names)} (Pareto front)"
 
 
@@ -149,7 +149,7 @@ def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
 
         print(f"hyperpower: no usable model for {', '.join(prepared.to_profile)}: profiling {paths.root.name} first",
               flush=True)
-        if config.settings.devices:  # one model per device (issue 14)
+        if config.settings.devices.options:  # one model per device (issue 14)
             from hyperpower.loop.device_preparation import profile_devices
 
             profile_devices(paths, config, store, prepared.to_profile)
@@ -159,7 +159,7 @@ def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
         missing = metrics_needing_models(config, loaded.models)
         if missing:
             raise ConfigError(
-                f"the aware method {config.settings.method} checks budgets a priori but there is no usable model "
+                f"the aware method {config.settings.search.method} checks budgets a priori but there is no usable model "
                 f"for {', '.join(missing)}: give one with --model METRIC=FILE or run `hyperpower profile {paths.root}`")
     for line in loaded.warnings:
         print(line, flush=True)
@@ -193,6 +193,6 @@ def _print_summary(store, paths, config, summary) -> None:
     elif best is None:
         print("hyperpower: no feasible configuration yet", file=sys.stderr)
     else:
-        objective = config.settings.objective
+        objective = config.settings.objectives.primary
         print(f"hyperpower: best job {best.id}: {objective}={format_value(objective, best.values.get(objective))} "
               f"| {format_params(best.params)} (`hyperpower best {paths.root}` for its files)")

@@ -22,11 +22,11 @@ MIN_SOURCE_JOBS = 3
 
 
 def load_transfer_prior(store_uri: str, config: ExperimentConfig) -> TransferPrior | None:
-    """The prior of ``config.settings.transfer_from`` (None when it names nothing)."""
+    """The prior of ``config.settings.transfer.sources`` (None when it names nothing)."""
     from hyperpower.store import mask_uri, open_store
     from hyperpower.store.sqlite import StoreFileMissing
 
-    names = list(config.settings.transfer_from or [])
+    names = list(config.settings.transfer.sources or [])
     if not names:
         return None
     if config.name in names:
@@ -78,7 +78,7 @@ def _source(store: Any, name: str, present: list[str], config: ExperimentConfig)
 def _objective_name(config: ExperimentConfig, source: ExperimentConfig) -> str:
     """The target's objective when the source measured it, else the source's own objective."""
     return config.objective_task.name if config.objective_task.name in source.tasks or \
-        config.settings.objective == source.settings.objective else source.objective_task.name
+        config.settings.objectives.primary == source.settings.objectives.primary else source.objective_task.name
 
 
 def transfer_line(prior: TransferPrior) -> str:

@@ -51,7 +51,7 @@ class InfeasibleBudgetsError(HyperPowerError):
 
 def constraint_rules(config: ExperimentConfig) -> list[ConstraintRule]:
     """Budgets (value <= budget) and Spearmint CONSTRAINT tasks (value >= 0), one rule each."""
-    budgets = dict(config.settings.budgets)
+    budgets = dict(config.settings.budgets.limits)
     for task in config.constraint_tasks:
         if task.budget is not None:
             budgets.setdefault(task.name, task.budget)
@@ -82,8 +82,8 @@ def budget_threshold(budget: float, model: LinearModel, settings: Any) -> float:
     """The one place the aware methods' threshold is decided: ``violation_rate`` when set (it
     replaces the margin; ``config.check_budget_tightening`` refuses both), else ``model_margin``."""
     if float(getattr(settings, "violation_rate", 0.0) or 0.0) > 0:
-        return calibrated_threshold(budget, model, float(settings.violation_rate))
-    return safe_threshold(budget, model, float(settings.model_margin))
+        return calibrated_threshold(budget, model, float(settings.budgets.violation_rate))
+    return safe_threshold(budget, model, float(settings.budgets.margin))
 
 
 def safe_threshold(budget: float, model: LinearModel, margin: float) -> float:
@@ -115,8 +115,8 @@ class Optimizer:
         self.space = config.space
         self.models = dict(models)
         self.rng = rng
-        self.method = settings.method
-        self.aware = bool(settings.aware)
+        self.method = settings.search.method
+        self.aware = bool(settings.search.aware)
         self.rules = constraint_rules(config)
         known = self._known_budgets() if self.aware else []
         for budget in known:
@@ -125,9 +125,9 @@ class Optimizer:
         self.problem = Problem(
             space=self.space, known=KnownConstraints(self.space, known), measured=measured,
             objective_noiseless=config.objective_task.likelihood == "NOISELESS",  # the primary objective
-            sigma0=float(settings.sigma0), mcmc=mcmc, search=search,
+            sigma0=float(settings.search.sigma0), mcmc=mcmc, search=search,
         )
-        self.objectives = settings.objective_names()
+        self.objectives = settings.objectives.names
         self.multi_problem: MultiObjectiveProblem | None = None
         self.strategy = self._strategy(rng)
         self._design_seed = int(rng.integers(2**63))
@@ -159,7 +159,7 @@ class Optimizer:
         return specs
 
     def _fixed_reference(self) -> np.ndarray | None:
-        reference = self.config.settings.reference
+        reference = self.config.settings.objectives.reference
         if not reference:
             return None
         return np.array([reference[name] for name in self.objectives], dtype=float)
@@ -194,7 +194,7 @@ class Optimizer:
 
     # -- internals ----------------------------------------------------------------------------
     def _propose(self, observations: Observations, taken: TakenPoints, job_count: int, count: int) -> np.ndarray:
-        in_design = self.method in DESIGN_METHODS and job_count < self.config.settings.initial_design
+        in_design = self.method in DESIGN_METHODS and job_count < self.config.settings.search.initial_design
         if in_design or not self.strategy.ready(observations):
             if self.method in DESIGN_METHODS:
                 return self._design_points(taken, count)

@@ -43,7 +43,7 @@ def check_schedule(scheduler: Any, min_epochs: Any, max_epochs: Any, eta: Any, w
 
 def top_epochs(settings: Any) -> int:
     """Full fidelity: ``max_epochs``, else the run's ``epochs``, else the tool's default."""
-    return int(settings.max_epochs or settings.epochs or DEFAULT_EPOCHS)
+    return int(settings.schedule.max_epochs or settings.training.epochs or DEFAULT_EPOCHS)
 
 
 def rung_epochs(min_epochs: int, max_epochs: int, eta: int) -> list[int]:
@@ -59,4 +59,4 @@ def rung_epochs(min_epochs: int, max_epochs: int, eta: int) -> list[int]:
 def ladder(settings: Any) -> list[int]:
     """The rung ladder of a run's settings (``scheduler`` set)."""
     top = top_epochs(settings)
-    return rung_epochs(min(int(settings.min_epochs), top), top, int(settings.eta))
+    return rung_epochs(min(int(settings.schedule.min_epochs), top), top, int(settings.schedule.eta))

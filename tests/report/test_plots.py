@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from hyperpower.cli import main
-from hyperpower.config import ExperimentConfig, HyperPowerSettings, Task, config_to_json
+from hyperpower.config import ExperimentConfig, Task, config_to_json
+from hyperpower.settings.section import HyperPowerSettings
 from hyperpower.errors import HyperPowerError
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.report import plot_style, plots
