@@ -20,9 +20,11 @@ setup(
         "nvidia-ml-py>=12.0",
         "scikit-learn>=1.3",
         "matplotlib>=3.7",
+        "plotly>=5.14",
     ],
+    package_data={"hyperpower.dashboard": ["static/*"]},
     extras_require={
-        "test": ["pytest>=7.0", "mongomock>=4.1"],
+        "test": ["pytest>=7.0", "mongomock>=4.1", "selenium>=4.10"],
     },
     entry_points={"console_scripts": ["hyperpower=hyperpower.cli:main"]},
 )

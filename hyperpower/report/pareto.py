@@ -167,11 +167,14 @@ def hypervolume_history(evaluations: Sequence[Job], config: ExperimentConfig, re
     """(n,) hypervolume of the feasible front of the first k evaluations, k = 1..n, against a
     fixed ``reference`` (the final one, so the curve is comparable along the run)."""
     history = np.zeros(len(evaluations))
-    points: list[np.ndarray] = []
+    front: list[np.ndarray] = []  # the non-dominated points so far: the same volume as all of them
+    volume = 0.0
     for k, job in enumerate(evaluations):
-        if is_front_candidate(job, config):
-            points.append(objective_vector(job, config))
-        history[k] = hypervolume(np.array(points), reference) if points else 0.0
+        vector = objective_vector(job, config) if is_front_candidate(job, config) else None
+        if vector is not None and not any(np.all(point <= vector) for point in front):
+            front = [point for point in front if not np.all(vector <= point)] + [vector]
+            volume = hypervolume(np.array(front), reference)  # only when the front changed
+        history[k] = volume
     return history
 
 
