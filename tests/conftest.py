@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from hyperpower.hardware.sensors.sensor_set import QUICK_MEASURE_ENV
+# Before numpy is first imported (by hyperpower below): one OpenBLAS thread in this process and in
+# every process the tests start. The optimizer's matrices are small (tens of points), where more
+# BLAS threads only spin: 25 evaluations of test_nan_results's Branin took 7.1 s of CPU (34 s
+# wall) with two threads and 1.6 s (7.5 s) with one on this loaded 2-CPU machine, suggesting
+# bit-identical points. In parallel runs (pytest-xdist) a spinning thread also takes the CPU from
+# the other worker.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from hyperpower.hardware.sensors.sensor_set import QUICK_MEASURE_ENV  # noqa: E402
 
 os.environ.setdefault(QUICK_MEASURE_ENV, "1")
 
@@ -44,3 +52,4 @@ def run_cli():
     """``run_cli("run", folder, "--max-evals", "5")`` runs the CLI in a subprocess; fails the test on a
     non-zero exit unless ``check=False``."""
     return _run_cli
+
