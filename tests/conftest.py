@@ -53,3 +53,31 @@ def run_cli():
     non-zero exit unless ``check=False``."""
     return _run_cli
 
+
+# -- parallel runs (pytest-xdist, `./run_tool.sh test` uses `-n auto --dist loadgroup`) -----------
+
+#: tests that signal or kill processes and wait for a moment inside a run (training started, a
+#: promotion under way): they run one after another on one worker (``xdist_group``), never beside
+#: each other, so their timing is what it is in a serial run with one other test beside them
+SIGNALS_GROUP = "signals"
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects: the e2e marks must be there
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests using ``run_cli`` are marked ``e2e``. In an xdist worker, the long tests go first (the
+    ``signals`` group, then ``slow``, then ``e2e``, each kept in file order): a worker that picks
+    one of them near the end would leave the other worker idle while it finishes."""
+    for item in items:
+        if "run_cli" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.e2e)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=_start_order)
+
+
+def _start_order(item: pytest.Item) -> int:
+    group = item.get_closest_marker("xdist_group")
+    if group is not None and SIGNALS_GROUP in (*group.args, *group.kwargs.values()):
+        return 0
+    if item.get_closest_marker("slow"):
+        return 1
+    return 2 if item.get_closest_marker("e2e") else 3

@@ -22,6 +22,7 @@ def _hyperpower(*args: object) -> subprocess.CompletedProcess:
                           cwd=REPO, timeout=120)
 
 
+@pytest.mark.e2e
 def test_help_of_every_command_imports_no_heavy_library() -> None:
     """`hyperpower --help` and each `COMMAND --help` must stay fast: no keras/tensorflow on that path."""
     script = f"""
@@ -143,6 +144,7 @@ MALFORMED = {
 }
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("case", sorted(MALFORMED))
 def test_malformed_template_exits_2_with_location_and_writes_nothing(case: str, tmp_path: Path) -> None:
     text, location, reason = MALFORMED[case]
@@ -157,6 +159,7 @@ def test_malformed_template_exits_2_with_location_and_writes_nothing(case: str, 
     assert sorted(p.name for p in (tmp_path / "exp").iterdir()) == ["keras_model"]
 
 
+@pytest.mark.e2e
 def test_missing_template_file_exits_2_naming_the_path(tmp_path: Path) -> None:
     folder = tmp_path / "exp"
     (folder / "spearmint").mkdir(parents=True)
@@ -167,11 +170,13 @@ def test_missing_template_file_exits_2_naming_the_path(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.e2e
 def test_not_an_experiment_folder(tmp_path: Path) -> None:
     result = _hyperpower("status", tmp_path)
     assert result.returncode == 2 and "is not an experiment folder" in result.stderr
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("position", ["before", "after"])
 def test_debug_shows_the_traceback_before_or_after_the_command(position: str, tmp_path: Path) -> None:
     folder = tmp_path / "exp"
@@ -184,6 +189,7 @@ def test_debug_shows_the_traceback_before_or_after_the_command(position: str, tm
     assert "ConfigError: --optimize 'accuracy': unknown metric" in result.stderr
 
 
+@pytest.mark.e2e
 def test_generate_reports_what_it_wrote(tmp_path: Path) -> None:
     folder = tmp_path / "exp"
     shutil.copytree(REPO / "experiments" / "digits" / "keras_model", folder / "keras_model")

@@ -20,6 +20,8 @@ import pytest
 from hyperpower.jobs import JobStatus
 from hyperpower.store import open_store
 
+pytestmark = pytest.mark.e2e  # every test here starts hyperpower processes
+
 REPO = Path(__file__).resolve().parents[2]
 FLAGS = ["--scheduler", "asha", "--min-epochs", "1", "--max-epochs", "9", "--eta", "3", "--seed", "0"]
 
@@ -30,6 +32,7 @@ def _jobs(folder: Path):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("signals")  # kills the run mid-promotion: one at a time (tests/conftest.py)
 def test_asha_on_digits_continues_checkpoints_and_survives_a_kill_during_a_promotion(tmp_path: Path,
                                                                                     run_cli) -> None:
     folder = tmp_path / "digits"
