@@ -14,18 +14,32 @@ bootstrap() {  # $1: pip extras spec, e.g. ".[test]"
     echo "[run_tool] creating $VENV" >&2
     python3 -m venv "$VENV"
   fi
-  if ! "$PY" -c "import hyperpower, keras, numpy, scipy${2:-}" >/dev/null 2>&1; then
+  if ! "$PY" -c "import hyperpower, keras, numpy, scipy, plotly${2:-}" >/dev/null 2>&1; then
     echo "[run_tool] installing HyperPower and its dependencies into $VENV (first use only)" >&2
     "$PY" -m pip install --quiet --upgrade pip
     "$PY" -m pip install --quiet -e "$1"
   fi
 }
 
+ensure_browser() {  # Debian's headless Chromium for the dashboard's browser tests (skipped without it)
+  if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
+    return 0
+  fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[run_tool] installing Debian's chromium and chromium-driver for the dashboard's browser tests" >&2
+    if { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } >/dev/null 2>&1; then
+      return 0
+    fi
+  fi
+  echo "[run_tool] no chromium/chromedriver here (apt-get install chromium chromium-driver as root): the dashboard's browser tests will be skipped" >&2
+}
+
 export PYTHONUNBUFFERED=1 TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 
 if [ "${1:-}" = "test" ]; then
   shift
-  bootstrap ".[test]" ", pytest, mongomock, xdist"
+  bootstrap ".[test]" ", pytest, mongomock, selenium, xdist"
+  ensure_browser
   set +e
   # in parallel by default; --dist loadgroup keeps each xdist_group (the signal and kill tests) on
   # one worker. The caller's arguments come last, so `-n0` or `-n 4` replaces `-n auto`.

@@ -20,10 +20,12 @@ setup(
         "nvidia-ml-py>=12.0",
         "scikit-learn>=1.3",
         "matplotlib>=3.7",
+        "plotly>=5.14",
     ],
+    package_data={"hyperpower.dashboard": ["static/*"]},
     extras_require={
         # pytest-xdist: `./run_tool.sh test` runs the suite on every CPU (-n auto), which halves its time
-        "test": ["pytest>=7.0", "mongomock>=4.1", "pytest-xdist>=3.0"],
+        "test": ["pytest>=7.0", "mongomock>=4.1", "selenium>=4.10", "pytest-xdist>=3.0"],
     },
     entry_points={"console_scripts": ["hyperpower=hyperpower.cli:main"]},
 )

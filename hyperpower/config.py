@@ -59,6 +59,11 @@ class Task:
     likelihood: str = "GAUSSIAN"
     budget: float | None = None
 
+    @property
+    def is_budget(self) -> bool:
+        """An upper limit on a hardware metric, which an a-priori model can predict."""
+        return self.budget is not None
+
     def is_satisfied(self, value: float) -> bool:
         if self.budget is not None:
             return value <= self.budget
@@ -118,6 +123,12 @@ class HyperPowerSettings:
         """One objective, or several in order; keeps ``objective`` the first of them."""
         self.objective = names[0]
         self.objectives = list(names) if len(names) > 1 else []
+
+
+def method_label(settings: HyperPowerSettings) -> str:
+    """``hw-ieci`` for the hardware-aware form, ``hw-ieci-unaware`` for the paper's baseline: the
+    ``method`` every job records."""
+    return settings.method if settings.aware else f"{settings.method}-unaware"
 
 
 @dataclasses.dataclass

@@ -15,12 +15,11 @@ from __future__ import annotations
 from typing import Any, Iterable, Sequence
 
 from hyperpower.errors import ConfigError, HyperPowerError
+from hyperpower.metrics import DERIVED_METRICS
 from hyperpower.space import SearchSpace, Variable, VariableType
 
 #: the variable ``--devices`` adds (a template's DEVICE token may name it otherwise)
 DEVICE_VARIABLE = "device"
-#: job metrics recorded when the experiment chooses devices or prices them
-RUNTIME_METRICS = ("runtime", "cost")
 
 
 def canonical_device(text: Any, where: str) -> str:
@@ -28,7 +27,7 @@ def canonical_device(text: Any, where: str) -> str:
 
     The same names ``--device`` and the sensors understand (``hardware.sensors.parse_device``),
     so a device in the list is one a worker can serve and measure."""
-    from hyperpower.hardware.sensors import parse_device
+    from hyperpower.device_names import parse_device
 
     try:
         spec = parse_device(str(text)) if isinstance(text, str) else None
@@ -127,7 +126,7 @@ def job_runtime_values(settings: Any, device: str | None, seconds: float) -> dic
     chooses devices or prices them; empty otherwise, so plain runs record what they always did."""
     prices = dict(getattr(settings, "prices", None) or {})
     named = {getattr(settings, "objective", None), *getattr(settings, "budgets", {})}
-    if not getattr(settings, "devices", None) and not prices and not named & set(RUNTIME_METRICS):
+    if not getattr(settings, "devices", None) and not prices and not named & set(DERIVED_METRICS):
         return {}
     values = {"runtime": float(seconds)}
     price = prices.get(device or "cpu")

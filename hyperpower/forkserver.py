@@ -51,7 +51,7 @@ def shielded_child_options() -> dict[str, Any]:
 
 def fork_server_supported(device: str | None) -> bool:
     """Forks are used on Linux, for the CPU, with Keras on TensorFlow (its default backend)."""
-    from hyperpower.hardware.sensors import parse_device
+    from hyperpower.device_names import parse_device
 
     spec = parse_device(device)
     backend = os.environ.get("KERAS_BACKEND", "tensorflow").strip().lower()

@@ -37,11 +37,9 @@ from hyperpower.config import (
 )
 from hyperpower.errors import ConfigError, StoreError
 from hyperpower.experiment import ExperimentPaths
-from hyperpower.hardware.sensors import HARDWARE_METRICS
+from hyperpower.metrics import HARDWARE_METRICS, SELECTABLE_METRICS
 from hyperpower.template import parse_template
-from hyperpower.units import METRIC_UNITS
 
-METRICS: tuple[str, ...] = tuple(METRIC_UNITS)  # error, power, memory, latency, energy
 MAIN_FILE = "hyperpower.py"
 
 
@@ -311,12 +309,12 @@ def _apply_schedule(settings: HyperPowerSettings, options: GenerateOptions) -> N
 
 
 def _metric_order(metric: str) -> tuple[int, str]:
-    return (METRICS.index(metric) if metric in METRICS else len(METRICS), metric)
+    return (SELECTABLE_METRICS.index(metric) if metric in SELECTABLE_METRICS else len(SELECTABLE_METRICS), metric)
 
 
 def _check_metric(metric: str, flag: str) -> str:
-    if metric not in METRICS:
-        raise ConfigError(f"{flag} {metric!r}: unknown metric; use one of {', '.join(METRICS)}")
+    if metric not in SELECTABLE_METRICS:
+        raise ConfigError(f"{flag} {metric!r}: unknown metric; use one of {', '.join(SELECTABLE_METRICS)}")
     return metric
 
 
@@ -328,7 +326,7 @@ def _check_budgets(budgets: dict[str, float], any_name: bool = False) -> dict[st
         if not any_name or not str(metric).strip():
             _check_metric(metric, "--budget")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or \
-                (value <= 0 and metric in METRICS):
+                (value <= 0 and metric in SELECTABLE_METRICS):
             raise ConfigError(f"--budget {metric}={value!r}: a budget must be a positive number")
         checked[metric] = float(value)
     return dict(sorted(checked.items(), key=lambda item: _metric_order(item[0])))

@@ -17,7 +17,6 @@ with the error it reached, flagged ``early_terminated``.
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,10 +25,11 @@ from hyperpower.config import ExperimentConfig
 from hyperpower.errors import HyperPowerError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.jobs import Job
+from hyperpower.metrics import HARDWARE_METRICS
+from hyperpower.saved_models import save_trained_model
 from hyperpower.units import format_measurement
 
 #: metrics measured on the hardware during inference (design §5); "error" comes from training
-HARDWARE_METRICS = ("power", "memory", "latency", "energy")
 #: measured for every job when a sensor here can, so reports and profiles have them
 ALWAYS_MEASURED = ("latency", "memory")
 DEFAULT_EPOCHS = 10
@@ -143,24 +143,6 @@ def network_settings(config: ExperimentConfig, epochs: int | None = None) -> dic
     the job actually used."""
     epochs = epochs or config.settings.epochs
     return {"overrides": {"epochs": int(epochs)}} if epochs else {"defaults": {"epochs": DEFAULT_EPOCHS}}
-
-
-def save_trained_model(model: Any, path: Path, log: TextIO) -> Path | None:
-    """Save ``model`` in Keras's native format (``keras.saving.load_model`` reads it back).
-
-    Written to a temporary name first, so a reader never finds half a file. A model Keras cannot
-    serialize (e.g. a custom layer without ``get_config``) does not break the job, whose error is
-    valid: the log says why no model was kept, and None is returned."""
-    temporary = path.with_name(f".{path.stem}.partial.keras")
-    try:
-        model.save(temporary)
-        os.replace(temporary, path)
-    except Exception as exc:  # noqa: BLE001 - any serialization failure leaves the job's result valid
-        temporary.unlink(missing_ok=True)
-        _log(log, f"trained model not kept: saving it failed: {type(exc).__name__}: {exc}")
-        return None
-    _log(log, f"trained model saved to {path}")
-    return path
 
 
 def metrics_to_measure(config: ExperimentConfig, measurable: set[str]) -> list[str]:

@@ -1,37 +1,15 @@
-"""Metrics, their canonical units (design §5) and budget parsing with unit suffixes."""
+"""Budget values with unit suffixes (``90W``, ``1.25GB``) and the human form of metric values.
+
+Units, suffixes and labels belong to the metric registry (``hyperpower.metrics``); this module
+reads it to parse and to print."""
 
 from __future__ import annotations
 
-import math
 import re
 
 from hyperpower.errors import ConfigError
+from hyperpower.metrics import METRICS, format_number, metric as registered_metric
 
-#: metric -> canonical unit
-METRIC_UNITS: dict[str, str] = {
-    "error": "",
-    "power": "W",
-    "memory": "MB",
-    "latency": "ms",
-    "energy": "mJ",
-    "runtime": "s",  # a job's training time (``hyperpower.devices``)
-    "cost": "",  # price x training hours, in the currency of --price
-}
-
-#: suffixes of one metric only, looked up before ``_SUFFIXES`` ("s" is a latency elsewhere)
-_METRIC_SUFFIXES: dict[str, dict[str, float]] = {
-    "runtime": {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0},
-}
-
-#: accepted suffix -> (metric it belongs to, factor to the canonical unit)
-_SUFFIXES: dict[str, tuple[str, float]] = {
-    "w": ("power", 1.0), "mw": ("power", 1e-3), "kw": ("power", 1e3),
-    "b": ("memory", 1e-6), "kb": ("memory", 1e-3), "mb": ("memory", 1.0), "gb": ("memory", 1e3),
-    "kib": ("memory", 1024 / 1e6), "mib": ("memory", 1024**2 / 1e6), "gib": ("memory", 1024**3 / 1e6),
-    "us": ("latency", 1e-3), "ms": ("latency", 1.0), "s": ("latency", 1e3),
-    "uj": ("energy", 1e-3), "mj": ("energy", 1.0), "j": ("energy", 1e3),
-    "%": ("error", 0.01),
-}
 _BUDGET = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([A-Za-z%]*)\s*$")
 
 
@@ -48,42 +26,24 @@ def parse_budget(metric: str, text: str | float | int) -> float:
     number, suffix = float(match.group(1)), match.group(2).lower()
     if not suffix:
         return number
-    if suffix in _METRIC_SUFFIXES.get(metric, {}):
-        return number * _METRIC_SUFFIXES[metric][suffix]
-    if suffix not in _SUFFIXES:
+    own = dict(registered_metric(metric).suffixes)
+    if suffix in own:
+        return number * own[suffix]
+    owner = next((m for m in METRICS.values() if suffix in dict(m.suffixes)), None)
+    if owner is None:
         raise ConfigError(f"budget {metric}={text!r}: unknown unit {match.group(2)!r}; use W, MB/GB, ms, mJ")
-    unit_metric, factor = _SUFFIXES[suffix]
-    if unit_metric != metric:
-        expected = METRIC_UNITS.get(metric) or "a bare number"
-        raise ConfigError(f"budget {metric}={text!r}: unit {match.group(2)!r} is for {unit_metric}, not {metric} (use {expected})")
-    return number * factor
-
-
-def format_number(value: float) -> str:
-    """The one rounding every report uses (status, best, export notes, plots, logs), so a value
-    reads the same wherever it is shown: 4 significant digits, whole numbers from 1000 up
-    (``299.654`` -> ``299.7``, ``12345.6`` -> ``12346``), ``NaN`` and ``inf`` spelled out."""
-    value = float(value)
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    if abs(value) >= 1000:
-        return f"{value:.0f}"
-    return f"{value:.4g}"
+    expected = registered_metric(metric).unit or "a bare number"
+    raise ConfigError(f"budget {metric}={text!r}: unit {match.group(2)!r} is for {owner.name}, not {metric} (use {expected})")
 
 
 def format_value(metric: str, value: float | None) -> str:
     """Human form with the metric's unit, e.g. ``91.2 W``; error is a fraction (no unit)."""
-    if value is None:
-        return "-"
-    unit = METRIC_UNITS.get(metric, "")
-    return f"{format_number(value)} {unit}".strip()
+    return registered_metric(metric).format(value)
 
 
 def format_measurement(metric: str, value: float, spread: float | None) -> str:
     """A measured value with its spread over measurement windows: ``316.7 ± 0.012 MB``."""
-    unit = METRIC_UNITS.get(metric, "")
+    unit = registered_metric(metric).unit
     spread_text = f" ± {spread:.2g}" if spread is not None else ""
     return f"{format_number(value)}{spread_text} {unit}".strip()
 
@@ -91,5 +51,4 @@ def format_measurement(metric: str, value: float, spread: float | None) -> str:
 def name_with_unit(metric: str) -> str:
     """A column name that carries the unit: ``memory_MB``, ``power_W``; ``error`` (a fraction) and
     custom Spearmint tasks (unitless) keep their bare name."""
-    unit = METRIC_UNITS.get(metric, "")
-    return f"{metric}_{unit}" if unit else metric
+    return registered_metric(metric).column

@@ -1,16 +1,19 @@
-"""NAS-Bench-201 with per-device latency (../shared/data/nasbench201/): the tables the device and
-transfer benchmarks look configurations up in, and the search space HyperPower optimizes over."""
+"""NAS-Bench-201 with per-device latency (``$HYPERPOWER_SHARED_DATA/nasbench201/``, read by
+``benchmarks.common.nb201``): the tables the device and transfer benchmarks look configurations
+up in, and the search space HyperPower optimizes over."""
 
 from __future__ import annotations
 
-import csv
-import gzip
+import sys
 from pathlib import Path
 
 import numpy as np
 
-DATA = Path("/work/shared/data/nasbench201/nb201_devices.csv.gz")
-OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from benchmarks.common import nb201 as common_nb201  # noqa: E402
+
+OPS = list(common_nb201.OPS)
 EDGES = ["e10", "e20", "e21", "e30", "e31", "e32"]  # eIJ: node I from node J
 #: the devices of the device benchmark, one column each, and the stated price per hour (currency)
 #: a GPU and a CPU as rented in a cloud, a phone as its amortized price (~300 over 3 years' use)
@@ -20,16 +23,14 @@ DEVICES = {"titan_rtx": ("lat_titan_rtx_1", 2.50), "gtx_1080ti": ("lat_1080ti_1"
 
 
 def cell_string(ops: dict[str, str]) -> str:
-    e = ops
-    return (f"|{e['e10']}~0|+|{e['e20']}~0|{e['e21']}~1|+|{e['e30']}~0|{e['e31']}~1|{e['e32']}~2|")
+    return common_nb201.cell_string([ops[edge] for edge in EDGES])
 
 
 class Table:
     """cellstr -> row; error (fraction) per task, latency (ms) and serving cost per device."""
 
-    def __init__(self, path: Path = DATA) -> None:
-        with gzip.open(path, "rt") as file:
-            rows = list(csv.DictReader(file))
+    def __init__(self) -> None:
+        rows = common_nb201.rows()
         self.rows = {row["cellstr"]: row for row in rows}
         self.cells = [row["cellstr"] for row in rows]
 

@@ -1,7 +1,7 @@
 """Cold-start peers of the transfer benchmark: Optuna TPE and random search on the same NAS-Bench-201
 tasks (validation error, six categorical edges), same seeds and evaluations as run_devices.py part B.
 
-    nice /work/main/benchmarks/.venv-peers/bin/python benchmarks/devices/peers.py [--seeds 10] [--evals 30]
+    nice benchmarks/.venv-peers/bin/python benchmarks/devices/peers.py [--seeds 10] [--evals 30]
 Writes benchmarks/devices/results/peers.json.
 """
 
@@ -15,16 +15,17 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(HERE), str(HERE.parents[1])]
 
 from nb201 import EDGES, OPS, Table, cell_string  # noqa: E402
+
+from benchmarks.common.peers import optuna_sampler  # noqa: E402
 
 
 def tpe(table: Table, task: str, evals: int, seed: int) -> list[float]:
     import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
+    study = optuna.create_study(sampler=optuna_sampler("tpe", seed))
     study.optimize(lambda trial: table.error(cell_string({e: trial.suggest_categorical(e, OPS) for e in EDGES}), task),
                    n_trials=evals)
     return [trial.value for trial in study.trials]

@@ -45,8 +45,8 @@ from hyperpower.optimize import Optimizer  # noqa: E402
 from hyperpower.optimize.candidates import TakenPoints  # noqa: E402
 from hyperpower.optimize.constraints import KnownConstraints  # noqa: E402
 from hyperpower.optimize.ensemble import MCMCSettings  # noqa: E402
-from hyperpower.optimize.multiobjective import (MULTI_OBJECTIVE_STRATEGIES, MultiObjectiveProblem,  # noqa: E402
-                                                ObjectiveSpec)
+from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES  # noqa: E402
+from hyperpower.optimize.multiobjective_problem import MultiObjectiveProblem, ObjectiveSpec  # noqa: E402
 from hyperpower.optimize.observations import collect_observations  # noqa: E402
 from hyperpower.optimize.pareto import hypervolume, nondominated_mask  # noqa: E402
 from hyperpower.optimize.strategies import Problem  # noqa: E402

@@ -1,4 +1,4 @@
-"""The LCBench surrogate of YAHPO Gym (../shared/data/yahpo_lcbench), called through onnxruntime
+"""The LCBench surrogate of YAHPO Gym (``$HYPERPOWER_SHARED_DATA/yahpo_lcbench``), called through onnxruntime
 directly: yahpo_gym's own import of ConfigSpace fails in the peers venv (ConfigSpace built
 against numpy 1.x, numpy 2.4 installed: "numpy.dtype size changed"), so this module reproduces
 its input encoding (``BenchmarkSet._config_to_xs``: the continuous inputs in ``cont_names``
@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
 
-DATA = Path("/work/shared/data/yahpo_lcbench/lcbench")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from benchmarks.common.paths import shared_data  # noqa: E402
+
 CONT_NAMES = ("epoch", "batch_size", "learning_rate", "momentum", "weight_decay", "num_layers", "max_units",
               "max_dropout")
 Y_NAMES = ("time", "val_accuracy", "val_cross_entropy", "val_balanced_accuracy", "test_cross_entropy",
@@ -41,11 +45,12 @@ class Surrogate:
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = options.inter_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(str(DATA / "model.onnx"), options)
+        data = shared_data("yahpo_lcbench", "lcbench")
+        self.session = onnxruntime.InferenceSession(str(data / "model.onnx"), options)
         self.inputs = [x.name for x in self.session.get_inputs()]
         self.output = self.session.get_outputs()[0].name
         self.task = str(task)
-        self.task_code = json.loads((DATA / "encoding.json").read_text())["OpenML_task_id"][self.task]
+        self.task_code = json.loads((data / "encoding.json").read_text())["OpenML_task_id"][self.task]
         self.cache: dict[tuple, tuple[float, float]] = {}
 
     def evaluate(self, config: dict, epochs: int) -> tuple[float, float]:

@@ -1,4 +1,9 @@
-"""results/*.json (and results/digits/*) -> RESULTS tables (markdown on stdout) and plots/*.png.
+"""results/*.json (and results/digits/*) -> RESULTS.md's generated tables and findings, and plots/*.png.
+
+    python benchmarks/multifidelity/report.py
+
+Every number of the write-up's generated blocks is computed here, the findings from the same
+statistics as the tables.
 
 LCBench numbers are SURROGATE results. Per task and method, over seeds: the final incumbent
 (best validation error among configurations trained to 52 epochs) when the budget ran out, and
@@ -11,18 +16,27 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+
+from benchmarks.common.writeup import bullets, update  # noqa: E402
+
 RESULTS, PLOTS = HERE / "results", HERE / "plots"
 REFERENCE = "full fidelity HW-IECI"
+#: HyperPower's model-based scheduler, whose issue goals the findings check
+MODEL_BASED_ASHA = "HyperPower ASHA, HW-IECI"
+PEER_PREFIXES = ("Optuna", "Syne Tune")
 
 
-def _load() -> dict[str, dict[str, dict]]:
+def _load(results: Path = RESULTS, prefix: str = "lcbench_") -> dict[str, dict[str, dict]]:
+    """task -> method -> the run file (budget, runs by seed)."""
     tasks: dict[str, dict[str, dict]] = {}
-    for path in sorted(RESULTS.glob("lcbench_*.json")):
+    for path in sorted(results.glob(f"{prefix}*.json")):
         data = json.loads(path.read_text())
         tasks.setdefault(data["task"], {})[data["method"]] = data
     return tasks
@@ -55,12 +69,27 @@ def _median_text(values: list[float], scale: float = 1.0, digits: int = 0, perce
     return text + ("" if len(finite) == len(values) else f" ({len(finite)}/{len(values)} reached)")
 
 
+def _target(methods: dict) -> tuple[dict, float, float]:
+    """(the reference method's data, the budget, the target error: its median final incumbent)."""
+    reference = methods.get(REFERENCE) or methods.get("full fidelity rand")
+    budget = next(iter(methods.values()))["budget_s"]
+    return reference, budget, float(np.median([_final(r, budget) for r in reference["runs"].values()]))
+
+
+def _median_final(data: dict, budget: float) -> float:
+    return float(np.median([_final(r, budget) for r in data["runs"].values()]))
+
+
+def _median_epochs_to(data: dict, target: float, budget: float) -> tuple[float, int, int]:
+    """(median epochs to the target, runs that reached it, runs)."""
+    reached = [_reach(r, target, budget)[1] for r in data["runs"].values()]
+    return float(np.median(reached)), sum(math.isfinite(e) for e in reached), len(reached)
+
+
 def lcbench_tables(tasks: dict) -> list[str]:
     lines = []
     for task, methods in tasks.items():
-        reference = methods.get(REFERENCE) or methods.get("full fidelity rand")
-        budget = next(iter(methods.values()))["budget_s"]
-        target = float(np.median([_final(r, budget) for r in reference["runs"].values()]))
+        reference, budget, target = _target(methods)
         lines += [f"### LCBench task {task} (SURROGATE)", "",
                   f"Budget {budget / 3600:.1f} simulated hours (20 median full trainings; an evaluation still running when it ran out does not count); target: validation error "
                   f"{100 * target:.2f}% (median final incumbent of {reference['method']}).", "",
@@ -112,17 +141,50 @@ def lcbench_plots(tasks: dict) -> list[str]:
     return names
 
 
-def two_objective_lines() -> list[str]:
+def lcbench_findings(tasks: dict) -> list[str]:
+    """Per task: the lowest final error, the model-based scheduler against full fidelity (the
+    issue's goal: the same error in at most a third of the epochs) and against the best peer."""
+    sentences = []
+    for task, methods in tasks.items():
+        reference, budget, target = _target(methods)
+        finals = {method: _median_final(data, budget) for method, data in methods.items()}
+        best = min(finals, key=finals.get)
+        sentences.append(f"Task {task}: the lowest median final error is {best}'s ({100 * finals[best]:.2f}%); "
+                         f"{reference['method']} ends at {100 * finals[reference['method']]:.2f}% (the target).")
+        if MODEL_BASED_ASHA in methods:
+            asha, asha_reached, runs = _median_epochs_to(methods[MODEL_BASED_ASHA], target, budget)
+            full, full_reached, full_runs = _median_epochs_to(reference, target, budget)
+            share = "-" if not (math.isfinite(asha) and math.isfinite(full)) else f"{asha / full:.2f}"
+            sentences.append(f"Task {task}: {MODEL_BASED_ASHA} reached the target in {asha_reached} of {runs} seeds "
+                             f"after a median {asha:.0f} epochs, against {full:.0f} for {reference['method']} "
+                             f"({full_reached} of {full_runs} seeds): {share} of its epochs.")
+            peers = {m: f for m, f in finals.items() if m.startswith(PEER_PREFIXES)}
+            if peers:
+                peer = min(peers, key=peers.get)
+                sentences.append(f"Task {task}: the best peer, {peer}, ends at {100 * peers[peer]:.2f}% against "
+                                 f"{100 * finals[MODEL_BASED_ASHA]:.2f}% for {MODEL_BASED_ASHA} and "
+                                 f"{100 * finals.get('HyperPower ASHA, rand', math.nan):.2f}% for HyperPower ASHA, rand.")
+    return sentences
+
+
+def two_objective_findings(tasks: dict) -> list[str]:
+    sentences = []
+    for task, methods in tasks.items():
+        finals = {method: float(np.median([_final_volume(r, data["budget_s"]) for r in data["runs"].values()]))
+                  for method, data in methods.items()}
+        order = sorted(finals, key=finals.get, reverse=True)
+        sentences.append(f"Two objectives, task {task}: median final hypervolume " + ", ".join(
+            f"{method} {finals[method]:.4g}" for method in order) + ".")
+    return sentences
+
+
+def _final_volume(run: dict, budget: float) -> float:
+    final = _final(run, budget)
+    return 0.0 if final == math.inf else final
+
+
+def two_objective_lines(tasks: dict, plots: bool = True) -> list[str]:
     """Final hypervolume (median over seeds) of each method, and a plot per task."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    tasks: dict[str, dict[str, dict]] = {}
-    for path in sorted(RESULTS.glob("two_objectives_*.json")):
-        data = json.loads(path.read_text())
-        tasks.setdefault(data["task"], {})[data["method"]] = data
     lines = []
     for task, methods in tasks.items():
         reference = next(iter(methods.values()))["reference"]
@@ -131,30 +193,42 @@ def two_objective_lines() -> list[str]:
                   f"reference ({reference[0]:g}, {reference[1]:.3g} s), higher is better; same budget as above.", "",
                   "| method | seeds | final hypervolume (median) | min - max | epochs in budget (median) |",
                   "| --- | --- | --- | --- | --- |"]
-        figure, axis = plt.subplots(figsize=(7, 4.2))
         for method, data in methods.items():
             runs = list(data["runs"].values())
-            finals = [_final(r, data["budget_s"]) if _final(r, data["budget_s"]) != math.inf else 0.0 for r in runs]
+            finals = [_final_volume(r, data["budget_s"]) for r in runs]
             lines.append(f"| {method} | {len(runs)} | {np.median(finals):.4g} | {min(finals):.4g} - {max(finals):.4g} "
                          f"| {np.median([_within(r, data['budget_s'])[-1][1] for r in runs]):.0f} |")
-            grid = np.linspace(0, data["budget_s"], 200)
-            curves = []
-            for run in runs:
-                clocks = np.array([p[0] for p in run["points"]])
-                volumes = np.array([p[2] for p in run["points"]])
-                index = np.searchsorted(clocks, grid, side="right") - 1
-                curves.append(np.where(index >= 0, volumes[np.clip(index, 0, None)], 0.0))
-            axis.plot(grid / 3600, np.median(curves, axis=0), label=f"{method} ({len(runs)} seeds)")
-        axis.set_xlabel("simulated wall clock (hours)")
-        axis.set_ylabel("hypervolume (error, s/epoch)")
-        axis.set_title(f"LCBench task {task}, two objectives: SURROGATE results, median")
-        axis.legend(fontsize=7)
-        figure.tight_layout()
-        PLOTS.mkdir(exist_ok=True)
-        figure.savefig(PLOTS / f"two_objectives_{task}.png", dpi=110)
-        plt.close(figure)
+        if plots:
+            _plot_two_objectives(task, methods)
         lines += ["", f"![two objectives {task}](plots/two_objectives_{task}.png)", ""]
     return lines
+
+
+def _plot_two_objectives(task: str, methods: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(7, 4.2))
+    for method, data in methods.items():
+        runs = list(data["runs"].values())
+        grid = np.linspace(0, data["budget_s"], 200)
+        curves = []
+        for run in runs:
+            clocks = np.array([p[0] for p in run["points"]])
+            volumes = np.array([p[2] for p in run["points"]])
+            index = np.searchsorted(clocks, grid, side="right") - 1
+            curves.append(np.where(index >= 0, volumes[np.clip(index, 0, None)], 0.0))
+        axis.plot(grid / 3600, np.median(curves, axis=0), label=f"{method} ({len(runs)} seeds)")
+    axis.set_xlabel("simulated wall clock (hours)")
+    axis.set_ylabel("hypervolume (error, s/epoch)")
+    axis.set_title(f"LCBench task {task}, two objectives: SURROGATE results, median")
+    axis.legend(fontsize=7)
+    figure.tight_layout()
+    PLOTS.mkdir(exist_ok=True)
+    figure.savefig(PLOTS / f"two_objectives_{task}.png", dpi=110)
+    plt.close(figure)
 
 
 def digits_traces() -> dict[str, dict]:
@@ -186,8 +260,7 @@ def digits_traces() -> dict[str, dict]:
 def digits_table(traces: dict) -> list[str]:
     if not traces:
         return []
-    reference = traces.get("full_hw-ieci")
-    target = reference["points"][-1][2] if reference else math.nan
+    target = _digits_target(traces)
     lines = ["### Digits, real Keras training on this 2-core CPU (one seed, 8 minutes each; ASHA rungs 3, 9, 27)", "",
              f"Target: validation error {100 * target:.2f}% (full-fidelity HW-IECI's final incumbent).", "",
              "| run | complete jobs | epochs trained | best 27-epoch error at the limit | time to target (s) "
@@ -202,18 +275,50 @@ def digits_table(traces: dict) -> list[str]:
     return lines + [""]
 
 
-def main() -> None:
-    tasks = _load()
-    lines = lcbench_tables(tasks)
-    for name in lcbench_plots(tasks):
-        lines.append(f"![{name}](plots/{name})")
-    lines.append("")
-    lines += two_objective_lines()
+def _digits_target(traces: dict) -> float:
+    reference = traces.get("full_hw-ieci")
+    return reference["points"][-1][2] if reference else math.nan
+
+
+def digits_findings(traces: dict) -> list[str]:
+    sentences = []
+    for name, trace in traces.items():
+        final = trace["points"][-1]
+        best = "no 27-epoch job" if math.isinf(final[2]) else f"a best 27-epoch error of {100 * final[2]:.2f}%"
+        sentences.append(f"Digits, {name}: {trace['jobs']} complete jobs, {final[1]} epochs trained, {best} at the limit.")
+    return sentences
+
+
+def load_digits_traces() -> dict:
+    """From the runs' stores when they are here (results/digits/, not committed), else from the
+    traces the last report saved (results/digits_traces.json, committed)."""
     traces = digits_traces()
+    saved = RESULTS / "digits_traces.json"
     if traces:
-        (RESULTS / "digits_traces.json").write_text(json.dumps(traces))
-    lines += digits_table(traces)
-    print("\n".join(lines))
+        saved.write_text(json.dumps(traces))
+        return traces
+    return json.loads(saved.read_text()) if saved.is_file() else {}
+
+
+def generated_blocks(results: Path = RESULTS, plots: bool = True) -> dict[str, str]:
+    """Every generated block of RESULTS.md, by name."""
+    tasks = _load(results)
+    lines = lcbench_tables(tasks)
+    if plots:
+        lcbench_plots(tasks)
+    two = _load(results, "two_objectives_")
+    traces = load_digits_traces() if results == RESULTS else {}
+    return {"lcbench": "\n".join(lines + [f"![lcbench_{task}.png](plots/lcbench_{task}.png)" for task in tasks]) + "\n",
+            "lcbench-findings": bullets(lcbench_findings(tasks)),
+            "two-objectives": "\n".join(two_objective_lines(two, plots)),
+            "two-objectives-findings": bullets(two_objective_findings(two)),
+            "digits": "\n".join(digits_table(traces)),
+            "digits-findings": bullets(digits_findings(traces))}
+
+
+def main() -> None:
+    update(HERE / "RESULTS.md", generated_blocks())
+    print(f"wrote {HERE / 'RESULTS.md'} and the plots in {PLOTS}")
 
 
 if __name__ == "__main__":

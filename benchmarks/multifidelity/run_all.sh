@@ -3,8 +3,9 @@
 # real training). Everything niced; see RESULTS.md for the cuts the shared 2-core CPU forced.
 set -e
 cd "$(dirname "$0")"
-PY=/work/main/benchmarks/.venv-peers/bin/python
-export PYTHONPATH=../.. OMP_NUM_THREADS=1
+source ../env.sh
+require_python "$PEERS_PYTHON" benchmarks/setup_peers.sh
+PY=$PEERS_PYTHON
 TASKS="3945 7593 189906"
 # 1. the cheap methods: five seeds on three tasks
 nice -n 10 $PY run_benchmarks.py --tasks $TASKS --seeds 5 --methods "full fidelity rand" "HyperPower ASHA, rand" \
@@ -16,4 +17,4 @@ nice -n 10 $PY run_two_objectives.py --tasks 7593 189906 --seeds 3
 # 4. digits, real training, 8 minutes per run
 LIMIT=8m ./run_digits.sh   # (a first round, 4 minutes and rungs 1..27, reached no 27-epoch ASHA job)
 # 5. tables and plots
-$PY report.py > results/tables.md
+$PY report.py                  # RESULTS.md's generated blocks, plots/*.png

@@ -7,22 +7,28 @@ Tune's per-epoch reporting do) plus the real seconds the method itself spends ch
 incumbent is the best validation error among configurations trained to full fidelity (52
 epochs), what a user would deploy. Each run stops when its clock passes the budget.
 
-    cd benchmarks/multifidelity && PYTHONPATH=../.. nice -n 10 \\
-        /work/main/benchmarks/.venv-peers/bin/python run_benchmarks.py --tasks 3945 7593 --seeds 5
+    nice -n 10 benchmarks/.venv-peers/bin/python benchmarks/multifidelity/run_benchmarks.py --tasks 3945 7593 --seeds 5
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from lcbench import MAX_EPOCHS, SPACE, Surrogate, from_unit
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parents[1])]
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from lcbench import MAX_EPOCHS, SPACE, Surrogate, from_unit  # noqa: E402
+
+from benchmarks.common.cache import write_json  # noqa: E402
+from benchmarks.common.peers import optuna_sampler  # noqa: E402
+
+RESULTS = HERE / "results"
 MIN_EPOCHS, ETA = 1, 3
 
 
@@ -90,11 +96,10 @@ def hyperpower_run(surrogate: Surrogate, seed: int, budget_s: float, method: str
 def optuna_run(surrogate: Surrogate, seed: int, budget_s: float, pruner_name: str) -> Trace:
     import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     pruner = (optuna.pruners.SuccessiveHalvingPruner(min_resource=MIN_EPOCHS, reduction_factor=ETA)
               if pruner_name == "sha" else
               optuna.pruners.HyperbandPruner(min_resource=MIN_EPOCHS, max_resource=MAX_EPOCHS, reduction_factor=ETA))
-    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed), pruner=pruner)
+    study = optuna.create_study(sampler=optuna_sampler("tpe", seed), pruner=pruner)
     trace = Trace(budget_s)
     while True:
         started = time.perf_counter()
@@ -121,37 +126,24 @@ def optuna_run(surrogate: Surrogate, seed: int, budget_s: float, pruner_name: st
 
 # -- Syne Tune: ASHA (stopping variant) through its ask/tell interface -----------------------------------
 def syne_tune_run(surrogate: Surrogate, seed: int, budget_s: float) -> Trace:
-    from datetime import datetime
-
-    from syne_tune.backend.trial_status import Trial
     from syne_tune.config_space import uniform
     from syne_tune.optimizer.baselines import ASHA
+
+    from benchmarks.common.syne_tune import ask_tell_loop
 
     scheduler = ASHA({name: uniform(0.0, 1.0) for name in SPACE}, metric="error", time_attr="epoch",
                      max_t=MAX_EPOCHS, do_minimize=True, random_seed=seed, grace_period=MIN_EPOCHS,
                      reduction_factor=ETA)
     trace = Trace(budget_s)
-    for trial_id in range(100_000):
-        started = time.perf_counter()
-        suggestion = scheduler.suggest()
-        trial = Trial(trial_id, suggestion.config, datetime.now())
-        scheduler.on_trial_add(trial)
-        choosing = time.perf_counter() - started
-        config = from_unit(suggestion.config)
-        for epoch in range(1, MAX_EPOCHS + 1):
-            error, seconds = surrogate.evaluate(config, epoch)
-            started = time.perf_counter()
-            decision = scheduler.on_trial_result(trial, {"epoch": epoch, "error": error})
-            choosing += time.perf_counter() - started
-            if epoch == MAX_EPOCHS:
-                scheduler.on_trial_complete(trial, {"epoch": epoch, "error": error})
-                alive = trace.spend(seconds + choosing, epoch, error)
-                break
-            if decision != "CONTINUE":
-                alive = trace.spend(seconds + choosing, epoch)
-                break
-        if not alive:
-            return trace
+
+    def evaluate(unit: dict, epoch: int) -> tuple[dict, float]:
+        error, seconds = surrogate.evaluate(from_unit(unit), epoch)
+        return {"epoch": epoch, "error": error}, seconds
+
+    def spend(seconds: float, epoch: int, result: dict | None) -> bool:
+        return trace.spend(seconds, epoch, None if result is None else result["error"])
+
+    ask_tell_loop(scheduler, evaluate, spend, MAX_EPOCHS)
     return trace
 
 
@@ -197,7 +189,7 @@ def main() -> None:
                 started = time.perf_counter()
                 trace = METHODS[method](surrogate, seed, budget)
                 runs[str(seed)] = {"points": trace.points, "cpu_s": time.perf_counter() - started}
-                out.write_text(json.dumps({"task": task, "method": method, "budget_s": budget, "runs": runs}))
+                write_json(out, {"task": task, "method": method, "budget_s": budget, "runs": runs})
                 print(f"{task} {method} seed {seed}: best {trace.best:.4f} after {trace.epochs} epochs, "
                       f"{len(trace.points)} evaluations ({time.perf_counter() - started:.1f} s)", flush=True)
 

@@ -6,9 +6,10 @@
 # 27-epoch one. Each run is a copy of experiments/digits under results/digits/<name>.
 set -e
 cd "$(dirname "$0")"
-REPO=$(cd ../.. && pwd)
-PY=/work/main/.venv/bin/python
-export PYTHONPATH=$REPO TF_CPP_MIN_LOG_LEVEL=2
+source ../env.sh
+require_python "$PYTHON" ./run_tool.sh
+PY=$PYTHON
+export TF_CPP_MIN_LOG_LEVEL=2
 LIMIT=${LIMIT:-8m}
 run() {  # name, flags...
   local name=$1; shift

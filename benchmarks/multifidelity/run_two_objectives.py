@@ -9,19 +9,24 @@ several-objectives rule; the run's objectives are set on the config as issue 12'
 ``settings.objectives`` will be, read by ``scheduler_objectives``); new configurations are
 random. Syne Tune's MOASHA (non-dominated sorting, its default priority) runs through ask/tell.
 
-    PYTHONPATH=../.. nice -n 10 /work/main/benchmarks/.venv-peers/bin/python run_two_objectives.py
+    nice -n 10 benchmarks/.venv-peers/bin/python benchmarks/multifidelity/run_two_objectives.py
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-from lcbench import MAX_EPOCHS, SPACE, Surrogate, from_unit
-from run_benchmarks import ETA, MIN_EPOCHS, RESULTS, _config, budget_for
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[2])]
+
+from lcbench import MAX_EPOCHS, SPACE, Surrogate, from_unit  # noqa: E402
+from run_benchmarks import ETA, MIN_EPOCHS, RESULTS, _config, budget_for  # noqa: E402
+
+from benchmarks.common.cache import write_json  # noqa: E402
 
 
 class FrontTrace:
@@ -84,38 +89,24 @@ def hyperpower_run(surrogate: Surrogate, seed: int, budget_s: float, reference: 
 
 
 def moasha_run(surrogate: Surrogate, seed: int, budget_s: float, reference: np.ndarray) -> FrontTrace:
-    from datetime import datetime
-
-    from syne_tune.backend.trial_status import Trial
     from syne_tune.config_space import uniform
     from syne_tune.optimizer.schedulers.multiobjective.moasha import MOASHA
+
+    from benchmarks.common.syne_tune import ask_tell_loop
 
     scheduler = MOASHA({name: uniform(0.0, 1.0) for name in SPACE}, metrics=["error", "time"], do_minimize=True,
                        time_attr="epoch", max_t=MAX_EPOCHS, grace_period=MIN_EPOCHS, reduction_factor=ETA,
                        random_seed=seed)
     trace = FrontTrace(budget_s, reference)
-    for trial_id in range(100_000):
-        started = time.perf_counter()
-        suggestion = scheduler.suggest()
-        trial = Trial(trial_id, suggestion.config, datetime.now())
-        scheduler.on_trial_add(trial)
-        choosing = time.perf_counter() - started
-        config = from_unit(suggestion.config)
-        for epoch in range(1, MAX_EPOCHS + 1):
-            error, per_epoch, seconds = _objectives(surrogate, config, epoch)
-            result = {"epoch": epoch, "error": error, "time": per_epoch}
-            started = time.perf_counter()
-            decision = scheduler.on_trial_result(trial, result)
-            choosing += time.perf_counter() - started
-            if epoch == MAX_EPOCHS:
-                scheduler.on_trial_complete(trial, result)
-                alive = trace.spend(seconds + choosing, epoch, (error, per_epoch))
-                break
-            if decision != "CONTINUE":
-                alive = trace.spend(seconds + choosing, epoch)
-                break
-        if not alive:
-            return trace
+
+    def evaluate(unit: dict, epoch: int) -> tuple[dict, float]:
+        error, per_epoch, seconds = _objectives(surrogate, from_unit(unit), epoch)
+        return {"epoch": epoch, "error": error, "time": per_epoch}, seconds
+
+    def spend(seconds: float, epoch: int, result: dict | None) -> bool:
+        return trace.spend(seconds, epoch, None if result is None else (result["error"], result["time"]))
+
+    ask_tell_loop(scheduler, evaluate, spend, MAX_EPOCHS)
     return trace
 
 
@@ -147,8 +138,8 @@ def main() -> None:
                 print(f"{task} {method} seed {seed}: hypervolume {trace.points[-1][2]:.4g}, {trace.epochs} epochs",
                       flush=True)
             out = RESULTS / f"two_objectives_{task}_{method.split(' (')[0].replace(' ', '_')}.json"
-            out.write_text(json.dumps({"task": task, "method": method, "budget_s": budget,
-                                       "reference": reference.tolist(), "runs": runs}))
+            write_json(out, {"task": task, "method": method, "budget_s": budget,
+                             "reference": reference.tolist(), "runs": runs})
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ method's suggestion alone (training and measurement excluded).
     nice python benchmarks/multiobjective/digits.py report
 
 ``run`` writes ``results_digits/<method>-seed<N>.json`` after every evaluation (so a cut run
-keeps what finished); ``report`` prints the table of DIGITS.md from those files.
+keeps what finished); ``report`` rewrites DIGITS.md's generated table and findings from those files.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO))
 RESULTS = HERE / "results_digits"
 MODEL_FILE = RESULTS / "memory_model.json"
 OBJECTIVES = ["error", "memory"]
@@ -119,9 +120,10 @@ class OptunaSuggester:
     def __init__(self, config, seed: int) -> None:
         import optuna
 
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        from benchmarks.common.peers import optuna_sampler
+
         self.space = config.space
-        sampler = optuna.samplers.GPSampler(seed=seed, n_startup_trials=INITIAL_DESIGN)
+        sampler = optuna_sampler("gp", seed, n_startup_trials=INITIAL_DESIGN)
         self.study = optuna.create_study(directions=["minimize", "minimize"], sampler=sampler)
         self.trial = None
 
@@ -179,14 +181,26 @@ def hypervolume_after(values: list, count: int) -> float | None:
     return float(hypervolume(np.array(values[:count]), REFERENCE))
 
 
-def report() -> str:
-    """Markdown: median [quartiles] hypervolume after each cut over the seeds that reached it;
-    median seconds per suggestion after the initial design (the model-based ones)."""
+def load_runs(results: Path = RESULTS) -> dict[str, list[dict]]:
     runs: dict[str, list[dict]] = {}
-    for path in sorted(RESULTS.glob("*-seed*.json")):
+    for path in sorted(results.glob("*-seed*.json")):
         record = json.loads(path.read_text())
         runs.setdefault(record["method"], []).append(record)
-    cuts = [c for c in CUTS if any(len(r["values"]) >= c for rs in runs.values() for r in rs)]
+    return runs
+
+
+def _cuts(runs: dict[str, list[dict]]) -> list[int]:
+    return [c for c in CUTS if any(len(r["values"]) >= c for rs in runs.values() for r in rs)]
+
+
+def _hypervolumes(records: list[dict], cut: int) -> list[float]:
+    return [h for h in (hypervolume_after(r["values"], cut) for r in records) if h is not None]
+
+
+def report(runs: dict[str, list[dict]]) -> str:
+    """Markdown: median [quartiles] hypervolume after each cut over the seeds that reached it;
+    median seconds per suggestion after the initial design (the model-based ones)."""
+    cuts = _cuts(runs)
     lines = ["| method | seeds | " + " | ".join(f"HV after {c}" for c in cuts)
              + " | wall s per suggestion | CPU s per suggestion |",
              "| --- | --- |" + " --- |" * (len(cuts) + 2)]
@@ -195,7 +209,7 @@ def report() -> str:
             continue
         cells = []
         for cut in cuts:
-            hv = [h for h in (hypervolume_after(r["values"], cut) for r in runs[method]) if h is not None]
+            hv = _hypervolumes(runs[method], cut)
             cells.append(f"{np.median(hv):.3f} [{np.percentile(hv, 25):.3f}, {np.percentile(hv, 75):.3f}] (n={len(hv)})"
                          if hv else "-")
         walls = [s for r in runs[method] for s in r["wall_s"][INITIAL_DESIGN:]]  # model-based suggestions only
@@ -210,6 +224,28 @@ def _median(seconds: list[float]) -> str:
     return f"{np.median(seconds):.2f} (n={len(seconds)})" if seconds else "-"
 
 
+def findings(runs: dict[str, list[dict]]) -> list[str]:
+    """The order after the last cut, the cost of a suggestion, and the measured memory's range."""
+    last = _cuts(runs)[-1]
+    medians = {method: float(np.median(_hypervolumes(runs[method], last))) for method in METHODS if method in runs}
+    order = sorted(medians, key=medians.get, reverse=True)
+    memory = [values[1] for records in runs.values() for r in records for values in r["values"]]
+    seconds = {method: ([s for r in runs[method] for s in r["wall_s"][INITIAL_DESIGN:]],
+                        [s for r in runs[method] for s in r["cpu_s"][INITIAL_DESIGN:]]) for method in order}
+    return [f"Median hypervolume after {last} evaluations: " + ", ".join(f"{m} {medians[m]:.3f}" for m in order) + ".",
+            "Median wall / CPU seconds per model-based suggestion: " + ", ".join(
+                f"{m} {np.median(wall):.2f} / {np.median(cpu):.2f}" for m, (wall, cpu) in seconds.items() if wall) + ".",
+            f"Measured inference memory over every evaluation: {min(memory):.0f} to {max(memory):.0f} MB."]
+
+
+def write_report() -> None:
+    from benchmarks.common.writeup import bullets, update
+
+    runs = load_runs()
+    update(HERE / "DIGITS.md", {"table": report(runs) + "\n", "findings": bullets(findings(runs))})
+    print(f"wrote {HERE / 'DIGITS.md'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -220,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("report")
     args = parser.parse_args(argv)
     if args.command == "report":
-        print(report())
+        write_report()
         return 0
     RESULTS.mkdir(exist_ok=True)
     for seed in args.seeds:

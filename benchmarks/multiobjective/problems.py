@@ -2,7 +2,7 @@
 
 * ``branin-currin``: Branin and Currin on the unit square (BoTorch's BraninCurrin, both
   minimized), scored against the reference point (18, 6); the whole front dominates 59.36.
-* ``nb201-<device>``: NAS-Bench-201 (../shared/data/nasbench201/): six ENUM edges of five
+* ``nb201-<device>``: NAS-Bench-201 (``$HYPERPOWER_SHARED_DATA/nasbench201/``): six ENUM edges of five
   operations each (15,625 cells), error = 100 - CIFAR-10 validation accuracy (12 epochs) against
   the measured inference latency on a GPU (GTX 1080 Ti, batch 1), a CPU (Xeon Gold 6240) and a
   phone (Pixel 2). A table lookup: the "training" of a cell is reading its row. Scored against
@@ -17,21 +17,21 @@ benchmark fits the same form itself with a few lines of numpy.)
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import gzip
 import math
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-DATA = Path("/work/shared/data/nasbench201/nb201_devices.csv.gz")
-OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from benchmarks.common import nb201  # noqa: E402
+
+OPS = nb201.OPS
 EDGES = tuple(f"edge{i}" for i in range(6))
-#: (node, input) of each edge in NAS-Bench-201's cell string
-EDGE_NODES = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
 DEVICES = {"gpu": "lat_1080ti_1", "cpu": "lat_gold_6240", "phone": "lat_pixel2"}
 ERROR_REFERENCE = 40.0
 LATENCY_QUANTILE = 90
@@ -67,19 +67,14 @@ def _branin_currin(params: dict) -> tuple[float, float]:
 
 def cell_string(params: dict) -> str:
     """NAS-Bench-201's cell string of six edge operations."""
-    nodes = []
-    for node in (1, 2, 3):
-        nodes.append("|" + "|".join(f"{params[f'edge{i}']}~{src}" for i, (n, src) in enumerate(EDGE_NODES) if n == node) + "|")
-    return "+".join(nodes)
+    return nb201.cell_string([params[edge] for edge in EDGES])
 
 
 @lru_cache(maxsize=1)
 def table() -> dict[str, dict[str, float]]:
     """cell string -> {"error": ..., device column: latency ms} for all 15,625 cells."""
-    with gzip.open(DATA, "rt") as handle:
-        rows = list(csv.DictReader(handle))
     return {row["cellstr"]: {"error": 100.0 - float(row["cifar10-val"]), **{c: float(row[c]) for c in DEVICES.values()}}
-            for row in rows}
+            for row in nb201.rows()}
 
 
 def _all_cells() -> list[dict]:

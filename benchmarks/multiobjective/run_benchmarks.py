@@ -4,7 +4,7 @@ Resumable: every (problem, method, seed) run is cached as JSON under
 benchmarks/multiobjective/results/, and an existing result is never recomputed (delete it to
 redo); so are the problems' optimum hypervolumes and the a-priori latency models' errors.
 
-    P=/work/main/benchmarks/.venv-peers/bin/python
+    P=benchmarks/.venv-peers/bin/python      # benchmarks/setup_peers.sh makes it
     nice $P benchmarks/multiobjective/run_benchmarks.py quality --problems branin-currin --methods ehvi random --seeds 5
     nice $P benchmarks/multiobjective/run_benchmarks.py report     # RESULTS tables + PNG plots
 
@@ -15,30 +15,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import time
 from pathlib import Path
 
-# one BLAS / torch thread per process, every method alike: on the 2 shared cores a threaded BLAS
-# spent 3x the CPU time of a single thread in contention (measured on the GP's triangular solves)
-for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_variable, "1")
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent.parent)]
+
+from benchmarks.common.peers import one_blas_thread  # noqa: E402
+
+one_blas_thread()  # before numpy is imported (by problems and runners): every method alike
 
 from problems import PROBLEMS, latency_model, problem  # noqa: E402
 from runners import APRIORI, RUNNERS  # noqa: E402
 
+from benchmarks.common.cache import run_once, write_json  # noqa: E402
+
 RESULTS = HERE / "results"
 CHECKPOINTS = (20, 40, 80)
-
-
-def write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data))
-    tmp.replace(path)
 
 
 def problem_facts() -> dict:
@@ -61,14 +54,9 @@ def quality(problems: list[str], methods: list[str], seeds: list[int], evaluatio
             for method in methods:
                 if method in APRIORI and not problem_name.startswith("nb201"):
                     continue
-                path = RESULTS / "quality" / problem_name / method / f"seed{seed}.json"
-                if path.exists():
-                    continue
-                start = time.perf_counter()
-                record = RUNNERS[method](problem(problem_name), seed, evaluations)
-                record["wall_s"] = time.perf_counter() - start
-                write_json(path, record)
-                print(f"{problem_name:14s} {method:14s} seed {seed}: {record['wall_s']:.1f} s", flush=True)
+                run_once(RESULTS / "quality" / problem_name / method / f"seed{seed}.json",
+                         lambda: RUNNERS[method](problem(problem_name), seed, evaluations),
+                         f"{problem_name:14s} {method:14s} seed {seed}")
 
 
 def cost(problems: list[str], methods: list[str], size: int, rounds: int) -> None:

@@ -18,6 +18,9 @@ import numpy as np
 
 from problems import MOProblem, latency_model
 
+from benchmarks.common.peers import OPTUNA_DEFAULT_STARTUP, ax_client, one_torch_thread, optuna_sampler
+from benchmarks.common.writeup import ALL_RANDOM
+
 Runner = Callable[[MOProblem, int, int], dict]
 INITIAL = 5
 NSGA2_POPULATION = 10
@@ -33,7 +36,8 @@ def _space(problem: MOProblem):
 def _strategy(method: str, problem: MOProblem, apriori: bool, rng: np.random.Generator):
     """(space, the strategy, the "rand" strategy of the initial design)."""
     from hyperpower.optimize.constraints import KnownConstraints
-    from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES, MultiObjectiveProblem, ObjectiveSpec
+    from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES
+    from hyperpower.optimize.multiobjective_problem import MultiObjectiveProblem, ObjectiveSpec
     from hyperpower.optimize.strategies import Problem
 
     space = _space(problem)
@@ -79,11 +83,9 @@ def continue_run(name: str, problem: MOProblem, size: int, rounds: int) -> dict:
 def _continue_optuna_gp(problem: MOProblem, size: int, rounds: int) -> dict:
     """The same measure for Optuna's GPSampler (``size`` random trials enqueued first)."""
     import optuna
-    import torch
 
-    torch.set_num_threads(1)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    sampler = optuna.samplers.GPSampler(seed=0, deterministic_objective=problem.noiseless, n_startup_trials=size)
+    one_torch_thread()
+    sampler = optuna_sampler("gp", 0, deterministic_objective=problem.noiseless, n_startup_trials=size)
     study = optuna.create_study(sampler=sampler, directions=["minimize"] * len(problem.objectives))
     cpu: list[float] = []
     for index in range(size + rounds + 1):
@@ -128,19 +130,18 @@ def _suggest(trial, problem: MOProblem) -> dict:
             for name, (kind, spec) in problem.variables.items()}
 
 
-def optuna_runner(kind: str) -> Runner:
+def optuna_runner(kind: str, startup: int | None = None) -> Runner:
+    """``startup``: the sampler's random startup trials (None: Optuna's default, 10)."""
+
     def run(problem: MOProblem, seed: int, evaluations: int) -> dict:
         import optuna
-        import torch
 
-        torch.set_num_threads(1)  # GPSampler fits with torch: one thread, as every method here
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-        if kind == "gp":
-            sampler = optuna.samplers.GPSampler(seed=seed, deterministic_objective=problem.noiseless)
-        elif kind == "tpe":
-            sampler = optuna.samplers.TPESampler(seed=seed)
-        else:
-            sampler = optuna.samplers.NSGAIISampler(seed=seed, population_size=NSGA2_POPULATION)
+        one_torch_thread()  # GPSampler fits with torch: one thread, as every method here
+        options = {"gp": {"deterministic_objective": problem.noiseless}, "tpe": {},
+                   "nsga2": {"population_size": NSGA2_POPULATION}}[kind]
+        if startup is not None:
+            options["n_startup_trials"] = startup
+        sampler = optuna_sampler(kind, seed, **options)
         study = optuna.create_study(sampler=sampler, directions=["minimize"] * len(problem.objectives))
         record: dict = {"values": [], "seconds": []}
         for _ in range(evaluations):
@@ -159,15 +160,9 @@ def optuna_runner(kind: str) -> Runner:
 def ax_runner(problem: MOProblem, seed: int, evaluations: int) -> dict:
     """Ax's default generation strategy: Sobol, then BoTorch's modular model with qLogNEHVI for
     several objectives; no objective thresholds (Ax infers them), like every other method here."""
-    import logging
-
-    import torch
-    from ax import Client
     from ax.api.configs import ChoiceParameterConfig, RangeParameterConfig
 
-    torch.set_num_threads(1)  # 2 shared cores: extra threads only add contention
-    logging.getLogger("ax").setLevel(logging.WARNING)
-    client = Client(random_seed=seed)
+    client = ax_client(seed)
     client.configure_experiment(parameters=[
         ChoiceParameterConfig(name=n, values=list(spec), parameter_type="str") if kind == "ENUM" else
         RangeParameterConfig(name=n, bounds=spec, parameter_type="float") for n, (kind, spec) in problem.variables.items()])
@@ -201,6 +196,8 @@ RUNNERS: dict[str, Runner] = {
     "ehvi-apriori": hyperpower_runner("ehvi", True),
     "pabo-apriori": hyperpower_runner("pabo", True),
     "optuna-gp": optuna_runner("gp"),
+    # GPSampler with HyperPower's initial design (5 random startup trials instead of its 10)
+    "optuna-gp-init5": optuna_runner("gp", startup=INITIAL),
     "optuna-tpe": optuna_runner("tpe"),
     "optuna-nsga2": optuna_runner("nsga2"),
     "ax-qnehvi": ax_runner,
@@ -208,3 +205,10 @@ RUNNERS: dict[str, Runner] = {
 }
 #: methods that read the a-priori model (only meaningful where a cost is modelled: NAS problems)
 APRIORI = ("ehvi-apriori", "pabo-apriori")
+#: points each method draws before its first model-based suggestion, as the write-up states them
+#: (NSGA-II: its first generation; Ax's default strategy: the centre and 4 Sobol points)
+INITIAL_DESIGNS: dict[str, int | str] = {
+    "ehvi": INITIAL, "pabo": INITIAL, "ehvi-apriori": INITIAL, "pabo-apriori": INITIAL,
+    "optuna-gp": OPTUNA_DEFAULT_STARTUP["gp"], "optuna-gp-init5": INITIAL, "optuna-tpe": OPTUNA_DEFAULT_STARTUP["tpe"],
+    "optuna-nsga2": NSGA2_POPULATION, "ax-qnehvi": 5, "random": ALL_RANDOM,
+}

@@ -26,15 +26,10 @@ sys.path[:0] = [str(HERE), str(HERE.parent.parent)]
 from problems import PROBLEMS, constrained_optimum  # noqa: E402
 from runners import RUNNERS  # noqa: E402
 
+from benchmarks.common.cache import run_once, write_json  # noqa: E402
+
 RESULTS = HERE / "results"
 CHECKPOINTS = (10, 25, 50)
-
-
-def _write(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data))
-    tmp.replace(path)
 
 
 def optima() -> dict[str, float]:
@@ -44,7 +39,7 @@ def optima() -> dict[str, float]:
     for name, problem in PROBLEMS.items():
         if name not in known:
             known[name] = constrained_optimum(problem, np.random.default_rng(0))
-    _write(path, known)
+    write_json(path, known)
     return known
 
 
@@ -52,14 +47,9 @@ def quality(problems: list[str], methods: list[str], seeds: int, evaluations: in
     for method in methods:
         for problem_name in problems:
             for seed in range(seeds):
-                path = RESULTS / "quality" / problem_name / method / f"seed{seed}.json"
-                if path.exists():
-                    continue
-                start = time.perf_counter()
-                record = RUNNERS[method](PROBLEMS[problem_name], seed, evaluations)
-                record["wall_s"] = time.perf_counter() - start
-                _write(path, record)
-                print(f"{problem_name:16s} {method:16s} seed {seed}: {record['wall_s']:.1f} s", flush=True)
+                run_once(RESULTS / "quality" / problem_name / method / f"seed{seed}.json",
+                         lambda: RUNNERS[method](PROBLEMS[problem_name], seed, evaluations),
+                         f"{problem_name:16s} {method:16s} seed {seed}")
 
 
 def _speed_function(points: np.ndarray) -> np.ndarray:
@@ -100,10 +90,11 @@ class _OptunaSpeed:
     def __init__(self, dim: int, points: np.ndarray, values: np.ndarray) -> None:
         import optuna
 
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        from benchmarks.common.peers import optuna_sampler
+
         self.optuna, self.dim = optuna, dim
         self.distributions = {f"x{j}": optuna.distributions.FloatDistribution(0.0, 1.0) for j in range(dim)}
-        self.study = optuna.create_study(sampler=optuna.samplers.GPSampler(seed=0))
+        self.study = optuna.create_study(sampler=optuna_sampler("gp", 0))
         self.study.add_trials([optuna.trial.create_trial(params={f"x{j}": float(p[j]) for j in range(dim)},
                                                          distributions=self.distributions, value=float(v))
                                for p, v in zip(points, values)])
@@ -146,7 +137,7 @@ def speed(sizes: list[int], dims: list[int], repeats: int, engines: list[str]) -
                     start = time.perf_counter()
                     point = runner.ask()
                     times.append(time.perf_counter() - start)
-                _write(path, {"engine": engine, "dim": dim, "n": size, "seconds": times, "warm_up_s": warm_up_s})
+                write_json(path, {"engine": engine, "dim": dim, "n": size, "seconds": times, "warm_up_s": warm_up_s})
                 print(f"{engine:10s} d={dim:2d} n={size:4d}: median {np.median(times):.3f} s/suggestion", flush=True)
 
 

@@ -15,9 +15,14 @@ import numpy as np
 
 from problems import Problem
 
+from benchmarks.common.peers import OPTUNA_DEFAULT_STARTUP, ax_client, optuna_sampler
+from benchmarks.common.writeup import ALL_RANDOM
+
 Runner = Callable[[Problem, int, int], dict]
 #: relative error HW-CWEI assumes for the a-priori models (the paper's models: 4-7% RMSPE)
 MODEL_RMSPE = 0.05
+#: HyperPower's initial design (Sobol points before the first model-based suggestion)
+HYPERPOWER_INITIAL = 5
 
 
 def _record() -> dict:
@@ -63,7 +68,7 @@ def hyperpower_runner(method: str, aware: bool, **mcmc: object) -> Runner:
             "experiment-name": problem.name,
             "variables": {n: {"type": "FLOAT", "min": lo, "max": hi} for n, (lo, hi) in problem.bounds.items()},
             "tasks": {"error": {"type": "OBJECTIVE"}},
-            "hyperpower": {"method": method, "aware": aware, "initial_design": 5,
+            "hyperpower": {"method": method, "aware": aware, "initial_design": HYPERPOWER_INITIAL,
                            "budgets": {c.name: c.threshold for c in problem.constraints}},
         })
         optimizer = Optimizer(config, _hyperpower_models(problem), np.random.default_rng(seed), mcmc=MCMCSettings(**mcmc))
@@ -81,16 +86,17 @@ def hyperpower_runner(method: str, aware: bool, **mcmc: object) -> Runner:
 
 
 # -- Optuna -------------------------------------------------------------------------------------
-def optuna_runner(kind: str) -> Runner:
+def optuna_runner(kind: str, startup: int | None = None) -> Runner:
+    """``startup``: the sampler's random startup trials (None: Optuna's default, 10)."""
+
     def run(problem: Problem, seed: int, evaluations: int) -> dict:
         import optuna
 
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
         constraints_func = lambda trial: trial.user_attrs["constraints"]  # noqa: E731  (<= 0 feasible)
-        if kind == "tpe":
-            sampler = optuna.samplers.TPESampler(seed=seed, constraints_func=constraints_func)
-        else:
-            sampler = optuna.samplers.GPSampler(seed=seed, constraints_func=constraints_func, deterministic_objective=True)
+        options = {} if kind == "tpe" else {"deterministic_objective": True}
+        if startup is not None:
+            options["n_startup_trials"] = startup
+        sampler = optuna_sampler(kind, seed, constraints_func=constraints_func, **options)
         study = optuna.create_study(sampler=sampler)
         record = _record()
         for _ in range(evaluations):
@@ -111,16 +117,9 @@ def optuna_runner(kind: str) -> Runner:
 
 # -- Ax / BoTorch -------------------------------------------------------------------------------
 def ax_runner(problem: Problem, seed: int, evaluations: int) -> dict:
-    import logging
-
-    import torch
-    from ax import Client
-
-    torch.set_num_threads(1)  # 2 shared cores: extra threads only add contention
     from ax.api.configs import RangeParameterConfig
 
-    logging.getLogger("ax").setLevel(logging.WARNING)
-    client = Client(random_seed=seed)
+    client = ax_client(seed)
     linear = [c for c in problem.constraints if c.known == "linear"]
     parameter_constraints = [
         " + ".join(f"{coef} * {name}" for name, coef in c.linear_coef.items()) + f" <= {c.threshold - c.intercept}"
@@ -167,6 +166,15 @@ RUNNERS: dict[str, Runner] = {
     "hw-ieci-refresh-all": hyperpower_runner("hw-ieci", True, refresh_below=10**9),
     "optuna-tpe": optuna_runner("tpe"),
     "optuna-gp": optuna_runner("gp"),
+    # GPSampler with HyperPower's initial design (5 random startup trials instead of its 10)
+    "optuna-gp-init5": optuna_runner("gp", startup=HYPERPOWER_INITIAL),
     "ax-botorch": ax_runner,
     "random": random_runner,
+}
+#: points each method draws before its first model-based suggestion, as the write-up states them
+#: (Ax's default strategy: the centre and 4 Sobol points, read from its log; random: every point)
+INITIAL_DESIGNS: dict[str, int | str] = {
+    **{name: HYPERPOWER_INITIAL for name in RUNNERS if name.startswith(("hw-", "rand"))},
+    "optuna-gp": OPTUNA_DEFAULT_STARTUP["gp"], "optuna-tpe": OPTUNA_DEFAULT_STARTUP["tpe"],
+    "optuna-gp-init5": HYPERPOWER_INITIAL, "ax-botorch": 5, "random": ALL_RANDOM,
 }

@@ -61,10 +61,12 @@ def network_file(context: ExperimentContext, job: Job) -> Path | None:
 
 
 def best_record(context: ExperimentContext, job: Job) -> dict[str, Any]:
+    from hyperpower.feasibility import reported_feasibility
     from hyperpower.loop.trained_models import trained_model_file
 
     model = trained_model_file(context.paths, job)
     record = job.export_dict(trained_model=str(model) if model else None)
+    record["feasible"] = reported_feasibility(job, context.config)  # as export and status say
     path = network_file(context, job)
     record["network_file"] = str(path) if path else None
     return record

@@ -23,7 +23,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hyperpower.hardware import HARDWARE_METRICS, detect_sensors
+    from hyperpower.hardware import detect_sensors
+    from hyperpower.metrics import HARDWARE_METRICS
     from hyperpower.hardware.subprocess_measure import device_name
 
     with detect_sensors(args.device) as sensors:

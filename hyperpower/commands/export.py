@@ -22,13 +22,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hyperpower.feasibility import reported_feasibility
     from hyperpower.loop.trained_models import trained_model_file
     from hyperpower.report.pareto import pareto_ranks_by_id
 
     context = experiment_context(args)
     jobs = load_jobs(context.store_uri, context.config.name)
     models = {job.id: str(path) for job in jobs if (path := trained_model_file(context.paths, job))}
-    text = export_jobs(jobs, args.format, models, pareto_ranks_by_id(jobs, context.config))
+    verdicts = {job.id: reported_feasibility(job, context.config) for job in jobs}
+    text = export_jobs(jobs, args.format, models, pareto_ranks_by_id(jobs, context.config), verdicts)
     if args.out is None:
         sys.stdout.write(text)
         return 0

@@ -19,7 +19,8 @@ from hyperpower.config import DEFAULT_MULTI_OBJECTIVE_METHOD, KEEP_MODELS, METHO
 from hyperpower.errors import ConfigError
 from hyperpower.experiment import ExperimentPaths, resolve_experiment
 from hyperpower.schedule.settings import SCHEDULERS
-from hyperpower.generate import METRICS, GenerateOptions, build_config, effective_store_uri, normalize_store_uri
+from hyperpower.generate import GenerateOptions, build_config, effective_store_uri, normalize_store_uri
+from hyperpower.metrics import SELECTABLE_METRICS
 from hyperpower.units import parse_budget
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|s)")
@@ -35,7 +36,7 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
     """The settings written into config.json's ``hyperpower`` section."""
     group = parser.add_argument_group("experiment settings (kept from the existing config when left out)")
     group.add_argument("--optimize", metavar="METRIC", action="append",
-                       help=f"metric to minimize: {', '.join(METRICS)} (default error); repeat for several "
+                       help=f"metric to minimize: {', '.join(SELECTABLE_METRICS)} (default error); repeat for several "
                             f"objectives (a Pareto front), e.g. --optimize error --optimize power")
     group.add_argument("--budget", metavar="METRIC=VALUE", action="append", dest="budgets",
                        help="hardware budget, e.g. power=90W, memory=1.25GB, latency=5ms; repeat for several "
@@ -80,9 +81,10 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--price", metavar="DEVICE=PRICE", action="append", dest="prices",
                        help="price of a device in currency per hour, e.g. cpu=0.10, gpu:0=2.50 (repeat; the given "
                             "prices replace the existing ones): jobs record cost = price x training hours")
-    group.add_argument("--transfer-from", metavar="EXP", nargs="+",
-                       help="finished experiments in the same store (same or overlapping variables) whose results "
-                            "warm-start the search; none drops a kept list")
+    group.add_argument("--transfer-from", metavar="SOURCE", nargs="+",
+                       help="finished experiments (same or overlapping variables) whose results warm-start the "
+                            "search: a name in this run's store, an experiment folder (read in its own store), "
+                            "or STORE_URI#NAME; none drops a kept list")
     group.add_argument("--profile-samples", type=int, metavar="N",
                        help="configurations measured when run profiles on the fly because a budget or "
                             "objective metric has no model (default 30, at least 3)")
@@ -176,10 +178,13 @@ def device_options_from_args(args: argparse.Namespace) -> dict:
 
 
 def _transfer_names(given: list[str]) -> list[str]:
-    """Experiment names (a folder path names its experiment); ``none`` drops a kept transfer."""
+    """Sources as config.json keeps them (``loop.transfer_sources``: a name, an absolute folder
+    path, or STORE_URI#NAME); ``none`` drops a kept transfer."""
+    from hyperpower.loop.transfer_sources import normalize_transfer_source
+
     if [name.lower() for name in given] == ["none"]:
         return []
-    return [name.rstrip("/").rsplit("/", 1)[-1] for name in given]
+    return [normalize_transfer_source(name) for name in given]
 
 
 def split_assignment(text: str, flag: str, form: str) -> tuple[str, str]:
@@ -201,8 +206,8 @@ def parse_budget_flags(texts: list[str], any_metric: bool = False) -> tuple[dict
     percentiles: dict[str, float] = {}
     for text in texts:
         metric, value = split_assignment(text, "--budget", "METRIC=VALUE (e.g. power=90W or power=p50)")
-        if metric not in METRICS and not (any_metric and not _PERCENTILE.match(value)):
-            raise ConfigError(f"--budget {text!r}: unknown metric {metric!r}; use one of {', '.join(METRICS)}")
+        if metric not in SELECTABLE_METRICS and not (any_metric and not _PERCENTILE.match(value)):
+            raise ConfigError(f"--budget {text!r}: unknown metric {metric!r}; use one of {', '.join(SELECTABLE_METRICS)}")
         if metric in budgets or metric in percentiles:
             raise ConfigError(f"--budget {text!r}: metric {metric!r} is given twice")
         percentile = _PERCENTILE.match(value)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import argparse
 
+from hyperpower.metrics import HARDWARE_METRICS
 from hyperpower.commands.options import add_experiment_argument, add_store_option
 from hyperpower.config import DEFAULT_PROFILE_SAMPLES as DEFAULT_SAMPLES
 
-METRIC_CHOICES = ("power", "memory", "latency", "energy")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -27,7 +27,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--device", metavar="DEV", help="cpu, gpu, gpu:N (NVML index) or auto (default: auto)")
     parser.add_argument("--folds", type=int, default=10, metavar="K", help="cross-validation folds (default 10)")
     parser.add_argument("--metrics", metavar="M[,M...]",
-                        help=f"metrics to profile, of {', '.join(METRIC_CHOICES)} (default: all measurable here)")
+                        help=f"metrics to profile, of {', '.join(HARDWARE_METRICS)} (default: all measurable here)")
     parser.add_argument("--min-window", type=float, metavar="SECONDS", dest="min_window_s",
                         help="steady-state inference per configuration (default: 5 s with NVML, 1.5 s on CPU)")
     parser.add_argument("--repetitions", type=int, metavar="N",
@@ -82,7 +82,7 @@ def _parse_metrics(text: str | None) -> list[str] | None:
     if not text:
         return None
     metrics = [m.strip() for m in text.split(",") if m.strip()]
-    unknown = [m for m in metrics if m not in METRIC_CHOICES]
+    unknown = [m for m in metrics if m not in HARDWARE_METRICS]
     if unknown:
-        raise ConfigError(f"--metrics {text!r}: {', '.join(unknown)} cannot be profiled; use {', '.join(METRIC_CHOICES)}")
+        raise ConfigError(f"--metrics {text!r}: {', '.join(unknown)} cannot be profiled; use {', '.join(HARDWARE_METRICS)}")
     return metrics

@@ -48,7 +48,7 @@ def _run(args: argparse.Namespace, signals: StopSignals) -> int:
     from hyperpower.experiment import resolve_experiment
     from hyperpower.loop.driver import Driver, RunOptions, seeded_rng
     from hyperpower.loop.preparation import prepare_run, resolve_percentile_budgets, write_run_files
-    from hyperpower.loop.transfer_sources import load_transfer_prior, transfer_line
+    from hyperpower.loop.transfer_sources import load_transfer_prior, transfer_lines
     from hyperpower.optimize import Optimizer
     from hyperpower.store import open_store
 
@@ -60,10 +60,12 @@ def _run(args: argparse.Namespace, signals: StopSignals) -> int:
         prepared = prepare_run(paths, options, device=args.device)
     config = prepared.config
     check_run_devices(config.settings, args.queue_only, layout=paths.layout)
-    transfer = load_transfer_prior(prepared.store_uri, config)  # refusals before anything is written
+    loaded_transfer = load_transfer_prior(prepared.store_uri, config)  # refusals before anything is written
+    transfer = loaded_transfer[0] if loaded_transfer is not None else None
     print(_first_line(config, prepared.store_uri), flush=True)
-    if transfer is not None:
-        print(transfer_line(transfer), flush=True)
+    if loaded_transfer is not None:
+        for line in transfer_lines(*loaded_transfer, config.settings.objective_names()):
+            print(line, flush=True)
     if config.ignored:
         print(f"hyperpower: {paths.config}: ignoring Spearmint settings HyperPower does not use: "
               f"{', '.join(config.ignored)}", flush=True)
@@ -136,7 +138,8 @@ def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
     the template (a model the user named is refused instead, by ``load_models``). Then says what
     each modelled budget means for the search space."""
     from hyperpower.errors import ConfigError
-    from hyperpower.loop.preparation import (budget_coverage_lines, load_models, metrics_needing_models,
+    from hyperpower.loop.model_files import load_models
+    from hyperpower.loop.preparation import (budget_coverage_lines, metrics_needing_models,
                                              template_feature_function_factory)
 
     config, loaded = prepared.config, prepared.loaded
@@ -169,7 +172,8 @@ def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
 
 def _print_summary(store, paths, config, summary) -> None:
     from hyperpower.report.pareto import front_summary_line, has_several_objectives, pareto_front
-    from hyperpower.report.summary import best_feasible_job, is_invalid_job
+    from hyperpower.feasibility import is_invalid_job
+    from hyperpower.report.summary import best_feasible_job
     from hyperpower.report.table import format_params, jobs_table
     from hyperpower.units import format_value
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from hyperpower.hardware.measure import Measurement, measure_inference
 from hyperpower.hardware.sensors import (
-    HARDWARE_METRICS,
     DeviceSpec,
     SensorSet,
     check_measurable,
@@ -17,6 +16,6 @@ from hyperpower.hardware.sensors import (
 )
 
 __all__ = [
-    "HARDWARE_METRICS", "DeviceSpec", "Measurement", "SensorSet", "check_measurable",
+    "DeviceSpec", "Measurement", "SensorSet", "check_measurable",
     "detect_sensors", "measure_inference", "parse_device",
 ]

@@ -36,7 +36,8 @@ import numpy as np
 
 from hyperpower.errors import HyperPowerError
 from hyperpower.hardware.contention import contention_since, read_counters
-from hyperpower.hardware.sensors import HARDWARE_METRICS, SensorSet, Window, detect_sensors
+from hyperpower.metrics import HARDWARE_METRICS
+from hyperpower.hardware.sensors import SensorSet, Window, detect_sensors
 
 #: how each metric's per-window values combine into one value
 _PEAK_METRICS = frozenset({"memory"})

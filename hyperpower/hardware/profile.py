@@ -37,7 +37,8 @@ from hyperpower.hardware.profile_models import (
 from hyperpower.hardware.provenance import template_provenance
 from hyperpower.hardware.regression import LinearFit, choose_fit
 from hyperpower.hardware.sampling import draw_configurations
-from hyperpower.hardware.sensors import HARDWARE_METRICS, detect_sensors
+from hyperpower.hardware.sensors import detect_sensors
+from hyperpower.metrics import HARDWARE_METRICS
 from hyperpower.hardware.subprocess_measure import MeasurementFailed
 from hyperpower.units import format_measurement
 

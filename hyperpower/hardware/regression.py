@@ -28,7 +28,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from hyperpower.errors import HyperPowerError
-from hyperpower.units import METRIC_UNITS
+from hyperpower.metrics import metric as registered_metric
 
 
 def least_squares(features: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, float]:
@@ -155,7 +155,7 @@ class LinearFit:
 
     @property
     def unit(self) -> str:
-        return METRIC_UNITS.get(self.metric, "")
+        return registered_metric(self.metric).unit
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         """features: (n, f) in the order of ``self.features`` -> (n,) predictions."""

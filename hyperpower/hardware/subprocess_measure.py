@@ -37,7 +37,7 @@ class MeasurementFailed(HyperPowerError):
 
 def device_environment(device: str | None, base: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for a child measuring on ``device`` (``cpu``, ``gpu:N`` or None: automatic)."""
-    from hyperpower.hardware.sensors import parse_device
+    from hyperpower.device_names import parse_device
 
     env = dict(os.environ if base is None else base)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

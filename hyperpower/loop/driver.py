@@ -22,14 +22,13 @@ from typing import Callable
 
 import numpy as np
 
-from hyperpower.config import ExperimentConfig, config_to_json
+from hyperpower.config import ExperimentConfig, config_to_json, method_label
 from hyperpower.devices import job_device, unserved_devices
 from hyperpower.errors import HyperPowerError
 from hyperpower.experiment import ExperimentPaths
-from hyperpower.jobs import Job, JobStatus
+from hyperpower.jobs import ENQUEUED_METHOD, Job, JobStatus
 from hyperpower.loop.background_fit import BackgroundSuggester
 from hyperpower.loop.doorbell import Doorbell
-from hyperpower.loop.outcome import method_label
 from hyperpower.loop.progress import ProgressPrinter
 from hyperpower.loop.driver_lock import LOCK_FILE_NAME, DriverLock
 from hyperpower.loop.failures import failure_stop_reason
@@ -271,11 +270,12 @@ class Driver:
                 f"and `hyperpower status {self.paths.root}` for the reasons.")
 
     def _cancel_unclaimed_jobs(self) -> list[int]:
-        """At the time limit, queued jobs no worker took (and jobs local workers gave back) are
-        deleted rather than left pending: the experiment is done, and a later run with more time
-        suggests afresh from everything finished."""
+        """At the time limit, queued suggestions no worker took (and jobs local workers gave back)
+        are deleted rather than left pending: the experiment is done, and a later run with more
+        time suggests afresh from everything finished. Configurations the user queued
+        (``hyperpower enqueue``) stay queued for that later run: nothing would suggest them again."""
         return [job.id for job in self.store.list_jobs(self.name, JobStatus.PENDING)
-                if self.store.cancel_pending_job(self.name, job.id)]
+                if job.method != ENQUEUED_METHOD and self.store.cancel_pending_job(self.name, job.id)]
 
     # -- local workers ---------------------------------------------------------------------
     def _start_local_workers(self) -> None:

@@ -1,7 +1,7 @@
 """Execute one claimed job in its own process, keep its heartbeat, and record the outcome.
 
 A job ends in exactly one of two ways: COMPLETE with its values (feasibility measured against the
-budgets; a NaN objective is an invalid result, COMPLETE with ``feasible=False``, see outcome.py), or
+budgets; a NaN objective is an invalid result, COMPLETE with ``feasible=False``, see hyperpower.feasibility), or
 BROKEN with the reason and the log kept (exception, missing or infinite objective, timeout, killed
 process). Either way the run goes on.
 """
@@ -24,7 +24,7 @@ from hyperpower.forkserver import ForkServerError
 from hyperpower.jobs import LOG_TAIL_MARKER, Job, JobStatus
 from hyperpower.loop.heartbeat import DEFAULT_HEARTBEAT_TIMEOUT_S, JobHeartbeat, heartbeat_interval
 from hyperpower.loop.launcher import JobLauncher, JobTask
-from hyperpower.loop.outcome import measured_feasibility, objective_problem
+from hyperpower.feasibility import measured_feasibility, objective_problem
 from hyperpower.store.base import ExperimentStore
 
 _LOG_TAIL_CHARS = 2000

@@ -19,9 +19,11 @@ from hyperpower.errors import ConfigError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.generate import (GenerateOptions, build_config, effective_store_uri, modelled_objectives,
                                  normalize_store_uri)
+from hyperpower.loop.device_preparation import devices_to_profile
+from hyperpower.loop.model_files import LoadedModels, load_models
+from hyperpower.metrics import HARDWARE_METRICS
 from hyperpower.store.rules import check_experiment_name
 
-HARDWARE_METRICS = ("power", "memory", "latency", "energy")
 
 
 @dataclasses.dataclass
@@ -30,7 +32,7 @@ class PreparedRun:
     saved: ExperimentConfig | None  # what EXP/spearmint/config.json becomes; None: the user's config.json stays
     config_path: Path  # the snapshot job processes read (written by ``write_run_files``)
     store_uri: str
-    loaded: "LoadedModels"  # the usable a-priori models found, and why others were left out
+    loaded: LoadedModels  # the usable a-priori models found, and why others were left out
     to_profile: list[str]  # budget metrics an aware HyperPower run profiles before its first job
 
 
@@ -66,7 +68,7 @@ def prepare_run(paths: ExperimentPaths, options: GenerateOptions, device: str | 
 
 
 def _plan_models(paths: ExperimentPaths, config: ExperimentConfig, percentiles: list[str],
-                 device: str | None) -> tuple["LoadedModels", list[str]]:
+                 device: str | None) -> tuple[LoadedModels, list[str]]:
     """The usable models there are (a stale own model is left out, so its metric is profiled
     again; a stale model the user named is refused), and the metrics to profile; refuses a budget that no model covers
     and nothing here measures (only a HyperPower run measures its budgets itself)."""
@@ -84,7 +86,6 @@ def _plan_models(paths: ExperimentPaths, config: ExperimentConfig, percentiles: 
 
     if config.settings.devices:
         from hyperpower.devices import local_devices
-        from hyperpower.loop.device_preparation import devices_to_profile
 
         return loaded, devices_to_profile(config, loaded, local_devices())
     check_measurable(list(probe.settings.budgets), loaded.models, device=device)
@@ -97,134 +98,6 @@ def write_run_files(paths: ExperimentPaths, prepared: PreparedRun) -> None:
         save_config(prepared.saved, paths.config)
     paths.output_dir.mkdir(parents=True, exist_ok=True)
     prepared.config_path.write_text(json.dumps(config_to_json(prepared.config), indent=2) + "\n")
-
-
-def model_sources(paths: ExperimentPaths, config: ExperimentConfig) -> dict[str, Any]:
-    """metric -> model file path or inline model: the config's ``models``, else EXP/models/<metric>.json."""
-    sources: dict[str, Any] = {}
-    for metric in [*config.settings.budgets, *modelled_objectives(config.settings)]:
-        given = config.settings.models.get(metric)
-        if isinstance(given, str):
-            path = Path(given)
-            sources[metric] = path if path.is_absolute() else paths.root / path
-        elif given is not None:
-            sources[metric] = given
-        elif (paths.models_dir / f"{metric}.json").is_file():
-            sources[metric] = paths.models_dir / f"{metric}.json"
-    return sources
-
-
-@dataclasses.dataclass
-class LoadedModels:
-    """The budget metrics' models a run may use, and what was found about the others.
-
-    stale: metric -> why the tool's own ``EXP/models/<metric>.json`` (found there, not named by
-    ``--model`` or the config's ``models``) no longer fits the template; it is left out, so the
-    caller profiles again exactly as for a missing model. warnings: one line per model used
-    without provenance to check (hand-written, or profiled by an older HyperPower).
-    """
-
-    models: dict[str, Any]
-    stale: dict[str, str] = dataclasses.field(default_factory=dict)
-    warnings: list[str] = dataclasses.field(default_factory=list)
-    #: metric -> devices of the run with no model of it (``--devices``; those metrics have no entry in ``models``)
-    missing_devices: dict[str, list[str]] = dataclasses.field(default_factory=dict)
-
-
-def load_models(paths: ExperimentPaths, config: ExperimentConfig,
-                feature_function_factory: Callable[[], Any] | None = None) -> LoadedModels:
-    """The a-priori models of the budget metrics that have one (LinearModel per metric), each
-    checked against the template's structural variables (``hardware.provenance``).
-
-    The rule for a model that no longer fits the template: the tool's own file found at
-    ``EXP/models/<metric>.json`` is stale (left out: the run profiles again); a file the user
-    named is refused (ConfigError naming the variable and the command to re-profile), since it
-    may come from another machine and must not be silently replaced by one profiled here."""
-    loaded = LoadedModels(models={})
-    if config.settings.devices:  # one model per device and metric (issue 14)
-        from hyperpower.loop.device_preparation import load_device_models
-
-        return load_device_models(paths, config, loaded, lambda key, source, check, own: _load_one(
-            paths, config, key, source, check, own, loaded, feature_function_factory))
-    sources = model_sources(paths, config)
-    check = _provenance_checker(paths) if sources else None
-    for metric, source in sources.items():
-        model = _load_one(paths, config, metric, source, check, _is_own_model_file(paths, config, metric, source),
-                          loaded, feature_function_factory)
-        if model is not None:
-            loaded.models[metric] = model
-    return loaded
-
-
-def _load_one(paths: ExperimentPaths, config: ExperimentConfig, key: str, source: Any, check: Any, own: bool,
-              loaded: "LoadedModels", feature_function_factory: Callable[[], Any] | None) -> Any:
-    """One model file (``key``: its metric, or ``metric@device``), checked against the template;
-    None when it is the tool's own file and stale (the reason kept in ``loaded.stale``)."""
-    from hyperpower.optimize import load_linear_model
-
-    metric = key.partition("@")[0]
-    model = load_linear_model(source)
-    if model.missing_features(config.space) and feature_function_factory is not None:
-        model = load_linear_model(source, feature_function_factory())
-    if model.metric != metric:
-        raise ConfigError(f"model {source} is a model of {model.metric!r}, not of the budget metric {metric!r}")
-    where = str(source) if isinstance(source, Path) else "the config's inline model"
-    verdict = check(model, where) if check is not None else None
-    if verdict is not None and verdict.verdict == "mismatch":
-        if own:
-            loaded.stale[key] = f"{where} no longer fits the template: {verdict.reason_text}"
-            return None
-        raise ConfigError(_refusal(paths, metric, where, verdict))
-    if verdict is not None and verdict.verdict == "unknown":
-        loaded.warnings.append(_unknown_provenance_warning(paths, metric, where, model, verdict.fitted_on))
-    return model
-
-
-def _provenance_checker(paths: ExperimentPaths) -> Callable[[Any, str], Any] | None:
-    """``(model, where) -> ProvenanceCheck`` against the experiment's template (None without one:
-    a plain Spearmint folder, or a HyperPower folder holding only its generated config).
-    Structural detection (two builds per unflagged variable) runs at most once per variable."""
-    if paths.layout != "hyperpower" or not paths.template.is_file():
-        return None
-    from hyperpower.hardware.provenance import check_model
-    from hyperpower.hardware.structure import detect_structural, keras_signature_function
-    from hyperpower.template import parse_template
-
-    template = parse_template(paths.template)
-    detected: dict[str, bool] = {}
-
-    def detect(names):
-        todo = [name for name in names if name not in detected]
-        if todo:
-            detected.update(detect_structural(template.space, keras_signature_function(template), todo))
-        return {name: detected[name] for name in names}
-
-    return lambda model, where: check_model(model, template, detect, where)
-
-
-def _is_own_model_file(paths: ExperimentPaths, config: ExperimentConfig, metric: str, source: Any) -> bool:
-    """EXP/models/<metric>.json found by default, the file ``profile`` writes (and may rewrite)."""
-    return metric not in config.settings.models and isinstance(source, Path) and \
-        source == paths.models_dir / f"{metric}.json"
-
-
-def _refusal(paths: ExperimentPaths, metric: str, where: str, verdict: Any) -> str:
-    fitted = ", ".join(verdict.fitted_on) or "none"
-    return (f"{where}: the {metric} model (given by --model or the config's models; fitted on structural "
-            f"variables {fitted}) does not fit the template {paths.template}: {verdict.reason_text}. Its "
-            f"predictions would ignore that, so it is not used. Re-profile with `hyperpower profile {paths.root}` "
-            f"(on the device the budget is for; it writes {paths.models_dir / (metric + '.json')}) and give that "
-            f"file with --model {metric}=FILE")
-
-
-def _unknown_provenance_warning(paths: ExperimentPaths, metric: str, where: str, model: Any,
-                                structural: list[str]) -> str:
-    checked = ("its network features cannot be checked against the template's structural variables"
-               if model.feature_set == "network" or model.feature_function is not None else
-               f"its features cover the structural variables ({', '.join(structural) or 'none'}), but a change "
-               "of their ranges cannot be seen")
-    return (f"hyperpower: warning: {where}: the {metric} model records no template provenance (hand-written, or "
-            f"profiled by an older HyperPower); {checked}. `hyperpower profile {paths.root}` writes one that does")
 
 
 def metrics_needing_models(config: ExperimentConfig, models: dict[str, Any]) -> list[str]:

@@ -60,7 +60,7 @@ class ProgressPrinter:
 def job_line(job: Job, config: ExperimentConfig) -> str:
     """``job    3 [hw-ieci] complete: error=0.0833 ... | 4.1s``; a broken job says why in one line,
     an invalid one (its objective came back NaN) says so."""
-    from hyperpower.report.summary import is_invalid_job
+    from hyperpower.feasibility import is_invalid_job
 
     duration = f"{job.duration_s:.1f}s" if job.duration_s is not None else "-"
     status = job.status.value

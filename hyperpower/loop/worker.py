@@ -204,16 +204,3 @@ def worker_context(store: ExperimentStore, experiment: str,
     with os.fdopen(handle, "w") as file:
         json.dump(data, file)
     return paths, config, Path(name)
-
-
-def wait_for_idle(store: ExperimentStore, experiment: str, interval_s: float = 0.5,
-                  timeout_s: float | None = None) -> bool:
-    """Block until no job of the experiment is pending or running (tests and tools)."""
-    deadline = None if timeout_s is None else time.monotonic() + timeout_s
-    while True:
-        jobs = store.list_jobs(experiment)
-        if not any(not j.status.finished for j in jobs):
-            return True
-        if deadline is not None and time.monotonic() > deadline:
-            return False
-        time.sleep(interval_s)

@@ -1,8 +1,8 @@
 """Several objectives: strategies that grow the feasible Pareto front instead of lowering one value.
 
-The contract the run loop's ``Optimizer`` relies on (issue 12): a ``MultiObjectiveProblem`` wraps
-the single-objective ``Problem`` (space, a-priori budgets, measured constraint rules, MCMC and
-search settings) with the ordered objectives; ``MULTI_OBJECTIVE_STRATEGIES`` maps a method name to
+The contract the run loop's ``Optimizer`` relies on (issue 12): a ``MultiObjectiveProblem``
+(``multiobjective_problem``) wraps the single-objective ``Problem`` with the ordered objectives;
+``MULTI_OBJECTIVE_STRATEGIES`` maps a method name to
 a constructor ``(problem, rng) -> strategy`` whose ``ready(observations)`` and
 ``propose(observations, taken, count)`` behave as the single-objective strategies'.
 ``observations.objectives`` has one column per ``problem.objectives`` entry, in that order.
@@ -21,48 +21,16 @@ rejecting configurations the models predict to break a budget when aware.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Callable
 
 import numpy as np
 
 from hyperpower.optimize.candidates import TakenPoints
 from hyperpower.optimize.multiobjective_bayes import EHVIStrategy, PABOStrategy
-from hyperpower.optimize.observations import Observations, feasible_front_indices, feasible_values
-from hyperpower.optimize.pareto import default_reference
+from hyperpower.optimize.multiobjective_problem import MultiObjectiveProblem
+from hyperpower.optimize.observations import Observations, feasible_front_indices
 from hyperpower.optimize.random_methods import random_walk
-from hyperpower.optimize.strategies import Problem, RandomStrategy
-
-#: a-priori objective: unit-cube points (k, dim) -> predicted values (k,)
-KnownObjective = Callable[[np.ndarray], np.ndarray]
-
-
-@dataclasses.dataclass
-class ObjectiveSpec:
-    """One minimized objective: its task name, whether its observations are noiseless, and its
-    a-priori model when it has one (then no GP is fitted to it)."""
-
-    name: str
-    noiseless: bool = False
-    known: KnownObjective | None = None
-
-
-@dataclasses.dataclass
-class MultiObjectiveProblem:
-    """The single-objective ``Problem`` plus the ordered objectives and, when the user fixed one,
-    the hypervolume reference point (else ``reference_point`` derives it from the data)."""
-
-    base: Problem
-    objectives: list[ObjectiveSpec]
-    reference: np.ndarray | None = None
-
-    def reference_point(self, observations: Observations) -> np.ndarray:
-        """The fixed reference, or the default rule over the measured-feasible observed values."""
-        if self.reference is not None:
-            return np.asarray(self.reference, dtype=float)
-        values = feasible_values(observations)
-        return default_reference(values if len(values) else observations.objectives)
-
+from hyperpower.optimize.strategies import RandomStrategy
 
 class MultiObjectiveRandom(RandomStrategy):
     """Rand: uniform points; the objectives play no part (rejection against the models when aware)."""

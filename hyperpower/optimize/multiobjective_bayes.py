@@ -24,7 +24,6 @@ objective vectors join the front), broken points are conditioned on without join
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -32,15 +31,13 @@ from hyperpower.optimize.acquisition import Acquisition, ConstraintWeightedEI
 from hyperpower.optimize.candidates import TakenPoints, sobol_points
 from hyperpower.optimize.ehvi import ExpectedHypervolumeImprovement, Known, expected_hvi
 from hyperpower.optimize.ensemble import FittedEnsemble
+from hyperpower.optimize.multiobjective_problem import MultiObjectiveProblem
 from hyperpower.optimize.observations import Observations, feasible_front_indices
 from hyperpower.optimize.pareto import nondominated_mask
 from hyperpower.optimize.search import maximize_acquisition
 from hyperpower.optimize.strategies import (
     BayesianStrategy, Fits, Problem, _measured_probabilities, build_ieci,
 )
-
-if TYPE_CHECKING:
-    from hyperpower.optimize.multiobjective import MultiObjectiveProblem
 
 #: front points the acquisition search looks around (spread along the front)
 FRONT_ANCHORS = 6
@@ -89,7 +86,7 @@ class MultiFits:
 class MultiObjectiveBayesian(BayesianStrategy):
     """The shared part: fitting (no GP for a known objective), the front, the reference."""
 
-    def __init__(self, problem: "MultiObjectiveProblem", rng: np.random.Generator) -> None:
+    def __init__(self, problem: MultiObjectiveProblem, rng: np.random.Generator) -> None:
         super().__init__(problem.base, rng, self.build_acquisition)
         self.multi = problem
         self.stats = {"searches": 0, "searches_skipped": 0, "mcmc_fits": 0, "mcmc_skipped": 0}
@@ -98,8 +95,11 @@ class MultiObjectiveBayesian(BayesianStrategy):
         return [spec.known for spec in self.multi.objectives]
 
     def fit(self, observations: Observations) -> MultiFits:
+        """One ensemble per black-box objective, each on the observations that measured it: a
+        transfer source's extra observation is NaN in an objective it never measured
+        (``optimize.transfer``), and that objective's GP leaves it out."""
         ensembles = [None if spec.known is not None else
-                     self._ensemble(f"objective {spec.name}", spec.noiseless).fit(observations.points, observations.objectives[:, j])
+                     self._ensemble(f"objective {spec.name}", spec.noiseless).fit(*measured_column(observations, j))
                      for j, spec in enumerate(self.multi.objectives)]
         self.stats["mcmc_fits"] += sum(e is not None for e in ensembles)
         return MultiFits(ensembles, self.known(), *self.fit_constraints(observations))
@@ -158,7 +158,7 @@ class _Cached:
 class PABOStrategy(MultiObjectiveBayesian):
     """pabo: pseudo agents (one per objective) propose, a supervisor picks by EHVI."""
 
-    def __init__(self, problem: "MultiObjectiveProblem", rng: np.random.Generator) -> None:
+    def __init__(self, problem: MultiObjectiveProblem, rng: np.random.Generator) -> None:
         super().__init__(problem, rng)
         self._cache: dict[int, _Cached] = {}
         self._base_fit: tuple[bytes, MultiFits] | None = None
@@ -175,7 +175,7 @@ class PABOStrategy(MultiObjectiveBayesian):
             fits = super().fit(observations)
         else:
             previous = self._base_fit[1]
-            objectives = [None if e is None else e.refit(observations.points, observations.objectives[:, j])
+            objectives = [None if e is None else e.refit(*measured_column(observations, j))
                           for j, e in enumerate(previous.objectives)]
             self.stats["mcmc_skipped"] += sum(e is not None for e in objectives)
             fits = MultiFits(objectives, self.known(), *self.fit_constraints(observations))
@@ -231,6 +231,13 @@ class PABOStrategy(MultiObjectiveBayesian):
         gain = expected_hvi(values, np.zeros_like(values), front, self.multi.reference_point(observations))
         pool = np.flatnonzero(gain > 0) if (gain > 0).any() else np.arange(len(candidates))
         return candidates[pool[np.argmin(values[pool, j])]]
+
+
+def measured_column(observations: Observations, column: int) -> tuple[np.ndarray, np.ndarray]:
+    """(k, d) points and (k,) values of objective ``column`` where it was measured (finite)."""
+    values = observations.objectives[:, column]
+    measured = np.isfinite(values)
+    return observations.points[measured], values[measured]
 
 
 def _free_candidates(problem: Problem, rng: np.random.Generator, taken: TakenPoints) -> np.ndarray:

@@ -16,12 +16,12 @@ Rules (design §6, issue 3):
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Sequence
 
 import numpy as np
 
 from hyperpower.errors import ConfigError
+from hyperpower.feasibility import ObjectiveState, is_number, job_feasibility, objective_state
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.optimize.pareto import nondominated_mask
 from hyperpower.space import SearchSpace
@@ -36,7 +36,11 @@ class ConstraintRule:
     feasible_below: bool
     noiseless: bool = False
 
-    def satisfied(self, value: float) -> bool:
+    @property
+    def is_budget(self) -> bool:
+        return self.feasible_below
+
+    def is_satisfied(self, value: float) -> bool:
         return value <= self.threshold if self.feasible_below else value >= self.threshold
 
 
@@ -89,20 +93,10 @@ def feasible_front_indices(observations: Observations) -> np.ndarray:
     return feasible[nondominated_mask(observations.objectives[feasible])]
 
 
-def _finite(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _nan(value: object) -> bool:
-    """A NaN objective (an invalid result); a missing one is not NaN."""
-    return isinstance(value, float) and math.isnan(value)
-
-
 def _measured_feasible(job: Job, rules: Sequence[ConstraintRule]) -> bool:
-    """job.feasible when the loop set it; otherwise every measured constraint checked here."""
-    if job.feasible is not None:
-        return bool(job.feasible)
-    return all(rule.satisfied(job.values[rule.name]) for rule in rules if _finite(job.values.get(rule.name)))
+    """Known to keep every constraint (``feasibility.job_feasibility``, the verdict ``status`` and
+    ``best`` give): an unknown verdict is not a feasible observation."""
+    return job_feasibility(job, rules) is True
 
 
 def _unit_point(space: SearchSpace, job: Job) -> np.ndarray:
@@ -113,17 +107,6 @@ def _unit_point(space: SearchSpace, job: Job) -> np.ndarray:
             f"job {job.id} of experiment {job.experiment!r} has raw_params {job.raw_params!r} that do not fit "
             f"the search space ({', '.join(space.names)}): {exc}"
         ) from None
-
-
-def _objective_state(job: Job, names: Sequence[str]) -> str:
-    """'valid' when every objective is finite, 'invalid' when one is NaN (and none missing),
-    'missing' otherwise (a crash, a skip, an unfinished job)."""
-    values = [job.values.get(name) for name in names]
-    if all(_finite(v) for v in values):
-        return "valid"
-    if all(_finite(v) or _nan(v) for v in values):
-        return "invalid"
-    return "missing"
 
 
 def collect_observations(
@@ -143,14 +126,14 @@ def collect_observations(
             pending.append(point)
             continue
         for rule in rules:
-            if job.status is not JobStatus.SKIPPED and _finite(job.values.get(rule.name)):
+            if job.status is not JobStatus.SKIPPED and is_number(job.values.get(rule.name)):
                 constraint_data[rule.name][0].append(point)
                 constraint_data[rule.name][1].append(float(job.values[rule.name]))
-        state = _objective_state(job, names) if job.status is JobStatus.COMPLETE else "missing"
-        if state != "missing":
+        state = objective_state(job.values, names) if job.status is JobStatus.COMPLETE else ObjectiveState.MISSING
+        if state is not ObjectiveState.MISSING:
             validity_points.append(point)
-            valid.append(state == "valid")
-        if state == "valid":
+            valid.append(state is ObjectiveState.VALID)
+        if state is ObjectiveState.VALID:
             points.append(point)
             values.append([float(job.values[name]) for name in names])
             feasible.append(_measured_feasible(job, rules))

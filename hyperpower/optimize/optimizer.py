@@ -23,8 +23,8 @@ from hyperpower.jobs import Job
 from hyperpower.optimize.candidates import NoFeasiblePoint, TakenPoints, sobol_points, unique_rows
 from hyperpower.optimize.constraints import KnownConstraints, LinearModel, ModelBudget
 from hyperpower.optimize.ensemble import MCMCSettings
-from hyperpower.optimize.multiobjective import (MULTI_OBJECTIVE_STRATEGIES, KnownObjective, MultiObjectiveProblem,
-                                                ObjectiveSpec)
+from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES
+from hyperpower.optimize.multiobjective_problem import KnownObjective, MultiObjectiveProblem, ObjectiveSpec
 from hyperpower.optimize.observations import ConstraintRule, Observations, collect_observations
 from hyperpower.optimize.random_methods import random_search
 from hyperpower.optimize.search import SearchSettings
@@ -96,6 +96,15 @@ def safe_threshold(budget: float, model: LinearModel, margin: float) -> float:
     return budget - margin * float(model.cv_rmspe) * abs(budget)
 
 
+def known_budgets(config: ExperimentConfig, models: dict[str, LinearModel]) -> list[ModelBudget]:
+    """Budgets the models check a priori, tightened by ``budget_threshold`` (the calibrated
+    error quantile of ``violation_rate``, or ``model_margin`` cross-validated errors): what an
+    aware method never suggests beyond, and what ``hyperpower enqueue`` checks a given
+    configuration against."""
+    return [ModelBudget(models[rule.name], budget_threshold(rule.threshold, models[rule.name], config.settings))
+            for rule in constraint_rules(config) if rule.feasible_below and rule.name in models]
+
+
 def _known_objective(model: LinearModel, space: Any) -> KnownObjective:
     """The a-priori objective of a modelled hardware metric: unit-cube points -> predictions."""
     return lambda points: model.predict_unit(space, points)
@@ -118,7 +127,7 @@ class Optimizer:
         self.method = settings.method
         self.aware = bool(settings.aware)
         self.rules = constraint_rules(config)
-        known = self._known_budgets() if self.aware else []
+        known = known_budgets(config, self.models) if self.aware else []
         for budget in known:
             budget.model.check_space(self.space)
         measured = modelled_rules(self.method, self.aware, self.rules, {b.model.metric for b in known})
@@ -163,13 +172,6 @@ class Optimizer:
         if not reference:
             return None
         return np.array([reference[name] for name in self.objectives], dtype=float)
-
-    def _known_budgets(self) -> list[ModelBudget]:
-        """Budgets the models check a priori, tightened by ``budget_threshold`` (the calibrated
-        error quantile of ``violation_rate``, or ``model_margin`` cross-validated errors)."""
-        settings = self.config.settings
-        return [ModelBudget(self.models[r.name], budget_threshold(r.threshold, self.models[r.name], settings))
-                for r in self.rules if r.feasible_below and r.name in self.models]
 
     # -- public API ---------------------------------------------------------------------------
     def suggest(self, jobs: Sequence[Job], count: int = 1) -> list[Suggestion]:

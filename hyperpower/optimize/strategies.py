@@ -96,7 +96,8 @@ def incumbent(problem: Problem, fits: Fits, observations: Observations, feasible
     if len(indices) == 0:
         if feasible_only:
             return None
-        indices = np.arange(len(observations.objective))
+        # every observation that has a value (a transfer source's extra one may lack this objective)
+        indices = np.flatnonzero(np.isfinite(observations.objective))
     members = len(fits.objective.members)
     if problem.objective_noiseless:
         best = np.full(members, float(observations.objective[indices].min()))

@@ -31,12 +31,18 @@ _FIXED_AFTER = ("feasible", "early_terminated", "submit_time", "start_time", "en
 
 
 def export_records(jobs: Iterable[Job], trained_models: Mapping[int, str] | None = None,
-                   pareto_ranks: Mapping[int, int | None] | None = None) -> list[dict[str, Any]]:
+                   pareto_ranks: Mapping[int, int | None] | None = None,
+                   verdicts: Mapping[int, bool | None] | None = None) -> list[dict[str, Any]]:
     """``Job.export_dict()`` of each job, with its trained model file when ``trained_models`` has
-    one, and, given ``pareto_ranks`` (``report.pareto.pareto_ranks_by_id``), its ``pareto_rank``
-    after ``feasible``: 0 on the feasible front, null for a job that is not ranked."""
+    one; ``feasible`` the verdict ``status`` shows when ``verdicts`` gives it
+    (``feasibility.reported_feasibility``); and, given ``pareto_ranks``
+    (``report.pareto.pareto_ranks_by_id``), its ``pareto_rank`` after ``feasible``: 0 on the
+    feasible front, null for a job that is not ranked."""
     trained_models = trained_models or {}
     records = [job.export_dict(trained_model=trained_models.get(job.id)) for job in jobs]
+    for record in records:
+        if verdicts is not None:
+            record["feasible"] = verdicts.get(record["id"])
     if pareto_ranks is None:
         return records
     return [_with_rank(record, pareto_ranks.get(record["id"])) for record in records]
@@ -52,9 +58,11 @@ def _with_rank(record: dict[str, Any], rank: int | None) -> dict[str, Any]:
 
 
 def jobs_to_json(jobs: Iterable[Job], trained_models: Mapping[int, str] | None = None,
-                 pareto_ranks: Mapping[int, int | None] | None = None) -> str:
+                 pareto_ranks: Mapping[int, int | None] | None = None,
+                 verdicts: Mapping[int, bool | None] | None = None) -> str:
     """Indented JSON list; NaN/inf become null (export_dict), so any JSON reader accepts it."""
-    return json.dumps(export_records(jobs, trained_models, pareto_ranks), indent=2, allow_nan=False) + "\n"
+    records = export_records(jobs, trained_models, pareto_ranks, verdicts)
+    return json.dumps(records, indent=2, allow_nan=False) + "\n"
 
 
 def flatten_export(record: dict[str, Any]) -> dict[str, Any]:
@@ -100,8 +108,9 @@ def _cell(value: Any) -> Any:
 
 
 def jobs_to_csv(jobs: Iterable[Job], trained_models: Mapping[int, str] | None = None,
-                pareto_ranks: Mapping[int, int | None] | None = None) -> str:
-    records = export_records(jobs, trained_models, pareto_ranks)
+                pareto_ranks: Mapping[int, int | None] | None = None,
+                verdicts: Mapping[int, bool | None] | None = None) -> str:
+    records = export_records(jobs, trained_models, pareto_ranks, verdicts)
     columns = csv_columns(records)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
@@ -113,9 +122,10 @@ def jobs_to_csv(jobs: Iterable[Job], trained_models: Mapping[int, str] | None = 
 
 
 def export_jobs(jobs: Iterable[Job], export_format: str, trained_models: Mapping[int, str] | None = None,
-                pareto_ranks: Mapping[int, int | None] | None = None) -> str:
+                pareto_ranks: Mapping[int, int | None] | None = None,
+                verdicts: Mapping[int, bool | None] | None = None) -> str:
     if export_format == "json":
-        return jobs_to_json(jobs, trained_models, pareto_ranks)
+        return jobs_to_json(jobs, trained_models, pareto_ranks, verdicts)
     if export_format == "csv":
-        return jobs_to_csv(jobs, trained_models, pareto_ranks)
+        return jobs_to_csv(jobs, trained_models, pareto_ranks, verdicts)
     raise ValueError(f"unknown export format {export_format!r}; use one of {', '.join(EXPORT_FORMATS)}")

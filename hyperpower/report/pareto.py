@@ -6,8 +6,9 @@ built on ``hyperpower.optimize.pareto`` (the arithmetic the optimizer uses too),
 means the same thing in every report and in the search:
 
 * only *front candidates* are ranked: COMPLETE jobs known to keep every budget (``feasibility``
-  True, as for ``best``) whose every objective is finite. Infeasible, invalid (an objective NaN),
-  broken, skipped and unfinished jobs get no rank (``None``, null in the export);
+  True, as for ``best``) whose every objective is finite, at the highest fidelity reached under a
+  scheduler (``feasibility.at_top_fidelity``, as for ``best``). Infeasible, invalid (an objective
+  NaN), broken, skipped, unfinished and lower-rung jobs get no rank (``None``, null in the export);
 * rank 0 is the non-dominated set of the candidates, rank k the front once ranks 0..k-1 are
   removed (non-dominated sorting);
 * the reference point: values given (``--reference`` of ``pareto``, else the run's fixed
@@ -19,16 +20,15 @@ means the same thing in every report and in the search:
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Sequence
 
 import numpy as np
 
 from hyperpower.config import ExperimentConfig
 from hyperpower.errors import ConfigError
+from hyperpower.feasibility import at_top_fidelity, feasibility, is_number
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.optimize.pareto import REFERENCE_PADDING, default_reference, hypervolume, pareto_ranks
-from hyperpower.report.summary import feasibility
 from hyperpower.units import format_value
 
 #: the default reference rule, as reports state it
@@ -48,7 +48,7 @@ def has_several_objectives(config: ExperimentConfig) -> bool:
 def objective_vector(job: Job, config: ExperimentConfig) -> np.ndarray | None:
     """The job's objective values in order; None when one is missing or not finite."""
     values = [job.values.get(name) for name in objective_names(config)]
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values):
+    if not all(is_number(v) for v in values):
         return None
     return np.array(values, dtype=float)
 
@@ -60,7 +60,8 @@ def is_front_candidate(job: Job, config: ExperimentConfig) -> bool:
 
 
 def front_candidates(jobs: Sequence[Job], config: ExperimentConfig) -> list[Job]:
-    return [job for job in jobs if is_front_candidate(job, config)]
+    """The candidates at the highest fidelity reached (the rule ``best`` follows too)."""
+    return at_top_fidelity([job for job in jobs if is_front_candidate(job, config)])
 
 
 def candidate_values(candidates: Sequence[Job], config: ExperimentConfig) -> np.ndarray:
@@ -166,11 +167,14 @@ def hypervolume_history(evaluations: Sequence[Job], config: ExperimentConfig, re
     """(n,) hypervolume of the feasible front of the first k evaluations, k = 1..n, against a
     fixed ``reference`` (the final one, so the curve is comparable along the run)."""
     history = np.zeros(len(evaluations))
-    points: list[np.ndarray] = []
+    front: list[np.ndarray] = []  # the non-dominated points so far: the same volume as all of them
+    volume = 0.0
     for k, job in enumerate(evaluations):
-        if is_front_candidate(job, config):
-            points.append(objective_vector(job, config))
-        history[k] = hypervolume(np.array(points), reference) if points else 0.0
+        vector = objective_vector(job, config) if is_front_candidate(job, config) else None
+        if vector is not None and not any(np.all(point <= vector) for point in front):
+            front = [point for point in front if not np.all(vector <= point)] + [vector]
+            volume = hypervolume(np.array(front), reference)  # only when the front changed
+        history[k] = volume
     return history
 
 

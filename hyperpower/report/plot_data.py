@@ -24,10 +24,8 @@ from hyperpower.config import ExperimentConfig, Task
 from hyperpower.hardware.regression import rmspe  # noqa: F401 - one RMSPE for models and figures
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.report import summary
-from hyperpower.units import METRIC_UNITS, format_value
-
-#: metrics measured on the hardware, shown against the objective even without a budget on them
-HARDWARE_METRICS: tuple[str, ...] = ("power", "memory", "latency", "energy")
+from hyperpower.metrics import HARDWARE_METRICS, metric as registered_metric
+from hyperpower.units import format_value
 
 #: axis descriptions of metrics whose unit alone would not say what is plotted
 _METRIC_DESCRIPTIONS: dict[str, str] = {"error": "test error (fraction, 1 - accuracy)"}
@@ -74,8 +72,7 @@ def metric_label(metric: str) -> str:
     """Axis label naming the metric and its unit, e.g. ``power (W)``."""
     if metric in _METRIC_DESCRIPTIONS:
         return _METRIC_DESCRIPTIONS[metric]
-    unit = METRIC_UNITS.get(metric, "")
-    return f"{metric} ({unit})" if unit else metric
+    return registered_metric(metric).axis_label
 
 
 def finite_value(values: dict[str, Any], metric: str) -> float | None:

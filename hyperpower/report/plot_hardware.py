@@ -1,7 +1,7 @@
 """The two hardware figures of ``hyperpower plot``: objective against each measured hardware
 metric with its budget (paper Fig. 1), and model prediction against measurement (paper Fig. 5).
 
-Both draw one panel per metric. Feasibility colours follow ``summary.feasibility``, the verdict
+Both draw one panel per metric. Feasibility colours follow ``feasibility.feasibility``, the verdict
 ``status`` prints: "breaks a budget" when a measured value (or the loop) says so, so a job is never
 drawn as feasible on the wrong side of a budget line.
 """
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hyperpower.config import ExperimentConfig
+from hyperpower.feasibility import feasibility
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.report import plot_data as data
 from hyperpower.report import plot_style as style
@@ -105,12 +106,6 @@ def plot_predicted_vs_measured(jobs: Sequence[Job], config: ExperimentConfig, ou
     return [style.save_figure(figure, out_dir / PREDICTED_VS_MEASURED_FILE)]
 
 
-def _verdict(job: Job, config: ExperimentConfig) -> bool | None:
-    """The job's feasibility as ``status`` reports it (``summary.feasibility``): a point is never
-    drawn feasible on the wrong side of a budget line, nor when nothing says it fits."""
-    return summary.feasibility(job, config)
-
-
 def _draw_points(axis: Any, jobs: list[Job], metric: str, objective: str,
                  config: ExperimentConfig) -> set[bool | None]:
     """Scatter the jobs coloured by feasibility; stopped-early ones as hollow triangles."""
@@ -118,7 +113,7 @@ def _draw_points(axis: Any, jobs: list[Job], metric: str, objective: str,
     for verdict, (colour, _) in style.FEASIBILITY_STYLE.items():
         for stopped_early in (False, True):
             group = [job for job in jobs
-                     if _verdict(job, config) is verdict and job.early_terminated is stopped_early]
+                     if feasibility(job, config) is verdict and job.early_terminated is stopped_early]
             if not group:
                 continue
             verdicts.add(verdict)

@@ -28,7 +28,7 @@ from hyperpower.report import pareto
 from hyperpower.report import plot_data as data
 from hyperpower.report import plot_style as style
 from hyperpower.report.plot_style import Note, print_note
-from hyperpower.report.summary import feasibility
+from hyperpower.feasibility import feasibility
 
 FRONT_FILE = "pareto_front.png"
 HYPERVOLUME_FILE = "hypervolume.png"

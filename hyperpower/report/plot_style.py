@@ -54,11 +54,6 @@ def print_note(text: str) -> None:
     print(f"note: {text}", file=sys.stderr)
 
 
-def figure_pixel_size(panels: int) -> tuple[int, int]:
-    """(width, height) in pixels of a figure of ``panels`` panels side by side."""
-    return round(panels * PANEL_WIDTH_IN * DPI), round(PANEL_HEIGHT_IN * DPI)
-
-
 def new_figure(panels: int) -> tuple[Any, list[Any]]:
     """A Figure with ``panels`` axes in a row (constrained layout keeps labels inside)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg

@@ -26,6 +26,7 @@ import numpy as np
 
 from hyperpower.config import ExperimentConfig
 from hyperpower.errors import HyperPowerError
+from hyperpower.feasibility import feasibility
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.report import plot_data as data
 from hyperpower.report import plot_style as style
@@ -168,7 +169,7 @@ def _mark_evaluations(axis: Any, group: list[Job], xs: np.ndarray, objective: st
             broken_xs.append(float(x))
             continue
         kind = "complete"
-        if summary.feasibility(job, config) is False:  # the verdict status prints
+        if feasibility(job, config) is False:  # the verdict status prints
             kind = "breaks a budget"
         elif job.early_terminated:
             kind = "stopped early"

@@ -8,17 +8,15 @@ from typing import Any, Sequence
 from hyperpower.config import ExperimentConfig
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.report.pareto import front_summary_line, has_several_objectives, pareto_front
+from hyperpower.feasibility import is_invalid_job, reported_feasibility, unknown_metrics
 from hyperpower.report.summary import (
     best_feasible_job,
     count_violations,
     ModelHonesty,
-    feasibility,
-    is_invalid_job,
     model_honesty,
     objective_name,
     status_counts,
     unknown_feasibility_jobs,
-    unknown_metrics,
 )
 from hyperpower.units import format_value
 
@@ -76,7 +74,7 @@ def feasible_cell(job: Job, config: ExperimentConfig) -> str:
     predicted (such a job is never the best); ``-`` for a job that did not complete."""
     if job.status is not JobStatus.COMPLETE:
         return "-"
-    return {True: "yes", False: "NO", None: "unknown"}[feasibility(job, config)]
+    return {True: "yes", False: "NO", None: "unknown"}[reported_feasibility(job, config)]
 
 
 def fidelity_cell(job: Job) -> str:

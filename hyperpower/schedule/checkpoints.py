@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hyperpower.experiment import ExperimentPaths
+from hyperpower.saved_models import save_trained_model
 
 
 def checkpoint_path(paths: ExperimentPaths, job_id: int) -> Path:
@@ -45,8 +46,6 @@ def save_checkpoint(model: Any, paths: ExperimentPaths, job_id: int, log: TextIO
     """Save ``model`` (weights and optimizer state) for a later promotion, atomically (a reader
     never finds half a file); a model Keras cannot save is logged and its promotion will start
     over."""
-    from hyperpower.objective import save_trained_model
-
     return save_trained_model(model, checkpoint_path(paths, job_id), log)
 
 

@@ -34,15 +34,15 @@ from typing import Any, Sequence, TextIO
 
 import numpy as np
 
-from hyperpower.config import ExperimentConfig
+from hyperpower.config import ExperimentConfig, method_label
 from hyperpower.devices import job_device
+from hyperpower.feasibility import feasibility
 from hyperpower.jobs import Job, JobStatus
-from hyperpower.loop.outcome import method_label
+from hyperpower.metrics import is_hardware_metric
 from hyperpower.schedule.promotion import promotable
 from hyperpower.schedule.settings import ladder
 
 #: metrics measured on the hardware during inference: a promotion inherits its parent's
-INFERENCE_METRICS = ("power", "memory", "latency", "energy")
 
 
 def scheduler_objectives(config: ExperimentConfig) -> list[str]:
@@ -110,17 +110,6 @@ class Scheduler:
                    epochs=self.rungs[rung], parent=parent.id, device=parent.device)
 
     # -- promotions -----------------------------------------------------------------------------
-    def promotions(self, jobs: Sequence[Job]) -> list[Job]:
-        """Every job ASHA would promote now, highest rung first (reports and tests read this)."""
-        scheduled = [job for job in jobs if job.rung is not None]
-        parents = {job.parent for job in scheduled if job.parent is not None}
-        found = []
-        for rung in reversed(range(len(self.rungs) - 1)):
-            for bracket in self.brackets:
-                if bracket <= rung:
-                    found += self._promotable_at(scheduled, rung, bracket, parents)
-        return found
-
     def _next_promotion(self, scheduled: list[Job], promoted: set[int]) -> Job | None:
         parents = {job.parent for job in scheduled if job.parent is not None} | promoted
         for rung in reversed(range(len(self.rungs) - 1)):
@@ -138,7 +127,8 @@ class Scheduler:
         if not finished:
             return []
         values = np.array([[_number(job.values.get(name)) for name in self.objectives] for job in finished])
-        eligible = np.array([job.feasible is not False and not job.early_terminated for job in finished])
+        eligible = np.array([feasibility(job, self.config) is not False and not job.early_terminated
+                             for job in finished])
         already = np.array([job.id in parents for job in finished])
         return [finished[i] for i in promotable(values, self.eta, eligible, already)]
 
@@ -212,7 +202,7 @@ def inherited_measurements(store: Any, config: ExperimentConfig, job: Job, log: 
     parent = store.get_job(config.name, job.parent)
     if parent is None:
         return None
-    values = {name: float(value) for name, value in parent.values.items() if name in INFERENCE_METRICS}
+    values = {name: float(value) for name, value in parent.values.items() if is_hardware_metric(name)}
     if not values:
         return None
     log.write(f"inference metrics of job {parent.id} reused (same network): "

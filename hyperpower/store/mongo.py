@@ -43,7 +43,8 @@ class MongoStore(ExperimentStore):
 
     ``timeout_s``: how long an unreachable server is retried before ``StoreError``. ``clock``
     gives the times written into jobs (seconds since the epoch); with several machines their
-    clocks should agree to well within the heartbeat timeout (NTP does that).
+    clocks should agree to well within the heartbeat timeout (NTP does that). ``read_only``: no
+    index is created on first use of a jobs collection (``open_store(..., read_only=True)``).
     """
 
     def __init__(
@@ -53,6 +54,7 @@ class MongoStore(ExperimentStore):
         *,
         timeout_s: float = 60.0,
         clock: Callable[[], float] = time.time,
+        read_only: bool = False,
     ) -> None:
         self.uri = uri
         self.display_uri = mask_uri(uri)
@@ -61,7 +63,7 @@ class MongoStore(ExperimentStore):
         self._clock = clock
         self._owns_client = client is None
         client = make_client(uri, timeout_s) if client is None else client
-        self._db = MongoDatabase(client, self.database_name, self.display_uri, timeout_s)
+        self._db = MongoDatabase(client, self.database_name, self.display_uri, timeout_s, read_only=read_only)
         self._call, self._collection = self._db.call, self._db.collection
 
     @property

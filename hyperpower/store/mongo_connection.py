@@ -58,13 +58,17 @@ def make_client(uri: str, timeout_s: float) -> Any:
 
 
 class MongoDatabase:
-    """The store's database in ``client``; every pymongo call goes through ``call``."""
+    """The store's database in ``client``; every pymongo call goes through ``call``.
 
-    def __init__(self, client: Any, database_name: str, display_uri: str, timeout_s: float) -> None:
+    ``read_only``: a reader (``dashboard``) creates no index, so opening writes nothing."""
+
+    def __init__(self, client: Any, database_name: str, display_uri: str, timeout_s: float,
+                 read_only: bool = False) -> None:
         self.client = client
         self.database = client[database_name]
         self.display_uri = display_uri
         self.timeout_s = timeout_s
+        self.read_only = read_only
         self._indexed: set[str] = set()
 
     def call(self, operation: Callable[[], Result]) -> Result:
@@ -85,7 +89,7 @@ class MongoDatabase:
         """``NAME.kind``; the jobs collection gets its (status, _id) index on first use."""
         rules.check_experiment_name(experiment)
         collection = self.database[f"{experiment}.{kind}"]
-        if kind == "jobs" and experiment not in self._indexed:
+        if kind == "jobs" and experiment not in self._indexed and not self.read_only:
             # claims and listings filter on status and sort by id; an existing index is a no-op
             self.call(lambda: collection.create_index([("status", 1), ("_id", 1)]))
             self._indexed.add(experiment)

@@ -35,7 +35,9 @@ class SQLiteStore(ExperimentStore):
 
     ``lock_timeout_s``: how long a file locked by another process is waited for before
     ``StoreError``. ``create=False``: ``StoreFileMissing`` instead of creating a missing file. ``clock`` gives the times written into jobs (seconds since the epoch); tests
-    inject one to make heartbeats stale without sleeping.
+    inject one to make heartbeats stale without sleeping. ``read_only``: the file must exist; it is
+    opened with SQLite's ``mode=ro`` and never migrated (columns an older file lacks read as NULL),
+    so every write raises ``StoreError`` and the file stays byte for byte as it was (``dashboard``).
     """
 
     def __init__(
@@ -45,6 +47,7 @@ class SQLiteStore(ExperimentStore):
         lock_timeout_s: float = 60.0,
         clock: Callable[[], float] = time.time,
         create: bool = True,
+        read_only: bool = False,
     ) -> None:
         self.path = Path(path)
         self.uri = f"sqlite:///{self.path}"
@@ -55,19 +58,33 @@ class SQLiteStore(ExperimentStore):
                 f"SQLite store {self.path}: folder {self.path.parent} does not exist "
                 f"(create it or give another --store path)"
             )
-        if not create and not self.path.is_file():
+        if (read_only or not create) and not self.path.is_file():
             raise StoreFileMissing(
                 f"SQLite store {self.path} does not exist (no driver has created it yet, or the "
                 f"--store path is wrong)"
             )
-        self._database = SQLiteConnection(self.path, lock_timeout_s)
+        self._database = SQLiteConnection(self.path, lock_timeout_s, read_only=read_only)
         self._transaction = self._database.transaction
-        version = self._transaction(schema.create_schema, write=True)
+        self._select_jobs = schema.SELECT_JOBS
+        if read_only:
+            version = self._open_read_only()
+        else:
+            version = self._transaction(schema.create_schema, write=True)
         if version > schema.SCHEMA_VERSION:
             raise StoreError(
                 f"SQLite store {self.path} has schema version {version}, newer than this "
                 f"HyperPower's {schema.SCHEMA_VERSION}; upgrade HyperPower to open it"
             )
+
+    def _open_read_only(self) -> int:
+        """Check that the file is a HyperPower store without writing to it; its schema version."""
+        version, present = self._transaction(schema.read_schema, write=False)
+        if not present:
+            self._database.close()
+            raise StoreError(f"SQLite store {self.path} holds no HyperPower jobs table: it is not a HyperPower "
+                             f"store (give the --store a run wrote)")
+        self._select_jobs = schema.select_jobs(present)
+        return version
 
     def close(self) -> None:
         self._database.close()
@@ -119,7 +136,7 @@ class SQLiteStore(ExperimentStore):
                 " WHERE experiment = ? AND id = ? AND status = 'pending'",
                 (worker, now, now, experiment, row[0]),
             )
-            return _select_job(connection, experiment, row[0])
+            return _select_job(connection, self._select_jobs, experiment, row[0])
 
         return self._transaction(claim, write=True)
 
@@ -153,7 +170,7 @@ class SQLiteStore(ExperimentStore):
         status = rules.check_finish_status(status)
 
         def finish(connection: sqlite3.Connection) -> Job:
-            current = _select_job(connection, experiment, job_id)
+            current = _select_job(connection, self._select_jobs, experiment, job_id)
             refusal = rules.finish_refusal(
                 self.uri, experiment, job_id,
                 None if current is None else current.status,
@@ -175,7 +192,7 @@ class SQLiteStore(ExperimentStore):
                 end_time=self._clock(),
             )
             connection.execute(schema.UPDATE_JOB, schema.job_update(finished))
-            return _select_job(connection, experiment, job_id)
+            return _select_job(connection, self._select_jobs, experiment, job_id)
 
         return self._transaction(finish, write=True)
 
@@ -232,11 +249,11 @@ class SQLiteStore(ExperimentStore):
 
     def get_job(self, experiment: str, job_id: int) -> Job | None:
         rules.check_experiment_name(experiment)
-        return self._transaction(lambda c: _select_job(c, experiment, job_id), write=False)
+        return self._transaction(lambda c: _select_job(c, self._select_jobs, experiment, job_id), write=False)
 
     def list_jobs(self, experiment: str, status: JobStatus | None = None) -> list[Job]:
         rules.check_experiment_name(experiment)
-        query, arguments = f"{schema.SELECT_JOBS} WHERE experiment = ?", [experiment]
+        query, arguments = f"{self._select_jobs} WHERE experiment = ?", [experiment]
         if status is not None:
             query, arguments = query + " AND status = ?", arguments + [JobStatus(status).value]
 
@@ -335,9 +352,9 @@ class SQLiteStore(ExperimentStore):
         return {metric: codec.loads_json(text) for metric, text in rows}
 
 
-def _select_job(connection: sqlite3.Connection, experiment: str, job_id: int) -> Job | None:
+def _select_job(connection: sqlite3.Connection, select: str, experiment: str, job_id: int) -> Job | None:
     row = connection.execute(
-        f"{schema.SELECT_JOBS} WHERE experiment = ? AND id = ?", (experiment, job_id)
+        f"{select} WHERE experiment = ? AND id = ?", (experiment, job_id)
     ).fetchone()
     return None if row is None else schema.job_from_row(row)
 

@@ -9,6 +9,9 @@
   names the file.
 * A connection inherited through ``fork`` is never reused (SQLite forbids it): the child opens
   its own. A lock serialises the threads of one process, so a heartbeat thread may share it.
+* ``read_only``: the file is opened with SQLite's ``mode=ro`` and the journal mode is left as it
+  is, so SQLite itself refuses every write and the file's bytes never change (a reader of a WAL
+  file may still leave SQLite's ``-wal``/``-shm`` side files beside it, as any reader does).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import sqlite3
 import threading
 from pathlib import Path
 from typing import Callable, TypeVar
+from urllib.parse import quote
 
 from hyperpower.errors import StoreError
 from hyperpower.store.retry import RetryTimeout, retry_until
@@ -41,9 +45,10 @@ def is_locked_error(error: BaseException) -> bool:
 class SQLiteConnection:
     """Lazily opened connection to ``path`` with retrying transactions."""
 
-    def __init__(self, path: Path, lock_timeout_s: float) -> None:
+    def __init__(self, path: Path, lock_timeout_s: float, read_only: bool = False) -> None:
         self.path = path
         self.lock_timeout_s = lock_timeout_s
+        self.read_only = read_only
         self._thread_lock = threading.RLock()
         self._connection: sqlite3.Connection | None = None
         self._connection_pid: int | None = None
@@ -52,18 +57,26 @@ class SQLiteConnection:
         if self._connection is not None and self._connection_pid == os.getpid():
             return self._connection
         connection = sqlite3.connect(
-            self.path,
+            self._target(),
             timeout=min(self.lock_timeout_s, BUSY_HANDLER_MAX_S),
             isolation_level=None,  # transactions are explicit: BEGIN IMMEDIATE ... COMMIT
             check_same_thread=False,  # threads are serialised by self._thread_lock
+            uri=self.read_only,
         )
         try:
-            connection.execute("PRAGMA journal_mode=WAL")
+            if not self.read_only:  # setting the journal mode is a write
+                connection.execute("PRAGMA journal_mode=WAL")
         except sqlite3.Error:
             connection.close()
             raise
         self._connection, self._connection_pid = connection, os.getpid()
         return connection
+
+    def _target(self) -> str | Path:
+        """The path, or for a read-only connection the ``file:`` URI that asks for ``mode=ro``."""
+        if not self.read_only:
+            return self.path
+        return f"file:{quote(str(self.path.resolve()))}?mode=ro"
 
     def _attempt(self, work: Callable[[sqlite3.Connection], Result], write: bool) -> Result:
         connection = self._connect()

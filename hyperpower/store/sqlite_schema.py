@@ -110,6 +110,21 @@ UPDATE_JOB = "UPDATE jobs SET {} WHERE experiment = ? AND id = ?".format(
 SELECT_JOBS = "SELECT {} FROM jobs".format(", ".join(quoted(column) for column in JOB_COLUMNS))
 
 
+def select_jobs(present: set[str]) -> str:
+    """``SELECT_JOBS`` for a file that may lack the columns of later versions: a missing one reads
+    as NULL, as ``migrate`` would have made it. A read-only reader cannot migrate the file."""
+    columns = [quoted(column) if column in present else f"NULL AS {quoted(column)}" for column in JOB_COLUMNS]
+    return "SELECT {} FROM jobs".format(", ".join(columns))
+
+
+def read_schema(connection: sqlite3.Connection) -> tuple[int, set[str]]:
+    """The file's schema version and the columns its ``jobs`` table has (empty: no such table),
+    read without changing anything."""
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    present = {row[1] for row in connection.execute("PRAGMA table_info(jobs)")}
+    return version, present
+
+
 def create_schema(connection: sqlite3.Connection) -> int:
     """Create missing tables inside the caller's transaction; return the file's schema version."""
     version = connection.execute("PRAGMA user_version").fetchone()[0]

@@ -76,7 +76,7 @@ def test_profiling_a_local_device_keeps_its_models_as_metric_at_device(tmp_path:
 
     import hyperpower.hardware.profile as profile
     from hyperpower.loop.device_preparation import profile_devices
-    from hyperpower.loop.preparation import load_models
+    from hyperpower.loop.model_files import load_models
 
     folder = _experiment(tmp_path)
     paths = resolve_experiment(folder)

@@ -16,7 +16,8 @@ from hyperpower.hardware import detect_sensors, measure_inference
 from hyperpower.hardware import measure as measure_module
 from hyperpower.hardware.measure import make_batches
 from hyperpower.hardware.sensors import Sensor, SensorInfo, SensorSet, Window
-from hyperpower.hardware.sensors.sensor_set import QUICK_MEASURE_ENV, DeviceSpec
+from hyperpower.device_names import DeviceSpec
+from hyperpower.hardware.sensors.sensor_set import QUICK_MEASURE_ENV
 
 
 @pytest.fixture

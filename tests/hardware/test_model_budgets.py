@@ -15,7 +15,8 @@ from hyperpower.errors import ConfigError
 from hyperpower.experiment import resolve_experiment
 from hyperpower.generate import GenerateOptions, build_config
 from hyperpower.hardware.provenance import template_provenance
-from hyperpower.loop.preparation import budget_coverage_lines, load_models, resolve_percentile_budgets
+from hyperpower.loop.model_files import load_models
+from hyperpower.loop.preparation import budget_coverage_lines, resolve_percentile_budgets
 from hyperpower.template import parse_template
 
 WIDTH = 'HYPERPARAM{"type": "INT", "token": "width", "min": 2, "max": 8, "structural": true}'

@@ -15,7 +15,7 @@ from hyperpower.config import load_config
 from hyperpower.experiment import resolve_experiment
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.loop.job_process import evaluate
-from hyperpower.loop.outcome import measured_feasibility, objective_problem
+from hyperpower.feasibility import measured_feasibility, objective_problem
 from hyperpower.optimize import Optimizer
 from hyperpower.optimize.ensemble import MCMCSettings
 from hyperpower.store import open_store

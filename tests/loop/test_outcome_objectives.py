@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from hyperpower.config import config_from_json
-from hyperpower.loop.outcome import is_invalid_result, measured_feasibility, objective_problem
+from hyperpower.feasibility import is_invalid_result, measured_feasibility, objective_problem
 
 CONFIG = config_from_json({"variables": {"x": {"type": "FLOAT", "min": 0, "max": 1}},
                            "tasks": {"f1": {"type": "OBJECTIVE"}, "f2": {"type": "OBJECTIVE"},

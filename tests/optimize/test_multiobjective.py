@@ -8,10 +8,9 @@ import pytest
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.optimize.candidates import TakenPoints
 from hyperpower.optimize.constraints import KnownConstraints
-from hyperpower.optimize.multiobjective import (
-    MULTI_OBJECTIVE_STRATEGIES, MultiObjectiveProblem, ObjectiveSpec, feasible_front_indices,
-)
-from hyperpower.optimize.observations import collect_observations
+from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES
+from hyperpower.optimize.multiobjective_problem import MultiObjectiveProblem, ObjectiveSpec
+from hyperpower.optimize.observations import collect_observations, feasible_front_indices
 from hyperpower.optimize.strategies import Problem
 from hyperpower.space import SearchSpace, Variable
 

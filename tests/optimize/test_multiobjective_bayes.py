@@ -11,7 +11,8 @@ from hyperpower.jobs import Job, JobStatus
 from hyperpower.optimize.candidates import TakenPoints
 from hyperpower.optimize.constraints import KnownConstraints
 from hyperpower.optimize.ensemble import MCMCSettings
-from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES, MultiObjectiveProblem, ObjectiveSpec
+from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES
+from hyperpower.optimize.multiobjective_problem import MultiObjectiveProblem, ObjectiveSpec
 from hyperpower.optimize.multiobjective_bayes import PABOStrategy
 from hyperpower.optimize.observations import collect_observations
 from hyperpower.optimize.pareto import hypervolume

@@ -75,7 +75,8 @@ def test_a_hardware_objective_needs_a_model_like_a_budget_when_aware(tmp_path) -
     """Issue 12: aware runs profile (or take --model for) a hardware objective of several, as
     for a budget metric; an unaware run needs none; EXP/models/<metric>.json is found for it."""
     from hyperpower.experiment import resolve_experiment
-    from hyperpower.loop.preparation import metrics_needing_models, model_sources
+    from hyperpower.loop.model_files import model_sources
+    from hyperpower.loop.preparation import metrics_needing_models
 
     aware, unaware = _config(), _config(aware=False)
     assert metrics_needing_models(aware, {}) == ["power"]

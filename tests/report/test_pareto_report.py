@@ -75,8 +75,14 @@ def test_front_reference_and_hypervolume_match_brute_force(objectives: list[str]
         assert (ranks[job.id] == 0) == (not dominators)
         if dominators:
             assert max(dominators) == ranks[job.id] - 1
-    history = pareto.hypervolume_history(sorted(jobs, key=lambda j: j.id), config, front.reference_array())
+    ordered = sorted(jobs, key=lambda j: j.id)
+    history = pareto.hypervolume_history(ordered, config, front.reference_array())
     assert np.all(np.diff(history) >= 0) and history[-1] == pytest.approx(front.hypervolume)
+    for k in range(len(ordered)):  # every prefix: the brute-force volume of its candidates
+        prefix = _candidates(ordered[: k + 1], objectives)
+        expected = brute_hypervolume(np.array([[j.values[n] for n in objectives] for j in prefix]),
+                                     front.reference_array()) if prefix else 0.0
+        assert history[k] == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
 
 def test_given_and_run_references_and_their_refusals() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from report_fixtures import REPO, add_job
+from report_fixtures import REPO, TRACEBACK as TRACEBACK_LINE, add_job
 
 from hyperpower.jobs import JobStatus
 from hyperpower.store import open_store
@@ -51,6 +51,25 @@ def test_reports_use_the_settings_the_run_used_not_the_spearmint_folders_config(
     assert "settings from output/run_config.json" in status.stdout
     assert "method hw-ieci (aware)" in status.stdout and "hw-cwei" not in status.stdout
     assert "jobs: 1 (" in status.stdout
+
+
+def test_export_and_best_give_the_feasibility_status_shows_when_there_is_no_budget(digits_copy: Path) -> None:
+    """Issue 22.6: with no budget, the loop stores ``feasible`` None (nothing to measure against);
+    status says "yes", and export and best --json must say true, not null."""
+    from hyperpower.experiment import resolve_experiment
+    from hyperpower.generate import GenerateOptions, generate_config
+
+    config, _ = generate_config(resolve_experiment(digits_copy), GenerateOptions())
+    with open_store(config.database["address"]) as store:
+        add_job(store, config.name, JobStatus.COMPLETE, {"error": 0.1, "memory": 150.0}, feasible=None)
+        add_job(store, config.name, JobStatus.BROKEN, error=TRACEBACK_LINE)
+    row = next(line for line in hyperpower("status", digits_copy).stdout.splitlines() if line.startswith("1 "))
+    assert " yes " in row
+    exported = json.loads(hyperpower("export", digits_copy).stdout)
+    assert [record["feasible"] for record in exported] == [True, None]
+    rows = list(csv.DictReader(io.StringIO(hyperpower("export", digits_copy, "--format", "csv").stdout)))
+    assert [row["feasible"] for row in rows] == ["True", ""]
+    assert json.loads(hyperpower("best", digits_copy, "--json").stdout)["feasible"] is True
 
 
 @pytest.mark.parametrize("command", ["status", "export", "best"])

@@ -8,10 +8,10 @@ import pytest
 
 from hyperpower.config import ExperimentConfig, HyperPowerSettings, Task
 from hyperpower.jobs import Job, JobStatus
+from hyperpower.feasibility import feasibility
 from hyperpower.report.summary import (
     best_feasible_job,
     count_violations,
-    feasibility,
     status_counts,
     unknown_feasibility_jobs,
 )

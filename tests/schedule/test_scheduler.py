@@ -146,7 +146,7 @@ def test_the_objectives_lookup_reads_the_objective_tasks_in_order() -> None:
     jobs = [Job(id=i, experiment="e", status=JobStatus.COMPLETE, raw_params={"x": i / 10}, rung=0, epochs=1,
                 values={"error": e, "latency": lat})
             for i, (e, lat) in enumerate([(1, 6), (2, 4), (3, 3), (6, 1), (4, 5), (5, 5)], start=1)]
-    assert [j.id for j in scheduler.promotions(jobs)] == [1, 4]  # the front's two ends (test_promotion)
+    assert [j.parent for j in scheduler.next_jobs(jobs, 2)] == [1, 4]  # the front's two ends (test_promotion)
 
 
 def test_an_aware_method_filters_the_schedulers_new_configurations_by_its_a_priori_models() -> None:

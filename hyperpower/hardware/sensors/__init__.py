@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from hyperpower.hardware.sensors.base import HARDWARE_METRICS, Sensor, SensorInfo, SensorUnavailable, Window
+from hyperpower.device_names import DeviceSpec, parse_device
+from hyperpower.hardware.sensors.base import Sensor, SensorInfo, SensorUnavailable, Window
 from hyperpower.hardware.sensors.nvml import NvmlSensor
 from hyperpower.hardware.sensors.process import ProcessSensor
 from hyperpower.hardware.sensors.rapl import RaplSensor
 from hyperpower.hardware.sensors.sensor_set import (
-    DeviceSpec,
     SensorSet,
     check_measurable,
     detect_sensors,
-    parse_device,
 )
 
 __all__ = [
-    "HARDWARE_METRICS", "Sensor", "SensorInfo", "SensorUnavailable", "Window", "NvmlSensor",
+    "Sensor", "SensorInfo", "SensorUnavailable", "Window", "NvmlSensor",
     "ProcessSensor", "RaplSensor", "DeviceSpec", "SensorSet", "check_measurable", "detect_sensors",
     "parse_device",
 ]

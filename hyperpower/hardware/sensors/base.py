@@ -15,8 +15,6 @@ import abc
 import dataclasses
 from typing import Sequence
 
-#: the hardware metrics a sensor can measure (design §5); ``error`` comes from training
-HARDWARE_METRICS: tuple[str, ...] = ("power", "memory", "latency", "energy")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,7 +95,3 @@ class Sensor(abc.ABC):
 
 class SensorUnavailable(Exception):
     """Raised inside a sensor's set-up when it cannot work here; the message is the reason."""
-
-
-def unavailable_info(name: str, metrics: Sequence[str], reason: str) -> SensorInfo:
-    return SensorInfo(name=name, metrics=tuple(metrics), available=False, detail=reason)

@@ -18,14 +18,14 @@ since the values it gives are as noisy as the protocol exists to avoid.
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from hyperpower.device_names import DeviceSpec, parse_device
 from hyperpower.errors import HyperPowerError
-from hyperpower.hardware.sensors.base import HARDWARE_METRICS, Sensor, SensorInfo
+from hyperpower.hardware.sensors.base import Sensor, SensorInfo
+from hyperpower.metrics import HARDWARE_METRICS, metric as registered_metric
 from hyperpower.hardware.sensors.nvml import NvmlSensor
 from hyperpower.hardware.sensors.process import ProcessSensor
 from hyperpower.hardware.sensors.rapl import DEFAULT_POWERCAP_ROOT, RaplSensor
@@ -40,43 +40,12 @@ def quick_measure() -> bool:
     return os.environ.get(QUICK_MEASURE_ENV, "").strip() not in ("", "0")
 
 
-_DEVICE = re.compile(r"^(cpu|gpu)(?::(\d+))?$")
-
-#: what a metric needs, for the message when nothing here measures it
-_NEEDS: dict[str, tuple[str, ...]] = {
-    "power": ("an NVIDIA GPU (NVML)", "readable RAPL counters"),
-    "energy": ("an NVIDIA GPU (NVML)", "readable RAPL counters"),
-    "memory": ("an NVIDIA GPU (NVML)", "the process sensor (/proc)"),
-    "latency": ("the process sensor",),
-}
-
 
 def _one_of(options: Sequence[str]) -> str:
     """("a", "b", "c") -> "a, b, or c"; ("a", "b") -> "a or b"."""
     if len(options) <= 2:
         return " or ".join(options)
     return ", ".join(options[:-1]) + ", or " + options[-1]
-
-
-@dataclasses.dataclass(frozen=True)
-class DeviceSpec:
-    """A parsed ``--device`` value: kind ``cpu`` or ``gpu`` and, for a GPU, its NVML index."""
-
-    kind: str
-    index: int = 0
-
-    def __str__(self) -> str:
-        return f"gpu:{self.index}" if self.kind == "gpu" else "cpu"
-
-
-def parse_device(text: str | None) -> DeviceSpec | None:
-    """``"gpu:1"`` -> DeviceSpec("gpu", 1); ``None``/``"auto"`` -> None (pick automatically)."""
-    if text is None or text.strip().lower() in ("", "auto"):
-        return None
-    match = _DEVICE.match(text.strip().lower())
-    if not match or (match.group(1) == "cpu" and match.group(2) is not None):
-        raise HyperPowerError(f"--device {text!r} is not a device: use cpu, gpu, gpu:N (NVML index) or auto")
-    return DeviceSpec(match.group(1), int(match.group(2) or 0))
 
 
 class SensorSet:
@@ -115,7 +84,7 @@ class SensorSet:
         reasons = [info.detail for info in self.probed if metric in info.metrics and not info.available]
         reasons += [f"{info.name} is not used for --device {self.device}" for info in self.probed
                     if metric in info.metrics and info.available and info.name not in active_names]
-        needs = _one_of(_NEEDS.get(metric, ("a sensor",)) + ((alternative,) if alternative else ()))
+        needs = _one_of((registered_metric(metric).sensors or ("a sensor",)) + ((alternative,) if alternative else ()))
         return f"{metric} needs {needs}; here: " + ("; ".join(reasons) or "no sensor measures it")
 
     def default_min_window_s(self, metrics: Iterable[str]) -> float:
