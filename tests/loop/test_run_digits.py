@@ -21,8 +21,9 @@ REPO = Path(__file__).resolve().parents[2]
 def test_three_digits_evaluations_end_to_end_with_a_percentile_memory_budget(tmp_path: Path, run_cli) -> None:
     folder = tmp_path / "digits"
     shutil.copytree(REPO / "experiments" / "digits" / "keras_model", folder / "keras_model")
+    # 10 profile samples, the least this test asks of the model (the default is 30)
     result = run_cli("run", str(folder), "--budget", "memory=p50", "--epochs", "1", "--max-evals", "3",
-                     "--seed", "0", timeout=900)
+                     "--seed", "0", "--profile-samples", "10", timeout=900)
     assert "budget memory=p50 ->" in result.stdout
     model = json.loads((folder / "models" / "memory.json").read_text())
     assert model["metric"] == "memory" and model["samples"] >= 10
