@@ -25,6 +25,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from hyperpower.hardware.sensors.sensor_set import QUICK_MEASURE_ENV  # noqa: E402
 
+import xdist_groups  # noqa: E402 - tests/xdist_groups.py
+from xdist_groups import (  # noqa: E402,F401 - hooks: xdist_group honoured under pytest 9.2
+    pytest_collection_finish, pytest_configure, pytest_configure_node, pytest_unconfigure,
+    pytest_xdist_make_scheduler)
+
 os.environ.setdefault(QUICK_MEASURE_ENV, "1")
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,7 +63,7 @@ def run_cli():
 
 #: tests that signal or kill processes and wait for a moment inside a run (training started, a
 #: promotion under way): they run one after another on one worker (``xdist_group``), never beside
-#: each other, so their timing is what it is in a serial run with one other test beside them
+#: each other; the other workers run the rest of the suite meanwhile
 SIGNALS_GROUP = "signals"
 
 
@@ -75,8 +80,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _start_order(item: pytest.Item) -> int:
-    group = item.get_closest_marker("xdist_group")
-    if group is not None and SIGNALS_GROUP in (*group.args, *group.kwargs.values()):
+    if SIGNALS_GROUP in (xdist_groups.group_of(item) or "").split("_"):
         return 0
     if item.get_closest_marker("slow"):
         return 1
