@@ -45,8 +45,12 @@ def write_groups(folder: str, worker: str, items: list[pytest.Item]) -> None:
 
 
 def make_scheduler(config: pytest.Config, log: Any, folder: str) -> Any:
-    """The controller's scheduler: xdist's LoadGroupScheduling, with the workers' groups."""
+    """The controller's scheduler: xdist's LoadGroupScheduling, with the workers' groups. Units
+    keep the collection order (the workers put the long tests first, tests/conftest.py) instead of
+    xdist's default of the units with the most tests first."""
     from xdist.scheduler import LoadGroupScheduling
+
+    config.option.loadscopereorder = False
 
     class GroupScheduling(LoadGroupScheduling):
         """Grouped tests form one unit, as in LoadGroupScheduling; the groups come from the
