@@ -41,7 +41,9 @@ DEFAULT_TASK = "main"  # Spearmint's one objective when a config has no 'tasks'
 #: top-level keys HyperPower reads, in Spearmint's normalized form (hyphens/spaces -> underscores)
 _USED_KEYS = ("experiment_name", "language", "main_file", "polling_time", "likelihood", "max_finished_jobs",
               "variables", "tasks", "database", "hyperpower")
-_TASK_KEYS = ("type", "likelihood", "budget")
+#: a task's keys HyperPower reads, normalized the same way; ``main_file``: the file whose main()
+#: returns this task (Spearmint's distributed example), else the top-level one
+_TASK_KEYS = ("type", "likelihood", "budget", "main_file", "language")
 
 
 #: profiling samples: 40 suffice for the pairwise models' ridge fit, 30 for the paper's linear ones
@@ -58,6 +60,7 @@ class Task:
     type: str = "OBJECTIVE"
     likelihood: str = "GAUSSIAN"
     budget: float | None = None
+    main_file: str | None = None  # this task's own main-file (Spearmint's per-task "main-file")
 
     @property
     def is_budget(self) -> bool:
@@ -207,18 +210,40 @@ def _tasks_from_json(raw: Any, where: str, likelihood: str, ignored: list[str]) 
     for name, spec in raw.items():
         if not isinstance(spec, dict):
             raise ConfigError(f"{where}: task {name!r} must be an object like {{\"type\": \"OBJECTIVE\"}}")
+        spec, spelled = _task_keys(spec, where, name)
         kind = str(spec.get("type", "OBJECTIVE")).upper()
         if kind not in TASK_TYPES:
             raise ConfigError(f"{where}: task {name!r} has type {spec.get('type')!r}; use OBJECTIVE or CONSTRAINT")
         budget = spec.get("budget")
         if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float))):
             raise ConfigError(f"{where}: task {name!r} has budget {budget!r}; a budget is a number")
+        _check_language(spec.get("language", "PYTHON"), where, f"task {name!r} has language")
+        main_file = _main_file(spec.get("main_file"), where, f"tasks.{name}.{spelled.get('main_file', 'main-file')}")
         tasks[name] = Task(name, kind, _likelihood(spec.get("likelihood", likelihood), where, f"task {name!r}"),
-                           None if budget is None else float(budget))
-        ignored += [f"tasks.{name}.{key}" for key in spec if key not in _TASK_KEYS]
+                           None if budget is None else float(budget), main_file)
+        ignored += [f"tasks.{name}.{spelled[key]}" for key in spec if key not in _TASK_KEYS]
     if not any(t.type == "OBJECTIVE" for t in tasks.values()):
         raise ConfigError(f"{where}: 'tasks' needs an OBJECTIVE task (two or more for several objectives), found none")
     return tasks
+
+
+def _task_keys(spec: dict[str, Any], where: str, task: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """A task's keys as Spearmint spells them in either form (``main-file`` = ``main_file``), and
+    normalized -> spelling in the file."""
+    normalized: dict[str, Any] = {}
+    spelled: dict[str, str] = {}
+    for key, value in spec.items():
+        name = str(key).replace("-", "_").replace(" ", "_")
+        if name in spelled:
+            raise ConfigError(f"{where}: task {task!r}: {spelled[name]!r} and {key!r} are the same setting; keep one")
+        spelled[name], normalized[name] = key, value
+    return normalized, spelled
+
+
+def _check_language(language: Any, where: str, what: str) -> str:
+    if str(language).upper() != "PYTHON":
+        raise ConfigError(f"{where}: {what} {language!r}: HyperPower runs PYTHON main-files only")
+    return str(language).upper()
 
 
 def tasks_with_budgets(tasks: dict[str, Task], budgets: dict[str, float], likelihood: str,
@@ -306,19 +331,22 @@ def _reference_from_json(value: Any, objectives: list[str] | None, where: str) -
     return {name: float(number) for name, number in value.items()}
 
 
-def check_method_fits(settings: HyperPowerSettings, where: str = "") -> None:
-    """EI methods improve one objective; EHVI and PABO need two or more to trade off."""
+def check_method_fits(settings: HyperPowerSettings, where: str = "", objectives_from: str = "") -> None:
+    """EI methods improve one objective; EHVI and PABO need two or more to trade off.
+    ``objectives_from``: where the objectives came from when no flag gave them (named in the refusal)."""
     prefix = f"{where}: " if where else ""
+    source = f"; {objectives_from}" if objectives_from else ""
     names = settings.objective_names()
     if len(names) > 1 and settings.method in SINGLE_OBJECTIVE_METHODS:
         raise ConfigError(
             f"{prefix}--method {settings.method} improves one objective (expected improvement over one "
-            f"incumbent), but {len(names)} objectives are minimized ({', '.join(names)}); use --method "
+            f"incumbent), but {len(names)} objectives are minimized ({', '.join(names)}{source}); use --method "
             f"{DEFAULT_MULTI_OBJECTIVE_METHOD} (expected hypervolume improvement, the default for several "
             f"objectives) or pabo (one agent per objective), or rand / rand-walk, or optimize one objective")
     if len(names) < 2 and settings.method in MULTI_OBJECTIVE_METHODS:
         raise ConfigError(
-            f"{prefix}--method {settings.method} trades off several objectives, but only {names[0]!r} is minimized; "
+            f"{prefix}--method {settings.method} trades off several objectives, but only {names[0]!r} is minimized"
+            f"{f' ({objectives_from})' if objectives_from else ''}; "
             f"give two or more (--optimize error --optimize power, or two OBJECTIVE tasks in a Spearmint "
             f"config), or use --method {DEFAULT_METHOD} for one objective")
 
@@ -422,9 +450,7 @@ def config_from_json(data: dict[str, Any], where: str = "config.json", default_n
         settings.max_evals = _positive_int(data["max_finished_jobs"], where, "max_finished_jobs")
     settings.budgets = {**{t.name: t.budget for t in tasks.values() if t.budget is not None}, **settings.budgets}
     tasks = tasks_with_budgets(tasks, settings.budgets, likelihood, where)
-    language = str(data.get("language", "PYTHON"))
-    if language.upper() != "PYTHON":
-        raise ConfigError(f"{where}: language {language!r}: HyperPower runs PYTHON main-files only")
+    language = _check_language(data.get("language", "PYTHON"), where, "language")
     name = data.get("experiment_name")
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise ConfigError(f"{where}: 'experiment-name' must be a non-empty string, got {name!r}")
@@ -440,7 +466,7 @@ def config_from_json(data: dict[str, Any], where: str = "config.json", default_n
     return ExperimentConfig(
         name=name or default_name or Path(where).parent.name or "experiment",
         space=SearchSpace(variables), tasks=tasks, settings=settings,
-        main_file=_main_file(data.get("main_file"), where, spelled.get("main_file", "main-file")), language=language.upper(),
+        main_file=_main_file(data.get("main_file"), where, spelled.get("main_file", "main-file")), language=language,
         polling_time=polling_time, database=dict(database), ignored=tuple(ignored),
     )
 
@@ -466,6 +492,8 @@ def config_to_json(config: ExperimentConfig) -> dict[str, Any]:
         tasks[task.name] = {"type": task.type, "likelihood": task.likelihood}
         if task.budget is not None:
             tasks[task.name]["budget"] = task.budget
+        if task.main_file is not None:
+            tasks[task.name]["main-file"] = task.main_file
     return {
         "experiment-name": config.name,
         "language": config.language,

@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("units", "experiment", "forkserver", "store", "space", "configurations"),
     ("devices",),
     ("config", "schedule.settings"),
-    ("feasibility", "template", "main_file"),
+    ("feasibility", "template", "main_file", "spearmint_params"),
     ("optimize", "network", "generate"),
     ("splits", "schedule"),
     ("hardware",),

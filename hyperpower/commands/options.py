@@ -44,7 +44,8 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
                             "the main-file returns, feasible when value <= VALUE")
     group.add_argument("--no-budgets", action="store_true", help="drop every budget of the existing config")
     group.add_argument("--method", choices=METHODS,
-                       help=f"search method (default hw-ieci; {DEFAULT_MULTI_OBJECTIVE_METHOD} for several objectives)")
+                       help=f"search method (default hw-ieci; {DEFAULT_MULTI_OBJECTIVE_METHOD} for several objectives; "
+                            f"hw-cwei for a Spearmint folder with CONSTRAINT tasks)")
     group.add_argument("--reference", metavar="METRIC=VALUE", action="append", dest="reference",
                        help="fixed hypervolume reference point of several objectives, one per objective (e.g. "
                             "error=1 --reference power=150W); default: each objective's worst feasible value "

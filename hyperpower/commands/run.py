@@ -55,14 +55,16 @@ def _run(args: argparse.Namespace, signals: StopSignals) -> int:
     paths = resolve_experiment(args.experiment)
     options = options_from_args(args, any_metric=paths.layout == "spearmint")
     prepared = prepare_run(paths, options, device=args.device)  # every refusal happens here: nothing written yet
-    if options.budget_percentiles:
+    check_run_devices(prepared.config.settings, args.queue_only, layout=paths.layout)
+    loaded_transfer = load_transfer_prior(prepared.store_uri, prepared.config)  # refusals before anything is written
+    transfer = loaded_transfer[0] if loaded_transfer is not None else None
+    print(_first_line(prepared.config, prepared.store_uri, options.budget_percentiles), flush=True)
+    for line in prepared.notes:
+        print(line, flush=True)
+    if options.budget_percentiles:  # may profile first; says the value it chose
         resolve_percentile_budgets(paths, options, args.device)
         prepared = prepare_run(paths, options, device=args.device)
     config = prepared.config
-    check_run_devices(config.settings, args.queue_only, layout=paths.layout)
-    loaded_transfer = load_transfer_prior(prepared.store_uri, config)  # refusals before anything is written
-    transfer = loaded_transfer[0] if loaded_transfer is not None else None
-    print(_first_line(config, prepared.store_uri), flush=True)
     if loaded_transfer is not None:
         for line in transfer_lines(*loaded_transfer, config.settings.objective_names()):
             print(line, flush=True)
@@ -99,16 +101,22 @@ def _check_execution_flags(args: argparse.Namespace) -> None:
                           f"few seconds; the default is 60)")
 
 
-def _first_line(config, store_uri: str) -> str:
-    """The run's settings and effective limits, so a limit kept from an earlier run is visible."""
+def _first_line(config, store_uri: str, percentiles: dict[str, float] | None = None) -> str:
+    """The run's settings and effective limits, so a limit kept from an earlier run is visible;
+    always the run's first line, also when profiling comes next (a percentile budget, ``memory
+    <= p50``, gets its value from the model on a line of its own)."""
     from hyperpower.report.table import budget_text
+    from hyperpower.schedule.settings import schedule_text
     from hyperpower.store import mask_uri
 
     settings = config.settings
     limit = f"at most {_duration_text(settings.max_time_s)}" if settings.max_time_s else "no time limit"
+    budgets = [budget_text(config)] if config.constraint_tasks else []
+    budgets += [f"{metric} <= p{percentile:g} (from the {metric} model)" for metric, percentile in (percentiles or {}).items()]
+    fidelity = schedule_text(settings)
     return (f"hyperpower: {config.name}: {settings.method}{'' if settings.aware else ' (unaware)'}, "
-            f"{_objectives_text(settings)}, budgets {budget_text(config)}, up to {settings.max_evals} "
-            f"evaluations, {limit}, store {mask_uri(store_uri)}")
+            f"{_objectives_text(settings)}, budgets {', '.join(budgets) or 'none'}, up to {settings.max_evals} "
+            f"evaluations, {limit}, " + (f"{fidelity}, " if fidelity else "") + f"store {mask_uri(store_uri)}")
 
 
 def _objectives_text(settings) -> str:
@@ -196,5 +204,7 @@ def _print_summary(store, paths, config, summary) -> None:
         print("hyperpower: no feasible configuration yet", file=sys.stderr)
     else:
         objective = config.settings.objective
-        print(f"hyperpower: best job {best.id}: {objective}={format_value(objective, best.values.get(objective))} "
-              f"| {format_params(best.params)} (`hyperpower best {paths.root}` for its files)")
+        fidelity = f" at {best.epochs} epoch{'' if best.epochs == 1 else 's'}" if best.epochs is not None else ""
+        print(f"hyperpower: best job {best.id}{fidelity}: {objective}="
+              f"{format_value(objective, best.values.get(objective))} | {format_params(best.params)} "
+              f"(`hyperpower best {paths.root}` for its files)")

@@ -10,12 +10,12 @@ survive a fork).
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any, Sequence
 
 from hyperpower.forkserver import ForkServer, ForkServerError, fork_server_supported
+from hyperpower.hardware import protocol
 from hyperpower.hardware.subprocess_measure import (
     MeasurementFailed,
     device_environment,
@@ -30,9 +30,9 @@ __all__ = ["MeasurementServer", "fork_server_supported", "measurement_fork_serve
 MEASURE_PRELOAD = ("keras",)
 MEASURE_TARGET = "hyperpower.hardware.subprocess_measure:main"
 
-#: TEST HOOK ONLY: seconds to sleep before each measurement, standing in for a slow device
-#: measurement (GPU windows take minutes) so tests can check that heartbeats cover it
-TEST_MEASURE_DELAY_ENV = "HYPERPOWER_TEST_MEASURE_DELAY_S"
+#: TEST HOOK ONLY (``hardware.protocol``): seconds to sleep before each measurement, standing in
+#: for a slow device measurement (GPU windows take minutes) so tests can check that heartbeats cover it
+TEST_MEASURE_DELAY_ENV = protocol.TEST_MEASURE_DELAY_ENV
 
 
 def measurement_fork_server(device: str | None, extra_environment: dict[str, str] | None = None,
@@ -64,7 +64,7 @@ class MeasurementServer:
     def measure(self, network_path: str | Path, metrics: Sequence[str], *, min_window_s: float | None = None,
                 repetitions: int | None = None, seed: int | None = None, timeout_s: float = 600.0) -> dict[str, Any]:
         """Same result as ``measure_network_file``."""
-        time.sleep(float(os.environ.get(TEST_MEASURE_DELAY_ENV, "0") or 0))
+        time.sleep(protocol.measure_delay_s())  # 0 unless a test asks; a malformed value is ignored
         if self._server is None:
             return measure_network_file(network_path, metrics, self.device, min_window_s=min_window_s,
                                         repetitions=repetitions, seed=seed, timeout_s=timeout_s)

@@ -34,6 +34,7 @@ from hyperpower.experiment import ExperimentPaths
 from hyperpower.hardware.profile_models import (
     distinct_structures, fit_all, model_document, unsampled_options, write_model,
 )
+from hyperpower.hardware.protocol import protocol_text
 from hyperpower.hardware.provenance import template_provenance
 from hyperpower.hardware.regression import LinearFit, choose_fit
 from hyperpower.hardware.sampling import draw_configurations
@@ -171,7 +172,7 @@ def _sample(network_params: dict[str, Any], raw: dict[str, Any], result: dict[st
         "values": result["values"], "spread": result["spread"], "sensors": result["sensors"],
         "device": result["device_name"], "device_id": result["device"], "time": time.time(),
         "batch_size": result["batch_size"], "measured_s": result["measured_s"], "measure_s": seconds,
-        "contention": result.get("contention", {}),
+        "contention": result.get("contention", {}), "protocol": result.get("protocol", {}),
     }
 
 
@@ -233,6 +234,11 @@ def format_report(result: ProfileResult) -> str:
         lines.append(f"other processes used {100 * busy:.0f}% of the CPUs while the samples were measured (median): "
                      "latency waits for a core and no measurement protocol removes that, so its model is noisier "
                      "than the network's own cost; profile latency on an otherwise idle machine")
+    quick = [sample for sample in result.samples if (sample.get("protocol") or {}).get("quick")]
+    if quick:
+        lines.append(f"{len(quick)} of {len(result.samples)} samples were measured with the "
+                     f"{protocol_text(quick[0]['protocol'])}, whose values are noisy: unset it and profile again "
+                     f"for models to rely on")
     if result.unsampled:
         lines.append(f"no sample chose {', '.join(result.unsampled)}: the models predict those choices as their "
                      "variable's baseline option; profile with more --samples to price them")

@@ -51,7 +51,7 @@ class JobExecutor:
         self.stop_event = stop_event or threading.Event()
         self.heartbeat_interval_s = heartbeat_interval(heartbeat_timeout_s)
         self.notify = notify
-        self._training_s = 0.0  # wall time of the last job process: its ``runtime`` (``hyperpower.devices``)
+        self._process_s = 0.0  # wall time of the last job process, start-up included
         self.released: list[int] = []  # jobs given back on a stop request
         self.lost: list[int] = []  # jobs the driver requeued while this worker ran them
         self._device: str | None = None
@@ -86,7 +86,7 @@ class JobExecutor:
             started = time.monotonic()
             try:
                 returncode, reason = self._wait(self._start(job, result_path, log_path), beat)
-                self._training_s = time.monotonic() - started
+                self._process_s = time.monotonic() - started
             except ForkServerError as exc:
                 self.close()  # a fresh server for the next job
                 returncode, reason = None, f"the job's fork server failed: {exc}"
@@ -158,7 +158,8 @@ class JobExecutor:
             reason = result["error"]
         values = {k: float(v) for k, v in (result or {}).get("values", {}).items()}
         if reason is None:  # a value the job returned itself (a Spearmint task named cost) wins
-            values = {**job_runtime_values(self.config.settings, self.device_of(job), self._training_s), **values}
+            values = {**job_runtime_values(self.config.settings, self.device_of(job), self._training_time(result)),
+                      **values}
         if reason is None and self.paths.layout == "hyperpower":
             reason = self._measure(job, values, log_path)  # first: the objective may be a hardware metric
         if reason is None:
@@ -170,6 +171,14 @@ class JobExecutor:
                             feasible=measured_feasibility(self.config, values),
                             early_terminated=bool(result.get("early_terminated")),
                             trained_epochs=result.get("trained_epochs"))
+
+    def _training_time(self, result: dict) -> float:
+        """A job's ``runtime``: the seconds its process spent training, as it timed them (issue
+        22 point 11: not the process start, the imports, the first job's fork-server start or the
+        model build, which made job 1 look several times slower than the others); the process's
+        wall time only for a result that lacks it."""
+        seconds = result.get("training_s")
+        return float(seconds) if isinstance(seconds, (int, float)) and seconds >= 0 else self._process_s
 
     def _measure(self, job: Job, values: dict[str, float], log_path: Path) -> str | None:
         """Add the inference metrics of the job's rendered network; the reason when that fails."""

@@ -34,6 +34,8 @@ class PreparedRun:
     store_uri: str
     loaded: LoadedModels  # the usable a-priori models found, and why others were left out
     to_profile: list[str]  # budget metrics an aware HyperPower run profiles before its first job
+    #: lines ``run`` prints after its first line (the stored jobs re-read under new objectives)
+    notes: list[str] = dataclasses.field(default_factory=list)
 
 
 def prepare_run(paths: ExperimentPaths, options: GenerateOptions, device: str | None = None) -> PreparedRun:
@@ -54,17 +56,19 @@ def prepare_run(paths: ExperimentPaths, options: GenerateOptions, device: str | 
     if device:
         config = dataclasses.replace(saved, settings=dataclasses.replace(saved.settings, device=device))
     if paths.layout == "spearmint":
-        from hyperpower.main_file import check_main_file
+        from hyperpower.main_file import check_main_files
 
-        check_main_file(paths, config)
+        check_main_files(paths, config)
     check_method_fits(config.settings, str(paths.config))
     check_method_available(config.settings)
     loaded, to_profile = _plan_models(paths, config, percentiles, device)
     uri = normalize_store_uri(options.store) if options.store else effective_store_uri(paths, config.settings)
-    check_reference_against_jobs(config, uri)
+    from hyperpower.loop.objective_change import check_objectives_against_jobs
+
+    reread = check_objectives_against_jobs(paths, config, uri)
     return PreparedRun(config=config, saved=saved if paths.layout == "hyperpower" else None,
                        config_path=paths.output_dir / "run_config.json", store_uri=uri, loaded=loaded,
-                       to_profile=to_profile)
+                       to_profile=to_profile, notes=[reread] if reread else [])
 
 
 def _plan_models(paths: ExperimentPaths, config: ExperimentConfig, percentiles: list[str],
@@ -120,23 +124,6 @@ def check_method_available(settings: Any) -> None:
         raise ConfigError(
             f"method {settings.method!r} for several objectives is not available in this installation; "
             f"available: {', '.join(MULTI_OBJECTIVE_STRATEGIES)} (give one with --method)")
-
-
-def check_reference_against_jobs(config: ExperimentConfig, store_uri: str) -> None:
-    """A fixed reference point must be worse than the experiment's current feasible front in every
-    objective, or front points would add no volume (read only; a missing SQLite file has no jobs)."""
-    if not config.settings.reference:
-        return
-    from hyperpower.report.pareto import check_reference_worse
-    from hyperpower.store import open_store
-    from hyperpower.store.uri import parse_store_uri
-
-    address = parse_store_uri(store_uri)
-    if address.kind == "sqlite" and not Path(address.target).exists():
-        return
-    with open_store(store_uri) as store:
-        jobs = store.list_jobs(config.name)
-    check_reference_worse(jobs, config, config.settings.reference, "--reference")
 
 
 def resolve_percentile_budgets(paths: ExperimentPaths, options: GenerateOptions, device: str | None,

@@ -25,6 +25,9 @@ def test_three_digits_evaluations_end_to_end_with_a_percentile_memory_budget(tmp
     result = run_cli("run", str(folder), "--budget", "memory=p50", "--epochs", "1", "--max-evals", "3",
                      "--seed", "0", "--profile-samples", "10", timeout=900)
     assert "budget memory=p50 ->" in result.stdout
+    # issue 22.14: the limits come first, before the profiling that sets the percentile budget
+    assert result.stdout.splitlines()[0].startswith("hyperpower: digits: hw-ieci, objective error, budgets memory <= p50 "
+                                                    "(from the memory model), up to 3 evaluations")
     model = json.loads((folder / "models" / "memory.json").read_text())
     assert model["metric"] == "memory" and model["samples"] >= 10
 
