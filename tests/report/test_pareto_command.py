@@ -17,6 +17,8 @@ import pytest
 
 from pareto_brute_force import brute_front, brute_hypervolume, worst_plus_tenth
 
+pytestmark = pytest.mark.e2e  # every test here starts hyperpower processes
+
 REPO = Path(__file__).resolve().parents[2]
 
 MAIN = """
