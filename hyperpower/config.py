@@ -134,7 +134,7 @@ class HyperPowerSettings:
 def method_label(settings: HyperPowerSettings) -> str:
     """``hw-ieci`` for the hardware-aware form, ``hw-ieci-unaware`` for the paper's baseline: the
     ``method`` every job records."""
-    return settings.method if settings.aware else f"{settings.method}-unaware"
+    return settings.search.method if settings.search.aware else f"{settings.search.method}-unaware"
 
 
 @dataclasses.dataclass
@@ -283,10 +283,10 @@ def _settings_from_json(raw: Any, where: str) -> tuple[HyperPowerSettings, set[s
     objectives = _objective_names(values.pop("objective", "error"), where)
     values["reference"] = _reference_from_json(values.get("reference", {}), None, where)
     settings = HyperPowerSettings(**values)
-    settings.set_objectives(objectives)
-    if settings.method not in METHODS:
-        raise ConfigError(f"{where}: method {settings.method!r} is not one of {', '.join(METHODS)}")
-    check_budget_tightening(settings.model_margin, settings.violation_rate, f"{where}: the 'hyperpower' section's")
+    settings.objectives.names = list(objectives)
+    if settings.search.method not in METHODS:
+        raise ConfigError(f"{where}: method {settings.search.method!r} is not one of {', '.join(METHODS)}")
+    check_budget_tightening(settings.budgets.margin, settings.budgets.violation_rate, f"{where}: the 'hyperpower' section's")
     if not isinstance(settings.models_fixed, bool):
         raise ConfigError(f"{where}: models-fixed {settings.models_fixed!r} in the 'hyperpower' section is not true or "
                           f"false (true: the a-priori models stay as profiled; false: they learn from measurements)")
@@ -295,7 +295,7 @@ def _settings_from_json(raw: Any, where: str) -> tuple[HyperPowerSettings, set[s
             raise ConfigError(f"{where}: {key.replace('_', '-')} {getattr(settings, key)!r} in the 'hyperpower' "
                               f"section is not one of {', '.join(allowed)}")
     check_settings_schedule(settings, f"{where}: the 'hyperpower' section's")
-    check_profile_samples(settings.profile_samples, f"{where}: the 'hyperpower' section's profile-samples")
+    check_profile_samples(settings.measurement.profile_samples, f"{where}: the 'hyperpower' section's profile-samples")
     return settings, given
 
 
@@ -342,16 +342,16 @@ def check_method_fits(settings: HyperPowerSettings, where: str = "", objectives_
     ``objectives_from``: where the objectives came from when no flag gave them (named in the refusal)."""
     prefix = f"{where}: " if where else ""
     source = f"; {objectives_from}" if objectives_from else ""
-    names = settings.objective_names()
-    if len(names) > 1 and settings.method in SINGLE_OBJECTIVE_METHODS:
+    names = settings.objectives.names
+    if len(names) > 1 and settings.search.method in SINGLE_OBJECTIVE_METHODS:
         raise ConfigError(
-            f"{prefix}--method {settings.method} improves one objective (expected improvement over one "
+            f"{prefix}--method {settings.search.method} improves one objective (expected improvement over one "
             f"incumbent), but {len(names)} objectives are minimized ({', '.join(names)}{source}); use --method "
             f"{DEFAULT_MULTI_OBJECTIVE_METHOD} (expected hypervolume improvement, the default for several "
             f"objectives) or pabo (one agent per objective), or rand / rand-walk, or optimize one objective")
-    if len(names) < 2 and settings.method in MULTI_OBJECTIVE_METHODS:
+    if len(names) < 2 and settings.search.method in MULTI_OBJECTIVE_METHODS:
         raise ConfigError(
-            f"{prefix}--method {settings.method} trades off several objectives, but only {names[0]!r} is minimized"
+            f"{prefix}--method {settings.search.method} trades off several objectives, but only {names[0]!r} is minimized"
             f"{f' ({objectives_from})' if objectives_from else ''}; "
             f"give two or more (--optimize error --optimize power, or two OBJECTIVE tasks in a Spearmint "
             f"config), or use --method {DEFAULT_METHOD} for one objective")
@@ -360,7 +360,7 @@ def check_method_fits(settings: HyperPowerSettings, where: str = "", objectives_
 def default_method(settings: HyperPowerSettings, constrained: bool = False) -> str:
     """The method a run takes when none is given: EHVI for several objectives, HW-IECI for one
     (HW-CWEI for a Spearmint folder's measured-only constraints)."""
-    if len(settings.objective_names()) > 1:
+    if len(settings.objectives.names) > 1:
         return DEFAULT_MULTI_OBJECTIVE_METHOD
     return "hw-cwei" if constrained else DEFAULT_METHOD
 
@@ -368,14 +368,14 @@ def default_method(settings: HyperPowerSettings, constrained: bool = False) -> s
 def check_settings_schedule(settings: HyperPowerSettings, where: str = "") -> None:
     """The scheduler settings make a rung ladder (``schedule.settings.check_schedule``); the top
     rung is ``max_epochs``, else ``epochs``, else the default."""
-    from hyperpower.schedule.settings import check_schedule, top_epochs
+    from hyperpower.settings.schedule import check_schedule, top_epochs
 
-    check_schedule(settings.scheduler, settings.min_epochs, settings.max_epochs, settings.eta, where)
+    check_schedule(settings.schedule.scheduler, settings.schedule.min_epochs, settings.schedule.max_epochs, settings.schedule.eta, where)
     top = top_epochs(settings)
-    if settings.scheduler is not None and settings.max_epochs is None and settings.min_epochs > top:
-        raise ConfigError(f"{where + ' ' if where else ''}--min-epochs {settings.min_epochs} is more than the top "
+    if settings.schedule.scheduler is not None and settings.schedule.max_epochs is None and settings.schedule.min_epochs > top:
+        raise ConfigError(f"{where + ' ' if where else ''}--min-epochs {settings.schedule.min_epochs} is more than the top "
                           f"rung's {top} epochs (--max-epochs defaults to --epochs, else 10): give --max-epochs "
-                          f"of at least {settings.min_epochs}, or a smaller --min-epochs")
+                          f"of at least {settings.schedule.min_epochs}, or a smaller --min-epochs")
 
 
 def check_budget_tightening(margin: Any, rate: Any, where: str = "") -> None:
@@ -445,17 +445,17 @@ def config_from_json(data: dict[str, Any], where: str = "config.json", default_n
     settings, given = _settings_from_json(data.get("hyperpower") or {}, where)
     objectives = [t.name for t in tasks.values() if t.type == "OBJECTIVE"]
     if "objective" not in given:
-        settings.set_objectives(objectives)
-    elif settings.objective_names() != objectives:
-        raise ConfigError(f"{where}: the 'hyperpower' section's objective {_names_text(settings.objective_names())} "
+        settings.objectives.names = list(objectives)
+    elif settings.objectives.names != objectives:
+        raise ConfigError(f"{where}: the 'hyperpower' section's objective {_names_text(settings.objectives.names)} "
                           f"is not the OBJECTIVE task(s) {_names_text(objectives)}")
-    settings.reference = _reference_from_json(settings.reference, objectives, where)
+    settings.objectives.reference = _reference_from_json(settings.objectives.reference, objectives, where)
     if "method" not in given:  # Spearmint's own constraints are measured only: constraint-weighted EI
-        settings.method = default_method(settings, any(t.type == "CONSTRAINT" for t in tasks.values()))
+        settings.search.method = default_method(settings, any(t.type == "CONSTRAINT" for t in tasks.values()))
     if "max_evals" not in given and data.get("max_finished_jobs") is not None:
-        settings.max_evals = _positive_int(data["max_finished_jobs"], where, "max_finished_jobs")
-    settings.budgets = {**{t.name: t.budget for t in tasks.values() if t.budget is not None}, **settings.budgets}
-    tasks = tasks_with_budgets(tasks, settings.budgets, likelihood, where)
+        settings.search.max_evals = _positive_int(data["max_finished_jobs"], where, "max_finished_jobs")
+    settings.budgets.limits = {**{t.name: t.budget for t in tasks.values() if t.budget is not None}, **settings.budgets.limits}
+    tasks = tasks_with_budgets(tasks, settings.budgets.limits, likelihood, where)
     language = _check_language(data.get("language", "PYTHON"), where, "language")
     name = data.get("experiment_name")
     if name is not None and (not isinstance(name, str) or not name.strip()):

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from hyperpower.config import ExperimentConfig, HyperPowerSettings, Task, save_config
+from hyperpower.config import ExperimentConfig, Task, save_config
+from hyperpower.settings.section import HyperPowerSettings
 from hyperpower.errors import HyperPowerError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.jobs import Job

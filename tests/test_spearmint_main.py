@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from hyperpower import objective
-from hyperpower.config import ExperimentConfig, HyperPowerSettings, Task, save_config
+from hyperpower.config import ExperimentConfig, Task, save_config
+from hyperpower.settings.section import HyperPowerSettings
 from hyperpower.errors import ConfigError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.space import SearchSpace, Variable

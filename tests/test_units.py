@@ -6,7 +6,8 @@ import io
 import math
 from pathlib import Path
 
-from hyperpower.config import ExperimentConfig, HyperPowerSettings, Task
+from hyperpower.config import ExperimentConfig, Task
+from hyperpower.settings.section import HyperPowerSettings
 from hyperpower.objective import measure_hardware
 from hyperpower.space import SearchSpace, Variable
 from hyperpower.units import format_measurement, format_number, format_value, name_with_unit

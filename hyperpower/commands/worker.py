@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         with store:
             paths, config, config_path = worker_context(store, args.experiment, args.experiment_dir)
             devices = worker_devices(config.settings, args.devices)
-            if devices and len(devices) == 1 and not config.settings.devices:  # where it trains and measures
+            if devices and len(devices) == 1 and not config.settings.devices.options:  # where it trains and measures
                 config = dataclasses.replace(config, settings=dataclasses.replace(config.settings, device=devices[0]))
             worker = Worker(store, paths, config, config_path, max_jobs=args.max_jobs,
                             poll_interval_s=args.poll_interval, stop_event=stop_event,

@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from hyperpower.config import ExperimentConfig, config_to_json, method_label
+from hyperpower.config import ExperimentConfig, config_to_json
 from hyperpower.devices import job_device, unserved_devices
 from hyperpower.errors import HyperPowerError
 from hyperpower.experiment import ExperimentPaths
@@ -161,15 +161,15 @@ class Driver:
             self.progress.report_new(jobs)
             self._check_failures(jobs)
             finished = [j for j in jobs if j.status in (JobStatus.COMPLETE, JobStatus.BROKEN)]
-            if len(finished) >= settings.max_evals:
+            if len(finished) >= settings.search.max_evals:
                 return "max-evals"
-            if settings.max_time_s and time.monotonic() - started >= settings.max_time_s:
+            if settings.search.max_time_s and time.monotonic() - started >= settings.search.max_time_s:
                 return "max-time"
             workers = self._worker_count()
             fits_ahead = self.options.background_fit and workers > 1 and self.scheduler is None  # the scheduler asks itself
             if self._top_up_queue(jobs, len(finished), workers, fits_ahead):
                 jobs = self.store.list_jobs(self.name)
-            if fits_ahead and len(finished) + self._unfinished(jobs) < settings.max_evals:
+            if fits_ahead and len(finished) + self._unfinished(jobs) < settings.search.max_evals:
                 self.background.prepare(jobs)
             self._notice_missing_workers(jobs)
             self._notice_unserved_devices(jobs)
@@ -183,7 +183,7 @@ class Driver:
         pending = sum(j.status is JobStatus.PENDING for j in jobs)
         running = sum(j.status is JobStatus.RUNNING for j in jobs)
         idle_workers = max(workers - running, 0)
-        room = self.config.settings.max_evals - finished - pending - running
+        room = self.config.settings.search.max_evals - finished - pending - running
         count = min(idle_workers - pending, room)
         if count <= 0:
             return False
@@ -205,7 +205,7 @@ class Driver:
         return True
 
     def _queue(self, suggestion) -> None:
-        job = Job(id=0, experiment=self.name, method=method_label(self.config.settings),
+        job = Job(id=0, experiment=self.name, method=self.config.settings.search.label,
                   raw_params=suggestion.raw_params,
                   params=self.config.space.network_params(suggestion.raw_params),
                   predicted=dict(suggestion.predicted),
@@ -246,7 +246,7 @@ class Driver:
     def _notice_unserved_devices(self, jobs: list[Job]) -> None:
         """Jobs wait for a worker of their device (``hyperpower.devices``): a queue-only driver says,
         every ``idle_notice_s``, which devices no live worker serves and how to start one."""
-        if not self.options.queue_only or not self.config.settings.devices:
+        if not self.options.queue_only or not self.config.settings.devices.options:
             return
         now = time.time()
         missing = unserved_devices([j.device for j in jobs if j.status is JobStatus.PENDING],

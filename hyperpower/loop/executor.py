@@ -68,7 +68,7 @@ class JobExecutor:
         if self._device is None:
             from hyperpower.hardware import detect_sensors
 
-            with detect_sensors(self.config.settings.device) as sensors:
+            with detect_sensors(self.config.settings.devices.device) as sensors:
                 self._device = str(sensors.device)
         return self._device
 
@@ -195,7 +195,7 @@ class JobExecutor:
             try:
                 values.update(measure_hardware(self.paths.job_network(job.id), self.config, log,
                                                measurer=self._measurement_server(self.device_of(job)),
-                                               seed=measurement_seed(self.config.settings.seed, job.id),
+                                               seed=measurement_seed(self.config.settings.search.seed, job.id),
                                                device=self.device_of(job)))
                 alias_objective_task(self.config, values)
             except HyperPowerError as exc:

@@ -84,7 +84,7 @@ class Worker:
             heartbeat_timeout_s = float(store.get_meta(config.name, META_HEARTBEAT_TIMEOUT,
                                                        DEFAULT_HEARTBEAT_TIMEOUT_S))
         self.executor = JobExecutor(store, paths, config, config_path, self.name,
-                                    timeout_s=config.settings.job_timeout_s, stop_event=self.stop_event,
+                                    timeout_s=config.settings.training.job_timeout_s, stop_event=self.stop_event,
                                     heartbeat_timeout_s=heartbeat_timeout_s, notify=notify)
 
     def run(self) -> int:

@@ -60,7 +60,7 @@ class InfeasibleBudgetsError(HyperPowerError):
 
 def constraint_rules(config: ExperimentConfig) -> list[ConstraintRule]:
     """Budgets (value <= budget) and Spearmint CONSTRAINT tasks (value >= 0), one rule each."""
-    budgets = dict(config.settings.budgets)
+    budgets = dict(config.settings.budgets.limits)
     for task in config.constraint_tasks:
         if task.budget is not None:
             budgets.setdefault(task.name, task.budget)
@@ -91,8 +91,8 @@ def budget_threshold(budget: float, model: LinearModel, settings: Any) -> float:
     """The one place the aware methods' threshold is decided: ``violation_rate`` when set (it
     replaces the margin; ``config.check_budget_tightening`` refuses both), else ``model_margin``."""
     if float(getattr(settings, "violation_rate", 0.0) or 0.0) > 0:
-        return calibrated_threshold(budget, model, float(settings.violation_rate))
-    return safe_threshold(budget, model, float(settings.model_margin))
+        return calibrated_threshold(budget, model, float(settings.budgets.violation_rate))
+    return safe_threshold(budget, model, float(settings.budgets.margin))
 
 
 #: while no configuration is yet as sure to stay within a learned budget as --violation-rate or
@@ -133,7 +133,7 @@ def known_budgets(config: ExperimentConfig, models: dict[str, LinearModel]) -> l
     error quantile of ``violation_rate``, or ``model_margin`` cross-validated errors): what an
     aware method never suggests beyond, and what ``hyperpower enqueue`` checks a given
     configuration against."""
-    return [ModelBudget(models[rule.name], budget_threshold(rule.threshold, models[rule.name], config.settings),
+    return [ModelBudget(models[rule.name], budget_threshold(rule.threshold, models[rule.name], config.settings.budgets),
                         limit=rule.threshold)
             for rule in constraint_rules(config) if rule.feasible_below and rule.name in models]
 
@@ -157,8 +157,8 @@ class Optimizer:
         self.space = config.space
         self.models = dict(models)
         self.rng = rng
-        self.method = settings.method
-        self.aware = bool(settings.aware)
+        self.method = settings.search.method
+        self.aware = bool(settings.search.aware)
         self.rules = constraint_rules(config)
         # an unaware run uses no model in its search: its recorded predictions stay a priori
         self.learned = {} if settings.models_fixed or not self.aware else {
@@ -173,9 +173,9 @@ class Optimizer:
         self.problem = Problem(
             space=self.space, known=KnownConstraints(self.space, known), measured=measured,
             objective_noiseless=config.objective_task.likelihood == "NOISELESS",  # the primary objective
-            sigma0=float(settings.sigma0), mcmc=mcmc, search=search,
+            sigma0=float(settings.search.sigma0), mcmc=mcmc, search=search,
         )
-        self.objectives = settings.objective_names()
+        self.objectives = settings.objectives.names
         self.multi_problem: MultiObjectiveProblem | None = None
         self.strategy = self._strategy(rng)
         self._design_seed = int(rng.integers(2**63))
@@ -210,7 +210,7 @@ class Optimizer:
         return specs
 
     def _fixed_reference(self) -> np.ndarray | None:
-        reference = self.config.settings.reference
+        reference = self.config.settings.objectives.reference
         if not reference:
             return None
         return np.array([reference[name] for name in self.objectives], dtype=float)
@@ -284,7 +284,7 @@ class Optimizer:
 
     # -- internals ----------------------------------------------------------------------------
     def _propose(self, observations: Observations, taken: TakenPoints, job_count: int, count: int) -> np.ndarray:
-        in_design = self.method in DESIGN_METHODS and job_count < self.config.settings.initial_design
+        in_design = self.method in DESIGN_METHODS and job_count < self.config.settings.search.initial_design
         if in_design or not self.strategy.ready(observations):
             if self.method in DESIGN_METHODS:
                 return self._design_points(taken, count)

@@ -43,7 +43,7 @@ def check_schedule(scheduler: Any, min_epochs: Any, max_epochs: Any, eta: Any, w
 
 def top_epochs(settings: Any) -> int:
     """Full fidelity: ``max_epochs``, else the run's ``epochs``, else the tool's default."""
-    return int(settings.max_epochs or settings.epochs or DEFAULT_EPOCHS)
+    return int(settings.schedule.max_epochs or settings.training.epochs or DEFAULT_EPOCHS)
 
 
 def rung_epochs(min_epochs: int, max_epochs: int, eta: int) -> list[int]:
@@ -59,7 +59,7 @@ def rung_epochs(min_epochs: int, max_epochs: int, eta: int) -> list[int]:
 def ladder(settings: Any) -> list[int]:
     """The rung ladder of a run's settings (``scheduler`` set)."""
     top = top_epochs(settings)
-    return rung_epochs(min(int(settings.min_epochs), top), top, int(settings.eta))
+    return rung_epochs(min(int(settings.schedule.min_epochs), top), top, int(settings.schedule.eta))
 
 
 def epochs_text(epochs: int) -> str:
@@ -70,7 +70,7 @@ def schedule_text(settings: Any) -> str | None:
     """The run's fidelity in words, for its first line and ``status`` (issue 22 point 10):
     ``scheduler asha: rungs at 1, 3, 9 epochs (eta 3)``; None without a scheduler (every job
     trains the run's epochs)."""
-    if settings.scheduler is None:
+    if settings.schedule.scheduler is None:
         return None
-    kind = "brackets over rungs" if settings.scheduler == "hyperband" else "rungs"
-    return f"scheduler {settings.scheduler}: {kind} at {', '.join(map(str, ladder(settings)))} epochs (eta {settings.eta})"
+    kind = "brackets over rungs" if settings.schedule.scheduler == "hyperband" else "rungs"
+    return f"scheduler {settings.schedule.scheduler}: {kind} at {', '.join(map(str, ladder(settings)))} epochs (eta {settings.schedule.eta})"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hyperpower.config import ExperimentConfig, HyperPowerSettings, Task
+from hyperpower.config import ExperimentConfig, Task
+from hyperpower.settings.section import HyperPowerSettings
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.loop.invalid_results import all_nan_line, first_exception_text
 from hyperpower.space import SearchSpace, Variable

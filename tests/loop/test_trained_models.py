@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hyperpower.config import ExperimentConfig, HyperPowerSettings, Task
+from hyperpower.config import ExperimentConfig, Task
+from hyperpower.settings.section import HyperPowerSettings
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.loop.trained_models import prune_trained_models, trained_model_file

@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from hyperpower.config import ExperimentConfig, HyperPowerSettings, Task
+from hyperpower.config import ExperimentConfig, Task
+from hyperpower.settings.section import HyperPowerSettings
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.feasibility import feasibility
 from hyperpower.report.summary import (

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from hyperpower.config import HyperPowerSettings, config_from_json
+from hyperpower.config import config_from_json
+from hyperpower.settings.section import HyperPowerSettings
 from hyperpower.errors import ConfigError
-from hyperpower.schedule.settings import check_schedule, ladder, rung_epochs
+from hyperpower.settings.schedule import check_schedule, ladder, rung_epochs
 
 REPO = Path(__file__).resolve().parents[2]
 
