@@ -114,7 +114,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "command_run"):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    if args.command_name in MEASURING_COMMANDS:
+        warn_test_switches()
     return run_reporting_errors(lambda: args.command_run(args), debug=args.debug)
+
+
+#: the commands that measure hardware, whose values a test-only switch would change
+MEASURING_COMMANDS = ("run", "worker", "profile")
+
+
+def warn_test_switches() -> None:
+    """One line on stderr per test-only switch in force outside the test suite (issue 22 point
+    13: ``HYPERPOWER_QUICK_MEASURE`` exported in a shell must not shorten measurements silently)."""
+    from hyperpower.hardware.protocol import switch_warnings
+
+    for line in switch_warnings():
+        print(f"{PROGRAM}: {line}", file=sys.stderr, flush=True)
 
 
 def run_reporting_errors(action: Callable[[], int | None], debug: bool = False) -> int:

@@ -30,7 +30,9 @@ DEFAULT_TASK = "main"  # Spearmint's one objective when a config has no 'tasks'
 #: top-level keys HyperPower reads, in Spearmint's normalized form (hyphens/spaces -> underscores)
 _USED_KEYS = ("experiment_name", "language", "main_file", "polling_time", "likelihood", "max_finished_jobs",
               "variables", "tasks", "database", "hyperpower")
-_TASK_KEYS = ("type", "likelihood", "budget")
+#: a task's keys HyperPower reads, normalized the same way; ``main_file``: the file whose main()
+#: returns this task (Spearmint's distributed example), else the top-level one
+_TASK_KEYS = ("type", "likelihood", "budget", "main_file", "language")
 
 
 @dataclasses.dataclass
@@ -42,6 +44,7 @@ class Task:
     type: str = "OBJECTIVE"
     likelihood: str = "GAUSSIAN"
     budget: float | None = None
+    main_file: str | None = None  # this task's own main-file (Spearmint's per-task "main-file")
 
     @property
     def is_budget(self) -> bool:
@@ -130,18 +133,40 @@ def _tasks_from_json(raw: Any, where: str, likelihood: str, ignored: list[str]) 
     for name, spec in raw.items():
         if not isinstance(spec, dict):
             raise ConfigError(f"{where}: task {name!r} must be an object like {{\"type\": \"OBJECTIVE\"}}")
+        spec, spelled = _task_keys(spec, where, name)
         kind = str(spec.get("type", "OBJECTIVE")).upper()
         if kind not in TASK_TYPES:
             raise ConfigError(f"{where}: task {name!r} has type {spec.get('type')!r}; use OBJECTIVE or CONSTRAINT")
         budget = spec.get("budget")
         if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float))):
             raise ConfigError(f"{where}: task {name!r} has budget {budget!r}; a budget is a number")
+        _check_language(spec.get("language", "PYTHON"), where, f"task {name!r} has language")
+        main_file = _main_file(spec.get("main_file"), where, f"tasks.{name}.{spelled.get('main_file', 'main-file')}")
         tasks[name] = Task(name, kind, _likelihood(spec.get("likelihood", likelihood), where, f"task {name!r}"),
-                           None if budget is None else float(budget))
-        ignored += [f"tasks.{name}.{key}" for key in spec if key not in _TASK_KEYS]
+                           None if budget is None else float(budget), main_file)
+        ignored += [f"tasks.{name}.{spelled[key]}" for key in spec if key not in _TASK_KEYS]
     if not any(t.type == "OBJECTIVE" for t in tasks.values()):
         raise ConfigError(f"{where}: 'tasks' needs an OBJECTIVE task (two or more for several objectives), found none")
     return tasks
+
+
+def _task_keys(spec: dict[str, Any], where: str, task: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """A task's keys as Spearmint spells them in either form (``main-file`` = ``main_file``), and
+    normalized -> spelling in the file."""
+    normalized: dict[str, Any] = {}
+    spelled: dict[str, str] = {}
+    for key, value in spec.items():
+        name = str(key).replace("-", "_").replace(" ", "_")
+        if name in spelled:
+            raise ConfigError(f"{where}: task {task!r}: {spelled[name]!r} and {key!r} are the same setting; keep one")
+        spelled[name], normalized[name] = key, value
+    return normalized, spelled
+
+
+def _check_language(language: Any, where: str, what: str) -> str:
+    if str(language).upper() != "PYTHON":
+        raise ConfigError(f"{where}: {what} {language!r}: HyperPower runs PYTHON main-files only")
+    return str(language).upper()
 
 
 def tasks_with_budgets(tasks: dict[str, Task], budgets: dict[str, float], likelihood: str,
@@ -214,7 +239,7 @@ def config_from_json(data: dict[str, Any], where: str = "config.json", default_n
     settings, given = settings_from_section(data.get("hyperpower") or {}, where)
     objectives = [t.name for t in tasks.values() if t.type == "OBJECTIVE"]
     if "objective" not in given:
-        settings.objectives.names = objectives
+        settings.objectives.names = list(objectives)
     elif settings.objectives.names != objectives:
         raise ConfigError(f"{where}: the 'hyperpower' section's objective {_names_text(settings.objectives.names)} "
                           f"is not the OBJECTIVE task(s) {_names_text(objectives)}")
@@ -226,9 +251,7 @@ def config_from_json(data: dict[str, Any], where: str = "config.json", default_n
     settings.budgets.limits = {**{t.name: t.budget for t in tasks.values() if t.budget is not None},
                                **settings.budgets.limits}
     tasks = tasks_with_budgets(tasks, settings.budgets.limits, likelihood, where)
-    language = str(data.get("language", "PYTHON"))
-    if language.upper() != "PYTHON":
-        raise ConfigError(f"{where}: language {language!r}: HyperPower runs PYTHON main-files only")
+    language = _check_language(data.get("language", "PYTHON"), where, "language")
     name = data.get("experiment_name")
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise ConfigError(f"{where}: 'experiment-name' must be a non-empty string, got {name!r}")
@@ -244,7 +267,7 @@ def config_from_json(data: dict[str, Any], where: str = "config.json", default_n
     return ExperimentConfig(
         name=name or default_name or Path(where).parent.name or "experiment",
         space=SearchSpace(variables), tasks=tasks, settings=settings,
-        main_file=_main_file(data.get("main_file"), where, spelled.get("main_file", "main-file")), language=language.upper(),
+        main_file=_main_file(data.get("main_file"), where, spelled.get("main_file", "main-file")), language=language,
         polling_time=polling_time, database=dict(database), ignored=tuple(ignored),
     )
 
@@ -260,6 +283,8 @@ def config_to_json(config: ExperimentConfig) -> dict[str, Any]:
         tasks[task.name] = {"type": task.type, "likelihood": task.likelihood}
         if task.budget is not None:
             tasks[task.name]["budget"] = task.budget
+        if task.main_file is not None:
+            tasks[task.name]["main-file"] = task.main_file
     return {
         "experiment-name": config.name,
         "language": config.language,

@@ -59,6 +59,7 @@ class GenerateOptions:
     seed: int | None = None
     model_margin: float | None = None
     violation_rate: float | None = None
+    models_fixed: bool | None = None  # --models-fixed / --models-learn
     objective_split: str | None = None
     keep_models: str | None = None
     profile_samples: int | None = None
@@ -134,10 +135,18 @@ def _refresh_spearmint(paths: ExperimentPaths, options: GenerateOptions) -> Expe
         raise ConfigError(f"{paths.root} is a plain Spearmint folder: its objective is the OBJECTIVE task in "
                           f"{paths.config}; --optimize applies to HyperPower templates only")
     data = read_config_json(paths.config)
-    if options.budgets is not None and isinstance(data, dict):
-        section = data.get("hyperpower") if isinstance(data.get("hyperpower"), dict) else {}
-        data = {**data, "hyperpower": {**section, "budgets": _check_budgets(options.budgets, any_name=True)}}
     config = config_from_json(data, str(paths.config), default_name=paths.name)
+    if options.budgets is not None:
+        budgets = _check_budgets(options.budgets, any_name=True)
+        for name, value in budgets.items():
+            task = config.tasks.get(name)
+            if task is not None and task.type == "OBJECTIVE":
+                raise ConfigError(f"--budget {name}={value:g} names the OBJECTIVE task {name!r} of {paths.config}; a "
+                                  f"task is either minimized or bounded: bound a CONSTRAINT task or another value "
+                                  f"the main-file returns")
+        section = data.get("hyperpower") if isinstance(data.get("hyperpower"), dict) else {}
+        data = {**data, "hyperpower": {**section, "budgets": budgets}}
+        config = config_from_json(data, str(paths.config), default_name=paths.name)
     settings = config.settings.copy()
     _apply_options(paths, settings, dataclasses.replace(options, budgets=None))
     space = apply_device_options(config.space, settings, options, None)
@@ -188,13 +197,12 @@ def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options
         settings.budgets.limits = _check_budgets(options.budgets)
     for name in settings.objectives.names:
         if name in settings.budgets.limits:
-            raise ConfigError(f"metric {name!r} is both the objective (--optimize {name}) and a budget (--budget "
-                              f"{name}=...); a metric is either minimized or bounded: drop one of the two")
+            raise ConfigError(_objective_and_budget(paths, name, settings, options))
     if options.method is not None:
         settings.search.method = _check_choice(options.method, METHODS, "--method")
     elif options.optimize is not None and _method_fits_other_count(settings):
         settings.search.method = default_method(settings)  # --optimize changed the count: a kept method follows it
-    check_method_fits(settings)
+    check_method_fits(settings, objectives_from=_objectives_source(paths, options))
     if options.reference is not None:
         settings.objectives.reference = check_reference(options.reference, settings.objectives.names)
     if options.aware is not None:
@@ -219,6 +227,8 @@ def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options
         rate = settings.budgets.violation_rate if options.violation_rate is None else options.violation_rate
         check_budget_tightening(margin, rate)  # a saved margin counts: the config keeps both
         settings.budgets.margin, settings.budgets.violation_rate = float(margin), float(rate)
+    if options.models_fixed is not None:
+        settings.budgets.models_fixed = bool(options.models_fixed)
     if options.objective_split is not None:
         settings.objectives.split = _check_choice(options.objective_split, OBJECTIVE_SPLITS, "--objective-split")
     if options.keep_models is not None:
@@ -240,6 +250,39 @@ def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options
                               f"{', '.join(sorted(bounded)) or 'none'})")
         settings.budgets.models = {**settings.budgets.models, **_check_models(paths, options.models)}
         settings.budgets.models = dict(sorted(settings.budgets.models.items(), key=lambda item: _metric_order(item[0])))
+
+
+def _objectives_source(paths: ExperimentPaths, options: GenerateOptions) -> str:
+    """Where the objectives of this run come from when no --optimize gave them."""
+    if options.optimize is not None:
+        return ""
+    if paths.layout == "spearmint":
+        return f"the OBJECTIVE tasks of {paths.config}"
+    return f"kept in {paths.config} as hyperpower.objective" if paths.config.is_file() else ""
+
+
+def _objective_and_budget(paths: ExperimentPaths, name: str, settings: HyperPowerSettings,
+                          options: GenerateOptions) -> str:
+    """A metric both minimized and bounded: say where each setting came from (a flag of this
+    command, or kept in config.json by an earlier one, e.g. ``./run_tool.sh``'s budget) and the
+    flag that drops the one the user did not give now."""
+    from hyperpower.units import format_value
+
+    kept = f"kept in {paths.config}"
+    names = settings.objectives.names
+    objective = f"--optimize {name}" if options.optimize is not None else \
+        f"{kept} as hyperpower.objective = {json.dumps(names[0] if len(names) == 1 else names)}"
+    budget = f"--budget {name}={format_value(name, settings.budgets.limits[name])}" if options.budgets is not None else \
+        f"{kept} as hyperpower.budgets.{name} = {settings.budgets.limits[name]:g}, set by an earlier generate or run"
+    if options.optimize is not None and options.budgets is None:
+        way_out = (f"drop the kept budgets with --no-budgets, or give the budgets this run keeps with --budget "
+                   f"(given budgets replace the kept ones), or optimize another metric")
+    elif options.optimize is None and options.budgets is not None:
+        way_out = "give the objective with --optimize (e.g. --optimize error), or bound another metric"
+    else:
+        way_out = "drop one of the two"
+    return (f"metric {name!r} is both the objective ({objective}) and a budget ({budget}); a metric is either "
+            f"minimized or bounded: {way_out}")
 
 
 def _check_objectives(optimize: str | list[str]) -> list[str]:

@@ -14,6 +14,8 @@ from typing import Any
 
 #: the line the run loop puts between a broken job's traceback and the tail of its log
 LOG_TAIL_MARKER = "--- log tail ---"
+#: the ``method`` of a job the user queued (``hyperpower enqueue``) rather than the optimizer suggested
+ENQUEUED_METHOD = "enqueued"
 
 
 class JobStatus(str, enum.Enum):

@@ -1,4 +1,5 @@
-"""A plain Spearmint folder's main-file: where it is, and whether it can run at all.
+"""A plain Spearmint folder's main-files: where they are, which tasks each returns, and whether
+they can run at all.
 
 ``run`` checks it before the first job, so a missing file, Python 2 syntax (Spearmint's own
 examples use ``print x``) or a missing ``main`` is one clear refusal instead of one broken job
@@ -23,28 +24,57 @@ _PYTHON2_LINE = re.compile(r"^\s*(print\s+[^\s(=]|print$|exec\s+[\"'\w]|raise\s+
                            r"|`|<>|\bur[\"']")
 
 
-def main_file_path(paths: ExperimentPaths, config: ExperimentConfig) -> Path:
-    """EXP/<main-file>[.py]; the name was checked to stay inside the folder when the config was
-    read, and a link pointing out of it is refused here."""
-    if not config.main_file:
-        raise ConfigError(f"{paths.config}: no 'main-file': name the Python file whose main(job_id, params) "
-                          f"Spearmint calls, e.g. \"main-file\": \"branin.py\"")
-    name = config.main_file if config.main_file.endswith(".py") else f"{config.main_file}.py"
-    path = paths.root / name
+def main_files(config: ExperimentConfig) -> dict[str, list[str]]:
+    """main-file name -> the tasks it returns, in task order: a task's own ``main-file`` (as in
+    Spearmint's distributed example), else the top-level one. Several tasks naming one file is the
+    common case (the file is called once); tasks naming different files make a job call each file
+    in turn (``loop.job_process``). A task with no file of its own and no top-level one (a
+    ``--budget`` task, say) takes its value from whichever file returns it."""
+    files: dict[str, list[str]] = {}
+    spelling: dict[str, str] = {}  # 'branin' and 'branin.py' are one file, named as first written
+    for task in config.tasks.values():
+        name = task.main_file or config.main_file
+        if name is not None:
+            name = spelling.setdefault(_file_name(name), name)
+            files.setdefault(name, []).append(task.name)
+    return files
+
+
+def _file_name(name: str) -> str:
+    return name if name.endswith(".py") else f"{name}.py"
+
+
+def main_file_path(paths: ExperimentPaths, config: ExperimentConfig, name: str | None = None) -> Path:
+    """EXP/<main-file>[.py] (``name``, else the config's only main-file); the name was checked to
+    stay inside the folder when the config was read, and a link pointing out of it is refused here."""
+    if name is None:
+        names = list(main_files(config))
+        if not names:
+            raise ConfigError(f"{paths.config}: no 'main-file': name the Python file whose main(job_id, params) "
+                              f"Spearmint calls, e.g. \"main-file\": \"branin.py\" at the top level, or in each task "
+                              f"(\"tasks\": {{\"branin\": {{\"type\": \"OBJECTIVE\", \"main-file\": \"branin\"}}}})")
+        name = names[0]
+    path = paths.root / _file_name(name)
     try:
         path.resolve().relative_to(paths.root.resolve())
     except ValueError:
-        raise ConfigError(f"{paths.config}: main-file {config.main_file!r} resolves to {path.resolve()}, outside "
+        raise ConfigError(f"{paths.config}: main-file {name!r} resolves to {path.resolve()}, outside "
                           f"the experiment folder {paths.root}") from None
     return path
 
 
-def check_main_file(paths: ExperimentPaths, config: ExperimentConfig) -> Path:
-    """The main-file exists, compiles under this Python 3 and defines ``main`` at its top level;
+def check_main_files(paths: ExperimentPaths, config: ExperimentConfig) -> list[Path]:
+    """Every main-file exists, compiles under this Python 3 and defines ``main`` at its top level;
     ConfigError ``file:line: reason`` otherwise (with a porting hint for Python 2 syntax)."""
-    path = main_file_path(paths, config)
+    main_file_path(paths, config)  # refuses a config that names no main-file at all
+    return [_check_one(paths, config, name, tasks) for name, tasks in main_files(config).items()]
+
+
+def _check_one(paths: ExperimentPaths, config: ExperimentConfig, name: str, tasks: list[str]) -> Path:
+    path = main_file_path(paths, config, name)
     if not path.is_file():
-        raise ConfigError(f"{paths.config}: main-file {config.main_file!r}: no such file {path}")
+        owner = "" if name == config.main_file else f" (named by task {', '.join(repr(t) for t in tasks)})"
+        raise ConfigError(f"{paths.config}: main-file {name!r}{owner}: no such file {path}")
     source = path.read_bytes()
     try:
         tree = compile(source, str(path), "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)

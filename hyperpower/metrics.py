@@ -117,6 +117,12 @@ HARDWARE_METRICS: tuple[str, ...] = tuple(m.name for m in _REGISTERED if m.is_ha
 DERIVED_METRICS: tuple[str, ...] = tuple(m.name for m in _REGISTERED if m.origin is Origin.DERIVED)
 
 
+#: job values recorded beside the measured metrics, saying how they were measured (the protocol:
+#: windows, their total seconds, 1 when HYPERPOWER_QUICK_MEASURE shortened it; ``hardware.protocol``);
+#: a promotion that reuses its parent's measurement reuses these with it
+MEASUREMENT_RECORDS: tuple[str, ...] = ("measurement_windows", "measurement_window_s", "measurement_quick")
+
+
 def metric(name: str) -> Metric:
     """The registered metric of ``name``, else a unitless task metric (a Spearmint task's value)."""
     return METRICS.get(name) or Metric(name, "", name, Origin.TASK)

@@ -49,6 +49,9 @@ class ObjectiveResult:
     values: dict[str, float]
     early_terminated: bool = False
     trained_epochs: int | None = None  # multi-fidelity jobs: the epochs this job trained itself
+    #: seconds of training (``fit``) alone: a job's ``runtime`` and ``cost``, without the imports,
+    #: the network file's data loading and model build, the errors' evaluation or the measurement
+    training_s: float | None = None
 
 
 def evaluate_job(paths: ExperimentPaths, config: ExperimentConfig, job: Job, log: TextIO,
@@ -85,6 +88,7 @@ def evaluate_job(paths: ExperimentPaths, config: ExperimentConfig, job: Job, log
     started = time.monotonic()
     outcome = train(definition.model, *splits.train, splits.selection, epochs, definition.batch_size, log, rule,
                     initial_epoch=start)
+    training_s = time.monotonic() - started
     if rule is None and outcome.diverged:
         raise TrainingDivergedError(
             f"training loss ended {outcome.final_loss} after {outcome.epochs_run} epochs; unaware mode has no "
@@ -94,7 +98,8 @@ def evaluate_job(paths: ExperimentPaths, config: ExperimentConfig, job: Job, log
     test_error = error if splits.selection_is_test else \
         1.0 - accuracy_of(definition.model, *splits.test, batch_size=definition.batch_size)
     _log(log, f"{splits.selection_name} error {error:.4f}, test error {test_error:.4f} after "
-              f"{outcome.epochs_run} epochs ({time.monotonic() - started:.1f} s)")
+              f"{outcome.epochs_run} epochs (training {training_s:.3f} s, with the errors "
+              f"{time.monotonic() - started:.1f} s)")
     if settings.training.keep_models != "none":
         save_trained_model(definition.model, paths.job_model(job.id), log)
     if needs_checkpoint(config, job) and not outcome.early_terminated:
@@ -106,7 +111,8 @@ def evaluate_job(paths: ExperimentPaths, config: ExperimentConfig, job: Job, log
         values.update(measure_hardware(definition.path, config, log, seed=measurement_seed(settings.search.seed, job.id)))
     alias_objective_task(config, values)
     trained = outcome.epochs_run if job.epochs is not None else None
-    return ObjectiveResult(values=values, early_terminated=outcome.early_terminated, trained_epochs=trained)
+    return ObjectiveResult(values=values, early_terminated=outcome.early_terminated, trained_epochs=trained,
+                           training_s=training_s)
 
 
 def resume_parent(paths: ExperimentPaths, config: ExperimentConfig, job: Job, definition: Any, log: TextIO) -> int:
@@ -175,6 +181,7 @@ def measure_hardware(network_path: Path, config: ExperimentConfig, log: TextIO, 
     ``measurer``: a ``hardware.MeasurementServer`` (fork server, ~1 s per network on the CPU);
     None measures in a fresh process."""
     from hyperpower.hardware import detect_sensors
+    from hyperpower.hardware.protocol import protocol_text, protocol_values
     from hyperpower.hardware.subprocess_measure import measure_network_file
 
     device = device or config.settings.devices.device  # the job's own device when the device is a variable
@@ -195,11 +202,14 @@ def measure_hardware(network_path: Path, config: ExperimentConfig, log: TextIO, 
     values = {metric: float(result["values"][metric]) for metric in metrics if metric in result["values"]}
     spread = result.get("spread", {})
     others = result.get("contention", {}).get("others_share")
+    used = result.get("protocol") or {}
     _log(log, "measured " + ", ".join(f"{metric}={format_measurement(metric, value, spread.get(metric))}"
                                       for metric, value in values.items())
-         + (f" (other processes used {100 * others:.0f}% of the CPUs meanwhile)" if others is not None else ""))
+         + (f" (other processes used {100 * others:.0f}% of the CPUs meanwhile)" if others is not None else "")
+         + (f"; protocol: {protocol_text(used)}" if used else ""))
     if "latency" in values and "latency" in spread:
         values[LATENCY_SPREAD] = float(spread["latency"])
+    values.update(protocol_values(used))  # the trace of how it was measured (issue 22 point 13)
     return values
 
 

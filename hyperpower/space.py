@@ -23,6 +23,11 @@ import numpy as np
 from hyperpower.transforms import apply_transform, parse_transform
 
 
+#: relative slack within which a value beyond a bound (or off an integer) is floating-point
+#: rounding and not a different value: exp(log(0.01)) gives 0.010000000000000004, 4e-16 relative
+ROUNDING = 1e-9
+
+
 class VariableType(str, enum.Enum):
     INT = "INT"
     FLOAT = "FLOAT"
@@ -116,9 +121,12 @@ class Variable:
         if self.type is VariableType.INT:
             value = math.floor(self.min - 0.5 + u * (self.max - self.min + 1) + 0.5)
             return int(min(max(value, self.min), self.max))
-        if self.log_scale:
-            return float(math.exp(math.log(self.min) + u * (math.log(self.max) - math.log(self.min))))
-        return float(self.min + u * (self.max - self.min))
+        if self.log_scale:  # exp(log) rounds: u = 1 gave 0.010000000000000004 for a max of 0.01
+            if u in (0.0, 1.0):
+                return float(self.max if u else self.min)
+            value = math.exp(math.log(self.min) + u * (math.log(self.max) - math.log(self.min)))
+            return float(min(max(value, self.min), self.max))
+        return float(min(max(self.min + u * (self.max - self.min), self.min), self.max))
 
     def to_unit(self, raw: Any) -> np.ndarray:
         """Raw value (scalar, or list of ``size``) -> its unit-cube coordinates."""
@@ -139,6 +147,36 @@ class Variable:
         if self.type is VariableType.ENUM:
             return all(v in self.options for v in values)
         return all(isinstance(v, (int, float)) and self.min <= v <= self.max for v in values)
+
+    def clipped(self, raw: Any) -> Any:
+        """``raw`` with each number that lies beyond a bound by no more than floating-point
+        rounding moved onto that bound (a stored 0.010000000000000004 for a max of 0.01, as
+        ``exp(log(...))`` or a transform's inverse leaves it); None when a value is outside the
+        variable beyond rounding, or is not a value of it at all."""
+        if self.size > 1 and not isinstance(raw, (list, tuple)):
+            return None
+        values = list(raw) if self.size > 1 else [raw]
+        if len(values) != self.size:
+            return None
+        kept = [self.clipped_element(value) for value in values]
+        if any(value is None for value in kept):
+            return None
+        return kept if self.size > 1 else kept[0]
+
+    def clipped_element(self, value: Any) -> Any:
+        """One element's value as ``clipped`` keeps it (None when it is not a value of the variable)."""
+        if self.type is VariableType.ENUM:
+            return value if value in self.options else None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            return None
+        slack = ROUNDING * max(abs(self.min), abs(self.max), self.max - self.min)
+        if not self.min - slack <= value <= self.max + slack:
+            return None
+        value = min(max(value, self.min), self.max)
+        if self.type is VariableType.INT:
+            whole = round(value)
+            return int(whole) if abs(value - whole) <= slack else None
+        return float(value)
 
     def network_value(self, raw: Any) -> Any:
         """The value written into the network: the raw value after the transform."""

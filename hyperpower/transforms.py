@@ -7,6 +7,7 @@ value 2 becomes 4 in the network.)
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Callable
 
@@ -31,6 +32,24 @@ def parse_transform(name: str) -> Callable[[Any], Any]:
     if kind == "NEGEXP":
         return lambda v: number ** (-v)
     return lambda v: number ** v  # LOG and EXP
+
+
+def invert_transform(name: str, value: float) -> float:
+    """The optimizer's value ``v`` whose transform gives the network value ``value`` (``v`` may
+    be off by floating-point rounding: the caller checks it against the variable); ValueError
+    when no ``v`` gives it (a power of a base is positive)."""
+    match = _PATTERN.match(name.strip())
+    if not match:
+        raise ValueError(f"unknown transform {name!r}; expected one of {KNOWN_TRANSFORMS}")
+    kind, number = match.group(1), _number(match.group(2))
+    if kind == "X":
+        if number == 0:
+            raise ValueError(f"transform {name} maps every value to 0, so it cannot be inverted")
+        return value / number
+    if value <= 0:
+        raise ValueError(f"transform {name} gives only positive values ({number} to a power)")
+    exponent = math.log(value) / math.log(number)
+    return -exponent if kind == "NEGEXP" else exponent
 
 
 def apply_transform(name: str | None, value: Any) -> Any:

@@ -33,6 +33,7 @@ def _cli(*args: object, script: str | None = None) -> subprocess.CompletedProces
     return subprocess.run([*command, *map(str, args)], capture_output=True, text=True, cwd=REPO, timeout=120)
 
 
+@pytest.mark.e2e
 def test_generate_digits_with_memory_budget_matches_template(digits: Path) -> None:
     result = _cli("generate", digits, "--budget", "memory=200MB", "--method", "hw-ieci")
     assert result.returncode == 0, result.stderr
@@ -242,6 +243,7 @@ def test_budget_on_a_spearmint_folder_bounds_or_adds_a_constraint_task(tmp_path:
     assert paths.config.read_bytes() == before
 
 
+@pytest.mark.e2e
 def test_gener_experiment_no_run_with_two_constraint_pairs(digits: Path) -> None:
     result = _cli("--experiment", digits, "--optimize", "error", "--epochs", "2", "--constraint", "power",
                   "--constraint_val", "90", "--constraint", "memory", "--constraint_val", "1.25GB", "--no-run",
@@ -252,6 +254,7 @@ def test_gener_experiment_no_run_with_two_constraint_pairs(digits: Path) -> None
     assert [(t.name, t.budget) for t in config.constraint_tasks] == [("power", 90.0), ("memory", 1250.0)]
 
 
+@pytest.mark.e2e
 def test_gener_experiment_refuses_unpaired_constraints(digits: Path) -> None:
     result = _cli("--experiment", digits, "--constraint", "power", "--constraint", "memory",
                   "--constraint_val", "90", "--no-run", script="gener_experiment.py")
@@ -287,6 +290,7 @@ def _files(folder: Path) -> dict[str, bytes]:
     (["--budget", "memory=300MB", "--model", "latency=MODEL"], "'latency' has no budget"),
     (["--heartbeat-timeout", "0"], "--heartbeat-timeout must be a positive number"),
 ])
+@pytest.mark.e2e
 def test_a_refused_run_leaves_config_and_store_as_they_were(digits: Path, tmp_path: Path, flags, message) -> None:
     """Issue 16.6: `run --budget power=50` on a CPU was refused after writing the budget into
     spearmint/config.json (and creating the store), so every later run failed."""
@@ -308,6 +312,7 @@ def test_a_refused_run_leaves_config_and_store_as_they_were(digits: Path, tmp_pa
     assert not (digits / "hyperpower.sqlite").exists() and not (digits / "output").exists()
 
 
+@pytest.mark.e2e
 def test_max_time_none_removes_a_saved_time_limit(digits: Path) -> None:
     """Issue 16.4: a saved --max-time could not be removed (0, none and inf were all refused)."""
     assert _cli("generate", digits, "--max-time", "20m").returncode == 0
@@ -318,6 +323,7 @@ def test_max_time_none_removes_a_saved_time_limit(digits: Path) -> None:
         assert load_config(digits / "spearmint" / "config.json").settings.search.max_time_s is None
 
 
+@pytest.mark.e2e
 def test_clean_of_a_copied_folder_leaves_the_originals_jobs(digits: Path, tmp_path: Path) -> None:
     """Issue 16.7: a copy (`cp -r exp a`) named itself after the original, so `clean a` on a shared
     store deleted the original's jobs (and `run a` would have added to them)."""

@@ -21,10 +21,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "hyperpower"
 #: naming a module decides its layer
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "metrics", "jobs", "transforms", "training", "saved_models", "device_names", "datasets"),
-    ("units", "experiment", "forkserver", "store", "space"),
+    ("units", "experiment", "forkserver", "store", "space", "configurations"),
     ("devices", "settings"),
     ("config",),
-    ("feasibility", "template", "main_file"),
+    ("feasibility", "template", "main_file", "spearmint_params"),
     ("optimize", "network", "generate"),
     ("splits", "schedule"),
     ("hardware",),

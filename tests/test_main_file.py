@@ -11,7 +11,7 @@ import pytest
 from hyperpower.config import load_experiment_config
 from hyperpower.errors import ConfigError
 from hyperpower.experiment import resolve_experiment
-from hyperpower.main_file import check_main_file
+from hyperpower.main_file import check_main_files
 
 # examples/simple/branin.py of HIPS/Spearmint, cut down: Python 2 prints
 BRANIN_PY2 = """\
@@ -42,14 +42,14 @@ def _folder(tmp_path: Path, main_source: str | None, main_file: str = "branin.py
     return folder
 
 
-def _check(folder: Path) -> Path:
+def _check(folder: Path) -> list[Path]:
     paths = resolve_experiment(folder)
-    return check_main_file(paths, load_experiment_config(paths))
+    return check_main_files(paths, load_experiment_config(paths))
 
 
 def test_python3_main_file_passes(tmp_path: Path) -> None:
     folder = _folder(tmp_path, BRANIN_PY2.replace("print 'Result = %f' % result", "print('Result = %f' % result)"))
-    assert _check(folder) == folder / "branin.py"
+    assert _check(folder) == [folder / "branin.py"]
 
 
 def test_python2_print_is_refused_with_file_line_and_a_porting_hint(tmp_path: Path) -> None:

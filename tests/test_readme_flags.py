@@ -19,7 +19,7 @@ def _subcommand(name: str) -> argparse.ArgumentParser:
     return subparsers.choices[name]
 
 
-@pytest.mark.parametrize("command", ["run", "profile", "worker"])
+@pytest.mark.parametrize("command", ["run", "enqueue", "profile", "worker"])
 def test_readme_lists_every_flag_of_the_command(command: str) -> None:
     section = README.split(f"`{command}`:\n", 1)
     assert len(section) == 2, f"README has no flag table for `{command}`"

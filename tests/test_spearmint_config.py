@@ -141,3 +141,44 @@ def test_two_objective_tasks_are_several_objectives_kept_in_order() -> None:
         config_from_json({**TOY, "tasks": tasks, "hyperpower": {"reference": {"b": 1}}})
     with pytest.raises(ConfigError, match="objective must be a name or a list of names"):
         config_from_json({**TOY, "tasks": tasks, "hyperpower": {"objective": []}})
+
+
+DISTRIBUTED = {  # examples/distributed: the task names the main-file, there is no top-level one
+    "language": "PYTHON", "experiment-name": "branin-distributed-example", "polling-time": 1,
+    "resources": {"my-machine": {"scheduler": "local", "max-concurrent": 1}},
+    "tasks": {"branin": {"type": "OBJECTIVE", "likelihood": "NOISELESS", "main-file": "branin",
+                         "resources": ["my-machine"]}},
+    "variables": XY}
+
+
+def test_a_task_main_file_is_read_where_the_distributed_example_puts_it() -> None:
+    """Issue 22.2: this config was refused with "no 'main-file'"."""
+    from hyperpower.main_file import main_files
+
+    config = config_from_json(DISTRIBUTED, "distributed/config.json")
+    assert config.main_file is None and config.tasks["branin"].main_file == "branin"
+    assert main_files(config) == {"branin": ["branin"]}
+    assert config.ignored == ("resources", "tasks.branin.resources")
+    again = config_from_json(json.loads(json.dumps(config_to_json(config))), "output/run_config.json")
+    assert again.tasks == config.tasks and main_files(again) == {"branin": ["branin"]}
+
+
+def test_tasks_share_a_main_file_or_name_their_own() -> None:
+    from hyperpower.main_file import main_files
+
+    tasks = {"f": {"type": "objective", "main_file": "toy.py"}, "c1": {"type": "constraint", "main-file": "toy"},
+             "c2": {"type": "constraint"}, "c3": {"type": "constraint", "main file": "c3"}}
+    config = config_from_json({**TOY, "tasks": tasks})
+    assert main_files(config) == {"toy.py": ["f", "c1", "c2"], "c3": ["c3"]}  # toy and toy.py: one file
+    no_top = config_from_json({**{k: v for k, v in TOY.items() if k != "main_file"}, "tasks": tasks})
+    assert main_files(no_top) == {"toy.py": ["f", "c1"], "c3": ["c3"]}  # c2 takes its value from either's dict
+
+
+@pytest.mark.parametrize("task, message", [
+    ({"type": "OBJECTIVE", "language": "MATLAB"}, "task 'f' has language 'MATLAB': HyperPower runs PYTHON"),
+    ({"type": "OBJECTIVE", "main-file": "f", "main_file": "g"}, "task 'f': 'main-file' and 'main_file' are the same"),
+    ({"type": "OBJECTIVE", "main-file": "../f"}, "'tasks.f.main-file' '../f' must be a file inside"),
+])
+def test_invalid_task_main_files_are_refused_naming_the_task(task: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        config_from_json({**TOY, "tasks": {"f": task}}, "exp/config.json")

@@ -48,18 +48,18 @@ def problem_facts() -> dict:
     return facts
 
 
-def quality(problems: list[str], methods: list[str], seeds: list[int], evaluations: int) -> None:
+def quality(problems: list[str], methods: list[str], seeds: list[int], evaluations: int, folder: str = "quality") -> None:
     for seed in seeds:  # seeds outermost: an interrupted run leaves every method comparable
         for problem_name in problems:
             for method in methods:
                 if method in APRIORI and not problem_name.startswith("nb201"):
                     continue
-                run_once(RESULTS / "quality" / problem_name / method / f"seed{seed}.json",
+                run_once(RESULTS / folder / problem_name / method / f"seed{seed}.json",
                          lambda: RUNNERS[method](problem(problem_name), seed, evaluations),
                          f"{problem_name:14s} {method:14s} seed {seed}")
 
 
-def cost(problems: list[str], methods: list[str], size: int, rounds: int) -> None:
+def cost(problems: list[str], methods: list[str], size: int, rounds: int, folder: str = "cost") -> None:
     """CPU seconds per suggestion (``time.process_time``: the machine's load does not inflate
     it) of a warm strategy continuing a run from ``size`` random evaluations for ``rounds``
     sequential suggestions; cached per (problem, method)."""
@@ -69,7 +69,7 @@ def cost(problems: list[str], methods: list[str], size: int, rounds: int) -> Non
         for method in methods:
             if method in APRIORI and not problem_name.startswith("nb201"):
                 continue
-            path = RESULTS / "cost" / problem_name / f"{method}.json"
+            path = RESULTS / folder / problem_name / f"{method}.json"
             if path.exists():
                 continue
             record = continue_run(method, problem(problem_name), size, rounds)
@@ -86,18 +86,20 @@ def main() -> None:
     q.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1")
     q.add_argument("--seed-list", type=int, nargs="+", help="these seeds, in this order (parallel processes)")
     q.add_argument("--evaluations", type=int, default=max(CHECKPOINTS))
+    q.add_argument("--folder", default="quality", help="results/<folder>/ (issue 25's runs: quality-issue25)")
     c = sub.add_parser("cost")
     c.add_argument("--problems", nargs="+", default=["branin-currin", "nb201-gpu"])
     c.add_argument("--methods", nargs="+", default=["ehvi", "pabo", "ehvi-apriori", "pabo-apriori", "optuna-gp"])
     c.add_argument("--size", type=int, default=40)
     c.add_argument("--rounds", type=int, default=8)
+    c.add_argument("--folder", default="cost", help="results/<folder>/ (issue 25's runs: cost-issue25)")
     sub.add_parser("facts")
     sub.add_parser("report")
     args = parser.parse_args()
     if args.command == "quality":
-        quality(args.problems, args.methods, args.seed_list or list(range(args.seeds)), args.evaluations)
+        quality(args.problems, args.methods, args.seed_list or list(range(args.seeds)), args.evaluations, args.folder)
     elif args.command == "cost":
-        cost(args.problems, args.methods, args.size, args.rounds)
+        cost(args.problems, args.methods, args.size, args.rounds, args.folder)
     elif args.command == "facts":
         print(json.dumps(problem_facts(), indent=1))
     else:

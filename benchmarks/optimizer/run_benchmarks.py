@@ -43,11 +43,11 @@ def optima() -> dict[str, float]:
     return known
 
 
-def quality(problems: list[str], methods: list[str], seeds: int, evaluations: int) -> None:
-    for method in methods:
-        for problem_name in problems:
-            for seed in range(seeds):
-                run_once(RESULTS / "quality" / problem_name / method / f"seed{seed}.json",
+def quality(problems: list[str], methods: list[str], seeds: list[int], evaluations: int, folder: str = "quality") -> None:
+    for seed in seeds:  # seeds outermost: an interrupted run leaves every method comparable
+        for method in methods:
+            for problem_name in problems:
+                run_once(RESULTS / folder / problem_name / method / f"seed{seed}.json",
                          lambda: RUNNERS[method](PROBLEMS[problem_name], seed, evaluations),
                          f"{problem_name:16s} {method:16s} seed {seed}")
 
@@ -149,6 +149,8 @@ def main() -> None:
     q.add_argument("--methods", nargs="+", default=list(RUNNERS))
     q.add_argument("--seeds", type=int, default=10)
     q.add_argument("--evaluations", type=int, default=50)
+    q.add_argument("--seed-list", type=int, nargs="+", help="these seeds, in this order (parallel processes)")
+    q.add_argument("--folder", default="quality", help="results/<folder>/ (issue 25's runs: quality-issue25)")
     s = sub.add_parser("speed")
     s.add_argument("--sizes", nargs="+", type=int, default=[25, 50, 100, 200, 400, 1000])
     s.add_argument("--dims", nargs="+", type=int, default=[2, 6, 13])
@@ -158,7 +160,7 @@ def main() -> None:
     sub.add_parser("optima")
     args = parser.parse_args()
     if args.command == "quality":
-        quality(args.problems, args.methods, args.seeds, args.evaluations)
+        quality(args.problems, args.methods, args.seed_list or list(range(args.seeds)), args.evaluations, args.folder)
     elif args.command == "speed":
         speed(args.sizes, args.dims, args.repeats, args.engines)
     elif args.command == "optima":

@@ -55,49 +55,76 @@ def _hyperpower_models(problem: Problem) -> dict:
     return models
 
 
-def hyperpower_runner(method: str, aware: bool, **mcmc: object) -> Runner:
-    """``mcmc``: MCMCSettings fields that differ from the defaults (engine variants, issue 18)."""
+def shared_design(problem: Problem, seed: int, count: int) -> list[dict]:
+    """The first ``count`` points of a scrambled Sobol sequence in the problem's bounds: the one
+    initial design every "-design" runner starts from, HyperPower's and Optuna's alike."""
+    from scipy.stats import qmc
+
+    names = list(problem.bounds)
+    unit = qmc.Sobol(len(names), scramble=True, rng=np.random.default_rng(10_000 + seed)).random_base2(
+        int(np.ceil(np.log2(max(count, 2)))))[:count]
+    return [{n: float(lo + (hi - lo) * u) for (n, (lo, hi)), u in zip(problem.bounds.items(), row)} for row in unit]
+
+
+def hyperpower_runner(method: str, aware: bool, design: int = 0, noiseless: bool = False,
+                      search: dict | None = None, **mcmc: object) -> Runner:
+    """``mcmc``: MCMCSettings fields that differ from the defaults (engine variants, issue 18);
+    ``design``: start from ``shared_design``'s points (else the Optimizer's own 5-point Sobol
+    design); ``noiseless``: declare the objective and constraint tasks NOISELESS (as Optuna's
+    ``deterministic_objective``); ``search``: SearchSettings fields that differ (issue 25)."""
 
     def run(problem: Problem, seed: int, evaluations: int) -> dict:
         from hyperpower.config import config_from_json
         from hyperpower.jobs import Job, JobStatus
         from hyperpower.optimize import Optimizer
         from hyperpower.optimize.ensemble import MCMCSettings
+        from hyperpower.optimize.search import SearchSettings
 
+        likelihood = {"likelihood": "NOISELESS"} if noiseless else {}
+        tasks = {"error": {"type": "OBJECTIVE", **likelihood}}
+        if noiseless:
+            tasks.update({c.name: {"type": "CONSTRAINT", "budget": c.threshold, **likelihood} for c in problem.constraints})
         config = config_from_json({
             "experiment-name": problem.name,
             "variables": {n: {"type": "FLOAT", "min": lo, "max": hi} for n, (lo, hi) in problem.bounds.items()},
-            "tasks": {"error": {"type": "OBJECTIVE"}},
-            "hyperpower": {"method": method, "aware": aware, "initial_design": HYPERPOWER_INITIAL,
+            "tasks": tasks,
+            "hyperpower": {"method": method, "aware": aware, "initial_design": design or HYPERPOWER_INITIAL,
                            "budgets": {c.name: c.threshold for c in problem.constraints}},
         })
-        optimizer = Optimizer(config, _hyperpower_models(problem), np.random.default_rng(seed), mcmc=MCMCSettings(**mcmc))
+        optimizer = Optimizer(config, _hyperpower_models(problem), np.random.default_rng(seed), mcmc=MCMCSettings(**mcmc),
+                              search=SearchSettings(**(search or {})))
         record, jobs = _record(), []
+        fixed = shared_design(problem, seed, design) if design else []
         for index in range(evaluations):
             start = time.perf_counter()
-            suggestion = optimizer.suggest(jobs)[0]
+            suggestion = optimizer.suggest(jobs)[0] if index >= len(fixed) else None
+            raw_params = fixed[index] if suggestion is None else suggestion.raw_params
             seconds = time.perf_counter() - start
-            value, constraints, feasible = _add(record, problem, suggestion.raw_params, seconds)
+            value, constraints, feasible = _add(record, problem, raw_params, seconds)
             jobs.append(Job(id=index + 1, experiment=problem.name, status=JobStatus.COMPLETE, method=method,
-                            raw_params=suggestion.raw_params, values={"error": value, **constraints}, feasible=feasible))
+                            raw_params=raw_params, values={"error": value, **constraints}, feasible=feasible))
         return record
 
     return run
 
 
 # -- Optuna -------------------------------------------------------------------------------------
-def optuna_runner(kind: str, startup: int | None = None) -> Runner:
-    """``startup``: the sampler's random startup trials (None: Optuna's default, 10)."""
+def optuna_runner(kind: str, startup: int | None = None, design: int = 0) -> Runner:
+    """``startup``: the sampler's random startup trials (None: Optuna's default, 10); ``design``:
+    the first trials are ``shared_design``'s points (enqueued) and the start-up is that many
+    trials (the same initial design as HyperPower's "-design" runners)."""
 
     def run(problem: Problem, seed: int, evaluations: int) -> dict:
         import optuna
 
         constraints_func = lambda trial: trial.user_attrs["constraints"]  # noqa: E731  (<= 0 feasible)
         options = {} if kind == "tpe" else {"deterministic_objective": True}
-        if startup is not None:
-            options["n_startup_trials"] = startup
+        if startup is not None or design:
+            options["n_startup_trials"] = design or startup
         sampler = optuna_sampler(kind, seed, constraints_func=constraints_func, **options)
         study = optuna.create_study(sampler=sampler)
+        for params in shared_design(problem, seed, design) if design else []:
+            study.enqueue_trial(params)
         record = _record()
         for _ in range(evaluations):
             start = time.perf_counter()
@@ -164,6 +191,14 @@ RUNNERS: dict[str, Runner] = {
     # issue 18 variants: input warping on; every sample drawn afresh at every fit (no rolling pool)
     "hw-ieci-warp": hyperpower_runner("hw-ieci", True, warp=True),
     "hw-ieci-refresh-all": hyperpower_runner("hw-ieci", True, refresh_below=10**9),
+    # issue 25: one shared 10-point design (``shared_design``) for HyperPower and GPSampler; the
+    # exact/local/polished search (default) against the sampled search alone; NOISELESS tasks
+    # as GPSampler's deterministic_objective
+    "hw-ieci-design10": hyperpower_runner("hw-ieci", True, design=10),
+    "hw-ieci-design10-sampled": hyperpower_runner("hw-ieci", True, design=10,
+                                                  search={"local_search_rounds": 0, "polish_iterations": 0}),
+    "hw-ieci-design10-noiseless": hyperpower_runner("hw-ieci", True, design=10, noiseless=True),
+    "optuna-gp-design10": optuna_runner("gp", design=10),
     "optuna-tpe": optuna_runner("tpe"),
     "optuna-gp": optuna_runner("gp"),
     # GPSampler with HyperPower's initial design (5 random startup trials instead of its 10)
@@ -177,4 +212,5 @@ INITIAL_DESIGNS: dict[str, int | str] = {
     **{name: HYPERPOWER_INITIAL for name in RUNNERS if name.startswith(("hw-", "rand"))},
     "optuna-gp": OPTUNA_DEFAULT_STARTUP["gp"], "optuna-tpe": OPTUNA_DEFAULT_STARTUP["tpe"],
     "optuna-gp-init5": HYPERPOWER_INITIAL, "ax-botorch": 5, "random": ALL_RANDOM,
+    **{name: 10 for name in RUNNERS if "design10" in name},
 }

@@ -9,5 +9,6 @@ imported inside ``run`` (or deeper), never at module level, so ``hyperpower --he
 from __future__ import annotations
 
 COMMANDS: tuple[str, ...] = (
-    "generate", "run", "worker", "profile", "status", "best", "pareto", "export", "plot", "dashboard", "devices", "clean",
+    "generate", "run", "enqueue", "worker", "profile", "status", "best", "pareto", "export", "plot", "dashboard",
+    "devices", "clean",
 )

@@ -122,6 +122,11 @@ def _print_job(context: ExperimentContext, best: Job, record: dict[str, Any], ti
         suffix = f" (predicted {format_value(metric, predicted)})" if predicted is not None else ""
         suffix += " (test split)" if metric == "test_error" else ""
         print(f"  {metric}: {format_value(metric, value)}{suffix}")
+    if best.epochs is not None and config.settings.schedule.scheduler is not None:
+        from hyperpower.settings.schedule import epochs_text, ladder
+
+        print(f"  fidelity: {epochs_text(best.epochs)} (rungs at {', '.join(map(str, ladder(config.settings)))} "
+              f"epochs)")
     print(f"  params: {format_params(best.params)}")
     print(f"  network file: {record['network_file'] or '-'}")
     print(f"  trained model: {record['trained_model'] or '-'}")

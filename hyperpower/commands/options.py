@@ -47,7 +47,8 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
                             "the main-file returns, feasible when value <= VALUE")
     group.add_argument("--no-budgets", action="store_true", help="drop every budget of the existing config")
     group.add_argument("--method", choices=METHODS,
-                       help=f"search method (default hw-ieci; {DEFAULT_MULTI_OBJECTIVE_METHOD} for several objectives)")
+                       help=f"search method (default hw-ieci; {DEFAULT_MULTI_OBJECTIVE_METHOD} for several objectives; "
+                            f"hw-cwei for a Spearmint folder with CONSTRAINT tasks)")
     group.add_argument("--reference", metavar="METRIC=VALUE", action="append", dest="reference",
                        help="fixed hypervolume reference point of several objectives, one per objective (e.g. "
                             "error=1 --reference power=150W); default: each objective's worst feasible value "
@@ -74,6 +75,13 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
                             "when prediction x (1 + q) <= budget, q the split-conformal (1-A) quantile of the "
                             "model's profiling residuals, so at most a fraction A (e.g. 0.05) of accepted "
                             "configurations measure over the budget; 0 turns it off")
+    learning = group.add_mutually_exclusive_group()
+    learning.add_argument("--models-fixed", dest="models_fixed", action="store_true", default=None,
+                          help="the a-priori models stay as profiled for the whole run (the paper's HyperPower); by "
+                               "default each model learns from the jobs' measurements (a GP over its residuals)")
+    learning.add_argument("--models-learn", dest="models_fixed", action="store_false", default=None,
+                          help="the a-priori models learn from the jobs' measurements (the default; undoes an "
+                               "earlier --models-fixed)")
     group.add_argument("--objective-split", choices=OBJECTIVE_SPLITS,
                        help="split whose error is the objective and stops trainings early: validation (default: "
                             "a seeded, stratified 20%% of x_train, or the network file's x_val, y_val) or test "
@@ -84,9 +92,10 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--price", metavar="DEVICE=PRICE", action="append", dest="prices",
                        help="price of a device in currency per hour, e.g. cpu=0.10, gpu:0=2.50 (repeat; the given "
                             "prices replace the existing ones): jobs record cost = price x training hours")
-    group.add_argument("--transfer-from", metavar="EXP", nargs="+",
-                       help="finished experiments in the same store (same or overlapping variables) whose results "
-                            "warm-start the search; none drops a kept list")
+    group.add_argument("--transfer-from", metavar="SOURCE", nargs="+",
+                       help="finished experiments (same or overlapping variables) whose results warm-start the "
+                            "search: a name in this run's store, an experiment folder (read in its own store), "
+                            "or STORE_URI#NAME; none drops a kept list")
     group.add_argument("--profile-samples", type=int, metavar="N",
                        help="configurations measured when run profiles on the fly because a budget or "
                             "objective metric has no model (default 30, at least 3)")
@@ -140,6 +149,7 @@ def options_from_args(args: argparse.Namespace, any_metric: bool = False) -> Gen
         seed=args.seed,
         model_margin=args.model_margin,
         violation_rate=getattr(args, "violation_rate", None),
+        models_fixed=getattr(args, "models_fixed", None),
         objective_split=getattr(args, "objective_split", None),
         keep_models=getattr(args, "keep_models", None),
         profile_samples=getattr(args, "profile_samples", None),
@@ -180,10 +190,13 @@ def device_options_from_args(args: argparse.Namespace) -> dict:
 
 
 def _transfer_names(given: list[str]) -> list[str]:
-    """Experiment names (a folder path names its experiment); ``none`` drops a kept transfer."""
+    """Sources as config.json keeps them (``loop.transfer_sources``: a name, an absolute folder
+    path, or STORE_URI#NAME); ``none`` drops a kept transfer."""
+    from hyperpower.loop.transfer_sources import normalize_transfer_source
+
     if [name.lower() for name in given] == ["none"]:
         return []
-    return [name.rstrip("/").rsplit("/", 1)[-1] for name in given]
+    return [normalize_transfer_source(name) for name in given]
 
 
 def split_assignment(text: str, flag: str, form: str) -> tuple[str, str]:

@@ -11,9 +11,18 @@ from hyperpower.commands.best import NoFeasibleJobError, network_file
 from hyperpower.commands.options import (add_experiment_argument, add_store_option, experiment_context,
                                          parse_reference_flags)
 from hyperpower.commands.status import load_jobs
-from hyperpower.report.pareto import REFERENCE_RULE, ParetoFront, front_json, pareto_front
+from hyperpower.errors import HyperPowerError
+from hyperpower.report.pareto import (REFERENCE_RULE, ParetoFront, front_json, has_several_objectives,
+                                     objective_names, outside_text, pareto_front)
 from hyperpower.report.table import format_params, format_table
 from hyperpower.units import format_value
+
+
+class OneObjectiveError(HyperPowerError):
+    """``pareto`` on an experiment of one objective: not a bad flag, a command that does not
+    apply (exit status 1), answered instead of printing a one-point "front"."""
+
+    exit_code = 1
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -23,10 +32,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_experiment_argument(parser)
     add_store_option(parser)
     parser.add_argument("--json", action="store_true",
-                        help='print {"objectives", "reference", "hypervolume", "front": [{"id", "values", "params"}]}')
+                        help='print {"objectives", "reference", "hypervolume", "outside_reference", "front": '
+                             '[{"id", "values", "params"}]} (outside_reference: ids of the front jobs not better '
+                             'than the reference point in every objective, which add no volume)')
     parser.add_argument("--reference", metavar="METRIC=VALUE", action="append", default=[],
-                        help="reference point value of an objective (repeat; units as budgets, e.g. memory=400MB); "
-                             f"objectives not given take the run's fixed reference, else the default rule: "
+                        help="reference point value of an objective (repeat; units as budgets, e.g. "
+                             "memory=400MB); it may cut the front, whose part that dominates it is then counted; "
+                             "objectives not given take the run's fixed reference, else the default rule: "
                              + REFERENCE_RULE.replace("%", "%%"))
     return parser
 
@@ -34,6 +46,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     context = experiment_context(args)
     config = context.config
+    if not has_several_objectives(config):
+        raise OneObjectiveError(
+            f"experiment {config.name} has one objective ({objective_names(config)[0]}), so no Pareto front: a front "
+            f"of one objective is its best job, which `hyperpower best {args.experiment}` shows; `pareto` is for "
+            f"experiments with several objectives (--optimize given more than once, or several OBJECTIVE tasks)")
     given = parse_reference_flags(args.reference) if args.reference else {}
     jobs = load_jobs(context.store_uri, config.name)
     front = pareto_front(jobs, config, given)
@@ -57,7 +74,11 @@ def front_text(front: ParetoFront, network_of) -> list[str]:
              "reference point: " + ", ".join(_reference_part(front, name) for name in front.objectives)]
     if "default" in front.reference_sources.values():
         lines.append(f"  default rule: {REFERENCE_RULE}")
-    lines += [f"hypervolume: {front.hypervolume:.6g}", f"front: {len(front.jobs)} feasible non-dominated job(s)", ""]
+    lines.append(f"hypervolume: {front.hypervolume:.6g}")
+    if front.outside:
+        lines.append(f"  {outside_text(front)}: the hypervolume counts only the part of the front that dominates "
+                     f"the reference point")
+    lines += [f"front: {len(front.jobs)} feasible non-dominated job(s)", ""]
     rows = []
     for job in front.jobs:
         path = network_of(job)

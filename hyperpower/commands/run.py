@@ -48,22 +48,26 @@ def _run(args: argparse.Namespace, signals: StopSignals) -> int:
     from hyperpower.experiment import resolve_experiment
     from hyperpower.loop.driver import Driver, RunOptions, seeded_rng
     from hyperpower.loop.preparation import prepare_run, resolve_percentile_budgets, write_run_files
-    from hyperpower.loop.transfer_sources import load_transfer_prior, transfer_line
+    from hyperpower.loop.transfer_sources import load_transfer_prior, transfer_lines
     from hyperpower.optimize import Optimizer
     from hyperpower.store import open_store
 
     paths = resolve_experiment(args.experiment)
     options = options_from_args(args, any_metric=paths.layout == "spearmint")
     prepared = prepare_run(paths, options, device=args.device)  # every refusal happens here: nothing written yet
-    if options.budget_percentiles:
+    check_run_devices(prepared.config.settings, args.queue_only, layout=paths.layout)
+    loaded_transfer = load_transfer_prior(prepared.store_uri, prepared.config)  # refusals before anything is written
+    transfer = loaded_transfer[0] if loaded_transfer is not None else None
+    print(_first_line(prepared.config, prepared.store_uri, options.budget_percentiles), flush=True)
+    for line in prepared.notes:
+        print(line, flush=True)
+    if options.budget_percentiles:  # may profile first; says the value it chose
         resolve_percentile_budgets(paths, options, args.device)
         prepared = prepare_run(paths, options, device=args.device)
     config = prepared.config
-    check_run_devices(config.settings, args.queue_only, layout=paths.layout)
-    transfer = load_transfer_prior(prepared.store_uri, config)  # refusals before anything is written
-    print(_first_line(config, prepared.store_uri), flush=True)
-    if transfer is not None:
-        print(transfer_line(transfer), flush=True)
+    if loaded_transfer is not None:
+        for line in transfer_lines(*loaded_transfer, config.settings.objectives.names):
+            print(line, flush=True)
     if config.ignored:
         print(f"hyperpower: {paths.config}: ignoring Spearmint settings HyperPower does not use: "
               f"{', '.join(config.ignored)}", flush=True)
@@ -97,16 +101,22 @@ def _check_execution_flags(args: argparse.Namespace) -> None:
                           f"few seconds; the default is 60)")
 
 
-def _first_line(config, store_uri: str) -> str:
-    """The run's settings and effective limits, so a limit kept from an earlier run is visible."""
+def _first_line(config, store_uri: str, percentiles: dict[str, float] | None = None) -> str:
+    """The run's settings and effective limits, so a limit kept from an earlier run is visible;
+    always the run's first line, also when profiling comes next (a percentile budget, ``memory
+    <= p50``, gets its value from the model on a line of its own)."""
     from hyperpower.report.table import budget_text
+    from hyperpower.settings.schedule import schedule_text
     from hyperpower.store import mask_uri
 
     settings = config.settings
     limit = f"at most {_duration_text(settings.search.max_time_s)}" if settings.search.max_time_s else "no time limit"
+    budgets = [budget_text(config)] if config.constraint_tasks else []
+    budgets += [f"{metric} <= p{percentile:g} (from the {metric} model)" for metric, percentile in (percentiles or {}).items()]
+    fidelity = schedule_text(settings)
     return (f"hyperpower: {config.name}: {settings.search.method}{'' if settings.search.aware else ' (unaware)'}, "
-            f"{_objectives_text(settings)}, budgets {budget_text(config)}, up to {settings.search.max_evals} "
-            f"evaluations, {limit}, store {mask_uri(store_uri)}")
+            f"{_objectives_text(settings)}, budgets {', '.join(budgets) or 'none'}, up to {settings.search.max_evals} "
+            f"evaluations, {limit}, " + (f"{fidelity}, " if fidelity else "") + f"store {mask_uri(store_uri)}")
 
 
 def _objectives_text(settings) -> str:
@@ -134,10 +144,10 @@ def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
     """The budget metrics' models ``prepare_run`` found; an aware HyperPower run profiles the
     experiment first when one is missing, or when its own EXP/models/<metric>.json no longer fits
     the template (a model the user named is refused instead, by ``load_models``). Then says what
-    each modelled budget means for the search space."""
+    each modelled budget means for the search space, and where a model predicts impossible values."""
     from hyperpower.errors import ConfigError
     from hyperpower.loop.model_files import load_models
-    from hyperpower.loop.preparation import (budget_coverage_lines, metrics_needing_models,
+    from hyperpower.loop.preparation import (budget_coverage_lines, impossible_prediction_lines, metrics_needing_models,
                                              template_feature_function_factory)
 
     config, loaded = prepared.config, prepared.loaded
@@ -165,6 +175,14 @@ def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
         print(line, flush=True)
     for line in budget_coverage_lines(config, loaded.models):
         print(line, flush=True)
+    for line in impossible_prediction_lines(config, loaded.models):
+        print(line, flush=True)
+    if loaded.models and config.settings.search.aware:
+        names = ", ".join(sorted(loaded.models))
+        print(f"hyperpower: models of {names}: " + (
+            "fixed as profiled (--models-fixed)" if config.settings.budgets.models_fixed else
+            "learning from this run's measurements (each model the prior mean of a GP over its residuals; "
+            "--models-fixed keeps them as profiled)"), flush=True)
     return loaded.models
 
 
@@ -194,5 +212,7 @@ def _print_summary(store, paths, config, summary) -> None:
         print("hyperpower: no feasible configuration yet", file=sys.stderr)
     else:
         objective = config.settings.objectives.primary
-        print(f"hyperpower: best job {best.id}: {objective}={format_value(objective, best.values.get(objective))} "
-              f"| {format_params(best.params)} (`hyperpower best {paths.root}` for its files)")
+        fidelity = f" at {best.epochs} epoch{'' if best.epochs == 1 else 's'}" if best.epochs is not None else ""
+        print(f"hyperpower: best job {best.id}{fidelity}: {objective}="
+              f"{format_value(objective, best.values.get(objective))} | {format_params(best.params)} "
+              f"(`hyperpower best {paths.root}` for its files)")

@@ -12,7 +12,6 @@ from typing import Any, Callable
 
 import numpy as np
 
-from hyperpower import metrics
 from hyperpower.config import ExperimentConfig
 from hyperpower.dashboard.figure_style import KIND_SYMBOLS, colour, escape, figure, job_kind, job_points, layout
 from hyperpower.dashboard.source import ExperimentSnapshot
@@ -49,7 +48,7 @@ def best_so_far(snapshot: ExperimentSnapshot, over: str) -> dict[str, Any] | Non
     if over == "evaluations" and len(evaluations) <= 20:
         axis["dtick"] = 1  # whole evaluation numbers while they fit
     return figure(key, title, traces, layout(title + (" (time)" if over == "time" else ""), x_title,
-                                             metrics.metric(objective).axis_label, xaxis=axis))
+                                             data.metric_label(objective, config), xaxis=axis))
 
 
 def _evaluation_markers(group: list[Job], config: ExperimentConfig, xs: np.ndarray, objective: str,
@@ -131,7 +130,7 @@ def rungs(snapshot: ExperimentSnapshot) -> dict[str, Any] | None:
                                  f"rung {rung}", {"size": 9, "color": colour(rung)}))
     return figure("rungs", f"{objective} by rung", traces,
                   layout(f"{objective} by rung ({config.settings.schedule.scheduler})", "epochs trained",
-                         metrics.metric(objective).axis_label, xaxis={"type": "log", "title": {"text": "epochs trained (log)"}}))
+                         data.metric_label(objective, config), xaxis={"type": "log", "title": {"text": "epochs trained (log)"}}))
 
 
 def devices(snapshot: ExperimentSnapshot) -> dict[str, Any] | None:
@@ -151,8 +150,8 @@ def devices(snapshot: ExperimentSnapshot) -> dict[str, Any] | None:
     if not traces:
         return None
     return figure("devices", f"{objective} against training runtime, by device", traces,
-                  layout(f"{objective} against training runtime, by device", metrics.metric("runtime").axis_label,
-                         metrics.metric(objective).axis_label))
+                  layout(f"{objective} against training runtime, by device", data.metric_label("runtime", config),
+                         data.metric_label(objective, config)))
 
 
 def _listed(values: np.ndarray) -> list[float | None]:

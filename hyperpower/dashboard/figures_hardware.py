@@ -53,7 +53,7 @@ def _metric_figure(snapshot: ExperimentSnapshot, metric: str, jobs: list) -> dic
     if budget is not None:
         detail += f", budget {metrics.metric(metric).format(budget)}"
     title = f"{metric}: predicted vs measured ({detail})"
-    label = metrics.metric(metric).axis_label
+    label = data.metric_label(metric, config)
     return figure(f"predicted_vs_measured_{metric}", f"{metric}: predicted vs measured", traces,
                   layout(title, f"predicted {label}", f"measured {label}", shapes=shapes))
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from hyperpower import metrics
 from hyperpower.dashboard.figure_style import escape, figure, job_points, layout
 from hyperpower.dashboard.source import ExperimentSnapshot
 from hyperpower.jobs import JobStatus
@@ -57,7 +56,7 @@ def pareto_front(snapshot: ExperimentSnapshot) -> dict[str, Any] | None:
     note = (f"the first two of {len(names)} objectives ({', '.join(names)}); the front is non-dominated in all"
             if len(names) > 2 else "")
     return figure("pareto_front", "Pareto front", traces,
-                  layout(title, metrics.metric(x_name).axis_label, metrics.metric(y_name).axis_label, shapes=shapes), note=escape(note))
+                  layout(title, data.metric_label(x_name, config), data.metric_label(y_name, config), shapes=shapes), note=escape(note))
 
 
 def _reference_shapes(reference: dict[str, float], x_name: str, y_name: str) -> list[dict[str, Any]]:

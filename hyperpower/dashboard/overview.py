@@ -15,6 +15,7 @@ from hyperpower import metrics
 from hyperpower.config import ExperimentConfig
 from hyperpower.dashboard.source import ExperimentSnapshot
 from hyperpower.jobs import Job, JobStatus
+from hyperpower.report import plot_data as data
 from hyperpower.report import summary
 from hyperpower.report.pareto import has_several_objectives
 from hyperpower.report.table import format_params, honesty_text, summary_lines
@@ -31,7 +32,7 @@ def overview(snapshot: ExperimentSnapshot) -> dict[str, Any]:
     settings = config.settings
     return {
         **base,
-        "objectives": [{"name": task.name, "label": metrics.metric(task.name).axis_label} for task in config.objective_tasks],
+        "objectives": [{"name": task.name, "label": data.metric_label(task.name, config)} for task in config.objective_tasks],
         "method": settings.search.method,
         "aware": settings.search.aware,
         "budgets": [budget_entry(snapshot, task.name) for task in config.constraint_tasks],
@@ -91,7 +92,7 @@ def budget_entry(snapshot: ExperimentSnapshot, name: str) -> dict[str, Any]:
     config = snapshot.config
     assert config is not None
     task = config.tasks[name]
-    entry: dict[str, Any] = {"metric": name, "label": metrics.metric(name).axis_label,
+    entry: dict[str, Any] = {"metric": name, "label": data.metric_label(name, config),
                              "limit": (f"<= {metrics.metric(name).format(task.budget)}" if task.budget is not None
                                        else ">= 0 (Spearmint constraint)"),
                              "budget": task.budget, "model": None, "calibration": "measured after training only"}
@@ -115,7 +116,7 @@ def calibration(config: ExperimentConfig, model: Any, budget: float) -> tuple[fl
     if not settings.search.aware:
         return None, "unaware run: the model's predictions are recorded, every suggestion is trained"
     try:
-        threshold = budget_threshold(budget, model, settings.budgets)
+        threshold = budget_threshold(budget, model, settings.budgets.limits)
     except ConfigError as error:
         return None, str(error)
     shown = metrics.metric(model.metric).format(threshold)

@@ -36,8 +36,10 @@ import numpy as np
 
 from hyperpower.errors import HyperPowerError
 from hyperpower.hardware.contention import contention_since, read_counters
-from hyperpower.metrics import HARDWARE_METRICS
+from hyperpower.hardware.protocol import measurement_protocol
 from hyperpower.hardware.sensors import SensorSet, Window, detect_sensors
+from hyperpower.hardware.sensors.sensor_set import quick_measure
+from hyperpower.metrics import HARDWARE_METRICS
 
 #: how each metric's per-window values combine into one value
 _PEAK_METRICS = frozenset({"memory"})
@@ -65,6 +67,9 @@ class Measurement:
     batch_size: int
     windows: dict[str, list[float]] = dataclasses.field(default_factory=dict)
     contention: dict[str, float] = dataclasses.field(default_factory=dict)
+    #: the protocol used (``hardware.protocol.measurement_protocol``): windows, their total
+    #: seconds, the largest gap, and whether ``HYPERPOWER_QUICK_MEASURE`` shortened it
+    protocol: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -129,21 +134,23 @@ def measure_inference(
     sensor_set = sensor_set if sensor_set is not None else detect_sensors(None)
     try:
         sensors = sensor_set.sensors_for(metrics)
+        quick = quick_measure()  # the switch shortens every default: the windows, their time, the gaps
         min_window_s = sensor_set.default_min_window_s(metrics) if min_window_s is None else float(min_window_s)
         repetitions = sensor_set.default_repetitions(metrics) if repetitions is None else int(repetitions)
+        max_gap_s = sensor_set.max_gap_s(metrics)
         warmup_s = min(1.0, 0.2 * min_window_s) if warmup_s is None else warmup_s
         rng = rng if rng is not None else np.random.default_rng()
         run_batch = inference_function(model)
         batches = make_batches(x, batch_size)
         _warm_up(run_batch, batches, warmup_batches, warmup_s)
         before = read_counters()
-        windows = _measure_windows(run_batch, batches, sensors, repetitions, min_window_s,
-                                   sensor_set.max_gap_s(metrics), rng)
+        windows = _measure_windows(run_batch, batches, sensors, repetitions, min_window_s, max_gap_s, rng)
         contention = contention_since(before, read_counters())
     finally:
         if owned:
             sensor_set.close()
-    return dataclasses.replace(_summarize(windows, metrics, sensor_set, batch_size), contention=contention)
+    return dataclasses.replace(_summarize(windows, metrics, sensor_set, batch_size), contention=contention,
+                               protocol=measurement_protocol(repetitions, min_window_s, max_gap_s, quick))
 
 
 def _check_metrics(metrics: Sequence[str]) -> list[str]:

@@ -26,8 +26,9 @@ from hyperpower.config import ExperimentConfig, config_to_json
 from hyperpower.devices import job_device, unserved_devices
 from hyperpower.errors import HyperPowerError
 from hyperpower.experiment import ExperimentPaths
-from hyperpower.jobs import Job, JobStatus
+from hyperpower.jobs import ENQUEUED_METHOD, Job, JobStatus
 from hyperpower.loop.background_fit import BackgroundSuggester
+from hyperpower.loop.doorbell import Doorbell
 from hyperpower.loop.progress import ProgressPrinter
 from hyperpower.loop.driver_lock import LOCK_FILE_NAME, DriverLock
 from hyperpower.loop.failures import failure_stop_reason
@@ -89,6 +90,8 @@ class Driver:
         self._idle_since: float | None = None
         self.background = BackgroundSuggester(optimizer)
         self._device_notice_at = 0.0
+        # local workers and this driver wake each other instead of polling (``loop.doorbell``)
+        self.queued_bell, self.done_bell = Doorbell(), Doorbell()
 
     # -- public ----------------------------------------------------------------------------
     def run(self) -> RunSummary:
@@ -150,8 +153,10 @@ class Driver:
         while True:
             if self.stop_event.is_set():
                 return "interrupted"
+            rings = self.done_bell.rings()
             self._raise_worker_error()
-            self.store.requeue_stale(self.name, self.options.heartbeat_timeout_s, self.options.max_attempts)
+            if self.store.requeue_stale(self.name, self.options.heartbeat_timeout_s, self.options.max_attempts):
+                self.queued_bell.ring()
             jobs = self.store.list_jobs(self.name)
             self.progress.report_new(jobs)
             self._check_failures(jobs)
@@ -168,7 +173,7 @@ class Driver:
                 self.background.prepare(jobs)
             self._notice_missing_workers(jobs)
             self._notice_unserved_devices(jobs)
-            self.stop_event.wait(self.options.poll_interval_s)
+            self.done_bell.wait(rings, self.options.poll_interval_s, self.stop_event)
 
     def _top_up_queue(self, jobs: list[Job], finished: int, workers: int, fits_ahead: bool) -> bool:
         """Queue one job per idle worker (within max_evals); True when any was queued. With
@@ -185,6 +190,7 @@ class Driver:
         if self.scheduler is not None:  # multi-fidelity: promotions and new configurations at a rung
             for job in self.scheduler.next_jobs(jobs, count):
                 self.store.add_job(self.name, job)
+            self.queued_bell.ring()
             return True
         if fits_ahead:
             prepared = self.background.take(jobs)
@@ -205,6 +211,7 @@ class Driver:
                   predicted=dict(suggestion.predicted),
                   device=job_device(self.config.settings, suggestion.raw_params))
         self.store.add_job(self.name, job)
+        self.queued_bell.ring()  # a local worker waiting for work claims it now
 
     @staticmethod
     def _unfinished(jobs: list[Job]) -> int:
@@ -263,11 +270,12 @@ class Driver:
                 f"and `hyperpower status {self.paths.root}` for the reasons.")
 
     def _cancel_unclaimed_jobs(self) -> list[int]:
-        """At the time limit, queued jobs no worker took (and jobs local workers gave back) are
-        deleted rather than left pending: the experiment is done, and a later run with more time
-        suggests afresh from everything finished."""
+        """At the time limit, queued suggestions no worker took (and jobs local workers gave back)
+        are deleted rather than left pending: the experiment is done, and a later run with more
+        time suggests afresh from everything finished. Configurations the user queued
+        (``hyperpower enqueue``) stay queued for that later run: nothing would suggest them again."""
         return [job.id for job in self.store.list_jobs(self.name, JobStatus.PENDING)
-                if self.store.cancel_pending_job(self.name, job.id)]
+                if job.method != ENQUEUED_METHOD and self.store.cancel_pending_job(self.name, job.id)]
 
     # -- local workers ---------------------------------------------------------------------
     def _start_local_workers(self) -> None:
@@ -275,7 +283,8 @@ class Driver:
             worker = Worker(self.store, self.paths, self.config, self.config_path,
                             name=local_worker_name(self.run_token, index),
                             poll_interval_s=self.options.poll_interval_s, stop_event=self.stop_event,
-                            heartbeat_timeout_s=self.options.heartbeat_timeout_s, notify=self.output)
+                            heartbeat_timeout_s=self.options.heartbeat_timeout_s, notify=self.output,
+                            queued_bell=self.queued_bell, done_bell=self.done_bell)
             thread = threading.Thread(target=self._run_worker, args=(worker,), name=f"worker-{index}", daemon=True)
             thread.start()
             self.workers.append(worker)
@@ -286,6 +295,7 @@ class Driver:
             worker.run()
         except BaseException as exc:  # noqa: BLE001 - surfaced in the driver thread
             self.worker_errors.append(exc)
+            self.done_bell.ring()
 
     def _raise_worker_error(self) -> None:
         if self.worker_errors:
@@ -296,6 +306,7 @@ class Driver:
         if stopped_by in ("max-evals", "max-time"):
             self.store.set_meta(self.name, META_FINISHED, True)
         self.stop_event.set()
+        self.queued_bell.ring()  # waiting workers see the stop at once
         self.background.close()
         for thread in self.threads:
             thread.join()

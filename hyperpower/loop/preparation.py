@@ -35,6 +35,8 @@ class PreparedRun:
     store_uri: str
     loaded: LoadedModels  # the usable a-priori models found, and why others were left out
     to_profile: list[str]  # budget metrics an aware HyperPower run profiles before its first job
+    #: lines ``run`` prints after its first line (the stored jobs re-read under new objectives)
+    notes: list[str] = dataclasses.field(default_factory=list)
 
 
 def prepare_run(paths: ExperimentPaths, options: GenerateOptions, device: str | None = None) -> PreparedRun:
@@ -55,17 +57,19 @@ def prepare_run(paths: ExperimentPaths, options: GenerateOptions, device: str | 
     if device:
         config = dataclasses.replace(saved, settings=with_changes(saved.settings, devices={"device": device}))
     if paths.layout == "spearmint":
-        from hyperpower.main_file import check_main_file
+        from hyperpower.main_file import check_main_files
 
-        check_main_file(paths, config)
+        check_main_files(paths, config)
     check_method_fits(config.settings, str(paths.config))
     check_method_available(config.settings)
     loaded, to_profile = _plan_models(paths, config, percentiles, device)
     uri = normalize_store_uri(options.store) if options.store else effective_store_uri(paths, config.settings)
-    check_reference_against_jobs(config, uri)
+    from hyperpower.loop.objective_change import check_objectives_against_jobs
+
+    reread = check_objectives_against_jobs(paths, config, uri)
     return PreparedRun(config=config, saved=saved if paths.layout == "hyperpower" else None,
                        config_path=paths.output_dir / "run_config.json", store_uri=uri, loaded=loaded,
-                       to_profile=to_profile)
+                       to_profile=to_profile, notes=[reread] if reread else [])
 
 
 def _plan_models(paths: ExperimentPaths, config: ExperimentConfig, percentiles: list[str],
@@ -123,23 +127,6 @@ def check_method_available(settings: Any) -> None:
             f"available: {', '.join(MULTI_OBJECTIVE_STRATEGIES)} (give one with --method)")
 
 
-def check_reference_against_jobs(config: ExperimentConfig, store_uri: str) -> None:
-    """A fixed reference point must be worse than the experiment's current feasible front in every
-    objective, or front points would add no volume (read only; a missing SQLite file has no jobs)."""
-    if not config.settings.objectives.reference:
-        return
-    from hyperpower.report.pareto import check_reference_worse
-    from hyperpower.store import open_store
-    from hyperpower.store.uri import parse_store_uri
-
-    address = parse_store_uri(store_uri)
-    if address.kind == "sqlite" and not Path(address.target).exists():
-        return
-    with open_store(store_uri) as store:
-        jobs = store.list_jobs(config.name)
-    check_reference_worse(jobs, config, config.settings.objectives.reference, "--reference")
-
-
 def resolve_percentile_budgets(paths: ExperimentPaths, options: GenerateOptions, device: str | None,
                                output: Callable[[str], None] = print) -> None:
     """Turn ``--budget memory=p50`` into a value: the 50th percentile of the memory model's
@@ -179,23 +166,41 @@ def resolve_percentile_budgets(paths: ExperimentPaths, options: GenerateOptions,
     options.budgets, options.budget_percentiles = resolved, None
 
 
-#: percentile budgets and the budget-coverage lines read the same fixed sample of the space, so
-#: that neither moves with --seed and "p50" is a budget of which the coverage line says 50%
-COVERAGE_SEED = 2018
-COVERAGE_POINTS = 4096
-#: a network-feature model builds a network per distinct structure (~0.3 s each on a CPU)
-COVERAGE_POINTS_BUILT = 64
-
-
 def space_predictions(model: Any, space: Any) -> Any:
-    """(n,) predictions of ``model`` on a fixed uniform sample of ``space`` (seed COVERAGE_SEED)."""
-    import numpy as np
+    """(n,) predictions on the fixed sample of the space (``optimize.model_range``)."""
+    from hyperpower.optimize.model_range import space_predictions as predictions
 
-    rng = np.random.default_rng(COVERAGE_SEED)
-    count = COVERAGE_POINTS_BUILT if model.feature_function is not None else COVERAGE_POINTS
-    return model.predict_unit(space, space.sample(rng, count))
+    return predictions(model, space)
 
 
+def impossible_prediction_lines(config: ExperimentConfig, models: dict[str, Any]) -> list[str]:
+    """One warning per hardware model that predicts a value at or below zero somewhere in the
+    space (issue 25), with the share affected: such a prediction passes any budget and sits on
+    any front. Per device where the device is a variable."""
+    from hyperpower.optimize.device_models import PerDeviceModel
+    from hyperpower.optimize.model_range import impossible_predictions
+
+    lines = []
+    for metric, model in models.items():
+        if metric not in HARDWARE_METRICS:
+            continue
+        parts = model.models.items() if isinstance(model, PerDeviceModel) else [(None, model)]
+        for device, part in parts:
+            found = impossible_predictions(part, config.space)
+            if found.impossible:
+                lines.append(impossible_text(found, part, device, config.settings.budgets.models_fixed, config.settings.search.aware))
+    return lines
+
+
+def impossible_text(found: Any, model: Any, device: str | None, fixed: bool, learns: bool = True) -> str:
+    """``hyperpower: warning: the latency model (models/latency.json) predicts latency at or below
+    zero for 1.8% of the space (...)``, what that does, and what the run does about it."""
+    label = f"the {found.metric} model" + (f" of {device}" if device else "") + (f" ({model.source})" if model.source else "")
+    consequence = ("this run keeps them (--models-fixed)" if fixed or not learns else
+                   "this run corrects them where its jobs measure (the models learn)")
+    return (f"hyperpower: warning: {found.describe(label)}, which no measurement can be: such a prediction passes "
+            f"any budget and looks free to the search; {consequence}; a model profiled on more configurations "
+            f"(`hyperpower profile EXP --samples N`) or on another feature set (--features) extrapolates less")
 def budget_coverage_lines(config: ExperimentConfig, models: dict[str, Any]) -> list[str]:
     """``memory <= 1000 MB: 100% of the space is predicted to fit (the budget constrains nothing)``,
     one line per budget with a model: what an absolute budget means for this search space, and
@@ -224,7 +229,7 @@ def _tightened_text(config: ExperimentConfig, model: Any, budget: float, predict
     settings = config.settings
     if not settings.search.aware:
         return ""
-    threshold = budget_threshold(budget, model, settings.budgets)
+    threshold = budget_threshold(budget, model, settings.budgets.limits)
     if threshold >= budget:
         return ""
     share = _percent(float((predictions <= threshold).mean()))

@@ -25,15 +25,21 @@ def describe_values(job: Job) -> str:
 
 
 class ProgressPrinter:
-    """Prints each job once, when it is first seen finished."""
+    """Prints each job once, when it is first seen finished, and once per run the line that says
+    the first results are all NaN (``invalid_results``)."""
 
     def __init__(self, config: ExperimentConfig, output: Callable[[str], None]) -> None:
         self.config, self.output = config, output
         self.reported: set[int] = set()
+        self.said_all_nan = False
 
     def remember_finished(self, jobs: list[Job]) -> None:
-        """Jobs finished before this run started are not reported again."""
+        """Jobs finished before this run started are not reported again (nor is the NaN line,
+        when they already made it true: an earlier run said it)."""
         self.reported.update(j.id for j in jobs if j.status.finished)
+        from hyperpower.loop.invalid_results import all_nan_line
+
+        self.said_all_nan = all_nan_line([j for j in jobs if j.status.finished], self.config) is not None
 
     def report_new(self, jobs: list[Job]) -> None:
         new = [j for j in jobs if j.status.finished and j.id not in self.reported]
@@ -41,6 +47,16 @@ class ProgressPrinter:
             self.reported.add(job.id)
             done = [j for j in jobs if j.id in self.reported]
             self.output(f"{job_line(job, self.config)} | {self._best_text(done)}")
+        if new and not self.said_all_nan:
+            self._say_all_nan(jobs)
+
+    def _say_all_nan(self, jobs: list[Job]) -> None:
+        from hyperpower.loop.invalid_results import all_nan_line
+
+        line = all_nan_line([j for j in jobs if j.id in self.reported], self.config)
+        if line is not None:
+            self.said_all_nan = True
+            self.output(line)
 
     def _best_text(self, done: list[Job]) -> str:
         """``best error=0.08 (job 3)``, or with several objectives ``front: 3 job(s) (2, 5, 7)``."""

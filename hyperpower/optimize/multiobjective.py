@@ -9,10 +9,12 @@ a constructor ``(problem, rng) -> strategy`` whose ``ready(observations)`` and
 
 An objective with an a-priori model (``ObjectiveSpec.known``, the hardware metric of a template
 whose model was profiled) is a known function of the configuration: strategies evaluate it
-instead of learning it. An unaware run passes no ``known`` and learns every objective.
+instead of fitting a GP from scratch; when the models learn (``ObjectiveSpec.learned``) they take
+its corrected mean and variance, once it has a measurement. An unaware run passes no ``known``
+and learns every objective.
 
-``ehvi`` and ``pabo`` (``multiobjective_bayes``) are the GP-based members: exact expected
-hypervolume improvement, and PABO's per-objective agents with an EHVI supervisor.
+``ehvi`` (``multiobjective_bayes``) and ``pabo`` (``pabo``) are the GP-based members: expected
+hypervolume improvement, and PABO's objective and scalarisation agents with an EHVI supervisor.
 
 Rand and Rand-Walk keep their single-objective meaning: uniform points, and a Gaussian step around
 a point of the feasible front (chosen uniformly, so the walk explores the whole front), both
@@ -26,9 +28,10 @@ from typing import Callable
 import numpy as np
 
 from hyperpower.optimize.candidates import TakenPoints
-from hyperpower.optimize.multiobjective_bayes import EHVIStrategy, PABOStrategy
+from hyperpower.optimize.multiobjective_bayes import EHVIStrategy
 from hyperpower.optimize.multiobjective_problem import MultiObjectiveProblem
 from hyperpower.optimize.observations import Observations, feasible_front_indices
+from hyperpower.optimize.pabo import PABOStrategy
 from hyperpower.optimize.random_methods import random_walk
 from hyperpower.optimize.strategies import RandomStrategy
 

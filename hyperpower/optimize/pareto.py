@@ -34,18 +34,23 @@ def dominates(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.all(a <= b) and np.any(a < b))
 
 
+#: rows compared at once by ``nondominated_mask`` (an (rows, n, m) temporary)
+DOMINANCE_BLOCK_ELEMENTS = 1_000_000
+
+
 def nondominated_mask(values: np.ndarray) -> np.ndarray:
-    """True for each row no other row dominates; duplicates of a front point are all kept."""
+    """True for each row no other row dominates; duplicates of a front point are all kept.
+    All pairs are compared at once, a block of rows at a time (a loop over rows cost more in
+    Python overhead than in arithmetic at the few hundred points of a run)."""
     matrix = _as_matrix(values)
-    n = len(matrix)
+    n, m = matrix.shape
     mask = np.ones(n, dtype=bool)
-    for i in range(n):
-        if not mask[i]:
-            continue
-        no_worse = np.all(matrix <= matrix[i], axis=1)
-        better = np.any(matrix < matrix[i], axis=1)
-        if np.any(no_worse & better):
-            mask[i] = False
+    block = max(1, DOMINANCE_BLOCK_ELEMENTS // max(n * m, 1))
+    for start in range(0, n, block):
+        rows = matrix[start:start + block, None, :]  # (b, 1, m)
+        no_worse = np.all(matrix[None, :, :] <= rows, axis=2)  # [i, k]: row k no worse than row i
+        better = np.any(matrix[None, :, :] < rows, axis=2)
+        mask[start:start + block] = ~np.any(no_worse & better, axis=1)
     return mask
 
 
@@ -83,9 +88,24 @@ def crowding_distance(values: np.ndarray) -> np.ndarray:
     return distance
 
 
+def inside_reference(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """(n,) True for each row strictly better than ``reference`` in every objective: only such a
+    point dominates part of the box below the reference, so only it can add volume.
+
+    A row worse than or equal to the reference in some objective is *outside*: the hypervolume
+    counts nothing for it (BoTorch, pymoo and Optuna count the same way), whatever its other
+    objectives are. A given reference point may leave front points outside; the reports say how
+    many rather than refuse it, so fronts compare against a fixed, published point."""
+    matrix = _as_matrix(values)
+    reference = np.asarray(reference, dtype=float).reshape(-1)
+    if matrix.size and matrix.shape[1] != len(reference):
+        raise ValueError(f"reference has {len(reference)} objectives, values have {matrix.shape[1]}")
+    return np.all(matrix < reference, axis=1)
+
+
 def _dominating_reference(matrix: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """The rows strictly better than the reference in every objective: only they add volume."""
-    return matrix[np.all(matrix < reference, axis=1)]
+    return matrix[inside_reference(matrix, reference)]
 
 
 def _hypervolume_2d(points: np.ndarray, reference: np.ndarray) -> float:
@@ -120,12 +140,11 @@ def _hypervolume_sliced(points: np.ndarray, reference: np.ndarray) -> float:
 
 
 def hypervolume(values: np.ndarray, reference: np.ndarray) -> float:
-    """The volume dominated by ``values`` and bounded by ``reference`` (exact; points not strictly
-    better than the reference in every objective add nothing)."""
+    """The volume of {y <= reference : some row of ``values`` is <= y}, exact: the part of the
+    box below ``reference`` the points dominate. Points outside the box (not strictly better than
+    the reference in every objective, ``inside_reference``) add nothing."""
     matrix = _as_matrix(values)
     reference = np.asarray(reference, dtype=float).reshape(-1)
-    if matrix.size and matrix.shape[1] != len(reference):
-        raise ValueError(f"reference has {len(reference)} objectives, values have {matrix.shape[1]}")
     points = _dominating_reference(matrix, reference)
     if len(points) == 0:
         return 0.0
@@ -138,34 +157,6 @@ def hypervolume_improvement(front: np.ndarray, candidate: np.ndarray, reference:
     candidate = np.asarray(candidate, dtype=float).reshape(1, -1)
     base = hypervolume(front, reference) if len(front) else 0.0
     return hypervolume(np.vstack([front, candidate]) if len(front) else candidate, reference) - base
-
-
-def nondominated_boxes(front: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Disjoint boxes (lower (B, m), upper (B, m)) whose union is the part of the region below
-    ``reference`` that no point of ``front`` dominates; lower bounds may be -inf.
-
-    Why boxes: the improvement a point y brings is then a sum over boxes of products of
-    one-dimensional overlaps, HVI(y) = sum_b prod_j (upper_bj - max(y_j, lower_bj))^+, so its
-    expectation under independent Gaussians is exact in closed form (Emmerich et al.'s cell
-    decomposition). The cells are the grid of the front's coordinates in the first m - 1
-    objectives; in each cell column the free part of the last objective is one interval, below
-    the lowest last value of the points that dominate the cell's lower corner: (k + 1)^(m - 1)
-    boxes for k front points, k + 1 strips for two objectives."""
-    matrix = _as_matrix(front)
-    reference = np.asarray(reference, dtype=float).reshape(-1)
-    m = len(reference)
-    points = _dominating_reference(matrix, reference) if matrix.size else np.zeros((0, m))
-    points = points[nondominated_mask(points)] if len(points) else points
-    edges = [np.concatenate([[-np.inf], np.unique(points[:, j]), [reference[j]]]) for j in range(m - 1)]
-    cells = np.meshgrid(*[np.arange(len(e) - 1) for e in edges], indexing="ij")
-    index = np.stack([c.ravel() for c in cells], axis=1).astype(int) if m > 1 else np.zeros((1, 0), dtype=int)
-    lower = np.column_stack([edges[j][index[:, j]] for j in range(m - 1)] + [np.full(len(index), -np.inf)])
-    upper = np.column_stack([edges[j][index[:, j] + 1] for j in range(m - 1)] + [np.full(len(index), reference[-1])])
-    if len(points):
-        covers = np.all(points[None, :, : m - 1] <= lower[:, None, : m - 1], axis=2)  # (cells, k)
-        lowest = np.where(covers, points[None, :, -1], np.inf).min(axis=1)
-        upper[:, -1] = np.minimum(upper[:, -1], lowest)
-    return lower, upper
 
 
 def default_reference(values: np.ndarray) -> np.ndarray:

@@ -63,7 +63,8 @@ class SearchSettings:
     polish_starts: int = 5
 
 
-def _admissible(points: np.ndarray, feasible: FeasibleMask | None, taken: TakenPoints) -> np.ndarray:
+def admissible_points(points: np.ndarray, feasible: FeasibleMask | None, taken: TakenPoints) -> np.ndarray:
+    """The distinct rows of ``points`` that may be suggested: not taken, within the models' budgets."""
     points = unique_rows(points)
     if len(points) == 0:
         return points
@@ -82,16 +83,16 @@ def _initial_candidates(
     if len(anchors):
         pool.append(gaussian_neighbours(space, anchors, settings.anchor_sigma, settings.neighbours_per_anchor, rng))
     examined = np.vstack(pool)
-    candidates = _admissible(examined, feasible, taken)
+    candidates = admissible_points(examined, feasible, taken)
     rounds = 0
     while len(candidates) == 0 and rounds < settings.wide_search_rounds:
         batch = uniform_points(space, settings.wide_search_size, rng)
         examined = np.vstack([examined, batch])
-        candidates = _admissible(batch, feasible, taken)
+        candidates = admissible_points(batch, feasible, taken)
         rounds += 1
     if len(candidates) == 0:
         # every point is taken (a small grid) or infeasible: allow repeats of feasible points
-        repeats = _admissible(examined, feasible, TakenPoints())
+        repeats = admissible_points(examined, feasible, TakenPoints())
         if len(repeats) == 0:
             raise NoFeasiblePoint(examined)
         candidates = repeats
@@ -126,6 +127,39 @@ def _exact_search(acquisition: Acquisition, space: SearchSpace, settings: Search
     return repeat_point, repeat_score
 
 
+def admissible_configurations(space: SearchSpace, settings: SearchSettings, feasible: FeasibleMask | None,
+                              taken: TakenPoints) -> np.ndarray:
+    """(n, dim) every configuration of a countable space that may be suggested (new, and within
+    the models' budgets); the feasible ones again when every one is taken, as the searches do.
+    For strategies that score a whole space at once (PABO's agents); at most ``exact_limit`` rows."""
+    blocks, repeats = [], []
+    for block in enumerate_configurations(space, settings.exact_block):
+        allowed = np.ones(len(block), dtype=bool) if feasible is None else np.asarray(feasible(block), dtype=bool)
+        new = allowed & taken.mask_new(block)
+        blocks.append(block[new])
+        repeats.append(block[allowed])
+    admissible = np.vstack(blocks)
+    if len(admissible):
+        return admissible
+    repeats = np.vstack(repeats)
+    if len(repeats) == 0:
+        raise NoFeasiblePoint(np.vstack(list(enumerate_configurations(space, settings.exact_block))))
+    return repeats
+
+
+def exact_search_applies(space: SearchSpace, settings: SearchSettings) -> bool:
+    """A space of INT and ENUM variables small enough to score every configuration."""
+    count = configuration_count(space)
+    return count is not None and count <= settings.exact_limit
+
+
+def initial_candidates(space: SearchSpace, rng: np.random.Generator, settings: SearchSettings, anchors: np.ndarray,
+                       feasible: FeasibleMask | None, taken: TakenPoints) -> np.ndarray:
+    """The sampled search's first candidates (Sobol points and neighbours of ``anchors``,
+    admissible; a wide search, then repeats, when none is): for strategies that score a set."""
+    return _initial_candidates(space, rng, settings, np.atleast_2d(anchors).reshape(-1, space.dim), feasible, taken)
+
+
 class _Leaders:
     """The best few points found so far and their scores, best first."""
 
@@ -151,7 +185,7 @@ def _refine(acquisition: Acquisition, space: SearchSpace, rng: np.random.Generat
     sigma = settings.refine_sigma
     for _ in range(settings.refine_rounds):
         draws = gaussian_neighbours(space, leaders.points, sigma, settings.refine_draws, rng)
-        draws = _admissible(draws, feasible, taken)
+        draws = admissible_points(draws, feasible, taken)
         draws = draws[seen.mask_new(draws)] if len(draws) else draws
         if len(draws):
             seen.add(draws)
@@ -164,7 +198,7 @@ def _local_search(acquisition: Acquisition, space: SearchSpace, settings: Search
     """Climb by one-variable changes of the leaders while one of them improves the best."""
     for _ in range(settings.local_search_rounds):
         moves = np.vstack([one_variable_moves(space, point) for point in leaders.points])
-        moves = _admissible(moves, feasible, taken) if len(moves) else moves
+        moves = admissible_points(moves, feasible, taken) if len(moves) else moves
         moves = moves[seen.mask_new(moves)] if len(moves) else moves
         if len(moves) == 0:
             return
@@ -197,8 +231,7 @@ def maximize_acquisition(
     Raises NoFeasiblePoint when no candidate satisfies ``feasible`` even after a wide search.
     """
     taken = taken or TakenPoints()
-    count = configuration_count(space)
-    if count is not None and count <= settings.exact_limit:
+    if exact_search_applies(space, settings):
         return _exact_search(acquisition, space, settings, feasible, taken)
     anchors = np.zeros((0, space.dim)) if anchors is None else np.atleast_2d(anchors)
     candidates = _initial_candidates(space, rng, settings, anchors, feasible, taken)

@@ -23,6 +23,19 @@ touching the GP engine of the strategies (so it works with every method that has
    as the target gains observations of its own (none from ``RELEASE_AFTER`` on): the prior is for
    the start; kept longer it pins EI near the sources' optima.
 
+**Several objectives** (issue 22.4). A source passes every objective of the target it measured:
+``SourceTask.values`` has one column per target objective, NaN where the source has no value (a
+metric it never measured, or a job that lacks it). Normal scores are taken per column over the
+values that exist, one prior GP is fitted per column that has values, and an extra observation
+carries a value only for the objectives its source measured: each objective's GP is conditioned
+on measured values alone (``multiobjective_bayes`` leaves NaN entries out of that objective's
+fit), never on a value filled in for it.
+
+**Which source jobs are used.** A configuration counts when every shared variable's value lies in
+the target's range or options; a value beyond a bound by no more than floating-point rounding (a
+log-scale 0.010000000000000004 against a max of 0.01) is that bound (``Variable.clipped``).
+``usage`` says, per source, how many configurations were used and why the others were left out.
+
 So an unrelated source costs at most the initial design (which random points would spend as
 blindly) plus the few evaluations τ needs to turn; ``benchmarks/devices/`` measures it.
 """
@@ -35,7 +48,6 @@ import warnings
 from typing import Any, Sequence
 
 import numpy as np
-from scipy.stats import kendalltau, norm
 
 from hyperpower.optimize.candidates import TakenPoints
 from hyperpower.optimize.observations import Observations
@@ -55,12 +67,22 @@ MAX_PRIOR_POINTS = 400  # the prior GP is O(n³): the best and a spread of the r
 @dataclasses.dataclass
 class SourceTask:
     """One finished experiment: its name, its search space, and the raw params and objective
-    values (n, m) of its complete jobs (columns in the target's objective order)."""
+    values (n, m) of its complete jobs, one column per target objective in the target's order,
+    NaN where the source did not measure that objective."""
 
     name: str
     space: SearchSpace
     raw_params: list[dict[str, Any]]
     values: np.ndarray
+
+
+@dataclasses.dataclass
+class SourceUsage:
+    """How many of a source's configurations the prior uses, and why the others were left out
+    (reason -> count)."""
+
+    used: int = 0
+    left_out: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 def shared_variables(target: SearchSpace, source: SearchSpace) -> list[str]:
@@ -77,12 +99,17 @@ def _overlap(a: Variable, b: Variable) -> bool:
 
 
 def normal_scores(values: np.ndarray) -> np.ndarray:
-    """Φ⁻¹((rank − ½)/n) per column (ties share their mean rank): the Gaussian copula transform."""
-    from scipy.stats import rankdata
+    """Φ⁻¹((rank − ½)/n) per column (ties share their mean rank): the Gaussian copula transform.
+    NaN entries (not measured) stay NaN; each column is ranked over the values it has."""
+    from scipy.stats import norm, rankdata  # here: scipy.stats costs ~0.7 s CPU of every CLI start
 
-    values = np.atleast_2d(values.T).T
-    ranks = np.column_stack([rankdata(values[:, j]) for j in range(values.shape[1])])
-    return norm.ppf((ranks - 0.5) / len(values))
+    values = np.atleast_2d(np.asarray(values, dtype=float).T).T
+    scores = np.full(values.shape, np.nan)
+    for j in range(values.shape[1]):
+        present = np.isfinite(values[:, j])
+        if present.any():
+            scores[present, j] = norm.ppf((rankdata(values[present, j]) - 0.5) / present.sum())
+    return scores
 
 
 class TransferPrior:
@@ -95,59 +122,95 @@ class TransferPrior:
                              key=space.names.index)
         self.columns = np.concatenate([np.arange(space.dim)[space.slice_of(n)] for n in self.shared])
         self.full = set(self.shared) == set(space.names)  # source points are points of the target
+        self.usage: dict[str, SourceUsage] = {}
         rows, scores = [], []
         for source in sources:
-            kept = [(i, self._shared_unit(p)) for i, p in enumerate(source.raw_params)]
-            kept = [(i, u) for i, u in kept if u is not None]
+            usage = self.usage.setdefault(source.name, SourceUsage())
+            kept = []
+            for index, raw in enumerate(source.raw_params):
+                unit, reason = self._shared_unit(raw)
+                if unit is None:
+                    usage.left_out[reason] = usage.left_out.get(reason, 0) + 1
+                else:
+                    kept.append((index, unit))
             if len(kept) < 2:
+                if kept:
+                    usage.left_out["the only one inside this experiment's space (2 are needed to rank)"] = 1
                 continue
-            z = normal_scores(source.values[[i for i, _ in kept]])
+            usage.used = len(kept)
             rows += [u for _, u in kept]
-            scores.append(z)
+            scores.append(normal_scores(np.atleast_2d(source.values.T).T[[i for i, _ in kept]]))
         if not rows:
             raise ValueError("no source configuration lies in the target's search space")
         self.points = np.array(rows)  # (N, len(columns)) shared unit coordinates
-        self.scores = np.vstack(scores)  # (N, m) normal scores
-        self._model = self._fit()
+        self.scores = np.vstack(scores)  # (N, m) normal scores, NaN where a source did not measure
+        self._models = [self._fit(j) for j in range(self.scores.shape[1])]  # None: no source measured it
+        self.modelled = [j for j, model in enumerate(self._models) if model is not None]
+        if not self.modelled:
+            raise ValueError("the sources measured none of the target's objectives at two configurations")
+        self.primary = self.modelled[0]  # the first objective the sources measured
+        self._order = self._source_order()
 
     # -- the prior -----------------------------------------------------------------------------
-    def _shared_unit(self, raw: dict[str, Any]) -> np.ndarray | None:
-        """A source configuration's shared coordinates in the target's unit cube; None when a value
-        lies outside the target's range or options (that configuration says nothing here)."""
+    def _shared_unit(self, raw: dict[str, Any]) -> tuple[np.ndarray | None, str]:
+        """A source configuration's shared coordinates in the target's unit cube, or None and why:
+        a value outside the target's range or options says nothing here. A value beyond a bound
+        by rounding only is that bound (``Variable.clipped``)."""
         parts = []
         for name in self.shared:
             variable = self.space[name]
-            value = raw.get(name)
-            if value is None or not variable.contains(value):
-                return None
+            value = variable.clipped(raw.get(name)) if name in raw else None
+            if value is None:
+                return None, f"outside this experiment's values of {name}"
             parts.append(variable.to_unit(value))
-        return np.concatenate(parts)
+        return np.concatenate(parts), ""
 
-    def _fit(self) -> Any:
+    def _fit(self, column: int) -> Any:
+        """The prior GP of one objective over the source configurations that measured it."""
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.gaussian_process import GaussianProcessRegressor
         from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
-        order = self._prior_subset()
+        rows = np.flatnonzero(np.isfinite(self.scores[:, column]))
+        if len(rows) < 2:
+            return None
+        rows = rows[self._prior_subset(self.scores[rows, column])]
         kernel = ConstantKernel(1.0, (1e-2, 1e2)) * Matern(np.full(len(self.columns), 0.3), (1e-2, 1e1), nu=2.5) \
             + WhiteKernel(0.1, (1e-4, 1.0))
         model = GaussianProcessRegressor(kernel, normalize_y=True, random_state=0)
         with warnings.catch_warnings():  # a length scale at its bound (an irrelevant variable) is an answer
             warnings.simplefilter("ignore", ConvergenceWarning)
-            return model.fit(self.points[order], self.scores[order, 0])
+            return model.fit(self.points[rows], self.scores[rows, column])
 
-    def _prior_subset(self) -> np.ndarray:
-        if len(self.points) <= MAX_PRIOR_POINTS:
-            return np.arange(len(self.points))
-        order = np.argsort(self.scores[:, 0])
+    @staticmethod
+    def _prior_subset(scores: np.ndarray) -> np.ndarray:
+        """Indices into ``scores`` the prior GP is fitted on: all, or the best and a spread."""
+        if len(scores) <= MAX_PRIOR_POINTS:
+            return np.arange(len(scores))
+        order = np.argsort(scores)
         best = order[: MAX_PRIOR_POINTS // 2]
         rest = order[MAX_PRIOR_POINTS // 2:]
         spread = rest[np.linspace(0, len(rest) - 1, MAX_PRIOR_POINTS - len(best)).astype(int)]
         return np.concatenate([best, spread])
 
-    def mean(self, points: np.ndarray) -> np.ndarray:
-        """(n, dim) target unit points -> (n,) prior normal score of the (first) objective."""
-        return self._model.predict(np.atleast_2d(points)[:, self.columns])
+    def mean(self, points: np.ndarray, column: int | None = None) -> np.ndarray:
+        """(n, dim) target unit points -> (n,) prior normal score of objective ``column`` (default:
+        the first objective the sources measured)."""
+        model = self._models[self.primary if column is None else column]
+        return model.predict(np.atleast_2d(points)[:, self.columns])
+
+    def _source_order(self) -> np.ndarray:
+        """The source configurations, most promising first: by the primary score with one
+        objective; with several, by non-dominated rank over the objectives the sources measured
+        (configurations that lack one of them after those that have all), then the mean score."""
+        scores = self.scores[:, self.modelled]
+        if len(self.modelled) == 1:
+            return np.argsort(scores[:, 0], kind="stable")
+        complete = np.all(np.isfinite(scores), axis=1)
+        ranks = np.full(len(scores), len(scores), dtype=int)
+        if complete.any():
+            ranks[complete] = pareto_ranks(scores[complete])
+        return np.lexsort((np.nanmean(scores, axis=1), ranks))
 
     # -- 1. initial design ----------------------------------------------------------------------
     def design(self, candidates: np.ndarray, count: int, min_distance: float = 0.15) -> np.ndarray:
@@ -168,18 +231,24 @@ class TransferPrior:
         return np.array(chosen).reshape(len(chosen), self.space.dim)
 
     def _rank(self, candidates: np.ndarray) -> np.ndarray:
-        """Candidate order: several objectives -> non-dominated rank of the prior, then its mean."""
+        """Candidate order: several measured objectives -> how likely on the sources' front, then
+        the primary prior mean; one -> the prior mean."""
         mean = self.mean(candidates)
-        if self.scores.shape[1] == 1:
+        if len(self.modelled) == 1:
             return np.argsort(mean, kind="stable")
         fronts = self.front_probability(candidates)
         return np.lexsort((mean, -fronts))
 
     def front_probability(self, candidates: np.ndarray, neighbours: int = 5) -> np.ndarray:
         """An estimate, per candidate, of the probability that it lies on the front: the share of its
-        nearest source configurations (shared columns) that are non-dominated in normal-score space."""
-        on_front = pareto_ranks(self.scores) == 0
-        distances = np.linalg.norm(candidates[:, None, self.columns] - self.points[None, :, :], axis=2)
+        nearest source configurations (shared columns) that are non-dominated in normal-score space,
+        among those that measured every objective the sources measured."""
+        scores = self.scores[:, self.modelled]
+        complete = np.flatnonzero(np.all(np.isfinite(scores), axis=1))
+        if len(complete) == 0:
+            return np.zeros(len(candidates))
+        on_front = pareto_ranks(scores[complete]) == 0
+        distances = np.linalg.norm(candidates[:, None, self.columns] - self.points[None, complete, :], axis=2)
         nearest = np.argsort(distances, axis=1)[:, :neighbours]
         return on_front[nearest].mean(axis=1)
 
@@ -193,13 +262,24 @@ class TransferPrior:
 
     # -- 2. extra observations --------------------------------------------------------------------
     def weight(self, observations: Observations) -> float:
-        """Task similarity in [0, 1]: Kendall's τ of prior and target, shrunk to ½ for few points."""
+        """Task similarity in [0, 1]: Kendall's τ of prior and target (averaged over the objectives
+        the sources measured), shrunk to ½ for few points."""
         n = len(observations.objective)
         tau = 0.0
-        if n >= 3 and np.ptp(observations.objective) > 0:
-            tau = kendalltau(self.mean(observations.points), observations.objective).statistic
-            tau = 0.0 if not math.isfinite(tau) else max(tau, 0.0)
+        if n >= 3:
+            taus = [self._tau(observations, column) for column in self.modelled
+                    if column < observations.objectives.shape[1]]
+            tau = float(np.mean(taus)) if taus else 0.0
         return (n * tau + PRIOR_COUNT * 0.5) / (n + PRIOR_COUNT)
+
+    def _tau(self, observations: Observations, column: int) -> float:
+        from scipy.stats import kendalltau
+
+        values = observations.objectives[:, column]
+        if np.ptp(values) <= 0:
+            return 0.0
+        tau = kendalltau(self.mean(observations.points, column), values).statistic
+        return 0.0 if not math.isfinite(tau) else max(tau, 0.0)
 
     def augment(self, observations: Observations) -> Observations:
         """``observations`` with source configurations as extra, never-feasible observations
@@ -210,7 +290,7 @@ class TransferPrior:
         count = int(round(MAX_PSEUDO * weight * max(0.0, 1.0 - n / RELEASE_AFTER)))
         if n < 2 or weight < MIN_WEIGHT or not self.full or count == 0:
             return observations
-        order = np.argsort(self.scores[:, 0])
+        order = self._order
         picks = np.unique(np.concatenate([order[: count // 2],
                                           order[np.linspace(0, len(order) - 1, count - count // 2).astype(int)]]))
         picks = picks[TakenPoints(observations.every_point).mask_new(self.source_points()[picks])]
@@ -220,8 +300,10 @@ class TransferPrior:
         targets = observations.objectives
         centre, scale = targets.mean(axis=0), targets.std(axis=0)
         scale = np.where(scale > 0, scale, 1.0)
+        # a source's value on the target's scale where it measured the objective, NaN (left out
+        # of that objective's GP) where it did not: no value is ever made up
+        values = np.full((len(picks), targets.shape[1]), np.nan)
         columns = min(self.scores.shape[1], targets.shape[1])
-        values = np.tile(centre, (len(picks), 1))
         values[:, :columns] = centre[:columns] + scale[:columns] * self.scores[picks, :columns]
         return dataclasses.replace(
             observations,

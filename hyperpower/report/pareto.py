@@ -14,7 +14,9 @@ means the same thing in every report and in the search:
 * the reference point: values given (``--reference`` of ``pareto``, else the run's fixed
   reference), else the default rule, each objective's worst value among the candidates plus 10%
   of its range (``pareto.default_reference``, the rule the multi-objective methods use). A given
-  value must be worse than every front point in its objective, or those points would add nothing.
+  point may cut the front (issue 22 point 7): the hypervolume counts only the part of the front
+  that dominates it, as BoTorch, pymoo and Optuna do, and the reports name the front jobs that
+  lie outside (``ParetoFront.outside``), which add nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from hyperpower.config import ExperimentConfig
 from hyperpower.errors import ConfigError
 from hyperpower.feasibility import at_top_fidelity, feasibility, is_number
 from hyperpower.jobs import Job, JobStatus
-from hyperpower.optimize.pareto import REFERENCE_PADDING, default_reference, hypervolume, pareto_ranks
+from hyperpower.optimize.pareto import (REFERENCE_PADDING, default_reference, hypervolume, inside_reference,
+                                       pareto_ranks)
 from hyperpower.units import format_value
 
 #: the default reference rule, as reports state it
@@ -88,21 +91,6 @@ def front_jobs(jobs: Sequence[Job], config: ExperimentConfig) -> list[Job]:
     return sorted(front, key=lambda job: (*objective_vector(job, config), job.id))
 
 
-def check_reference_worse(jobs: Sequence[Job], config: ExperimentConfig, reference: dict[str, float],
-                          flag: str) -> None:
-    """ConfigError when a reference value is not worse (larger) than every front point's value of
-    that objective: such points would add no volume, and the hypervolume would hide them."""
-    for job in front_jobs(jobs, config):
-        for name, value in reference.items():
-            measured = float(job.values[name])
-            if not measured < value:
-                raise ConfigError(
-                    f"{flag} {name}={format_value(name, value)} is not worse than the front: job {job.id} on the "
-                    f"feasible front has {name}={format_value(name, measured)}; a reference point must be worse "
-                    f"than every front point in each objective (larger, all minimized), or that point adds no "
-                    f"hypervolume. Give a larger value, or leave {name} out for the default rule ({REFERENCE_RULE})")
-
-
 def check_reference_names(reference: dict[str, float], config: ExperimentConfig, flag: str) -> None:
     """Every name a reference gives is an objective of the experiment."""
     names = objective_names(config)
@@ -115,13 +103,16 @@ def check_reference_names(reference: dict[str, float], config: ExperimentConfig,
 @dataclasses.dataclass(frozen=True)
 class ParetoFront:
     """What ``pareto`` reports: the objectives, the reference point (and where each value came
-    from: ``given``, ``run`` or ``default``), the hypervolume and the front's jobs."""
+    from: ``given``, ``run`` or ``default``), the hypervolume and the front's jobs; ``outside``:
+    the front jobs (by id) not strictly better than the reference in every objective, which add
+    no volume (none under the default rule)."""
 
     objectives: list[str]
     reference: dict[str, float]
     reference_sources: dict[str, str]
     hypervolume: float
     jobs: list[Job]
+    outside: list[Job] = dataclasses.field(default_factory=list)
 
     def reference_array(self) -> np.ndarray:
         return np.array([self.reference[name] for name in self.objectives], dtype=float)
@@ -130,11 +121,10 @@ class ParetoFront:
 def resolve_reference(jobs: Sequence[Job], config: ExperimentConfig,
                       given: dict[str, float] | None = None, flag: str = "--reference") -> tuple[dict[str, float], dict[str, str]]:
     """The reference point: ``given`` values, then the run's fixed reference, then the default
-    rule over the front candidates; and each value's source. ConfigError for an unknown name or
-    a value not worse than the front."""
+    rule over the front candidates; and each value's source. ConfigError for an unknown name; a
+    value inside the front's range is a reference point like any other (``ParetoFront.outside``)."""
     given = dict(given or {})
     check_reference_names(given, config, flag)
-    check_reference_worse(jobs, config, given, flag)
     names = objective_names(config)
     candidates = front_candidates(jobs, config)
     default = default_reference(candidate_values(candidates, config)) if candidates else None
@@ -151,16 +141,19 @@ def resolve_reference(jobs: Sequence[Job], config: ExperimentConfig,
 
 def pareto_front(jobs: Sequence[Job], config: ExperimentConfig, given: dict[str, float] | None = None) -> ParetoFront:
     """The experiment's feasible front and its hypervolume against the resolved reference point
-    (0 when there is no candidate yet)."""
+    (0 when there is no candidate yet), and the front jobs outside that point."""
     reference, sources = resolve_reference(jobs, config, given)
     front = front_jobs(jobs, config)
     names = objective_names(config)
-    volume = 0.0
+    volume, outside = 0.0, []
     if front and len(reference) == len(names):
         values = candidate_values(front, config)
-        volume = hypervolume(values, np.array([reference[name] for name in names]))
+        point = np.array([reference[name] for name in names])
+        volume = hypervolume(values, point)
+        outside = sorted((job for job, inside in zip(front, inside_reference(values, point)) if not inside),
+                         key=lambda job: job.id)
     return ParetoFront(objectives=names, reference=reference, reference_sources=sources, hypervolume=volume,
-                       jobs=front)
+                       jobs=front, outside=outside)
 
 
 def hypervolume_history(evaluations: Sequence[Job], config: ExperimentConfig, reference: np.ndarray) -> np.ndarray:
@@ -179,12 +172,14 @@ def hypervolume_history(evaluations: Sequence[Job], config: ExperimentConfig, re
 
 
 def front_json(front: ParetoFront) -> dict:
-    """``{"objectives", "reference", "hypervolume", "front": [{"id", "values", "params"}]}``, the
-    values as ``export`` gives them (every measured value, NaN as null)."""
+    """``{"objectives", "reference", "hypervolume", "outside_reference", "front": [{"id",
+    "values", "params"}]}``, the values as ``export`` gives them (every measured value, NaN as
+    null); ``outside_reference``: ids of the front jobs the reference point leaves out."""
     return {
         "objectives": list(front.objectives),
         "reference": dict(front.reference),
         "hypervolume": front.hypervolume,
+        "outside_reference": [job.id for job in front.outside],
         "front": [{"id": job.id, "values": job.export_dict()["values"], "params": dict(job.params)} for job in front.jobs],
     }
 
@@ -192,8 +187,18 @@ def front_json(front: ParetoFront) -> dict:
 def front_summary_line(front: ParetoFront) -> str:
     """``front: 4 job(s) (3, 7, 9, 12) | hypervolume 12.5 against error=0.9, memory=310 MB (default rule)``."""
     ids = ", ".join(str(job.id) for job in front.jobs)
+    epochs = front.jobs[0].epochs if front.jobs else None  # a scheduler's: the top rung reached
+    fidelity = f" (at {epochs} epoch{'' if epochs == 1 else 's'}, the top rung reached)" if epochs is not None else ""
     sources = set(front.reference_sources.values())
     rule = "default rule" if sources == {"default"} else "given" if sources <= {"given", "run"} else "partly default rule"
     reference = ", ".join(f"{name}={format_value(name, value)}" for name, value in front.reference.items())
-    return (f"front: {len(front.jobs)} job(s) ({ids}) | hypervolume {front.hypervolume:.6g} against "
+    line = (f"front{fidelity}: {len(front.jobs)} job(s) ({ids}) | hypervolume {front.hypervolume:.6g} against "
             f"{reference or '-'} ({rule})")
+    return line + (f" | {outside_text(front)}" if front.outside else "")
+
+
+def outside_text(front: ParetoFront) -> str:
+    """``2 of 5 front job(s) (3, 9) lie outside the reference point and add nothing``."""
+    ids = ", ".join(str(job.id) for job in front.outside)
+    return (f"{len(front.outside)} of {len(front.jobs)} front job(s) ({ids}) lie outside the reference point "
+            f"(not better than it in every objective) and add nothing")

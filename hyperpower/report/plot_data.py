@@ -27,8 +27,8 @@ from hyperpower.report import summary
 from hyperpower.metrics import HARDWARE_METRICS, metric as registered_metric
 from hyperpower.units import format_value
 
-#: axis descriptions of metrics whose unit alone would not say what is plotted
-_METRIC_DESCRIPTIONS: dict[str, str] = {"error": "test error (fraction, 1 - accuracy)"}
+#: the main-file of configs ``generate`` writes: their ``error`` is a trained network's, on a known split
+HYPERPOWER_MAIN_FILE = "hyperpower.py"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,11 +68,32 @@ def objective_name(config: ExperimentConfig) -> str:
     return summary.objective_name(config)
 
 
-def metric_label(metric: str) -> str:
-    """Axis label naming the metric and its unit, e.g. ``power (W)``."""
-    if metric in _METRIC_DESCRIPTIONS:
-        return _METRIC_DESCRIPTIONS[metric]
-    return registered_metric(metric).axis_label
+def error_split(config: ExperimentConfig | None) -> str | None:
+    """The split the run's ``error`` was measured on, ``validation`` or ``test`` (the config's
+    ``objective_split``), for runs whose jobs HyperPower trains; None for a plain Spearmint
+    main-file, whose ``error`` task means whatever the file returns."""
+    if config is None or config.main_file != HYPERPOWER_MAIN_FILE:
+        return None
+    return config.settings.objectives.split
+
+
+def metric_name(metric: str, config: ExperimentConfig | None = None) -> str:
+    """The metric as figures name it in words: ``validation error`` or ``test error`` by the
+    split the run used (issue 22 point 8: a figure never calls a validation error a test error);
+    ``test_error`` is always the test split's; anything else its own name."""
+    if metric == "test_error" and error_split(config) is not None:
+        return "test error"
+    split = error_split(config) if metric == "error" else None
+    return f"{split} error" if split else metric
+
+
+def metric_label(metric: str, config: ExperimentConfig | None = None) -> str:
+    """Axis label naming the metric and its unit (the registry's, ``hyperpower.metrics``), e.g.
+    ``power (W)``; ``error`` named by its split, ``validation error (fraction, 1 - accuracy)``,
+    when ``config`` says which (without it the split is not claimed)."""
+    split = error_split(config) if metric == "error" else None
+    label = registered_metric(metric).axis_label
+    return f"{split} {label}" if split else label
 
 
 def finite_value(values: dict[str, Any], metric: str) -> float | None:
@@ -169,6 +190,15 @@ def measured_metrics(jobs: Sequence[Job], config: ExperimentConfig) -> list[str]
     return [metric for metric in candidates
             if metric != objective_name(config)
             and any(finite_value(job.values, metric) is not None for job in complete)]
+
+
+def fidelity_levels(jobs: Sequence[Job], config: ExperimentConfig) -> list[int]:
+    """The distinct epochs (rungs) ``jobs`` trained to, lowest first, under a scheduler: what the
+    figures tell apart, since an error after 1 epoch is not one after 9 (issue 22 point 10);
+    empty without a scheduler (one fidelity)."""
+    if config.settings.schedule.scheduler is None:
+        return []
+    return sorted({int(job.epochs) for job in jobs if job.epochs is not None})
 
 
 def predicted_metrics(jobs: Sequence[Job]) -> list[str]:

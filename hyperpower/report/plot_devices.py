@@ -43,8 +43,11 @@ def plot_devices(jobs: Sequence[Job], config: ExperimentConfig, out_dir: Path,
     for axis, metric in zip(axes, metrics):
         for device, (xs, ys) in device_points(jobs, objective, metric).items():
             axis.scatter(xs, ys, color=colours.get(device, "black"), label=device, s=30)
-        axis.set_xlabel(data.metric_label(metric))
-        axis.set_ylabel(data.metric_label(objective))
+        axis.set_xlabel(data.metric_label(metric, config))
+        if metric == "cost":
+            style.money_axis(axis, "x")
+        axis.set_ylabel(data.metric_label(objective, config))
     axes[0].legend(title="device", fontsize="small")
-    figure.suptitle(f"{config.name}: {objective} against training {' and '.join(metrics)}, by device")
+    figure.suptitle(f"{config.name}: {data.metric_name(objective, config)} against training "
+                    f"{' and '.join(metrics)}, by device")
     return [style.save_figure(figure, out_dir / DEVICES_FILE)]

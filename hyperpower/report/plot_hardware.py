@@ -49,13 +49,14 @@ def plot_objective_vs_hardware(jobs: Sequence[Job], config: ExperimentConfig, ou
             axis.scatter([best.values[metric]], [best.values[objective]], **style.BEST_STYLE)
         budget = budgets.get(metric)
         _draw_budget(axis, budget, [float(job.values[metric]) for job in measured])
-        axis.set_xlabel(data.metric_label(metric))
-        axis.set_ylabel(data.metric_label(objective))
+        axis.set_xlabel(data.metric_label(metric, config))
+        axis.set_ylabel(data.metric_label(objective, config))
         where = f", {budget.label}" if budget is not None else ", no budget"
-        axis.set_title(f"{objective} vs {metric} ({len(measured)} jobs{where})", fontsize="medium")
+        axis.set_title(f"{data.metric_name(objective, config)} vs {metric} ({len(measured)} jobs{where})",
+                       fontsize="medium")
     _figure_legend(figure, verdicts, stopped_early=any(job.early_terminated for job in complete),
                    best=best, budget=any(metric in budgets for metric in metrics))
-    figure.suptitle(f"{config.name}: {objective} vs {', '.join(metrics)}")
+    figure.suptitle(f"{config.name}: {data.metric_name(objective, config)} vs {', '.join(metrics)}")
     return [style.save_figure(figure, out_dir / OBJECTIVE_VS_HARDWARE_FILE)]
 
 
@@ -94,8 +95,8 @@ def plot_predicted_vs_measured(jobs: Sequence[Job], config: ExperimentConfig, ou
         if budget is not None:
             axis.axvline(budget.limit, **style.BUDGET_STYLE, label=budget.label)
             axis.axhline(budget.limit, **style.BUDGET_STYLE)
-        axis.set_xlabel(f"measured {data.metric_label(metric)}")
-        axis.set_ylabel(f"predicted {data.metric_label(metric)}")
+        axis.set_xlabel(f"measured {data.metric_label(metric, config)}")
+        axis.set_ylabel(f"predicted {data.metric_label(metric, config)}")
         rmspe_text = "RMSPE undefined (all measured 0)" if error != error else f"RMSPE {error:.1%}"
         title = f"{metric}: {rmspe_text}, {measured.size} jobs"
         if metric in honesty:

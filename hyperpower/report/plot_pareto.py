@@ -6,6 +6,7 @@
    front job whose a-priori model predicted an objective other than measured, the prediction as a
    hollow marker joined to the measurement; for three or more objectives, one such panel per pair
    (the front is the front in all objectives, so a front job may look dominated in a projection);
+   under a scheduler every job's marker grows with its rung, a legend entry per rung;
 2. ``hypervolume.png``: the hypervolume of the feasible front after each evaluation, against the
    evaluation number and the wall-clock time, with the final reference point.
 
@@ -35,6 +36,9 @@ HYPERVOLUME_FILE = "hypervolume.png"
 #: a prediction "differs" from the measurement when they are further apart than this share
 PREDICTION_TOLERANCE = 0.005
 FRONT_COLOUR = "tab:blue"
+#: marker area of a job off the front; a front job's is ``FRONT_SCALE`` times larger
+JOB_SIZE = 30.0
+FRONT_SCALE = 5 / 3
 
 
 def plot_pareto_front(jobs: Sequence[Job], config: ExperimentConfig, out_dir: Path,
@@ -51,15 +55,18 @@ def plot_pareto_front(jobs: Sequence[Job], config: ExperimentConfig, out_dir: Pa
     pairs = list(itertools.combinations(range(len(names)), 2))
     figure, axes = style.new_figure(len(pairs))
     front_ids = {job.id for job in front.jobs}
+    sizes = style.rung_sizes(data.fidelity_levels(plotted, config), JOB_SIZE)  # rungs told apart (issue 22 point 10)
     for axis, (i, j) in zip(axes, pairs):
-        _draw_jobs(axis, plotted, front_ids, config, names[i], names[j])
-        _draw_front(axis, front, names[i], names[j], staircase=len(names) == 2)
+        _draw_jobs(axis, plotted, front_ids, config, names[i], names[j], sizes)
+        _draw_front(axis, front, names[i], names[j], staircase=len(names) == 2, sizes=sizes)
         _draw_predictions(axis, front.jobs, names[i], names[j])
         axis.axvline(front.reference[names[i]], color="gray", linestyle=":", linewidth=1)
         axis.axhline(front.reference[names[j]], color="gray", linestyle=":", linewidth=1)
-        axis.set_xlabel(data.metric_label(names[i]))
-        axis.set_ylabel(data.metric_label(names[j]))
-    axes[0].legend(fontsize="x-small", loc="upper right")
+        axis.set_xlabel(data.metric_label(names[i], config))
+        axis.set_ylabel(data.metric_label(names[j], config))
+    handles, _ = axes[0].get_legend_handles_labels()
+    rungs = style.rung_legend_handles(sizes) if len(sizes) > 2 else []
+    axes[0].legend(handles=handles + rungs, fontsize="x-small", loc="upper right")
     axes[0].set_title(f"hypervolume {front.hypervolume:.4g} (reference point: dotted)", fontsize="small")
     figure.suptitle(f"{config.name}: feasible front, {len(front.jobs)} job(s)", fontsize="medium")
     return [style.save_figure(figure, out_dir / FRONT_FILE)]
@@ -93,34 +100,51 @@ def plot_hypervolume(jobs: Sequence[Job], config: ExperimentConfig, out_dir: Pat
     return [style.save_figure(figure, out_dir / HYPERVOLUME_FILE)]
 
 
-def _draw_jobs(axis: Any, jobs: list[Job], front_ids: set[int], config: ExperimentConfig, x: str, y: str) -> None:
-    """Dominated feasible jobs faded, jobs breaking a budget as crosses; front jobs drawn by _draw_front."""
-    kinds: dict[str, list[Job]] = {"dominated": [], "breaks a budget": [], "no budget verdict": []}
+def _draw_jobs(axis: Any, jobs: list[Job], front_ids: set[int], config: ExperimentConfig, x: str, y: str,
+               sizes: dict[int | None, float]) -> None:
+    """Dominated feasible jobs faded, feasible jobs of a lower rung than the front's (not ranked:
+    ``feasibility.at_top_fidelity``) hollow, jobs breaking a budget as crosses, each sized by its
+    rung (``sizes``: epochs -> area); front jobs drawn by _draw_front."""
+    kinds: dict[str, list[Job]] = {"feasible, dominated": [], "feasible, lower rung (not ranked)": [],
+                                   "breaks a budget": [], "no budget verdict": []}
+    ranked = {job.id for job in pareto.front_candidates(jobs, config)}
     for job in jobs:
         if job.id in front_ids:
             continue
         verdict = feasibility(job, config)
-        kind = "dominated" if verdict is True else "breaks a budget" if verdict is False else "no budget verdict"
+        if verdict is True:
+            kind = "feasible, dominated" if job.id in ranked else "feasible, lower rung (not ranked)"
+        else:
+            kind = "breaks a budget" if verdict is False else "no budget verdict"
         kinds[kind].append(job)
-    looks = {"dominated": dict(color=FRONT_COLOUR, alpha=0.25, marker="o"),
+    looks = {"feasible, dominated": dict(color=FRONT_COLOUR, alpha=0.25, marker="o"),
+             "feasible, lower rung (not ranked)": dict(facecolors="none", edgecolors=FRONT_COLOUR, alpha=0.6,
+                                                       marker="o"),
              "breaks a budget": dict(color=style.FEASIBILITY_STYLE[False][0], alpha=0.5, marker="X"),
              "no budget verdict": dict(color=style.FEASIBILITY_STYLE[None][0], alpha=0.5, marker="o")}
     for kind, group in kinds.items():
         if group:
-            axis.scatter([job.values[x] for job in group], [job.values[y] for job in group], s=30, zorder=2,
-                         label=kind if kind != "dominated" else "feasible, dominated", **looks[kind])
+            axis.scatter([job.values[x] for job in group], [job.values[y] for job in group], s=_sizes(group, sizes),
+                         zorder=2, label=kind, **looks[kind])
 
 
-def _draw_front(axis: Any, front: pareto.ParetoFront, x: str, y: str, staircase: bool) -> None:
+def _draw_front(axis: Any, front: pareto.ParetoFront, x: str, y: str, staircase: bool,
+                sizes: dict[int | None, float]) -> None:
     xs = np.array([job.values[x] for job in front.jobs], dtype=float)
     ys = np.array([job.values[y] for job in front.jobs], dtype=float)
-    axis.scatter(xs, ys, s=50, color=FRONT_COLOUR, edgecolors="black", zorder=4, label="feasible front")
+    axis.scatter(xs, ys, s=[FRONT_SCALE * size for size in _sizes(front.jobs, sizes)], color=FRONT_COLOUR,
+                 edgecolors="black", zorder=4, label="feasible front")
     if staircase:
         order = np.argsort(xs, kind="stable")
         steps_x = np.concatenate([xs[order], [front.reference[x]]])
         steps_y = np.concatenate([ys[order], [ys[order][-1]]])
         axis.step(steps_x, steps_y, where="post", color=FRONT_COLOUR, linewidth=1.8, zorder=3)
         axis.plot([xs[order][0]] * 2, [front.reference[y], ys[order][0]], color=FRONT_COLOUR, linewidth=1.8, zorder=3)
+
+
+def _sizes(jobs: Sequence[Job], sizes: dict[int | None, float]) -> list[float]:
+    """Each job's marker area by the epochs it trained (its rung)."""
+    return [sizes.get(job.epochs, sizes[None]) for job in jobs]
 
 
 def _draw_predictions(axis: Any, jobs: list[Job], x: str, y: str) -> None:

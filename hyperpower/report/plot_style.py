@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 #: receives one line saying why a figure was not drawn
 Note = Callable[[str], None]
 
@@ -90,6 +92,28 @@ def marker_legend_handles(kinds: list[str], colour: str = "dimgray") -> list[Any
                    markeredgewidth=2 if kind == "broken" else 1, label=kind) for kind in kinds]
 
 
+def rung_sizes(levels: list[int], base: float) -> dict[int | None, float]:
+    """Marker area per fidelity (epochs) under a scheduler: the lowest rung ``base / 2``, each rung
+    up larger, the top ``base * 2.5``, so a full-fidelity point stands out from a 1-epoch one;
+    ``None`` (no scheduler, or a job without epochs) keeps ``base``."""
+    sizes: dict[int | None, float] = {None: base}
+    if len(levels) == 1:
+        sizes[levels[0]] = base
+    for index, epochs in enumerate(levels if len(levels) > 1 else []):
+        sizes[epochs] = base * 0.5 * 5.0 ** (index / (len(levels) - 1))
+    return sizes
+
+
+def rung_legend_handles(sizes: dict[int | None, float], colour: str = "dimgray") -> list[Any]:
+    """One legend entry per rung, a circle of its marker's size: ``1 epoch``, ``9 epochs``."""
+    from matplotlib.lines import Line2D
+
+    levels = sorted(epochs for epochs in sizes if epochs is not None)
+    return [Line2D([], [], linestyle="none", marker="o", color=colour, markerfacecolor="none",
+                   markersize=sizes[epochs] ** 0.5, label=f"rung: {epochs} epoch{'' if epochs == 1 else 's'}")
+            for epochs in levels]
+
+
 def bottom_rug(axis: Any, xs: list[float], colour: str) -> None:
     """Tick marks along the bottom edge at ``xs`` (data x, axes y): for jobs with no objective."""
     from matplotlib.transforms import blended_transform_factory
@@ -99,3 +123,55 @@ def bottom_rug(axis: Any, xs: list[float], colour: str) -> None:
     transform = blended_transform_factory(axis.transData, axis.transAxes)
     axis.plot(xs, [0.03] * len(xs), linestyle="none", marker=MARKERS["broken"], markersize=12,
               markeredgewidth=2, color=colour, transform=transform, clip_on=False)
+
+
+#: at most this many intervals on an axis of money, so its longer labels never run together
+MONEY_BINS = 4
+
+
+def money_axis(axis: Any, which: str = "x") -> None:
+    """Ticks of an amount of money (``cost``: price x hours): at most ``MONEY_BINS`` intervals at
+    round steps, each label with the decimals its step needs and no exponent (``0.00005``, not
+    ``5e-05`` or an offset in a corner), since a job's cost is often a fraction of a cent."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    locator = MaxNLocator(nbins=MONEY_BINS, steps=[1, 2, 2.5, 5, 10])
+
+    def label(value: float, _position: int | None = None) -> str:
+        ticks = locator.tick_values(*sorted(_limits(axis, which)))
+        step = float(np.min(np.diff(ticks))) if len(ticks) > 1 else abs(value) or 1.0
+        return "0" if value == 0 else f"{value:.{money_decimals(step)}f}"
+
+    _axis_of(axis, which).set_major_locator(locator)
+    _axis_of(axis, which).set_major_formatter(FuncFormatter(label))
+
+
+def money_decimals(step: float) -> int:
+    """Decimals that tell ticks ``step`` apart: 2 for 0.25 or 0.5, 5 for 0.00005, 0 for 10."""
+    if not step > 0:
+        return 0
+    decimals = 0
+    while decimals < 12 and abs(round(step, decimals) - step) > 1e-9 * step:
+        decimals += 1
+    return decimals
+
+
+def count_axis(axis: Any, which: str = "y") -> None:
+    """Ticks of a count, once its data is drawn: whole numbers only, written as such, from 0 to at
+    least 1, so an all-zero count reads 0 and 1 rather than 0.00 to 0.05."""
+    from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+
+    target = _axis_of(axis, which)
+    target.set_major_locator(MaxNLocator(integer=True))
+    target.set_major_formatter(StrMethodFormatter("{x:.0f}"))
+    _low, high = _limits(axis, which)
+    setter = axis.set_xlim if which == "x" else axis.set_ylim
+    setter(0, max(high, 1))
+
+
+def _axis_of(axis: Any, which: str) -> Any:
+    return axis.xaxis if which == "x" else axis.yaxis
+
+
+def _limits(axis: Any, which: str) -> tuple[float, float]:
+    return axis.get_xlim() if which == "x" else axis.get_ylim()

@@ -1,7 +1,8 @@
 """The four figures of ``hyperpower plot`` (issue 6 item 4), after the paper's Fig. 1, 4 and 5.
 
 1. ``best_so_far.png``: best feasible objective against evaluation number and wall-clock time,
-   with every evaluation marked (stopped early, breaking a budget, broken);
+   with every evaluation marked (stopped early, breaking a budget, broken) and, under a
+   scheduler, sized by its rung (the curve then follows the top rung reached, as ``best`` does);
 2. ``objective_vs_hardware.png``: objective against each measured hardware metric, the budget as
    a dashed line, feasible and infeasible jobs coloured (paper Fig. 1);
 3. ``predicted_vs_measured.png``: model prediction against measurement per metric, identity
@@ -77,29 +78,33 @@ def plot_best_so_far(jobs: Sequence[Job], config: ExperimentConfig, out_dir: Pat
     time_span = max(float(np.nanmax(np.append(times, 0.0))) for times in elapsed.values())
     divisor, time_unit = data.time_axis_scale(time_span)
     kinds_seen: set[str] = set()
+    sizes = style.rung_sizes(data.fidelity_levels(evaluations, config), 12 if len(evaluations) > 100 else 36)
     for method, group in groups.items():
         curve = data.running_best(group, config)
         label = _method_label(method, len(groups), "best feasible")
+        if len(sizes) > 1:  # under a scheduler only the top rung reached counts (``summary.best_feasible_job``)
+            label += " (top rung reached)"
         counts = np.arange(1, len(group) + 1, dtype=float)
         times = elapsed[method] / divisor
         for axis, xs in ((by_count, counts), (by_time, times)):
             keep = ~np.isnan(xs)
             axis.step(xs[keep], curve[keep], where="post", color=colours[method], linewidth=2.5, label=label,
                       zorder=4)  # above the markers, which can be hundreds
-            kinds_seen |= _mark_evaluations(axis, group, xs, objective, colours[method], config)
+            kinds_seen |= _mark_evaluations(axis, group, xs, objective, colours[method], config, sizes)
     if summary.best_feasible_job(evaluations, config) is None:
         by_count.text(0.5, 0.95, "no feasible job yet", transform=by_count.transAxes, ha="center", va="top")
     by_count.set_xlabel("evaluation number")
     whose = "its method's" if len(groups) > 1 else "the"
     by_time.set_xlabel(f"wall-clock time since {whose} first job started ({time_unit})")
     for axis in (by_count, by_time):
-        axis.set_ylabel(data.metric_label(objective))
+        axis.set_ylabel(data.metric_label(objective, config))
     by_count.xaxis.get_major_locator().set_params(integer=True)
     handles, _ = by_count.get_legend_handles_labels()
     order = [kind for kind in style.MARKERS if kind in kinds_seen]
-    figure.legend(handles=handles + style.marker_legend_handles(order), loc="outside right upper",
+    rungs = style.rung_legend_handles(sizes) if len(sizes) > 2 else []  # rungs drawn: more than one
+    figure.legend(handles=handles + style.marker_legend_handles(order) + rungs, loc="outside right upper",
                   fontsize="small")
-    figure.suptitle(f"{config.name}: best feasible {objective} so far")
+    figure.suptitle(f"{config.name}: best feasible {data.metric_name(objective, config)} so far")
     return [style.save_figure(figure, out_dir / BEST_SO_FAR_FILE)]
 
 
@@ -137,8 +142,7 @@ def plot_budget_violations(jobs: Sequence[Job], config: ExperimentConfig, out_di
     axis.set_xlabel("evaluation number")
     axis.set_ylabel("budget-violating evaluations (cumulative count)")
     axis.xaxis.get_major_locator().set_params(integer=True)
-    axis.yaxis.get_major_locator().set_params(integer=True)
-    axis.set_ylim(bottom=0)
+    style.count_axis(axis, "y")
     axis.legend(fontsize="small", loc="best")
     limits = ", ".join(f"{b.metric} {b.label}" for b in budgets.values())
     axis.set_title(limits, fontsize="small")
@@ -156,10 +160,11 @@ def _method_label(method: str, method_count: int, what: str) -> str:
 
 
 def _mark_evaluations(axis: Any, group: list[Job], xs: np.ndarray, objective: str, colour: str,
-                      config: ExperimentConfig) -> set[str]:
-    """One marker per evaluation at (x, objective), shaped by what happened; broken jobs (no
-    objective) as ticks along the bottom edge. Returns the marker kinds drawn."""
-    points: dict[str, tuple[list[float], list[float]]] = {}
+                      config: ExperimentConfig, sizes: dict[int | None, float]) -> set[str]:
+    """One marker per evaluation at (x, objective), shaped by what happened and sized by its rung
+    (``sizes``: epochs -> area); broken jobs (no objective) as ticks along the bottom edge.
+    Returns the marker kinds drawn."""
+    points: dict[str, tuple[list[float], list[float], list[float]]] = {}
     broken_xs: list[float] = []
     for job, x in zip(group, xs):
         value = _objective(job, objective)
@@ -173,12 +178,13 @@ def _mark_evaluations(axis: Any, group: list[Job], xs: np.ndarray, objective: st
             kind = "breaks a budget"
         elif job.early_terminated:
             kind = "stopped early"
-        points.setdefault(kind, ([], []))
+        points.setdefault(kind, ([], [], []))
         points[kind][0].append(float(x))
         points[kind][1].append(value)
+        points[kind][2].append(sizes.get(job.epochs, sizes[None]))
     crowded = len(group) > 100
-    for kind, (kind_xs, kind_ys) in points.items():
-        axis.scatter(kind_xs, kind_ys, marker=style.MARKERS[kind], s=12 if crowded else 36,
+    for kind, (kind_xs, kind_ys, kind_sizes) in points.items():
+        axis.scatter(kind_xs, kind_ys, marker=style.MARKERS[kind], s=kind_sizes,
                      alpha=0.35 if crowded else 0.8, zorder=3,
                      facecolors="none" if kind == "stopped early" else colour, edgecolors=colour)
     style.bottom_rug(axis, broken_xs, colour)

@@ -6,6 +6,7 @@ import math
 from typing import Any, Sequence
 
 from hyperpower.config import ExperimentConfig
+from hyperpower.hardware.protocol import is_quick_job, protocol_text
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.report.pareto import front_summary_line, has_several_objectives, pareto_front
 from hyperpower.feasibility import is_invalid_job, reported_feasibility, unknown_metrics
@@ -18,6 +19,7 @@ from hyperpower.report.summary import (
     status_counts,
     unknown_feasibility_jobs,
 )
+from hyperpower.settings.schedule import epochs_text, ladder, schedule_text
 from hyperpower.units import format_value
 
 
@@ -126,8 +128,21 @@ def settings_line(config: ExperimentConfig) -> str:
     awareness = "aware" if settings.search.aware else "unaware"
     objectives = [task.name for task in config.objective_tasks]
     minimized = objectives[0] if len(objectives) == 1 else f"{', '.join(objectives)} (Pareto front)"
+    fidelity = schedule_text(settings)
     return (f"minimize {minimized} | budgets: {budget_text(config)} | "
-            f"method {settings.search.method} ({awareness})")
+            f"method {settings.search.method} ({awareness})" + (f" | {fidelity}" if fidelity else ""))
+
+
+def rung_line(jobs: list[Job], config: ExperimentConfig) -> str | None:
+    """``rungs: 1 epoch 9 job(s), 3 epochs 3 job(s), 9 epochs 1 job(s)`` (finished jobs per rung)
+    under a scheduler: how far up the ladder the run got; None without one."""
+    if config.settings.schedule.scheduler is None:
+        return None
+    counts = {epochs: 0 for epochs in ladder(config.settings)}
+    for job in jobs:
+        if job.status.finished and job.epochs is not None:
+            counts[job.epochs] = counts.get(job.epochs, 0) + 1
+    return "rungs: " + ", ".join(f"{epochs_text(epochs)} {count} job(s)" for epochs, count in sorted(counts.items()))
 
 
 def summary_lines(jobs: list[Job], config: ExperimentConfig) -> list[str]:
@@ -135,6 +150,8 @@ def summary_lines(jobs: list[Job], config: ExperimentConfig) -> list[str]:
     counts = status_counts(jobs)
     by_status = ", ".join(f"{status.value} {count}" for status, count in counts.items())
     lines = [settings_line(config), f"jobs: {len(jobs)} ({by_status})"]
+    rungs = rung_line(jobs, config)
+    lines += [rungs] if rungs else []
     best = best_feasible_job(jobs, config)
     objective = objective_name(config)
     if has_several_objectives(config):
@@ -142,8 +159,9 @@ def summary_lines(jobs: list[Job], config: ExperimentConfig) -> list[str]:
     elif best is None:
         lines.append("best so far: no feasible complete job yet")
     else:
-        lines.append(f"best so far: job {best.id} {objective}={format_value(objective, best.values[objective])}"
-                     f" | {format_params(best.params)}")
+        fidelity = f" (at {epochs_text(best.epochs)}, the top rung reached)" if best.epochs is not None else ""
+        lines.append(f"best so far{fidelity}: job {best.id} {objective}="
+                     f"{format_value(objective, best.values[objective])} | {format_params(best.params)}")
     if config.constraint_tasks:
         violations = count_violations(jobs, config)
         lines.append(f"violations: {violations.measured} job(s) broke a budget when measured; "
@@ -152,7 +170,21 @@ def summary_lines(jobs: list[Job], config: ExperimentConfig) -> list[str]:
         if unknown:
             lines.append(unknown_line(unknown, config))
     lines.append(time_line(jobs))
-    return lines + honesty_lines(jobs, config)
+    return lines + honesty_lines(jobs, config) + protocol_lines(jobs)
+
+
+def protocol_lines(jobs: list[Job]) -> list[str]:
+    """A line when some job's hardware was measured with the shortened quick protocol (issue 22
+    point 13): the values such a job holds are as noisy as the full protocol exists to avoid."""
+    measured = [job for job in jobs if "measurement_windows" in job.values]
+    quick = [job for job in measured if is_quick_job(job.values)]
+    if not quick:
+        return []
+    example = {"windows": quick[0].values["measurement_windows"], "window_s": quick[0].values["measurement_window_s"],
+               "quick": True}
+    ids = ", ".join(str(job.id) for job in quick[:10]) + (", ..." if len(quick) > 10 else "")
+    return [f"measurement: {len(quick)} of {len(measured)} measured job(s) used the {protocol_text(example)}: "
+            f"their hardware values are noisy (job(s) {ids})"]
 
 
 def front_lines(jobs: list[Job], config: ExperimentConfig) -> list[str]:

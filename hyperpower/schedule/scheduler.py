@@ -38,7 +38,7 @@ from hyperpower.config import ExperimentConfig
 from hyperpower.devices import job_device
 from hyperpower.feasibility import feasibility
 from hyperpower.jobs import Job, JobStatus
-from hyperpower.metrics import is_hardware_metric
+from hyperpower.metrics import MEASUREMENT_RECORDS, is_hardware_metric
 from hyperpower.schedule.promotion import promotable
 from hyperpower.settings.schedule import ladder
 
@@ -202,7 +202,8 @@ def inherited_measurements(store: Any, config: ExperimentConfig, job: Job, log: 
     parent = store.get_job(config.name, job.parent)
     if parent is None:
         return None
-    values = {name: float(value) for name, value in parent.values.items() if is_hardware_metric(name)}
+    values = {name: float(value) for name, value in parent.values.items()
+              if is_hardware_metric(name) or name in MEASUREMENT_RECORDS}  # with how they were measured
     if not values:
         return None
     log.write(f"inference metrics of job {parent.id} reused (same network): "

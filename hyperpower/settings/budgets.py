@@ -16,17 +16,24 @@ class BudgetSettings(SettingsGroup):
     """limits: metric -> upper limit in the metric's unit (config.json ``budgets``). models:
     metric (or ``metric@device``) -> model file or inline model. margin: budgets tightened by this
     many cross-validated model errors (``model_margin``). violation_rate: calibrated budgets, the
-    accepted share allowed to measure over (0: off)."""
+    accepted share allowed to measure over (0: off). models_fixed: True keeps the a-priori models
+    as profiled (the paper's HyperPower); False (default): each is the prior mean of a GP over its
+    residuals and learns from the jobs' measurements (``optimize.learned_model``)."""
 
     limits: dict[str, float] = dataclasses.field(default_factory=dict)
     models: dict[str, Any] = dataclasses.field(default_factory=dict)
     margin: float = 0.0
     violation_rate: float = 0.0
+    models_fixed: bool = False
 
-    KEYS = {"budgets": "limits", "models": "models", "model_margin": "margin", "violation_rate": "violation_rate"}
+    KEYS = {"budgets": "limits", "models": "models", "model_margin": "margin", "violation_rate": "violation_rate",
+            "models_fixed": "models_fixed"}
 
     def check(self, where: str = "") -> None:
         check_budget_tightening(self.margin, self.violation_rate, f"{where}: the 'hyperpower' section's")
+        if not isinstance(self.models_fixed, bool):
+            raise ConfigError(f"{where}: models-fixed {self.models_fixed!r} in the 'hyperpower' section is not true or "
+                              f"false (true: the a-priori models stay as profiled; false: they learn from measurements)")
 
 
 def check_budget_tightening(margin: Any, rate: Any, where: str = "") -> None:

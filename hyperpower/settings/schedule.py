@@ -76,3 +76,17 @@ def ladder(settings: Any) -> list[int]:
     """The rung ladder of a run's settings (``scheduler`` set)."""
     top = top_epochs(settings)
     return rung_epochs(min(int(settings.schedule.min_epochs), top), top, int(settings.schedule.eta))
+
+
+def epochs_text(epochs: int) -> str:
+    return f"{epochs} epoch" + ("" if epochs == 1 else "s")
+
+
+def schedule_text(settings: Any) -> str | None:
+    """The run's fidelity in words, for its first line and ``status`` (issue 22 point 10):
+    ``scheduler asha: rungs at 1, 3, 9 epochs (eta 3)``; None without a scheduler (every job
+    trains the run's epochs)."""
+    if settings.schedule.scheduler is None:
+        return None
+    kind = "brackets over rungs" if settings.schedule.scheduler == "hyperband" else "rungs"
+    return f"scheduler {settings.schedule.scheduler}: {kind} at {', '.join(map(str, ladder(settings)))} epochs (eta {settings.schedule.eta})"

@@ -85,19 +85,22 @@ def settings_from_section(raw: Any, where: str) -> tuple[HyperPowerSettings, set
     return settings, set(section)
 
 
-def check_method_fits(settings: HyperPowerSettings, where: str = "") -> None:
-    """EI methods improve one objective; EHVI and PABO need two or more to trade off."""
+def check_method_fits(settings: HyperPowerSettings, where: str = "", objectives_from: str = "") -> None:
+    """EI methods improve one objective; EHVI and PABO need two or more to trade off.
+    ``objectives_from``: where the objectives came from when no flag gave them (named in the refusal)."""
     prefix = f"{where}: " if where else ""
+    source = f"; {objectives_from}" if objectives_from else ""
     names, method = settings.objectives.names, settings.search.method
     if len(names) > 1 and method in SINGLE_OBJECTIVE_METHODS:
         raise ConfigError(
             f"{prefix}--method {method} improves one objective (expected improvement over one "
-            f"incumbent), but {len(names)} objectives are minimized ({', '.join(names)}); use --method "
+            f"incumbent), but {len(names)} objectives are minimized ({', '.join(names)}{source}); use --method "
             f"{DEFAULT_MULTI_OBJECTIVE_METHOD} (expected hypervolume improvement, the default for several "
             f"objectives) or pabo (one agent per objective), or rand / rand-walk, or optimize one objective")
     if len(names) < 2 and method in MULTI_OBJECTIVE_METHODS:
         raise ConfigError(
-            f"{prefix}--method {method} trades off several objectives, but only {names[0]!r} is minimized; "
+            f"{prefix}--method {method} trades off several objectives, but only {names[0]!r} is minimized"
+            f"{f' ({objectives_from})' if objectives_from else ''}; "
             f"give two or more (--optimize error --optimize power, or two OBJECTIVE tasks in a Spearmint "
             f"config), or use --method {DEFAULT_METHOD} for one objective")
 

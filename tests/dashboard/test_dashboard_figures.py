@@ -73,3 +73,23 @@ def test_hover_text_escapes_store_strings_and_a_broken_job_shows_its_reason() ->
     state = overview(_snapshot([broken]))
     assert state["progress"]["counts"]["broken"] == 1 and state["state"] == "stopped"
     json.dumps(state, allow_nan=False)  # strict JSON: no NaN leaks out of the overview
+
+
+def test_the_objective_is_labelled_by_the_split_the_run_used(tmp_path: Path) -> None:
+    """Issue 22.8 everywhere: a HyperPower run's error is a validation error unless the run said
+    --objective-split test; a Spearmint main-file's error task claims no split."""
+    import shutil
+
+    from hyperpower.experiment import resolve_experiment
+    from hyperpower.generate import GenerateOptions, build_config
+
+    folder = tmp_path / "digits"
+    shutil.copytree(REPO / "experiments" / "digits" / "keras_model", folder / "keras_model")
+    labels = []
+    for split in ("validation", "test"):
+        config = build_config(resolve_experiment(folder), GenerateOptions(objective_split=split))
+        snapshot = ExperimentSnapshot(name="digits", store_uri="sqlite:////nowhere.sqlite", config=config, paths=None,
+                                      jobs=[], models={}, finished=False, read_at=time.time())
+        labels.append(overview(snapshot)["objectives"][0]["label"])
+    assert labels == ["validation error (fraction, 1 - accuracy)", "test error (fraction, 1 - accuracy)"]
+    assert overview(_snapshot([]))["objectives"][0]["label"] == "objective"

@@ -109,6 +109,7 @@ def main(job_id, params):
 """
 
 
+@pytest.mark.e2e
 def test_jobs_are_routed_to_the_workers_that_serve_their_device(toy_experiment: Path) -> None:
     """Two fake devices (no GPU here: only the job's environment says where it ran), a
     queue-only driver and one worker per device: each job runs on a worker of its device."""

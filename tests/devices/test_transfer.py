@@ -141,11 +141,79 @@ def test_bad_transfer_sources_are_refused_naming_them_and_nothing_is_written(toy
         assert opened.list_experiments() == ["spearmint_toy"]
 
 
-def test_transfer_names_are_kept_and_none_drops_them() -> None:
+def test_transfer_sources_are_kept_as_names_absolute_folders_or_uris(tmp_path, monkeypatch) -> None:
+    """A folder now names that folder's experiment in its own store (issue 23 point 4), so it is
+    kept as an absolute path; a relative SQLite path of STORE_URI#NAME becomes absolute too."""
     import argparse
 
     from hyperpower.commands.options import device_options_from_args
 
-    given = device_options_from_args(argparse.Namespace(transfer_from=["experiments/cifar10/", "mnist"]))
-    assert given["transfer_from"] == ["cifar10", "mnist"]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "experiments" / "cifar10").mkdir(parents=True)
+    given = device_options_from_args(argparse.Namespace(transfer_from=[
+        "experiments/cifar10/", "mnist", "sqlite:///old.sqlite#mnist", "mongodb://db1/hp#cifar10"]))
+    assert given["transfer_from"] == [str(tmp_path / "experiments" / "cifar10"), "mnist",
+                                      f"sqlite:///{tmp_path / 'old.sqlite'}#mnist", "mongodb://db1/hp#cifar10"]
     assert device_options_from_args(argparse.Namespace(transfer_from=["none"]))["transfer_from"] == []
+
+
+@pytest.mark.parametrize("given,message", [
+    ("sqlite:///x.sqlite#", "expected STORE_URI#EXPERIMENT"),
+    ("#mnist", "expected STORE_URI#EXPERIMENT"),
+    ("postgres://db/x#old", "is not understood"),
+    ("experiments/nowhere", "no such experiment folder"),
+])
+def test_malformed_transfer_sources_are_refused_naming_them(given: str, message: str) -> None:
+    from hyperpower.errors import ConfigError
+    from hyperpower.loop.transfer_sources import normalize_transfer_source
+
+    with pytest.raises(ConfigError, match="--transfer-from") as raised:
+        normalize_transfer_source(given)
+    assert message in str(raised.value)
+
+
+def test_normal_scores_rank_each_objective_over_the_values_it_has() -> None:
+    values = np.array([[1.0, np.nan], [3.0, 10.0], [2.0, 30.0], [4.0, 20.0]])
+    scores = normal_scores(values)
+    assert np.isnan(scores[0, 1]) and np.all(np.isfinite(scores[1:, 1]))
+    assert list(np.argsort(scores[:, 0])) == [0, 2, 1, 3]
+    assert np.allclose(scores[1:, 1], normal_scores(values[1:, 1:])[:, 0]), "ranked among the 3 measured"
+
+
+def _two_objective_sources() -> tuple[SourceTask, SourceTask]:
+    space = config_from_json(CONFIG).space
+    rng = np.random.default_rng(5)
+    first = [{"x": float(x), "y": float(y)} for x, y in rng.random((10, 2))]
+    second = [{"x": float(x), "y": float(y)} for x, y in rng.random((10, 2))]
+    only = SourceTask("only_f1", space, first, np.array([[p["x"], np.nan] for p in first]))
+    both = SourceTask("both", space, second, np.array([[p["x"], 1 - p["x"]] for p in second]))
+    return only, both
+
+
+def test_extra_observations_carry_only_the_objectives_their_source_measured() -> None:
+    only, both = _two_objective_sources()
+    prior = TransferPrior(only.space, [only, both])
+    assert prior.modelled == [0, 1] and prior.usage["only_f1"].used == 10
+    jobs = [Job(id=i + 1, experiment="t", status=JobStatus.COMPLETE, raw_params={"x": x, "y": 0.5},
+                values={"f1": x, "f2": 1 - x}) for i, x in enumerate((0.15, 0.55, 0.85))]
+    observed = collect_observations(jobs, prior.space, ("f1", "f2"), [])
+    augmented = prior.augment(observed)
+    extra = augmented.objectives[len(jobs):]
+    assert len(extra) > 0 and np.all(np.isfinite(extra[:, 0]))
+    from_only = [i for i, point in enumerate(augmented.points[len(jobs):])
+                 if any(np.allclose(point, only.space.to_unit(p)) for p in only.raw_params)]
+    assert from_only and np.all(np.isnan(extra[from_only, 1])), "no f2 is made up for `only_f1`"
+    assert np.all(np.isfinite(np.delete(extra[:, 1], from_only))), "`both` lends its measured f2"
+    assert not augmented.feasible[len(jobs):].any()
+
+
+def test_a_value_within_rounding_of_a_bound_is_used_and_one_beyond_it_is_left_out_with_the_reason() -> None:
+    space = config_from_json({**CONFIG, "variables": {
+        "lr": {"type": "FLOAT", "min": 0.0001, "max": 0.01, "scale": "log"},
+        "y": {"type": "FLOAT", "min": 0.0, "max": 1.0}}}).space
+    raw = [{"lr": 0.010000000000000004, "y": 0.1}, {"lr": 0.011, "y": 0.2}, {"lr": 0.001, "y": 0.3},
+           {"lr": 0.0001, "y": 0.4}]
+    prior = TransferPrior(space, [SourceTask("source", space, raw, np.array([[1.0], [2.0], [3.0], [4.0]]))])
+    assert prior.usage["source"].used == 3
+    assert prior.usage["source"].left_out == {"outside this experiment's values of lr": 1}
+    assert np.allclose(prior.source_points()[0], space.to_unit({"lr": 0.01, "y": 0.1}))

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.e2e  # every test here starts hyperpower processes
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -46,6 +48,11 @@ def test_profile_measures_stores_and_writes_models(tiny_experiment: Path) -> Non
     assert len(profile_files) == 1
     samples = json.loads(profile_files[0].read_text())["samples"]
     assert len(samples) == 6 and [s["params"]["learning_rate"] for s in samples] == pytest.approx([0.01] * 6)
+    # each sample records the protocol it was measured with (issue 22 point 13); the suite's
+    # HYPERPOWER_QUICK_MEASURE is in force, and the report says its samples are noisy
+    assert all(s["protocol"] == {"windows": 2, "window_s": 0.1, "max_gap_s": 0.01, "quick": True} for s in samples)
+    assert "6 of 6 samples were measured with the quick protocol (HYPERPOWER_QUICK_MEASURE): 2 windows over " \
+           "0.1 s" in result.stdout
     # memory follows the network's size: 1024 units hold ~1M more weights (~4 MB) than 64 units
     by_units = sorted((s["params"]["units"], s["values"]["memory"]) for s in samples)
     assert by_units[-1][0] - by_units[0][0] >= 512

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from hyperpower.optimize.pareto import (
-    crowding_distance, default_reference, dominates, hypervolume, hypervolume_improvement,
+    crowding_distance, default_reference, dominates, hypervolume, hypervolume_improvement, inside_reference,
     nondominated_mask, pareto_ranks,
 )
+from hyperpower.optimize.boxes import nondominated_boxes
 
 
 def brute_front(points: np.ndarray) -> np.ndarray:
@@ -37,6 +38,47 @@ def test_front_and_hypervolume_match_brute_force(objectives: int, seed: int) -> 
     reference = np.full(objectives, 0.95)
     assert np.array_equal(nondominated_mask(points), brute_front(points))
     assert hypervolume(points, reference) == pytest.approx(brute_hypervolume(points, reference), rel=1e-12)
+
+
+def unfiltered_brute_hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
+    """The definition, with no point left out beforehand: inclusion-exclusion over every subset
+    of the boxes [p, reference], a box being empty (volume 0) in any objective where p is not
+    below the reference. So a point outside the reference box adds nothing by the arithmetic
+    itself, not by a filter the code under test might share."""
+    total = 0.0
+    for size in range(1, len(points) + 1):
+        for subset in itertools.combinations(points, size):
+            corner = np.max(subset, axis=0)
+            total += (-1) ** (size + 1) * float(np.prod(np.clip(reference - corner, 0.0, None)))
+    return total
+
+
+@pytest.mark.parametrize("objectives", [2, 3, 4])
+@pytest.mark.parametrize("seed", range(8))
+def test_a_reference_cutting_the_front_counts_only_the_part_that_dominates_it(objectives: int, seed: int) -> None:
+    """Issue 22 point 7: a given reference point may lie inside the front's range; the volume is
+    then that of the front's part below it, as BoTorch, pymoo and Optuna count it, and the points
+    outside add nothing (on integer grids, so ties with the reference occur)."""
+    rng = np.random.default_rng(100 + seed)
+    points = rng.integers(0, 6, size=(8, objectives)).astype(float)
+    front = points[nondominated_mask(points)]
+    reference = np.median(front, axis=0) + rng.integers(0, 2, size=objectives)  # cuts through the front
+    inside = inside_reference(front, reference)
+    assert inside.tolist() == [bool(np.all(p < reference)) for p in front]
+    volume = hypervolume(points, reference)
+    assert volume == pytest.approx(unfiltered_brute_hypervolume(points, reference), abs=1e-9)
+    assert volume == pytest.approx(hypervolume(front[inside], reference), abs=1e-9)
+    lower, upper = nondominated_boxes(points, reference)  # EHVI's cells: the free part of the same box
+    box = np.maximum(np.minimum(upper, reference) - np.maximum(lower, points.min(axis=0) - 1), 0).prod(axis=1).sum()
+    assert box + volume == pytest.approx(np.prod(reference - (points.min(axis=0) - 1)), abs=1e-9)
+
+
+def test_points_on_or_beyond_the_reference_add_nothing() -> None:
+    points = np.array([[1.0, 3.0], [2.0, 2.0], [3.0, 1.0]])
+    reference = np.array([3.0, 2.5])  # (3, 1) equals it in f1, (1, 3) is beyond it in f2
+    assert inside_reference(points, reference).tolist() == [False, True, False]
+    assert hypervolume(points, reference) == pytest.approx((3.0 - 2.0) * (2.5 - 2.0))
+    assert hypervolume(points, np.array([0.5, 0.5])) == 0.0
 
 
 def test_known_two_objective_volume() -> None:

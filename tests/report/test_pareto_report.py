@@ -85,7 +85,7 @@ def test_front_reference_and_hypervolume_match_brute_force(objectives: list[str]
         assert history[k] == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
 
-def test_given_and_run_references_and_their_refusals() -> None:
+def test_given_and_run_references_a_cut_front_and_a_refusal() -> None:
     jobs = [Job(id=i + 1, experiment="e", status=JobStatus.COMPLETE, values={"f1": a, "f2": b, "c": 1.0}, feasible=True)
             for i, (a, b) in enumerate([(0.1, 0.9), (0.5, 0.5), (0.9, 0.1), (0.95, 0.95)])]
     config = _config(["f1", "f2"], reference={"f1": 3.0, "f2": 2.0})
@@ -94,8 +94,11 @@ def test_given_and_run_references_and_their_refusals() -> None:
     assert front.reference_sources == {"f1": "given", "f2": "run"}
     assert front.hypervolume == pytest.approx(brute_hypervolume(np.array([[0.1, 0.9], [0.5, 0.5], [0.9, 0.1]]),
                                                                 np.array([1.0, 2.0])))
-    with pytest.raises(ConfigError, match=r"--reference f1=0.9 is not worse than the front: job 3 .* f1=0.9"):
-        pareto.pareto_front(jobs, config, {"f1": 0.9})
+    cut = pareto.pareto_front(jobs, config, {"f1": 0.9})  # job 3 has f1 = 0.9: on the reference, outside
+    assert [job.id for job in cut.jobs] == [1, 2, 3] and [job.id for job in cut.outside] == [3]
+    assert cut.hypervolume == pytest.approx(brute_hypervolume(np.array([[0.1, 0.9], [0.5, 0.5]]), np.array([0.9, 2.0])))
+    assert "1 of 3 front job(s) (3) lie outside the reference point" in pareto.front_summary_line(cut)
+    assert front.outside == [] and "outside" not in pareto.front_summary_line(front)
     with pytest.raises(ConfigError, match="'power' is not an objective of experiment e"):
         pareto.pareto_front(jobs, config, {"power": 9.0})
 

@@ -113,8 +113,19 @@ def test_metric_labels_name_units():
     assert data.metric_label("power") == "power (W)"
     assert data.metric_label("memory") == "memory (MB)"
     assert data.metric_label("latency") == "latency (ms)"
-    assert "fraction" in data.metric_label("error")
+    assert data.metric_label("error") == "error (fraction, 1 - accuracy)"  # no config: no split claimed
     assert data.metric_label("c1") == "c1"
+
+
+def test_error_labels_name_the_runs_split():
+    config = make_config({})
+    assert (config.main_file, config.settings.objectives.split) == ("hyperpower.py", "validation")
+    assert data.metric_label("error", config) == "validation error (fraction, 1 - accuracy)"
+    assert data.metric_label("test_error", config) == "test error (fraction, 1 - accuracy)"
+    config.settings.objectives.split = "test"
+    assert data.metric_name("error", config) == "test error"
+    config.main_file = "branin"  # a plain Spearmint main-file: its error task's split is unknown
+    assert data.metric_name("error", config) == "error" and data.metric_label("power", config) == "power (W)"
 
 
 def test_elapsed_times_and_time_axis_scale():

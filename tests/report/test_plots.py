@@ -290,3 +290,129 @@ def test_command_on_an_empty_experiment_fails_with_one_paragraph(tmp_path, capsy
     err = capsys.readouterr().err
     assert "no finished jobs in" in err and "no jobs" in err and "Traceback" not in err
     assert not (folder / "plots").exists()
+
+
+def figure_texts(figure) -> list[str]:
+    """Every piece of text a figure shows: titles, axis labels, legend entries, annotations."""
+    from matplotlib.text import Text
+
+    return [text.get_text() for text in figure.findobj(Text) if text.get_text()]
+
+
+def test_figures_name_the_split_the_error_was_measured_on(filled_experiment, figures, tmp_path, capsys):
+    """Issue 22 point 8: a run selecting on the validation split (the default) is plotted as
+    validation error, one with --objective-split test as test error, in every figure."""
+    folder = filled_experiment.folder
+    assert main(["plot", str(folder), "--out", str(tmp_path / "validation")]) == 0
+    assert {"best_so_far.png", "objective_vs_hardware.png"} <= set(figures)
+    best = figures["best_so_far.png"]
+    assert best.axes[0].get_ylabel() == "validation error (fraction, 1 - accuracy)"
+    assert "best feasible validation error so far" in best.get_suptitle()
+    assert {axis.get_ylabel() for axis in figures["objective_vs_hardware.png"].axes} == {
+        "validation error (fraction, 1 - accuracy)"}
+    for name, figure in figures.items():
+        assert not any("test error" in text for text in figure_texts(figure)), name
+    figures.clear()
+    assert main(["generate", str(folder), "--objective-split", "test"]) == 0
+    assert main(["plot", str(folder), "--out", str(tmp_path / "test")]) == 0
+    assert figures["best_so_far.png"].axes[0].get_ylabel() == "test error (fraction, 1 - accuracy)"
+    for name, figure in figures.items():
+        assert not any("validation" in text for text in figure_texts(figure)), name
+    capsys.readouterr()
+
+
+def test_a_spearmint_main_files_error_task_claims_no_split(tmp_path, figures):
+    """A plain Spearmint main-file's task named ``error`` is whatever the file returns."""
+    config = make_config()
+    config.main_file = "toy"
+    plots.plot_best_so_far(fill_store(tmp_path / "s.sqlite"), config, tmp_path)
+    assert figures["best_so_far.png"].axes[0].get_ylabel() == "error (fraction, 1 - accuracy)"
+
+
+def visible_tick_labels(figure, axis, which: str) -> list:
+    """The drawn tick labels of ``which`` axis ("x" or "y") that lie within its limits."""
+    figure.canvas.draw()
+    low, high = sorted(axis.get_xlim() if which == "x" else axis.get_ylim())
+    ticks = axis.get_xticklabels() if which == "x" else axis.get_yticklabels()
+    return [tick for tick in ticks if low <= (tick.get_position()[0 if which == "x" else 1]) <= high
+            and tick.get_text()]
+
+
+def test_cost_and_count_ticks_are_readable(tmp_path, figures, capsys):
+    """Issue 22 point 12, through `hyperpower plot`: devices.png's cost ticks (fractions of a cent)
+    are few, apart and written without exponent; the violations plot counts in whole numbers
+    even when every count is 0."""
+    from hyperpower.settings.section import HyperPowerSettings
+
+    config = make_config({"memory": 1e6})  # a budget nothing breaks: every count is 0
+    config.settings = HyperPowerSettings.from_section({"budgets": {"memory": 1e6}, "devices": ["cpu", "gpu:0"],
+                                                       "prices": {"cpu": 0.1, "gpu:0": 0.2}})
+    folder = tmp_path / NAME
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(config_to_json(config)))
+    store = SQLiteStore(folder / "hyperpower.sqlite", clock=Clock())
+    for index in range(8):
+        device = ["cpu", "gpu:0"][index % 2]
+        runtime = 1.0 + 0.3 * index
+        store.add_job(NAME, Job(id=0, experiment=NAME, method="rand", device=device))
+        claimed = store.claim_job(NAME, "worker-1", devices=[device])
+        store.finish_job(NAME, claimed.id, "worker-1", JobStatus.COMPLETE, feasible=True,
+                         values={"error": 0.5 - 0.03 * index, "memory": 100.0, "runtime": runtime,
+                                 "cost": config.settings.devices.prices[device] * runtime / 3600})
+    store.close()
+    assert main(["plot", str(folder)]) == 0
+    capsys.readouterr()
+    devices = figures["devices.png"]
+    cost_axis = devices.axes[0]
+    assert cost_axis.get_xlabel() == "cost (price x training hours)"
+    labels = visible_tick_labels(devices, cost_axis, "x")
+    texts = [label.get_text() for label in labels]
+    assert 3 <= len(texts) <= 5 and len(set(texts)) == len(texts), texts
+    assert not any("e" in text.lower() for text in texts) and cost_axis.xaxis.get_offset_text().get_text() == ""
+    for text, label in zip(texts, labels):  # each label says its tick's value
+        assert float(text) == pytest.approx(label.get_position()[0], abs=1e-12)
+    boxes = [label.get_window_extent() for label in labels]
+    assert all(left.x1 < right.x0 for left, right in zip(boxes, boxes[1:])), "cost tick labels overlap"
+    violations = figures["budget_violations.png"]
+    counts = [label.get_text() for label in visible_tick_labels(violations, violations.axes[0], "y")]
+    assert counts == ["0", "1"], counts
+
+
+def test_the_front_plot_tells_rungs_apart(tmp_path, figures, capsys):
+    """Issue 22 point 10: under a scheduler, pareto_front.png sizes each job by the epochs it
+    trained, names the rungs in its legend and marks the jobs of lower rungs, which the front (of
+    the top rung reached) does not rank."""
+    from hyperpower.config import config_from_json
+
+    folder = tmp_path / "mo"
+    folder.mkdir()
+    document = {"experiment-name": "mo", "main-file": "mo", "variables": {"x": {"type": "FLOAT", "min": 0, "max": 1}},
+                "tasks": {"f1": {"type": "OBJECTIVE"}, "f2": {"type": "OBJECTIVE"}},
+                "hyperpower": {"method": "rand", "scheduler": "asha", "min_epochs": 1, "max_epochs": 9, "eta": 3}}
+    (folder / "config.json").write_text(json.dumps(document))
+    config = config_from_json(document)
+    store = SQLiteStore(folder / "hyperpower.sqlite", clock=Clock())
+    points = [(1, 0.1, 0.9), (1, 0.5, 0.5), (3, 0.9, 0.1), (9, 0.4, 0.4), (9, 0.8, 0.8), (1, 0.95, 0.95)]
+    for epochs, f1, f2 in points:
+        rung = {1: 0, 3: 1, 9: 2}[epochs]
+        store.add_job("mo", Job(id=0, experiment="mo", method="rand", epochs=epochs, rung=rung))
+        claimed = store.claim_job("mo", "worker-1")
+        store.finish_job("mo", claimed.id, "worker-1", JobStatus.COMPLETE, values={"f1": f1, "f2": f2}, feasible=True)
+    store.close()
+    assert config.settings.schedule.scheduler == "asha"
+    assert main(["plot", str(folder), "--out", str(tmp_path / "plots")]) == 0
+    capsys.readouterr()
+    axis = figures["pareto_front.png"].axes[0]
+    legend = [text.get_text() for text in axis.get_legend().get_texts()]
+    assert {"rung: 1 epoch", "rung: 3 epochs", "rung: 9 epochs"} <= set(legend)
+    drawn = {}  # (f1, f2) -> marker area
+    for collection in axis.collections:
+        sizes = collection.get_sizes()
+        for index, (x, y) in enumerate(collection.get_offsets()):
+            drawn[(round(float(x), 3), round(float(y), 3))] = float(sizes[index % len(sizes)])
+    # the front is that of the top rung reached (9 epochs): job (0.4, 0.4); lower rungs are not ranked
+    assert "feasible, lower rung (not ranked)" in legend and "feasible, dominated" in legend
+    off = {epochs: {drawn[(f1, f2)] for e, f1, f2 in points if e == epochs and (f1, f2) != (0.4, 0.4)}
+           for epochs in (1, 3, 9)}
+    assert max(off[1]) < min(off[3]) <= max(off[3]) < min(off[9]), off  # larger with every rung
+    assert drawn[(0.4, 0.4)] > max(off[9])  # a front job is drawn larger still

@@ -65,6 +65,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.e2e
 def test_generate_keeps_the_scheduler_settings_in_config_json(tmp_path: Path) -> None:
     folder = _digits(tmp_path)
     result = _hyperpower("generate", folder, "--scheduler", "hyperband", "--min-epochs", "2", "--max-epochs", "18",
@@ -86,6 +87,7 @@ def test_generate_keeps_the_scheduler_settings_in_config_json(tmp_path: Path) ->
     (["--scheduler", "asha", "--epochs", "2", "--min-epochs", "3"],
      "--min-epochs 3 is more than the top rung's 2 epochs"),
 ])
+@pytest.mark.e2e
 def test_run_refuses_bad_scheduler_flags_in_one_paragraph_and_writes_nothing(tmp_path: Path, flags, message) -> None:
     folder = _digits(tmp_path)
     before = _tree(folder)
@@ -96,6 +98,7 @@ def test_run_refuses_bad_scheduler_flags_in_one_paragraph_and_writes_nothing(tmp
     assert _tree(folder) == before and sorted(p.name for p in folder.iterdir()) == ["keras_model"]
 
 
+@pytest.mark.e2e
 def test_a_scheduler_on_a_main_file_without_epochs_is_refused_and_writes_nothing(tmp_path: Path) -> None:
     folder = tmp_path / "toy"
     shutil.copytree(REPO / "experiments" / "spearmint_toy", folder)
