@@ -143,11 +143,12 @@ def check_run_devices(settings: Any, queue_only: bool, here: Sequence[str] | Non
     if settings.devices.options and not queue_only:
         check_devices_here(settings.devices.options, local_devices() if here is None else here, "no local worker of `run`")
     priced = layout == "hyperpower" or settings.devices.options or settings.devices.prices
-    uses_cost = priced and (settings.objectives.primary == "cost" or "cost" in settings.budgets.limits)
+    cost_objective = "cost" in settings.objectives.names
+    uses_cost = priced and (cost_objective or "cost" in settings.budgets.limits)
     if uses_cost:
         unpriced = [device for device in settings.devices.options if device not in settings.devices.prices]
         if unpriced or not settings.devices.prices:
-            raise ConfigError(f"the cost {'objective' if settings.objectives.primary == 'cost' else 'budget'} needs a price for "
+            raise ConfigError(f"the cost {'objective' if cost_objective else 'budget'} needs a price for "
                               f"every device a job may run on; no --price for {', '.join(unpriced) or 'any device'} "
                               f"(e.g. --price {(unpriced or ['cpu'])[0]}=0.10, currency per hour)")
 

@@ -116,7 +116,7 @@ def calibration(config: ExperimentConfig, model: Any, budget: float) -> tuple[fl
     if not settings.search.aware:
         return None, "unaware run: the model's predictions are recorded, every suggestion is trained"
     try:
-        threshold = budget_threshold(budget, model, settings.budgets.limits)
+        threshold = budget_threshold(budget, model, settings.budgets)
     except ConfigError as error:
         return None, str(error)
     shown = metrics.metric(model.metric).format(threshold)

@@ -229,7 +229,7 @@ def _tightened_text(config: ExperimentConfig, model: Any, budget: float, predict
     settings = config.settings
     if not settings.search.aware:
         return ""
-    threshold = budget_threshold(budget, model, settings.budgets.limits)
+    threshold = budget_threshold(budget, model, settings.budgets)
     if threshold >= budget:
         return ""
     share = _percent(float((predictions <= threshold).mean()))

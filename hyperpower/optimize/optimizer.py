@@ -134,7 +134,7 @@ def known_budgets(config: ExperimentConfig, models: dict[str, LinearModel]) -> l
     error quantile of ``violation_rate``, or ``model_margin`` cross-validated errors): what an
     aware method never suggests beyond, and what ``hyperpower enqueue`` checks a given
     configuration against."""
-    return [ModelBudget(models[rule.name], budget_threshold(rule.threshold, models[rule.name], config.settings.budgets.limits),
+    return [ModelBudget(models[rule.name], budget_threshold(rule.threshold, models[rule.name], config.settings.budgets),
                         limit=rule.threshold)
             for rule in constraint_rules(config) if rule.feasible_below and rule.name in models]
 
