@@ -7,7 +7,8 @@ import json
 from hyperpower.config import config_from_json, config_to_json
 from hyperpower.settings.section import GROUPS, STORE_KEY, HyperPowerSettings, with_changes
 
-#: a section as HyperPower wrote it before the groups (flat, in the old field order), every key set
+#: a section as HyperPower wrote it before the groups (flat, in the old field order; models_fixed
+#: came last, with issue 25), every key set
 OLD_SECTION = {
     "objective": ["error", "memory"], "budgets": {"power": 90.0}, "method": "ehvi", "aware": False, "epochs": 4,
     "early_termination": {"epochs": 2, "min_accuracy": 0.2}, "max_evals": 12, "max_time_s": 600.0,
@@ -15,7 +16,7 @@ OLD_SECTION = {
     "sigma0": 0.2, "job_timeout_s": 120.0, "device": "cpu", "model_margin": 0.0, "violation_rate": 0.05,
     "objective_split": "test", "keep_models": "all", "profile_samples": 12, "reference": {"error": 1.0, "memory": 500.0},
     "scheduler": "asha", "min_epochs": 1, "max_epochs": 9, "eta": 3, "devices": ["cpu"], "device_variable": "device",
-    "prices": {"cpu": 0.5}, "transfer_from": ["older"],
+    "prices": {"cpu": 0.5}, "transfer_from": ["older"], "models_fixed": True,
 }
 
 
@@ -33,6 +34,7 @@ def test_an_old_flat_section_loads_into_the_groups_and_writes_the_same_keys_and_
     assert (settings.schedule.scheduler, settings.schedule.max_epochs) == ("asha", 9)
     assert (settings.devices.device, settings.devices.options, settings.devices.prices) == ("cpu", ["cpu"], {"cpu": 0.5})
     assert settings.transfer.sources == ["older"] and settings.measurement.profile_samples == 12
+    assert settings.budgets.models_fixed is True
     written = config_to_json(config)["hyperpower"]
     assert written == OLD_SECTION  # same keys, same values; only their order follows the groups
     assert config_from_json(json.loads(json.dumps(config_to_json(config)))).settings == settings
