@@ -264,13 +264,19 @@ def tasks_with_budgets(tasks: dict[str, Task], budgets: dict[str, float], likeli
     return bounded
 
 
+def known_keys() -> dict[str, str]:
+    """Every key the ``hyperpower`` section may hold, as the file may spell it -> its canonical
+    spelling: the settings' fields, but ``objectives``, which the file keeps in ``objective``.
+    The README's Reference lists the same keys (``tests/test_readme_reference.py``)."""
+    fields = [f.name for f in dataclasses.fields(HyperPowerSettings) if f.name != "objectives"]
+    return {**{name.replace("_", "-"): name for name in fields}, **{name: name for name in fields}}
+
+
 def _settings_from_json(raw: Any, where: str) -> tuple[HyperPowerSettings, set[str]]:
     """The ``hyperpower`` section and the names of the settings it gives."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: the 'hyperpower' section must be an object")
-    fields = [f.name for f in dataclasses.fields(HyperPowerSettings) if f.name != "objectives"]
-    known = {name.replace("_", "-"): name for name in fields}
-    known.update({name: name for name in fields})
+    known = known_keys()
     values = {}
     for key, value in raw.items():
         if key not in known:
