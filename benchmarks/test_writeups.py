@@ -28,7 +28,7 @@ BENCHMARKS = Path(__file__).resolve().parent
 REPO = BENCHMARKS.parent
 #: the top-level module names the benchmark folders share (each folder imports its own)
 FOLDER_MODULES = ("report", "runners", "problems", "run_benchmarks", "lcbench", "nb201", "digits", "findings",
-                  "analysis", "runs_layout")
+                  "analysis", "runs_layout", "digits_latency")
 #: where this project's machines keep their checkouts and data (spelt in two pieces so that this
 #: file does not name it)
 MACHINE_ROOT = "/" + "work/"
@@ -176,6 +176,53 @@ def test_multifidelity_findings_state_the_epochs_and_errors_of_their_tables(tmp_
     assert table["Syne Tune ASHA"]["final error (median)"] == "25.00%"
 
 
+def test_learning_digits_findings_count_the_violations_of_their_windows(tmp_path: Path) -> None:
+    """Budget 2 ms, 20 evaluations per run: the fixed run measures over it 6 times in the first
+    10 and 5 times in the next, the learning run 5 then 1."""
+    def run(mode: str, over: list[int]) -> dict:
+        evaluations = [{"id": i + 1, "status": "complete", "latency": 2.5 if i in over else 1.5, "a_priori": 1.6,
+                        "predicted": 1.6 if mode == "fixed" else (2.4 if i in over else 1.5), "error": 0.1 + i / 100}
+                       for i in range(20)]
+        return {"mode": mode, "method": "hw-ieci", "seed": 0, "budget_ms": 2.0, "epochs": 1, "model": "m.json",
+                "command": "python -m hyperpower run ...", "machine": "a CPU", "evaluations": evaluations}
+
+    _write(tmp_path / "fixed-hw-ieci-seed0.json", run("fixed", [0, 2, 3, 5, 7, 9, 10, 12, 14, 16, 18]))
+    _write(tmp_path / "learning-hw-ieci-seed0.json", run("learning", [0, 1, 2, 4, 6, 15]))
+    with folder_modules("learning") as load:
+        blocks = load("digits_latency").generated_blocks(tmp_path)
+    table = _table_rows(blocks["digits-violations"])
+    assert table["fixed"]["evaluations 1-10"] == "6/10 (60%)" and table["fixed"]["all"] == "11/20 (55%)"
+    assert table["learning"]["evaluations 11-20"] == "1/10 (10%)"
+    findings = blocks["digits-findings"]
+    assert "Fixed model: 60% of evaluations 1-10 measured over the budget and 50% of evaluations 11-20." in findings
+    assert "Learning model: 50% in evaluations 1-10, then 10% in 11-20." in findings
+    # best error within the budget: fixed 0.11 (job 2), learning 0.13 (job 4)
+    assert ("less often than the fixed run of the same seed in 1 of 1 seeds, and ended with a lower best error measured "
+            "within the budget in 0.") in findings
+    accuracy = _table_rows(blocks["digits-accuracy"])
+    # learning, 1-10: five jobs at |2.4 - 2.5| / 2.5 = 4% and five at 0%; fixed: six at |1.6 - 2.5| / 2.5 = 36%
+    assert accuracy["recorded by learning runs"]["evaluations 1-10"] == "2%"
+    assert accuracy["recorded by fixed runs"]["evaluations 1-10"] == "36%"
+
+
+def test_learning_nb201_findings_state_the_shares_of_their_table(tmp_path: Path) -> None:
+    """Reference (40, 10) and an attainable volume of 100: the learning runs find (20, 5), a share
+    of 1; the fixed-model runs (30, 5), 0.5; GPSampler (25, 5), 0.75."""
+    _write(tmp_path / "problems.json", {"nb201-gpu": {"reference": [40.0, 10.0], "optimum": 100.0, "latency_model": {
+        "samples": 50, "rmspe_cv": 0.032, "rmspe_all_cells": 0.036, "impossible": 2, "checked": 15625, "lowest": -0.5}}})
+    for method, point in (("ehvi-learning", [20.0, 5.0]), ("ehvi-apriori", [30.0, 5.0]), ("optuna-gp", [25.0, 5.0])):
+        for seed in range(2):
+            _write(tmp_path / "nb201-gpu" / method / f"seed{seed}.json", {"values": [point] * 100, "initial_design": 10})
+    with folder_modules("learning") as load:
+        blocks = load("nb201").generated_blocks(tmp_path)
+    table = _table_rows(blocks["nb201-table"])
+    assert table["nb201-gpu"]["method"] == "optuna-gp"  # the last row of the problem wins in _table_rows
+    assert "| nb201-gpu | ehvi-apriori | 10 | 2 | 0.500 ± 0.000 | 0.500 ± 0.000 | 0.500 ± 0.000 |" in blocks["nb201-table"]
+    assert "| 3.2% | 3.6% | 2 of 15,625 | -0.5 ms |" in blocks["nb201-models"]
+    assert ("nb201-gpu, 50 evaluations: learning model 1.000 against the fixed model's 0.500 (+0.500); GPSampler 0.750, "
+            "the learning model +0.250 from it.") in blocks["nb201-findings"]
+
+
 def test_syne_tune_loop_pays_stopped_and_completed_trials_until_the_budget_is_gone() -> None:
     """A scheduler that stops every odd trial after 2 epochs and lets even ones run to 3; each epoch
     costs 10 s; the budget ends once more than 50 s were spent (choosing time is negligible here)."""
@@ -235,6 +282,9 @@ def _generated(folder: str) -> tuple[Path, dict[str, str]]:
             return BENCHMARKS / folder / "RESULTS.md", load("report").generated_blocks(plots=False)
         if folder == "devices":
             return BENCHMARKS / folder / "README.md", load("report").generated_blocks()
+        if folder == "learning":
+            return BENCHMARKS / folder / "RESULTS.md", {**load("digits_latency").generated_blocks(),
+                                                        **load("nb201").generated_blocks()}
         if folder == "paper":
             summary = json.loads((BENCHMARKS / folder / "results.json").read_text())
             return BENCHMARKS / folder / "RESULTS.md", {"findings": writeup.bullets(load("findings").sentences(summary))}
@@ -244,7 +294,7 @@ def _generated(folder: str) -> tuple[Path, dict[str, str]]:
                                                               "findings": writeup.bullets(digits.findings(runs))}
 
 
-@pytest.mark.parametrize("folder", ["optimizer", "multiobjective", "multifidelity", "devices", "digits", "paper"])
+@pytest.mark.parametrize("folder", ["optimizer", "multiobjective", "multifidelity", "devices", "digits", "paper", "learning"])
 def test_committed_writeup_is_what_its_report_makes_of_the_committed_results(folder: str) -> None:
     path, generated = _generated(folder)
     committed = _committed_blocks(path)

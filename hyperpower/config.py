@@ -96,6 +96,9 @@ class HyperPowerSettings:
     job_timeout_s: float | None = None
     device: str | None = None
     model_margin: float = 0.0
+    #: True: the a-priori models stay as profiled (the paper's HyperPower); False (default): each
+    #: is the prior mean of a GP over its residuals and learns from the jobs' measurements
+    models_fixed: bool = False
     #: calibrated budgets (``--violation-rate``): 0 off, else the accepted share allowed to measure over
     violation_rate: float = 0.0
     objective_split: str = "validation"
@@ -290,6 +293,9 @@ def _settings_from_json(raw: Any, where: str) -> tuple[HyperPowerSettings, set[s
     if settings.method not in METHODS:
         raise ConfigError(f"{where}: method {settings.method!r} is not one of {', '.join(METHODS)}")
     check_budget_tightening(settings.model_margin, settings.violation_rate, f"{where}: the 'hyperpower' section's")
+    if not isinstance(settings.models_fixed, bool):
+        raise ConfigError(f"{where}: models-fixed {settings.models_fixed!r} in the 'hyperpower' section is not true or "
+                          f"false (true: the a-priori models stay as profiled; false: they learn from measurements)")
     for key, allowed in (("objective_split", OBJECTIVE_SPLITS), ("keep_models", KEEP_MODELS)):
         if getattr(settings, key) not in allowed:
             raise ConfigError(f"{where}: {key.replace('_', '-')} {getattr(settings, key)!r} in the 'hyperpower' "

@@ -70,6 +70,7 @@ class GenerateOptions:
     seed: int | None = None
     model_margin: float | None = None
     violation_rate: float | None = None
+    models_fixed: bool | None = None  # --models-fixed / --models-learn
     objective_split: str | None = None
     keep_models: str | None = None
     profile_samples: int | None = None
@@ -237,6 +238,8 @@ def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options
         rate = settings.violation_rate if options.violation_rate is None else options.violation_rate
         check_budget_tightening(margin, rate)  # a saved margin counts: the config keeps both
         settings.model_margin, settings.violation_rate = float(margin), float(rate)
+    if options.models_fixed is not None:
+        settings.models_fixed = bool(options.models_fixed)
     if options.objective_split is not None:
         settings.objective_split = _check_choice(options.objective_split, OBJECTIVE_SPLITS, "--objective-split")
     if options.keep_models is not None:

@@ -89,3 +89,9 @@ def test_durations_by_prediction_splits_jobs_by_their_own_predicted_violation() 
 def test_every_run_selects_on_the_test_split_as_the_paper_does() -> None:
     command = layout.run_command(layout.RunSpec("evals", "hw-ieci", "aware", 0), {"memory": 300.0}, 2, 30, None)
     assert command[command.index("--objective-split") + 1] == "test"
+
+
+def test_every_run_keeps_the_papers_fixed_models() -> None:
+    """Issue 25: the tool's models learn from measurements by default; the paper's do not."""
+    command = layout.run_command(layout.RunSpec("evals", "rand", "aware", 0), {"memory": 300.0}, 2, 30, None)
+    assert "--models-fixed" in command

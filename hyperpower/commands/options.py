@@ -72,6 +72,13 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
                             "when prediction x (1 + q) <= budget, q the split-conformal (1-A) quantile of the "
                             "model's profiling residuals, so at most a fraction A (e.g. 0.05) of accepted "
                             "configurations measure over the budget; 0 turns it off")
+    learning = group.add_mutually_exclusive_group()
+    learning.add_argument("--models-fixed", dest="models_fixed", action="store_true", default=None,
+                          help="the a-priori models stay as profiled for the whole run (the paper's HyperPower); by "
+                               "default each model learns from the jobs' measurements (a GP over its residuals)")
+    learning.add_argument("--models-learn", dest="models_fixed", action="store_false", default=None,
+                          help="the a-priori models learn from the jobs' measurements (the default; undoes an "
+                               "earlier --models-fixed)")
     group.add_argument("--objective-split", choices=OBJECTIVE_SPLITS,
                        help="split whose error is the objective and stops trainings early: validation (default: "
                             "a seeded, stratified 20%% of x_train, or the network file's x_val, y_val) or test "
@@ -139,6 +146,7 @@ def options_from_args(args: argparse.Namespace, any_metric: bool = False) -> Gen
         seed=args.seed,
         model_margin=args.model_margin,
         violation_rate=getattr(args, "violation_rate", None),
+        models_fixed=getattr(args, "models_fixed", None),
         objective_split=getattr(args, "objective_split", None),
         keep_models=getattr(args, "keep_models", None),
         profile_samples=getattr(args, "profile_samples", None),

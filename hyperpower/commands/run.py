@@ -144,10 +144,10 @@ def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
     """The budget metrics' models ``prepare_run`` found; an aware HyperPower run profiles the
     experiment first when one is missing, or when its own EXP/models/<metric>.json no longer fits
     the template (a model the user named is refused instead, by ``load_models``). Then says what
-    each modelled budget means for the search space."""
+    each modelled budget means for the search space, and where a model predicts impossible values."""
     from hyperpower.errors import ConfigError
     from hyperpower.loop.model_files import load_models
-    from hyperpower.loop.preparation import (budget_coverage_lines, metrics_needing_models,
+    from hyperpower.loop.preparation import (budget_coverage_lines, impossible_prediction_lines, metrics_needing_models,
                                              template_feature_function_factory)
 
     config, loaded = prepared.config, prepared.loaded
@@ -175,6 +175,14 @@ def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
         print(line, flush=True)
     for line in budget_coverage_lines(config, loaded.models):
         print(line, flush=True)
+    for line in impossible_prediction_lines(config, loaded.models):
+        print(line, flush=True)
+    if loaded.models and config.settings.aware:
+        names = ", ".join(sorted(loaded.models))
+        print(f"hyperpower: models of {names}: " + (
+            "fixed as profiled (--models-fixed)" if config.settings.models_fixed else
+            "learning from this run's measurements (each model the prior mean of a GP over its residuals; "
+            "--models-fixed keeps them as profiled)"), flush=True)
     return loaded.models
 
 

@@ -71,6 +71,8 @@ class ProfileResult:
     setup_s: float
     #: ``name=option`` of categorical choices no sample made (their models predict the baseline)
     unsampled: list[str] = dataclasses.field(default_factory=list)
+    #: metric -> where its written model predicts a value at or below zero (``optimize.model_range``)
+    impossible: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def profile_experiment(paths: ExperimentPaths, samples: int = DEFAULT_SAMPLES, *, device: str | None = None,
@@ -107,19 +109,36 @@ def profile_experiment(paths: ExperimentPaths, samples: int = DEFAULT_SAMPLES, *
     fitted = fit_all(measured, metrics, structural, folds=folds, seed=int(rng.integers(2**31)), device=device_name,
                      features=features, distinct_networks=distinct_structures(template.space, structural),
                      space=template.space)
-    model_paths = {}
+    model_paths, impossible = {}, {}
     provenance = template_provenance(template.space, structural)
     for metric, (fits, chosen) in fitted.items():
         document = model_document(fits, chosen, str(profile_path.relative_to(paths.root)), provenance)
         model_paths[metric] = write_model(paths.models_dir, document)
+        impossible[metric] = impossible_share(document, chosen, measured, template.space)
         if store is not None:
             store.save_model(experiment, metric, document)
     return ProfileResult(
         experiment=experiment, device=device, device_name=device_name, structural=structural, samples=measured,
         failures=failures, fits={m: f for m, (f, _) in fitted.items()}, chosen={m: c for m, (_, c) in fitted.items()},
         model_paths=model_paths, profile_path=profile_path, seconds_per_sample=measuring_s / max(len(configurations), 1),
-        setup_s=setup_s, unsampled=unsampled_options(measured, structural, template.space),
+        setup_s=setup_s, unsampled=unsampled_options(measured, structural, template.space), impossible=impossible,
     )
+
+
+def impossible_share(document: dict[str, Any], chosen: LinearFit, samples: Sequence[dict[str, Any]], space: Any) -> Any:
+    """Where the written model predicts a value at or below zero (issue 25): over the space
+    (every configuration of its variables, or the fixed sample) for a hyper-parameter model; on
+    the profiled configurations for a network-feature model, whose every prediction needs a build."""
+    from hyperpower.hardware.profile_models import feature_matrix
+    from hyperpower.optimize import load_linear_model
+    from hyperpower.optimize.model_range import ImpossibleShare, impossible_predictions
+
+    if chosen.feature_set != "network":
+        return impossible_predictions(load_linear_model(document), space)
+    usable = [sample for sample in samples if chosen.metric in sample.get("values", {})]
+    predictions = chosen.predict(feature_matrix(usable, "network", chosen.features))
+    return ImpossibleShare(chosen.metric, int(np.sum(predictions <= 0)), len(predictions), False,
+                           float(predictions.min()), checked_on="profiled configurations")
 
 
 def _resolve_device_and_metrics(device: str | None, metrics: Sequence[str] | None) -> tuple[str, str, list[str]]:
@@ -234,6 +253,12 @@ def format_report(result: ProfileResult) -> str:
         lines.append(f"other processes used {100 * busy:.0f}% of the CPUs while the samples were measured (median): "
                      "latency waits for a core and no measurement protocol removes that, so its model is noisier "
                      "than the network's own cost; profile latency on an otherwise idle machine")
+    for metric, found in result.impossible.items():
+        if found.impossible:
+            lines.append(f"warning: {found.describe(f'the {metric} model')}, which no measurement can be: such a "
+                         "prediction passes any budget and looks free to the search (a run's models learn from its "
+                         "jobs' measurements and correct it there; --models-fixed keeps it); more --samples or "
+                         "another --features set extrapolates less")
     quick = [sample for sample in result.samples if (sample.get("protocol") or {}).get("quick")]
     if quick:
         lines.append(f"{len(quick)} of {len(result.samples)} samples were measured with the "

@@ -165,23 +165,41 @@ def resolve_percentile_budgets(paths: ExperimentPaths, options: GenerateOptions,
     options.budgets, options.budget_percentiles = resolved, None
 
 
-#: percentile budgets and the budget-coverage lines read the same fixed sample of the space, so
-#: that neither moves with --seed and "p50" is a budget of which the coverage line says 50%
-COVERAGE_SEED = 2018
-COVERAGE_POINTS = 4096
-#: a network-feature model builds a network per distinct structure (~0.3 s each on a CPU)
-COVERAGE_POINTS_BUILT = 64
-
-
 def space_predictions(model: Any, space: Any) -> Any:
-    """(n,) predictions of ``model`` on a fixed uniform sample of ``space`` (seed COVERAGE_SEED)."""
-    import numpy as np
+    """(n,) predictions on the fixed sample of the space (``optimize.model_range``)."""
+    from hyperpower.optimize.model_range import space_predictions as predictions
 
-    rng = np.random.default_rng(COVERAGE_SEED)
-    count = COVERAGE_POINTS_BUILT if model.feature_function is not None else COVERAGE_POINTS
-    return model.predict_unit(space, space.sample(rng, count))
+    return predictions(model, space)
 
 
+def impossible_prediction_lines(config: ExperimentConfig, models: dict[str, Any]) -> list[str]:
+    """One warning per hardware model that predicts a value at or below zero somewhere in the
+    space (issue 25), with the share affected: such a prediction passes any budget and sits on
+    any front. Per device where the device is a variable."""
+    from hyperpower.optimize.device_models import PerDeviceModel
+    from hyperpower.optimize.model_range import impossible_predictions
+
+    lines = []
+    for metric, model in models.items():
+        if metric not in HARDWARE_METRICS:
+            continue
+        parts = model.models.items() if isinstance(model, PerDeviceModel) else [(None, model)]
+        for device, part in parts:
+            found = impossible_predictions(part, config.space)
+            if found.impossible:
+                lines.append(impossible_text(found, part, device, config.settings.models_fixed, config.settings.aware))
+    return lines
+
+
+def impossible_text(found: Any, model: Any, device: str | None, fixed: bool, learns: bool = True) -> str:
+    """``hyperpower: warning: the latency model (models/latency.json) predicts latency at or below
+    zero for 1.8% of the space (...)``, what that does, and what the run does about it."""
+    label = f"the {found.metric} model" + (f" of {device}" if device else "") + (f" ({model.source})" if model.source else "")
+    consequence = ("this run keeps them (--models-fixed)" if fixed or not learns else
+                   "this run corrects them where its jobs measure (the models learn)")
+    return (f"hyperpower: warning: {found.describe(label)}, which no measurement can be: such a prediction passes "
+            f"any budget and looks free to the search; {consequence}; a model profiled on more configurations "
+            f"(`hyperpower profile EXP --samples N`) or on another feature set (--features) extrapolates less")
 def budget_coverage_lines(config: ExperimentConfig, models: dict[str, Any]) -> list[str]:
     """``memory <= 1000 MB: 100% of the space is predicted to fit (the budget constrains nothing)``,
     one line per budget with a model: what an absolute budget means for this search space, and

@@ -86,11 +86,17 @@ class ModelFeasibilityProbability:
         self.relative_error = relative_error
 
     def __call__(self, candidates: np.ndarray) -> np.ndarray:
-        predicted = self.predict(candidates)
-        if not self.relative_error or self.relative_error <= 0:
-            return (predicted <= self.budget).astype(float)
-        sigma = np.maximum(self.relative_error * np.abs(predicted), 1e-12)
-        return ndtr((self.budget - predicted) / sigma)
+        return model_feasibility_probability(self.predict(candidates), self.budget, self.relative_error)
+
+
+def model_feasibility_probability(predicted: np.ndarray, budget: float, relative_error: float | None) -> np.ndarray:
+    """(m,) model predictions -> Pr(prediction + error <= budget), error ~ N(0, (relative_error ·
+    prediction)^2); the hard indicator without a relative error."""
+    predicted = np.asarray(predicted, dtype=float)
+    if not relative_error or relative_error <= 0:
+        return (predicted <= budget).astype(float)
+    sigma = np.maximum(relative_error * np.abs(predicted), 1e-12)
+    return ndtr((budget - predicted) / sigma)
 
 
 class AverageOverSamples:

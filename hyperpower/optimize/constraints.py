@@ -27,10 +27,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+from scipy.special import ndtr
 
 from hyperpower.errors import ConfigError
+from hyperpower.optimize.acquisition import model_feasibility_probability
 from hyperpower.optimize.encoding import network_columns
 from hyperpower.space import SearchSpace
+from hyperpower.units import format_value
 
 FeatureFunction = Callable[[dict], dict]
 _INDEXED = re.compile(r"^(\w+)\[(\d+)\]$")
@@ -277,10 +280,78 @@ def load_linear_model(source: str | Path | dict[str, Any], feature_function: Fea
 
 @dataclasses.dataclass(frozen=True)
 class ModelBudget:
-    """An a-priori model and the budget its metric must stay under (value <= budget)."""
+    """An a-priori model and the threshold its prediction must stay under: the budget (value <=
+    budget), tightened by ``--model-margin`` or ``--violation-rate`` where one is given.
+
+    With ``learned`` (a ``learned_model`` over this model: the model learns from measurements)
+    the decision at a point the measurements inform is taken on the learned prediction: its mean
+    plus ``sds`` predictive standard deviations (of a new measurement) must stay under ``limit``,
+    the user's budget. Elsewhere, and always before the metric's first measurement, the a-priori
+    rule above decides, so a run with no measurement is the paper's run exactly.
+    """
 
     model: LinearModel
     budget: float
+    learned: Any = None
+    limit: float | None = None
+    sds: float = 0.0
+    #: the standard deviations ``--model-margin`` / ``--violation-rate`` asked for, when ``sds`` had
+    #: to be lower for now (``attainable_sds``); None when ``sds`` is what was asked
+    requested_sds: float | None = None
+
+    def predictions(self, space: SearchSpace, points: np.ndarray) -> np.ndarray:
+        """(n, dim) -> (n,) the learned mean where measurements inform it, else the model's value."""
+        if self.learned is None:
+            return self.model.predict_unit(space, points)
+        return self.learned.predict(points).mean
+
+    def feasible(self, space: SearchSpace, points: np.ndarray) -> np.ndarray:
+        """(n, dim) -> (n,) True where the budget is predicted to hold (see the class docstring)."""
+        if self.learned is None:
+            return self.model.predict_unit(space, points) <= self.budget
+        prediction = self.learned.predict(points)
+        learned = prediction.mean + self.sds * prediction.predictive_sd <= self._limit
+        return np.where(prediction.learned, learned, prediction.mean <= self.budget)
+
+    def probability(self, space: SearchSpace, points: np.ndarray) -> np.ndarray:
+        """(n, dim) -> (n,) Pr(budget holds), HW-CWEI's soft form of ``feasible``: the model's
+        value with its cross-validated error against the tightened threshold; learned, the
+        predictive distribution of a measurement against the limit, shifted by ``sds``."""
+        if self.learned is None:
+            return model_feasibility_probability(self.model.predict_unit(space, points), self.budget, self.model.cv_rmspe)
+        prediction = self.learned.predict(points)
+        a_priori = model_feasibility_probability(prediction.mean, self.budget, self.model.cv_rmspe)
+        spread = np.maximum(prediction.predictive_sd, 1e-12 * np.maximum(np.abs(prediction.mean), 1.0))
+        learned = ndtr((self._limit - prediction.mean) / spread - self.sds)
+        return np.where(prediction.learned, learned, a_priori)
+
+    def attainable_sds(self, points: np.ndarray, share: float) -> float:
+        """The standard deviations a learned rule can keep while at least ``share`` of ``points``
+        (a fixed sample of the space) still passes: ``sds`` when that many already do, less
+        (never below 0, the corrected mean itself) while the measurements are too few to make
+        any configuration that sure (early in a run the learned spread is wide)."""
+        prediction = self.learned.predict(points)
+        if not prediction.learned.any():
+            return self.sds
+        spread = np.maximum(prediction.predictive_sd, 1e-12)
+        margins = ((self._limit - prediction.mean) / spread)[prediction.learned]
+        return float(min(self.sds, max(0.0, np.quantile(margins, 1.0 - share))))
+
+    def rule_text(self) -> str:
+        """What a configuration must satisfy, for messages: ``latency <= 2.291 ms``, or the learned
+        rule once the model has measurements."""
+        metric = self.model.metric
+        if self.learned is None or not self.learned.measurements:
+            return f"{metric} <= {format_value(metric, self.budget)}"
+        spread = f" + {self.sds:.3g} predictive standard deviations" if self.sds else ""
+        relaxed = (f" (relaxed from {self.requested_sds:.3g} while no configuration is that sure)"
+                   if self.requested_sds is not None and self.requested_sds > self.sds else "")
+        return (f"{metric}: the model corrected by {self.learned.measurements} measurements{spread} <= "
+                f"{format_value(metric, self._limit)}{relaxed}")
+
+    @property
+    def _limit(self) -> float:
+        return self.budget if self.limit is None else self.limit
 
 
 class KnownConstraints:
@@ -294,12 +365,12 @@ class KnownConstraints:
         return bool(self.budgets)
 
     def predictions(self, points: np.ndarray) -> dict[str, np.ndarray]:
-        """(n, dim) -> {metric: (n,) predictions}."""
-        return {b.model.metric: b.model.predict_unit(self.space, points) for b in self.budgets}
+        """(n, dim) -> {metric: (n,) predictions} (learned ones where the models learn)."""
+        return {b.model.metric: b.predictions(self.space, points) for b in self.budgets}
 
     def feasible(self, points: np.ndarray) -> np.ndarray:
-        """(n, dim) -> (n,) True where every model predicts within its budget."""
+        """(n, dim) -> (n,) True where every budget is predicted to hold."""
         mask = np.ones(len(np.atleast_2d(points)), dtype=bool)
         for budget in self.budgets:
-            mask &= budget.model.predict_unit(self.space, points) <= budget.budget
+            mask &= budget.feasible(self.space, points)
         return mask

@@ -9,7 +9,9 @@ a constructor ``(problem, rng) -> strategy`` whose ``ready(observations)`` and
 
 An objective with an a-priori model (``ObjectiveSpec.known``, the hardware metric of a template
 whose model was profiled) is a known function of the configuration: strategies evaluate it
-instead of learning it. An unaware run passes no ``known`` and learns every objective.
+instead of fitting a GP from scratch; when the models learn (``ObjectiveSpec.learned``) they take
+its corrected mean and variance, once it has a measurement. An unaware run passes no ``known``
+and learns every objective.
 
 ``ehvi`` (``multiobjective_bayes``) and ``pabo`` (``pabo``) are the GP-based members: expected
 hypervolume improvement, and PABO's objective and scalarisation agents with an EHVI supervisor.

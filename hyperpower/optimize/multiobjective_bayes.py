@@ -2,7 +2,8 @@
 
 Both fit one GP ensemble (MCMC over hyper-parameters, as the single-objective methods) per
 black-box objective and none to an objective with an a-priori model, which enters as its known
-value. Both reuse the single-objective machinery for everything else: Pr(measured constraints)
+value, or, when the models learn, as the model's corrected mean and variance
+(``learned_model.LearnedObjective``, which answers like an ensemble of one sample). Both reuse the single-objective machinery for everything else: Pr(measured constraints)
 and Pr(valid result) multiply the acquisition, known budgets filter the search hard, pending jobs
 and a batch's earlier picks are fantasies (each GP believes its own mean there, and the believed
 objective vectors join the front), broken points are conditioned on without joining it.
@@ -87,12 +88,20 @@ class MultiObjectiveBayesian(BayesianStrategy):
     def fit(self, observations: Observations) -> MultiFits:
         """One ensemble per black-box objective, each on the observations that measured it: a
         transfer source's extra observation is NaN in an objective it never measured
-        (``optimize.transfer``), and that objective's GP leaves it out."""
-        ensembles = [None if spec.known is not None else
+        (``optimize.transfer``), and that objective's GP leaves it out. A known objective has
+        none: its learned mean and variance once measured (``_learned``), else its model's values."""
+        ensembles = [self._learned(spec) if spec.known is not None else
                      self._ensemble(f"objective {spec.name}", spec.noiseless).fit(*measured_column(observations, j))
                      for j, spec in enumerate(self.multi.objectives)]
-        self.stats["mcmc_fits"] += sum(e is not None for e in ensembles)
+        self.stats["mcmc_fits"] += sum(spec.known is None for spec in self.multi.objectives)
         return MultiFits(ensembles, self.known(), *self.fit_constraints(observations))
+
+    @staticmethod
+    def _learned(spec) -> object | None:
+        """A known objective's learned mean and variance once it has a measurement; None (its
+        model's exact values) before, or when the models stay fixed."""
+        learned = spec.learned
+        return learned if learned is not None and learned.learned.measurements else None
 
     def front(self, fits: MultiFits, observations: Observations) -> np.ndarray:
         """(k, m) the measured-feasible front plus the believed vectors; a noisy black-box

@@ -8,7 +8,7 @@ Kept apart from the strategies (``multiobjective``, ``multiobjective_bayes``), w
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -23,11 +23,14 @@ KnownObjective = Callable[[np.ndarray], np.ndarray]
 @dataclasses.dataclass
 class ObjectiveSpec:
     """One minimized objective: its task name, whether its observations are noiseless, and its
-    a-priori model when it has one (then no GP is fitted to it)."""
+    a-priori model when it has one (then no GP is fitted to it). ``learned``: the model learning
+    from measurements (``learned_model.LearnedObjective``, mean and variance like a GP ensemble),
+    used in place of ``known`` once the objective has a measurement."""
 
     name: str
     noiseless: bool = False
     known: KnownObjective | None = None
+    learned: Any = None
 
 
 @dataclasses.dataclass

@@ -151,3 +151,23 @@ def collect_observations(
         validity=(matrix(validity_points), np.array(valid, dtype=bool)),
         objectives=objectives, objective_names=names,
     )
+
+
+def metric_measurements(jobs: Sequence[Job], space: SearchSpace,
+                        metrics: Sequence[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """metric -> ((k, dim) points, (k,) values) of every finished job that measured it (a finite
+    value), whatever its objective: what a model that learns from measurements is conditioned on.
+    A job's hardware value describes its configuration even when training failed or gave NaN."""
+    data: dict[str, tuple[list, list]] = {metric: ([], []) for metric in metrics}
+    for job in jobs:
+        if job.status in (JobStatus.PENDING, JobStatus.RUNNING):
+            continue
+        measured = [metric for metric in metrics if is_number(job.values.get(metric))]
+        if not measured:
+            continue
+        point = _unit_point(space, job)
+        for metric in measured:
+            data[metric][0].append(point)
+            data[metric][1].append(float(job.values[metric]))
+    return {metric: (np.array(points, dtype=float).reshape(len(points), space.dim), np.array(values, dtype=float))
+            for metric, (points, values) in data.items()}

@@ -8,6 +8,12 @@ predictions. With several objectives (issue 12) the strategy comes from
 hardware objective over as known (its model's predictions), an unaware run lets it learn them all. Hardware-aware methods except HW-CWEI (whose acquisition weighs the models'
 budgets softly) never return a point the models predict to break a budget; when no such point
 exists the user gets a HyperPowerError naming the budgets.
+
+Models that learn (issue 25, the default of aware runs; ``models_fixed`` keeps the paper's pure
+a-priori models): each model is the prior mean of a GP over its residuals (``learned_model``),
+conditioned at every ``suggest`` on the values the jobs measured. Budget decisions and modelled
+objectives then use the corrected prediction and its uncertainty, and each suggestion records the
+corrected predictions. Before a metric's first measurement everything is as with fixed models.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import dataclasses
 from typing import Any, Sequence
 
 import numpy as np
+from scipy.special import ndtri
 
 from hyperpower.config import ExperimentConfig
 from hyperpower.errors import HyperPowerError
@@ -23,9 +30,11 @@ from hyperpower.jobs import Job
 from hyperpower.optimize.candidates import NoFeasiblePoint, TakenPoints, sobol_points, unique_rows
 from hyperpower.optimize.constraints import KnownConstraints, LinearModel, ModelBudget
 from hyperpower.optimize.ensemble import MCMCSettings
+from hyperpower.optimize.learned_model import LearnedObjective, learned_model
+from hyperpower.optimize.model_range import coverage_sample
 from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES
 from hyperpower.optimize.multiobjective_problem import KnownObjective, MultiObjectiveProblem, ObjectiveSpec
-from hyperpower.optimize.observations import ConstraintRule, Observations, collect_observations
+from hyperpower.optimize.observations import ConstraintRule, Observations, collect_observations, metric_measurements
 from hyperpower.optimize.random_methods import random_search
 from hyperpower.optimize.search import SearchSettings
 from hyperpower.optimize.strategies import STRATEGIES, Problem, modelled_rules
@@ -86,6 +95,29 @@ def budget_threshold(budget: float, model: LinearModel, settings: Any) -> float:
     return safe_threshold(budget, model, float(settings.model_margin))
 
 
+#: while no configuration is yet as sure to stay within a learned budget as --violation-rate or
+#: --model-margin ask, the share of a fixed sample of the space that comes closest is kept
+ATTAINABLE_SHARE = 0.01
+
+
+def learned_standard_deviations(settings: Any) -> float:
+    """How many predictive standard deviations a learned prediction keeps under its budget: the
+    normal (1 - A) quantile under ``--violation-rate A`` (Pr(measured <= budget) >= 1 - A), K under
+    ``--model-margin K``, else 0 (the paper's indicator, on the corrected prediction)."""
+    rate = float(getattr(settings, "violation_rate", 0.0) or 0.0)
+    if rate > 0:
+        return float(ndtri(1.0 - rate))
+    return max(float(getattr(settings, "model_margin", 0.0) or 0.0), 0.0)
+
+
+def independent_stream(rng: np.random.Generator, index: int) -> np.random.Generator:
+    """A generator for a learning model's MCMC that leaves ``rng`` exactly as it was (its state
+    and its seed sequence, which scipy's Sobol scrambling spawns from), so a run whose models have
+    nothing to learn draws the very points a run with fixed models draws: the stream jumped ahead
+    by ``index + 1`` times 2^127 steps."""
+    return np.random.Generator(rng.bit_generator.jumped(index + 1))
+
+
 def safe_threshold(budget: float, model: LinearModel, margin: float) -> float:
     """The value predictions must stay under: the budget less ``margin`` times the model's
     cross-validated error at the budget (``cv_rmspe`` × budget). Margin 0 is the paper's HW-IECI
@@ -101,7 +133,8 @@ def known_budgets(config: ExperimentConfig, models: dict[str, LinearModel]) -> l
     error quantile of ``violation_rate``, or ``model_margin`` cross-validated errors): what an
     aware method never suggests beyond, and what ``hyperpower enqueue`` checks a given
     configuration against."""
-    return [ModelBudget(models[rule.name], budget_threshold(rule.threshold, models[rule.name], config.settings))
+    return [ModelBudget(models[rule.name], budget_threshold(rule.threshold, models[rule.name], config.settings),
+                        limit=rule.threshold)
             for rule in constraint_rules(config) if rule.feasible_below and rule.name in models]
 
 
@@ -127,7 +160,13 @@ class Optimizer:
         self.method = settings.method
         self.aware = bool(settings.aware)
         self.rules = constraint_rules(config)
-        known = known_budgets(config, self.models) if self.aware else []
+        # an unaware run uses no model in its search: its recorded predictions stay a priori
+        self.learned = {} if settings.models_fixed or not self.aware else {
+            metric: learned_model(model, self.space, independent_stream(rng, index))
+            for index, (metric, model) in enumerate(self.models.items())}
+        known = [dataclasses.replace(budget, learned=self.learned.get(budget.model.metric),
+                                     sds=learned_standard_deviations(settings))
+                 for budget in known_budgets(config, self.models)] if self.aware else []
         for budget in known:
             budget.model.check_space(self.space)
         measured = modelled_rules(self.method, self.aware, self.rules, {b.model.metric for b in known})
@@ -140,6 +179,7 @@ class Optimizer:
         self.multi_problem: MultiObjectiveProblem | None = None
         self.strategy = self._strategy(rng)
         self._design_seed = int(rng.integers(2**63))
+        self._coverage: np.ndarray | None = None  # the fixed sample learned budgets are checked on
 
     def _strategy(self, rng: np.random.Generator) -> Any:
         """The method's strategy: over the one objective, or over several as a MultiObjectiveProblem."""
@@ -163,8 +203,10 @@ class Optimizer:
             model = self.models.get(task.name) if self.aware else None
             if model is not None:
                 model.check_space(self.space)
+            learned = self.learned.get(task.name) if model is not None else None
             specs.append(ObjectiveSpec(task.name, noiseless=task.likelihood == "NOISELESS",
-                                       known=None if model is None else _known_objective(model, self.space)))
+                                       known=None if model is None else _known_objective(model, self.space),
+                                       learned=None if learned is None else LearnedObjective(learned)))
         return specs
 
     def _fixed_reference(self) -> np.ndarray | None:
@@ -177,6 +219,7 @@ class Optimizer:
     def suggest(self, jobs: Sequence[Job], count: int = 1) -> list[Suggestion]:
         """``count`` new configurations given every job of the experiment (see observations)."""
         observations = collect_observations(jobs, self.space, self.objectives, self.rules)
+        self._learn(jobs)
         taken = TakenPoints(observations.every_point)
         if self.transfer is not None:  # related tasks' results as extra observations (optimize.transfer)
             observations = self.transfer.augment(observations)
@@ -187,12 +230,57 @@ class Optimizer:
         suggestions = []
         for point in points:
             raw = self.space.from_unit(point)
-            suggestions.append(Suggestion(raw_params=raw, predicted=self.predict(self.space.network_params(raw))))
+            suggestions.append(Suggestion(raw_params=raw, predicted=self._corrected(point, self.predict(self.space.network_params(raw)))))
         return suggestions
 
     def predict(self, network_params: dict) -> dict[str, float]:
         """A-priori predictions of every model for one configuration (network values)."""
         return {metric: model.predict(network_params) for metric, model in self.models.items()}
+
+    def _learn(self, jobs: Sequence[Job]) -> None:
+        """Condition every learning model on what the jobs measured of its metric, and hand the
+        strategy snapshots of them: an acquisition built now keeps answering as it did when it
+        was built, whatever later suggestions learn."""
+        if not self.learned:
+            return
+        measured = metric_measurements(jobs, self.space, list(self.learned))
+        for metric, learned in self.learned.items():
+            learned.update(*measured[metric])
+        self.problem.known = KnownConstraints(self.space, [
+            self._learned_budget(budget) if budget.learned is not None else budget
+            for budget in self.problem.known.budgets])
+        for spec in self.multi_problem.objectives if self.multi_problem is not None else []:
+            if spec.learned is not None:
+                spec.learned = LearnedObjective(self.learned[spec.name].snapshot())
+
+    def _learned_budget(self, budget: ModelBudget) -> ModelBudget:
+        """The budget with this suggestion's snapshot of its learned model, and the standard
+        deviations asked for (``learned_standard_deviations``) as far as they are attainable:
+        while no configuration of the space is yet that sure to stay within the budget, the
+        share ``ATTAINABLE_SHARE`` of a fixed sample that comes closest is kept, instead of
+        refusing every configuration."""
+        requested = learned_standard_deviations(self.config.settings)
+        learned = dataclasses.replace(budget, learned=self.learned[budget.model.metric].snapshot(), sds=requested,
+                                      requested_sds=None)
+        if requested <= 0 or not learned.learned.measurements:
+            return learned
+        attainable = learned.attainable_sds(self._coverage_sample(budget.model), ATTAINABLE_SHARE)
+        return learned if attainable >= requested else dataclasses.replace(learned, sds=attainable, requested_sds=requested)
+
+    def _coverage_sample(self, model: Any) -> np.ndarray:
+        if self._coverage is None:
+            self._coverage = coverage_sample(self.space, model.feature_function is not None)
+        return self._coverage
+
+    def _corrected(self, point: np.ndarray, predicted: dict[str, float]) -> dict[str, float]:
+        """The a-priori predictions with each learning model's corrected mean where measurements
+        inform it (what the job records as ``predicted``)."""
+        corrected = dict(predicted)
+        for metric, learned in self.learned.items():
+            prediction = learned.predict(point[None, :])
+            if prediction.learned[0]:
+                corrected[metric] = float(prediction.mean[0])
+        return corrected
 
     # -- internals ----------------------------------------------------------------------------
     def _propose(self, observations: Observations, taken: TakenPoints, job_count: int, count: int) -> np.ndarray:
@@ -222,12 +310,13 @@ class Optimizer:
     def _infeasible_error(self, tried: np.ndarray) -> InfeasibleBudgetsError:
         predictions = self.problem.known.predictions(tried)
         parts = [
-            f"{b.model.metric} <= {format_value(b.model.metric, b.budget)} "
-            f"(lowest prediction found: {format_value(b.model.metric, float(predictions[b.model.metric].min()))})"
+            f"{b.rule_text()} (lowest prediction found: "
+            f"{format_value(b.model.metric, float(predictions[b.model.metric].min()))})"
             for b in self.problem.known.budgets
         ]
+        learning = any(b.learned is not None and b.learned.measurements for b in self.problem.known.budgets)
         return InfeasibleBudgetsError(
-            f"the budgets look infeasible under the a-priori models: no configuration among {len(tried)} "
-            f"examined satisfies {'; '.join(parts)} together. Raise the budget(s) (--budget), narrow the "
-            "search space towards smaller networks, or check the model files (--model)."
+            f"the budgets look infeasible under the {'models corrected by the measurements so far' if learning else 'a-priori models'}: "
+            f"no configuration among {len(tried)} examined satisfies {'; '.join(parts)} together. Raise the "
+            "budget(s) (--budget), narrow the search space towards smaller networks, or check the model files (--model)."
         )

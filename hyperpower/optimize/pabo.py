@@ -133,7 +133,7 @@ class PABOStrategy(MultiObjectiveBayesian):
         turn = black_box[(self._turn // every) % len(black_box)] if black_box and self._turn % every == 0 else None
         for j, spec in enumerate(self.multi.objectives):
             if spec.known is not None:
-                objectives.append(None)
+                objectives.append(self._learned(spec))  # its learned mean and variance, or None: its model's values
                 continue
             previous = self._fitted.get(j)
             measured = measured_column(observations, j)  # a transfer source may lack this objective
@@ -146,8 +146,8 @@ class PABOStrategy(MultiObjectiveBayesian):
             objectives.append(fitted)
         self._turn += 1
         # EHVI pairs the objectives' samples: each carries as many as the fewest (its newest)
-        count = min([len(e.members) for e in objectives if e is not None] or [0])
-        objectives = [e if e is None or len(e.members) == count else
+        count = min([len(e.members) for e in objectives if isinstance(e, FittedEnsemble)] or [0])
+        objectives = [e if not isinstance(e, FittedEnsemble) or len(e.members) == count else
                       FittedEnsemble(e.members[-count:], e.offset, e.scale) for e in objectives]
         return MultiFits(objectives, self.known(), *self.fit_constraints(observations))
 

@@ -10,6 +10,8 @@ Unaware, it is plain EI with y+ over the measured-feasible jobs.
 HW-CWEI (paper §3.5, Gelbart et al.): EI × Π Pr(constraint satisfied), the probability from the
 model with its cross-validated error when aware (soft: no hard filter on top, so ``--model-margin``
 or ``--violation-rate`` shifts the probability's threshold once), from a GP on the measured values otherwise.
+When the models learn (the default), a budget's feasibility and probability come from the model
+corrected by the measurements so far (``constraints.ModelBudget``, ``learned_model``).
 
 Both, aware and unaware, multiply in Pr(valid result) once a job returned NaN (the hidden
 constraint of Spearmint, Gelbart et al. 2014): a GP fitted to the 0/1 validity outcomes of the
@@ -24,13 +26,13 @@ observation does not set the bar.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Callable
 
 import numpy as np
 
 from hyperpower.optimize.acquisition import (
-    Acquisition, ConstraintWeightedEI, KnownConstraintEI, ModelFeasibilityProbability, SampleAveragedEI,
-    SampleAveragedFeasibility,
+    Acquisition, ConstraintWeightedEI, KnownConstraintEI, SampleAveragedEI, SampleAveragedFeasibility,
 )
 from hyperpower.optimize.candidates import TakenPoints
 from hyperpower.optimize.constraints import KnownConstraints
@@ -143,8 +145,7 @@ def build_cwei(problem: Problem, fits: Fits, observations: Observations) -> Acqu
     ``--violation-rate``)."""
     probabilities = _measured_probabilities(problem, fits)
     for budget in problem.known.budgets:
-        predict = (lambda model: lambda points: model.predict_unit(problem.space, points))(budget.model)
-        probabilities.append(ModelFeasibilityProbability(predict, budget.budget, budget.model.cv_rmspe))
+        probabilities.append(functools.partial(budget.probability, problem.space))
     base = _expected_improvement(fits, incumbent(problem, fits, observations, feasible_only=True))
     if base is None and not probabilities:
         base = _expected_improvement(fits, incumbent(problem, fits, observations, feasible_only=False))
