@@ -2,7 +2,8 @@
 # One-command launcher. First use creates .venv and installs HyperPower into it; then:
 #   ./run_tool.sh                 run the digits experiment (HW-IECI, embedded SQLite store)
 #   ./run_tool.sh EXP [options]   run another experiment folder (options as `hyperpower run`)
-#   ./run_tool.sh test [pytest args]   install the test extras and run the test suite
+#   ./run_tool.sh test [pytest args]   install the test extras and run the test suite, one
+#                                 pytest-xdist worker per CPU (-n0: serially; later args win)
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV="${HYPERPOWER_VENV:-.venv}"
@@ -37,10 +38,12 @@ export PYTHONUNBUFFERED=1 TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 
 if [ "${1:-}" = "test" ]; then
   shift
-  bootstrap ".[test]" ", pytest, mongomock, selenium"
+  bootstrap ".[test]" ", pytest, mongomock, selenium, xdist"
   ensure_browser
   set +e
-  "$PY" -m pytest "$@"
+  # in parallel by default; --dist loadgroup keeps each xdist_group (the signal and kill tests) on
+  # one worker. The caller's arguments come last, so `-n0` or `-n 4` replaces `-n auto`.
+  "$PY" -m pytest -n auto --dist loadgroup "$@"
   status=$?
   set -e
   if [ "$status" -eq 5 ]; then

@@ -3,8 +3,8 @@
 Seed 002's point: there is no single best device, only cost/runtime trade-offs, so the device is
 chosen with the hyper-parameters. It is an ENUM variable of the search space (one-hot, so the
 optimizer treats it as categorical, and a per-device a-priori model can dispatch on it) that is
-not structural (it never changes the network). ``settings.devices`` lists the options and
-``settings.device_variable`` names the variable; each job records the device it was given
+not structural (it never changes the network). ``settings.devices.options`` lists the options and
+``settings.devices.variable`` names the variable; each job records the device it was given
 (``Job.device``) and only a worker that serves that device claims it (``claim_job(devices=...)``).
 
 Prices (``--price cpu=0.10``, currency per hour) turn a job's training time into ``cost``.
@@ -110,7 +110,7 @@ def columns_without_device(space: SearchSpace, name: str | None) -> np.ndarray |
 
 def job_device(settings: Any, raw_params: dict[str, Any]) -> str | None:
     """The device a job with ``raw_params`` runs on; None when the experiment has no device variable."""
-    name = getattr(settings, "device_variable", None)
+    name = settings.devices.variable
     if not name or name not in raw_params:
         return None
     return str(raw_params[name])
@@ -144,9 +144,9 @@ def check_devices_here(devices: Sequence[str], here: Sequence[str], how: str) ->
 def job_runtime_values(settings: Any, device: str | None, seconds: float) -> dict[str, float]:
     """``runtime`` (s of training) and ``cost`` (price × hours) of a job, when the experiment
     chooses devices or prices them; empty otherwise, so plain runs record what they always did."""
-    prices = dict(getattr(settings, "prices", None) or {})
-    named = {getattr(settings, "objective", None), *getattr(settings, "budgets", {})}
-    if not getattr(settings, "devices", None) and not prices and not named & set(DERIVED_METRICS):
+    prices = dict(settings.devices.prices)
+    named = {*settings.objectives.names, *settings.budgets.limits}
+    if not settings.devices.options and not prices and not named & set(DERIVED_METRICS):
         return {}
     values = {"runtime": float(seconds)}
     price = prices.get(device or "cpu")
@@ -160,14 +160,15 @@ def check_run_devices(settings: Any, queue_only: bool, here: Sequence[str] | Non
     """Before ``run`` writes anything: local workers must have every device of the list, and a
     ``cost`` objective or budget needs a price for every device it may run on (in a plain
     Spearmint folder ``cost`` may be a task of its main-file, unless the run prices devices)."""
-    if settings.devices and not queue_only:
-        check_devices_here(settings.devices, local_devices() if here is None else here, "no local worker of `run`")
-    priced = layout == "hyperpower" or settings.devices or settings.prices
-    uses_cost = priced and (settings.objective == "cost" or "cost" in settings.budgets)
+    if settings.devices.options and not queue_only:
+        check_devices_here(settings.devices.options, local_devices() if here is None else here, "no local worker of `run`")
+    priced = layout == "hyperpower" or settings.devices.options or settings.devices.prices
+    cost_objective = "cost" in settings.objectives.names
+    uses_cost = priced and (cost_objective or "cost" in settings.budgets.limits)
     if uses_cost:
-        unpriced = [device for device in settings.devices if device not in settings.prices]
-        if unpriced or not settings.prices:
-            raise ConfigError(f"the cost {'objective' if settings.objective == 'cost' else 'budget'} needs a price for "
+        unpriced = [device for device in settings.devices.options if device not in settings.devices.prices]
+        if unpriced or not settings.devices.prices:
+            raise ConfigError(f"the cost {'objective' if cost_objective else 'budget'} needs a price for "
                               f"every device a job may run on; no --price for {', '.join(unpriced) or 'any device'} "
                               f"(e.g. --price {(unpriced or ['cpu'])[0]}=0.10, currency per hour)")
 
@@ -182,15 +183,15 @@ def worker_devices(settings: Any, given: Sequence[str] | None, here: Sequence[st
         for device in devices:
             if device not in here:
                 raise ConfigError(f"--device {device}: this machine has no such device (it has {', '.join(here)})")
-            if settings.devices and device not in settings.devices:
-                raise ConfigError(f"--device {device}: the experiment's jobs run on {', '.join(settings.devices)} only, "
+            if settings.devices.options and device not in settings.devices.options:
+                raise ConfigError(f"--device {device}: the experiment's jobs run on {', '.join(settings.devices.options)} only, "
                                   f"so a worker for {device} would wait forever")
         return devices
-    if not settings.devices:
+    if not settings.devices.options:
         return None
-    served = [device for device in settings.devices if device in here]
+    served = [device for device in settings.devices.options if device in here]
     if not served:
-        raise ConfigError(f"the experiment's jobs run on {', '.join(settings.devices)}, none of which this machine has "
+        raise ConfigError(f"the experiment's jobs run on {', '.join(settings.devices.options)}, none of which this machine has "
                           f"({', '.join(here)}); start the worker where one of them is")
     return served
 

@@ -13,7 +13,10 @@ start threads early, so callers use the server for the CPU with the TensorFlow b
 
 Protocol (JSON lines on the server's stdin/stdout): the server prints ``{"ready": true}``; for
 each request ``{"argv": [...], "log": PATH}`` it prints ``{"pid": N}`` when the child starts and
-``{"exit": CODE}`` when it ends. One task at a time.
+``{"exit": CODE}`` when it ends. One task at a time. A request may name another ``"target"``
+(``module:function``): the child imports it after the fork, so the server's own state, which
+every later child starts from, stays what its preload made it. That is how one server serves a
+worker's jobs and their measurements (``loop.executor``).
 """
 
 from __future__ import annotations
@@ -108,11 +111,13 @@ class ForkServer:
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
-    def start(self, argv: Sequence[str], log_path: str | Path) -> ForkedTask:
-        """Fork a child running the target with ``argv``, its stdout/stderr appended to ``log_path``."""
+    def start(self, argv: Sequence[str], log_path: str | Path, target: str | None = None) -> ForkedTask:
+        """Fork a child running the target (the server's, or ``target``, imported in the child) with
+        ``argv``, its stdout/stderr appended to ``log_path``."""
         if self._busy:
             raise ForkServerError("the fork server runs one task at a time; wait for the previous one")
-        self._process.stdin.write(json.dumps({"argv": list(argv), "log": str(log_path)}) + "\n")
+        request = {"argv": list(argv), "log": str(log_path), **({"target": target} if target else {})}
+        self._process.stdin.write(json.dumps(request) + "\n")
         self._process.stdin.flush()
         message = self._replies.message(60.0) or {}
         if "pid" not in message:
@@ -187,6 +192,8 @@ def _child(function, request: dict[str, Any], armed: int, server_pid: int) -> in
     os.dup2(descriptor, 2)
     sys.stdout = os.fdopen(1, "w", buffering=1)
     sys.stderr = os.fdopen(2, "w", buffering=1)
+    if "target" in request:  # imported here, after the fork: the server's state stays as it was
+        function = _resolve(request["target"])
     return int(function(request["argv"]) or 0)
 
 

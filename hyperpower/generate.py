@@ -16,25 +16,14 @@ import json
 import math
 from pathlib import Path
 
-from hyperpower.config import (
-    KEEP_MODELS,
-    check_budget_tightening,
-    check_profile_samples,
-    check_method_fits,
-    default_method,
-    check_settings_schedule,
-    METHODS,
-    MULTI_OBJECTIVE_METHODS,
-    SINGLE_OBJECTIVE_METHODS,
-    OBJECTIVE_SPLITS,
-    ExperimentConfig,
-    HyperPowerSettings,
-    Task,
-    config_from_json,
-    load_experiment_config,
-    read_config_json,
-    save_config,
-)
+from hyperpower.config import ExperimentConfig, Task, config_from_json, load_experiment_config, read_config_json, save_config
+from hyperpower.settings.budgets import check_budget_tightening
+from hyperpower.settings.measurement import check_profile_samples
+from hyperpower.settings.objectives import OBJECTIVE_SPLITS
+from hyperpower.settings.search import METHODS, MULTI_OBJECTIVE_METHODS, SINGLE_OBJECTIVE_METHODS
+from hyperpower.settings.section import (HyperPowerSettings, check_method_fits, check_settings_schedule, default_method,
+                                         with_changes)
+from hyperpower.settings.training import KEEP_MODELS
 from hyperpower.errors import ConfigError, StoreError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.metrics import HARDWARE_METRICS, SELECTABLE_METRICS
@@ -110,7 +99,7 @@ def build_config(paths: ExperimentPaths, options: GenerateOptions) -> Experiment
         return _refresh_spearmint(paths, options)
     template = parse_template(paths.template)  # the source of truth: its errors come first
     existing = load_experiment_config(paths) if paths.config.is_file() else None
-    settings = dataclasses.replace(existing.settings) if existing else HyperPowerSettings()
+    settings = existing.settings.copy() if existing else HyperPowerSettings()
     _apply_options(paths, settings, options)
     config = ExperimentConfig(
         name=paths.name,  # the folder names a HyperPower experiment: a copy is an experiment of its own
@@ -128,8 +117,8 @@ def build_config(paths: ExperimentPaths, options: GenerateOptions) -> Experiment
 def tasks_for(settings: HyperPowerSettings) -> dict[str, Task]:
     """The objectives in order (GAUSSIAN: training and measurements are noisy) and one NOISELESS
     constraint per budget."""
-    tasks = {name: Task(name, "OBJECTIVE", "GAUSSIAN") for name in settings.objective_names()}
-    for metric, budget in settings.budgets.items():
+    tasks = {name: Task(name, "OBJECTIVE", "GAUSSIAN") for name in settings.objectives.names}
+    for metric, budget in settings.budgets.limits.items():
         tasks[metric] = Task(metric, "CONSTRAINT", "NOISELESS", budget)
     return tasks
 
@@ -158,7 +147,7 @@ def _refresh_spearmint(paths: ExperimentPaths, options: GenerateOptions) -> Expe
         section = data.get("hyperpower") if isinstance(data.get("hyperpower"), dict) else {}
         data = {**data, "hyperpower": {**section, "budgets": budgets}}
         config = config_from_json(data, str(paths.config), default_name=paths.name)
-    settings = dataclasses.replace(config.settings)
+    settings = config.settings.copy()
     _apply_options(paths, settings, dataclasses.replace(options, budgets=None))
     space = apply_device_options(config.space, settings, options, None)
     return dataclasses.replace(config, settings=settings, space=space)
@@ -170,97 +159,97 @@ def apply_device_options(space, settings: HyperPowerSettings, options: GenerateO
     variable ``device``), a config that has one keeps it. Prices must name devices of the list."""
     from hyperpower.devices import DEVICE_VARIABLE, parse_device_list, with_device_variable
 
-    if device_token and not settings.device_variable:
-        settings.device_variable = device_token
-    if device_token and not options.devices and not settings.devices:
-        settings.devices = list(space[device_token].options)
+    if device_token and not settings.devices.variable:
+        settings.devices.variable = device_token
+    if device_token and not options.devices and not settings.devices.options:
+        settings.devices.options = list(space[device_token].options)
     if options.devices is not None:
-        settings.devices = parse_device_list(options.devices)
-        settings.device_variable = settings.device_variable or DEVICE_VARIABLE
-        if settings.device_variable in space.names and settings.device_variable != device_token and \
-                space[settings.device_variable].structural is not False:
-            raise ConfigError(f"--devices: the search space already has a variable {settings.device_variable!r} "
+        settings.devices.options = parse_device_list(options.devices)
+        settings.devices.variable = settings.devices.variable or DEVICE_VARIABLE
+        if settings.devices.variable in space.names and settings.devices.variable != device_token and \
+                space[settings.devices.variable].structural is not False:
+            raise ConfigError(f"--devices: the search space already has a variable {settings.devices.variable!r} "
                               f"that is not a device variable; rename it")
     if options.prices is not None:
-        settings.prices = dict(options.prices)
-    per_device = [key for key in settings.models if "@" in key and key.partition("@")[2] not in settings.devices]
+        settings.devices.prices = dict(options.prices)
+    per_device = [key for key in settings.budgets.models if "@" in key and key.partition("@")[2] not in settings.devices.options]
     if per_device:
         key = per_device[0]
         raise ConfigError(f"--model {key}=...: device {key.partition('@')[2]!r} is not among the devices of this run "
-                          f"({', '.join(settings.devices) or 'none: give --devices'}); a per-device model needs its device "
+                          f"({', '.join(settings.devices.options) or 'none: give --devices'}); a per-device model needs its device "
                           f"in --devices")
-    if settings.devices:
-        unknown = sorted(set(settings.prices) - set(settings.devices))
+    if settings.devices.options:
+        unknown = sorted(set(settings.devices.prices) - set(settings.devices.options))
         if unknown:
             raise ConfigError(f"--price {unknown[0]}=...: device {unknown[0]!r} is not among the devices of this run "
-                              f"({', '.join(settings.devices)}); give it in --devices or drop the price")
-        return with_device_variable(space, settings.devices, settings.device_variable)
+                              f"({', '.join(settings.devices.options)}); give it in --devices or drop the price")
+        return with_device_variable(space, settings.devices.options, settings.devices.variable)
     return space
 
 
 def _apply_options(paths: ExperimentPaths, settings: HyperPowerSettings, options: GenerateOptions) -> None:
     """Validate each given option and set it; the order keeps error messages about one flag."""
     if options.optimize is not None:
-        settings.set_objectives(_check_objectives(options.optimize))
-        if set(settings.reference) != set(settings.objective_names()):
-            settings.reference = {}  # a kept reference point belongs to the objectives it names
+        settings.objectives.names = _check_objectives(options.optimize)
+        if set(settings.objectives.reference) != set(settings.objectives.names):
+            settings.objectives.reference = {}  # a kept reference point belongs to the objectives it names
     if options.budgets is not None:
-        settings.budgets = _check_budgets(options.budgets)
-    for name in settings.objective_names():
-        if name in settings.budgets:
+        settings.budgets.limits = _check_budgets(options.budgets)
+    for name in settings.objectives.names:
+        if name in settings.budgets.limits:
             raise ConfigError(_objective_and_budget(paths, name, settings, options))
     if options.method is not None:
-        settings.method = _check_choice(options.method, METHODS, "--method")
+        settings.search.method = _check_choice(options.method, METHODS, "--method")
     elif options.optimize is not None and _method_fits_other_count(settings):
-        settings.method = default_method(settings)  # --optimize changed the count: a kept method follows it
+        settings.search.method = default_method(settings)  # --optimize changed the count: a kept method follows it
     check_method_fits(settings, objectives_from=_objectives_source(paths, options))
     if options.reference is not None:
-        settings.reference = check_reference(options.reference, settings.objective_names())
+        settings.objectives.reference = check_reference(options.reference, settings.objectives.names)
     if options.aware is not None:
-        settings.aware = bool(options.aware)
+        settings.search.aware = bool(options.aware)
     if options.epochs is not None:
-        settings.epochs = _check_positive_int(options.epochs, "--epochs")
+        settings.training.epochs = _check_positive_int(options.epochs, "--epochs")
     if options.max_evals is not None:
-        settings.max_evals = _check_positive_int(options.max_evals, "--max-evals")
+        settings.search.max_evals = _check_positive_int(options.max_evals, "--max-evals")
     if options.max_time_s is not None:
         if options.max_time_s == math.inf:
-            settings.max_time_s = None
+            settings.search.max_time_s = None
         elif not math.isfinite(options.max_time_s) or options.max_time_s <= 0:
             raise ConfigError(f"--max-time must be a positive duration (or none), got {options.max_time_s!r} s")
         else:
-            settings.max_time_s = float(options.max_time_s)
+            settings.search.max_time_s = float(options.max_time_s)
     if options.seed is not None:
         if isinstance(options.seed, bool) or not isinstance(options.seed, int) or options.seed < 0:
             raise ConfigError(f"--seed must be a non-negative integer, got {options.seed!r}")
-        settings.seed = options.seed
+        settings.search.seed = options.seed
     if options.model_margin is not None or options.violation_rate is not None:
-        margin = settings.model_margin if options.model_margin is None else options.model_margin
-        rate = settings.violation_rate if options.violation_rate is None else options.violation_rate
+        margin = settings.budgets.margin if options.model_margin is None else options.model_margin
+        rate = settings.budgets.violation_rate if options.violation_rate is None else options.violation_rate
         check_budget_tightening(margin, rate)  # a saved margin counts: the config keeps both
-        settings.model_margin, settings.violation_rate = float(margin), float(rate)
+        settings.budgets.margin, settings.budgets.violation_rate = float(margin), float(rate)
     if options.models_fixed is not None:
-        settings.models_fixed = bool(options.models_fixed)
+        settings.budgets.models_fixed = bool(options.models_fixed)
     if options.objective_split is not None:
-        settings.objective_split = _check_choice(options.objective_split, OBJECTIVE_SPLITS, "--objective-split")
+        settings.objectives.split = _check_choice(options.objective_split, OBJECTIVE_SPLITS, "--objective-split")
     if options.keep_models is not None:
-        settings.keep_models = _check_choice(options.keep_models, KEEP_MODELS, "--keep-models")
+        settings.training.keep_models = _check_choice(options.keep_models, KEEP_MODELS, "--keep-models")
     if options.profile_samples is not None:
-        settings.profile_samples = check_profile_samples(options.profile_samples)
+        settings.measurement.profile_samples = check_profile_samples(options.profile_samples)
     if options.transfer_from is not None:
-        settings.transfer_from = list(options.transfer_from)
+        settings.transfer.sources = list(options.transfer_from)
     if options.store is not None:
         settings.store = normalize_store_uri(options.store)
     _apply_schedule(settings, options)
     if options.models:
-        bounded = {*settings.budgets, *(options.budget_percentiles or {}), *modelled_objectives(settings)}
+        bounded = {*settings.budgets.limits, *(options.budget_percentiles or {}), *modelled_objectives(settings)}
         unbounded = [metric for metric in options.models if metric.partition("@")[0] not in bounded]
         if unbounded:
             metric = unbounded[0]
             raise ConfigError(f"--model {metric}={options.models[metric]}: {metric!r} has no budget, so its model "
                               f"would not be used; give --budget {metric}=VALUE with it (budgets of this run: "
                               f"{', '.join(sorted(bounded)) or 'none'})")
-        settings.models = {**settings.models, **_check_models(paths, options.models)}
-        settings.models = dict(sorted(settings.models.items(), key=lambda item: _metric_order(item[0])))
+        settings.budgets.models = {**settings.budgets.models, **_check_models(paths, options.models)}
+        settings.budgets.models = dict(sorted(settings.budgets.models.items(), key=lambda item: _metric_order(item[0])))
 
 
 def _objectives_source(paths: ExperimentPaths, options: GenerateOptions) -> str:
@@ -280,11 +269,11 @@ def _objective_and_budget(paths: ExperimentPaths, name: str, settings: HyperPowe
     from hyperpower.units import format_value
 
     kept = f"kept in {paths.config}"
-    names = settings.objective_names()
+    names = settings.objectives.names
     objective = f"--optimize {name}" if options.optimize is not None else \
         f"{kept} as hyperpower.objective = {json.dumps(names[0] if len(names) == 1 else names)}"
-    budget = f"--budget {name}={format_value(name, settings.budgets[name])}" if options.budgets is not None else \
-        f"{kept} as hyperpower.budgets.{name} = {settings.budgets[name]:g}, set by an earlier generate or run"
+    budget = f"--budget {name}={format_value(name, settings.budgets.limits[name])}" if options.budgets is not None else \
+        f"{kept} as hyperpower.budgets.{name} = {settings.budgets.limits[name]:g}, set by an earlier generate or run"
     if options.optimize is not None and options.budgets is None:
         way_out = (f"drop the kept budgets with --no-budgets, or give the budgets this run keeps with --budget "
                    f"(given budgets replace the kept ones), or optimize another metric")
@@ -309,14 +298,14 @@ def _check_objectives(optimize: str | list[str]) -> list[str]:
 def _method_fits_other_count(settings: HyperPowerSettings) -> bool:
     """The kept method is one of the other objective count's (HW-IECI kept from a one-objective run
     now given several, or EHVI kept from several now given one)."""
-    several = len(settings.objective_names()) > 1
-    return settings.method in (SINGLE_OBJECTIVE_METHODS if several else MULTI_OBJECTIVE_METHODS)
+    several = len(settings.objectives.names) > 1
+    return settings.search.method in (SINGLE_OBJECTIVE_METHODS if several else MULTI_OBJECTIVE_METHODS)
 
 
 def modelled_objectives(settings: HyperPowerSettings) -> list[str]:
     """Hardware objectives of a multi-objective run: each has an a-priori model like a budget,
     which aware methods evaluate instead of learning it."""
-    names = settings.objective_names()
+    names = settings.objectives.names
     return [name for name in names if name in HARDWARE_METRICS] if len(names) > 1 else []
 
 
@@ -338,6 +327,8 @@ def check_reference(reference: dict[str, float], objectives: list[str], flag: st
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ConfigError(f"{flag} {name}={value!r}: not a finite number")
     return {name: float(reference[name]) for name in objectives}
+
+
 def _apply_schedule(settings: HyperPowerSettings, options: GenerateOptions) -> None:
     """``--scheduler --min-epochs --max-epochs --eta``, checked together (``check_settings_schedule``)
     against what the config keeps, before anything is set."""
@@ -345,10 +336,9 @@ def _apply_schedule(settings: HyperPowerSettings, options: GenerateOptions) -> N
                if getattr(options, key) is not None}
     if changes.get("scheduler") == "none":
         changes["scheduler"] = None
-    if changes or settings.scheduler is not None:
-        check_settings_schedule(dataclasses.replace(settings, **changes))
-    for key, value in changes.items():
-        setattr(settings, key, value)
+    if changes or settings.schedule.scheduler is not None:
+        check_settings_schedule(with_changes(settings, schedule=changes))
+    settings.schedule = settings.schedule.replaced(**changes)
 
 
 def _metric_order(metric: str) -> tuple[int, str]:

@@ -86,8 +86,8 @@ def _check_one(paths: ExperimentPaths, config: ExperimentConfig, name: str, task
     if not _defines_main(tree.body):
         raise ConfigError(f"{path}: defines no main function at its top level; Spearmint calls "
                           f"main(job_id, params) in the main-file named by {paths.config}")
-    if config.settings.scheduler is not None and not _main_takes_epochs(tree.body):
-        raise ConfigError(f"{path}: --scheduler {config.settings.scheduler} trains each job for a rung's number of "
+    if config.settings.schedule.scheduler is not None and not _main_takes_epochs(tree.body):
+        raise ConfigError(f"{path}: --scheduler {config.settings.schedule.scheduler} trains each job for a rung's number of "
                           f"epochs, passed as main(job_id, params, epochs=N), but this file's main takes no "
                           f"'epochs' parameter (nor **kwargs); add one (`def main(job_id, params, epochs=10):`) "
                           f"and train that many epochs, or run without --scheduler")

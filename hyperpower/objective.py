@@ -71,14 +71,14 @@ def evaluate_job(paths: ExperimentPaths, config: ExperimentConfig, job: Job, log
     from hyperpower.training import EarlyTerminationRule, accuracy_of, train
 
     settings = config.settings
-    _seed_keras(settings.seed, job.id)
+    _seed_keras(settings.search.seed, job.id)
     network_params = job.params or config.space.network_params(job.raw_params)
     definition = build_network(parse_template(paths.template), network_params, paths.job_network(job.id),
                                **network_settings(config, job.epochs))
     epochs = definition.epochs or DEFAULT_EPOCHS
     start = resume_parent(paths, config, job, definition, log)
-    splits = job_splits(definition, settings.objective_split)
-    rule = EarlyTerminationRule.from_settings(settings.early_termination, definition.num_classes) if settings.aware else None
+    splits = job_splits(definition, settings.objectives.split)
+    rule = EarlyTerminationRule.from_settings(settings.training.early_termination, definition.num_classes) if settings.search.aware else None
     _log(log, f"network {definition.path}: {definition.model.count_params()} parameters, "
               f"{definition.num_classes} classes; training {epochs} epochs on {len(splits.train[1])} samples, "
               f"batch size {definition.batch_size}; objective and early termination on the "
@@ -100,7 +100,7 @@ def evaluate_job(paths: ExperimentPaths, config: ExperimentConfig, job: Job, log
     _log(log, f"{splits.selection_name} error {error:.4f}, test error {test_error:.4f} after "
               f"{outcome.epochs_run} epochs (training {training_s:.3f} s, with the errors "
               f"{time.monotonic() - started:.1f} s)")
-    if settings.keep_models != "none":
+    if settings.training.keep_models != "none":
         save_trained_model(definition.model, paths.job_model(job.id), log)
     if needs_checkpoint(config, job) and not outcome.early_terminated:
         from hyperpower.schedule.checkpoints import save_checkpoint
@@ -108,7 +108,7 @@ def evaluate_job(paths: ExperimentPaths, config: ExperimentConfig, job: Job, log
         save_checkpoint(definition.model, paths, job.id, log)
     values = {"error": error, "test_error": test_error}
     if measure:
-        values.update(measure_hardware(definition.path, config, log, seed=measurement_seed(settings.seed, job.id)))
+        values.update(measure_hardware(definition.path, config, log, seed=measurement_seed(settings.search.seed, job.id)))
     alias_objective_task(config, values)
     trained = outcome.epochs_run if job.epochs is not None else None
     return ObjectiveResult(values=values, early_terminated=outcome.early_terminated, trained_epochs=trained,
@@ -127,7 +127,7 @@ def resume_parent(paths: ExperimentPaths, config: ExperimentConfig, job: Job, de
     model = load_checkpoint(paths, job.parent, log)
     if model is None:
         return 0
-    from hyperpower.schedule.settings import ladder
+    from hyperpower.settings.schedule import ladder
 
     definition.model = model
     return ladder(config.settings)[job.rung - 1]
@@ -135,9 +135,9 @@ def resume_parent(paths: ExperimentPaths, config: ExperimentConfig, job: Job, de
 
 def needs_checkpoint(config: ExperimentConfig, job: Job) -> bool:
     """Jobs below the top rung may be promoted, so they leave their network behind."""
-    if config.settings.scheduler is None or job.epochs is None:
+    if config.settings.schedule.scheduler is None or job.epochs is None:
         return False
-    from hyperpower.schedule.settings import top_epochs
+    from hyperpower.settings.schedule import top_epochs
 
     return job.epochs < top_epochs(config.settings)
 
@@ -147,7 +147,7 @@ def network_settings(config: ExperimentConfig, epochs: int | None = None) -> dic
     the job's own ``epochs`` (a scheduler's rung) or the run's replaces the file's own, and a
     file that sets none gets the default it trains with, so the rendered file states the values
     the job actually used."""
-    epochs = epochs or config.settings.epochs
+    epochs = epochs or config.settings.training.epochs
     return {"overrides": {"epochs": int(epochs)}} if epochs else {"defaults": {"epochs": DEFAULT_EPOCHS}}
 
 
@@ -160,14 +160,14 @@ def metrics_to_measure(config: ExperimentConfig, measurable: set[str]) -> list[s
     no sensor measures cannot be left out, so it raises HyperPowerError.
     """
     settings = config.settings
-    objectives = settings.objective_names()
+    objectives = settings.objectives.names
     for objective in objectives:
         if objective in HARDWARE_METRICS and objective not in measurable:
             raise HyperPowerError(
                 f"the objective {objective!r} (--optimize) cannot be measured on this machine; "
                 f"measurable here: {', '.join(sorted(measurable)) or 'nothing'}"
             )
-    wanted = set(settings.budgets) | set(objectives) | set(ALWAYS_MEASURED)
+    wanted = set(settings.budgets.limits) | set(objectives) | set(ALWAYS_MEASURED)
     return [metric for metric in HARDWARE_METRICS if metric in wanted and metric in measurable]
 
 
@@ -184,13 +184,13 @@ def measure_hardware(network_path: Path, config: ExperimentConfig, log: TextIO, 
     from hyperpower.hardware.protocol import protocol_text, protocol_values
     from hyperpower.hardware.subprocess_measure import measure_network_file
 
-    device = device or config.settings.device  # the job's own device when the device is a variable
+    device = device or config.settings.devices.device  # the job's own device when the device is a variable
     sensors = detect_sensors(device)
     try:
         metrics = metrics_to_measure(config, set(sensors.measurable()))
     finally:
         sensors.close()
-    skipped = [m for m in HARDWARE_METRICS if m in config.settings.budgets and m not in metrics]
+    skipped = [m for m in HARDWARE_METRICS if m in config.settings.budgets.limits and m not in metrics]
     if skipped:
         _log(log, f"not measured here (left to the model files): {', '.join(skipped)}")
     if not metrics:
@@ -226,8 +226,8 @@ def alias_objective_task(config: ExperimentConfig, values: dict[str, float]) -> 
     """The loop reads the objective under its task's name; a config whose objective task is not
     named after the metric (e.g. Spearmint's "main") still gets it."""
     task_name = config.objective_task.name
-    if task_name not in values and config.settings.objective in values:
-        values[task_name] = values[config.settings.objective]
+    if task_name not in values and config.settings.objectives.primary in values:
+        values[task_name] = values[config.settings.objectives.primary]
 
 
 def _seed_keras(seed: int | None, job_id: int) -> None:

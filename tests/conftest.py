@@ -15,7 +15,20 @@ from pathlib import Path
 
 import pytest
 
-from hyperpower.hardware.sensors.sensor_set import QUICK_MEASURE_ENV
+# Before numpy is first imported (by hyperpower below): one OpenBLAS thread in this process and in
+# every process the tests start. The optimizer's matrices are small (tens of points), where more
+# BLAS threads only spin: 25 evaluations of test_nan_results's Branin took 7.1 s of CPU (34 s
+# wall) with two threads and 1.6 s (7.5 s) with one on this loaded 2-CPU machine, suggesting
+# bit-identical points. In parallel runs (pytest-xdist) a spinning thread also takes the CPU from
+# the other worker.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from hyperpower.hardware.sensors.sensor_set import QUICK_MEASURE_ENV  # noqa: E402
+
+import xdist_groups  # noqa: E402 - tests/xdist_groups.py
+from xdist_groups import (  # noqa: E402,F401 - hooks: xdist_group honoured under pytest 9.2
+    pytest_collection_finish, pytest_configure, pytest_configure_node, pytest_unconfigure,
+    pytest_xdist_make_scheduler)
 
 os.environ.setdefault(QUICK_MEASURE_ENV, "1")
 
@@ -44,3 +57,31 @@ def run_cli():
     """``run_cli("run", folder, "--max-evals", "5")`` runs the CLI in a subprocess; fails the test on a
     non-zero exit unless ``check=False``."""
     return _run_cli
+
+
+# -- parallel runs (pytest-xdist, `./run_tool.sh test` uses `-n auto --dist loadgroup`) -----------
+
+#: tests that signal or kill processes and wait for a moment inside a run (training started, a
+#: promotion under way): they run one after another on one worker (``xdist_group``), never beside
+#: each other; the other workers run the rest of the suite meanwhile
+SIGNALS_GROUP = "signals"
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects: the e2e marks must be there
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests using ``run_cli`` are marked ``e2e``. In an xdist worker, the long tests go first (the
+    ``signals`` group, then ``slow``, then ``e2e``, each kept in file order): a worker that picks
+    one of them near the end would leave the other worker idle while it finishes."""
+    for item in items:
+        if "run_cli" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.e2e)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=_start_order)
+
+
+def _start_order(item: pytest.Item) -> int:
+    if SIGNALS_GROUP in (xdist_groups.group_of(item) or "").split("_"):
+        return 0
+    if item.get_closest_marker("slow"):
+        return 1
+    return 2 if item.get_closest_marker("e2e") else 3

@@ -14,7 +14,9 @@ from hyperpower import cli
 from hyperpower.errors import ConfigError, HyperPowerError, StoreError, TemplateError
 
 REPO = Path(__file__).resolve().parents[1]
-HEAVY_MODULES = ("keras", "tensorflow", "pymongo", "pynvml", "matplotlib", "sklearn")
+#: scipy too: it took 1.2 s of the CLI's 1.45 s of CPU at start (scipy.stats alone 0.8 s), and the
+#: suite starts the CLI hundreds of times; the optimizer imports it, reports and --help need not
+HEAVY_MODULES = ("keras", "tensorflow", "pymongo", "pynvml", "matplotlib", "sklearn", "plotly", "scipy")
 
 
 def _hyperpower(*args: object) -> subprocess.CompletedProcess:
@@ -22,8 +24,10 @@ def _hyperpower(*args: object) -> subprocess.CompletedProcess:
                           cwd=REPO, timeout=120)
 
 
+@pytest.mark.e2e
 def test_help_of_every_command_imports_no_heavy_library() -> None:
-    """`hyperpower --help` and each `COMMAND --help` must stay fast: no keras/tensorflow on that path."""
+    """`hyperpower --help` and each `COMMAND --help` must stay fast: no keras/tensorflow, no
+    scipy on that path."""
     script = f"""
 import contextlib, io, json, sys
 from hyperpower import cli
@@ -143,6 +147,7 @@ MALFORMED = {
 }
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("case", sorted(MALFORMED))
 def test_malformed_template_exits_2_with_location_and_writes_nothing(case: str, tmp_path: Path) -> None:
     text, location, reason = MALFORMED[case]
@@ -157,6 +162,7 @@ def test_malformed_template_exits_2_with_location_and_writes_nothing(case: str, 
     assert sorted(p.name for p in (tmp_path / "exp").iterdir()) == ["keras_model"]
 
 
+@pytest.mark.e2e
 def test_missing_template_file_exits_2_naming_the_path(tmp_path: Path) -> None:
     folder = tmp_path / "exp"
     (folder / "spearmint").mkdir(parents=True)
@@ -167,11 +173,13 @@ def test_missing_template_file_exits_2_naming_the_path(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.e2e
 def test_not_an_experiment_folder(tmp_path: Path) -> None:
     result = _hyperpower("status", tmp_path)
     assert result.returncode == 2 and "is not an experiment folder" in result.stderr
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("position", ["before", "after"])
 def test_debug_shows_the_traceback_before_or_after_the_command(position: str, tmp_path: Path) -> None:
     folder = tmp_path / "exp"
@@ -184,6 +192,7 @@ def test_debug_shows_the_traceback_before_or_after_the_command(position: str, tm
     assert "ConfigError: --optimize 'accuracy': unknown metric" in result.stderr
 
 
+@pytest.mark.e2e
 def test_generate_reports_what_it_wrote(tmp_path: Path) -> None:
     folder = tmp_path / "exp"
     shutil.copytree(REPO / "experiments" / "digits" / "keras_model", folder / "keras_model")

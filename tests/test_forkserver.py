@@ -61,6 +61,24 @@ def test_each_task_runs_in_a_fresh_child_of_one_warm_server(server: ForkServer, 
     assert first[-1] == second[-1], "the module was imported once, in the server, before forking"
 
 
+def test_a_request_naming_another_target_imports_it_in_the_child_only(server: ForkServer, tmp_path: Path) -> None:
+    """A worker's jobs fork from its measurement server this way (loop.executor): the server's
+    state, which every later child starts from, must not gain the other target's modules."""
+    (tmp_path / "othertask.py").write_text(
+        "import os, sys, time\n"
+        "LOADED_AT = time.time()\n"
+        "def main(argv):\n"
+        "    print(f'other in {os.getpid()} loaded at {LOADED_AT}', flush=True)\n"
+        "    return int(argv[0])\n")
+    logs = [tmp_path / f"other{i}.log" for i in range(2)]
+    codes = [server.start([str(4 + i)], log, target="othertask:main").wait(30) for i, log in enumerate(logs)]
+    assert codes == [4, 5]
+    first, second = (log.read_text().split() for log in logs)
+    assert first[0] == second[0] == "other" and first[-1] != second[-1], "imported in each child, not the server"
+    assert server.start(["ok", "2"], tmp_path / "own.log").wait(30) == 2, "the server's own target is unchanged"
+    assert (tmp_path / "own.log").read_text().startswith("task ok")
+
+
 def test_failing_and_hanging_tasks_leave_the_server_usable(server: ForkServer, tmp_path: Path) -> None:
     failing = server.start(["fail"], tmp_path / "fail.log")
     assert failing.wait(30) == 1

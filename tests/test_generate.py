@@ -33,6 +33,7 @@ def _cli(*args: object, script: str | None = None) -> subprocess.CompletedProces
     return subprocess.run([*command, *map(str, args)], capture_output=True, text=True, cwd=REPO, timeout=120)
 
 
+@pytest.mark.e2e
 def test_generate_digits_with_memory_budget_matches_template(digits: Path) -> None:
     result = _cli("generate", digits, "--budget", "memory=200MB", "--method", "hw-ieci")
     assert result.returncode == 0, result.stderr
@@ -53,7 +54,7 @@ def test_generate_digits_with_memory_budget_matches_template(digits: Path) -> No
     assert data["main-file"] == "hyperpower.py" and data["language"] == "PYTHON"
     assert data["database"] == {"name": "digits", "address": f"sqlite:///{digits.resolve() / 'hyperpower.sqlite'}"}
     assert data["hyperpower"]["method"] == "hw-ieci" and data["hyperpower"]["budgets"] == {"memory": 200.0}
-    assert load_config(digits / "spearmint" / "config.json").settings.budgets == {"memory": 200.0}
+    assert load_config(digits / "spearmint" / "config.json").settings.budgets.limits == {"memory": 200.0}
 
 
 def test_regenerating_with_the_same_options_is_byte_identical(digits: Path) -> None:
@@ -74,23 +75,23 @@ def test_settings_not_given_again_are_kept(digits: Path) -> None:
                                            max_time_s=60.0, seed=1))
     config, _ = generate_config(paths, GenerateOptions(max_evals=5))
     settings = config.settings
-    assert (settings.budgets, settings.method, settings.aware, settings.epochs) == ({"memory": 200.0}, "rand", False, 3)
-    assert (settings.max_time_s, settings.seed, settings.max_evals) == (60.0, 1, 5)
+    assert (settings.budgets.limits, settings.search.method, settings.search.aware, settings.training.epochs) == ({"memory": 200.0}, "rand", False, 3)
+    assert (settings.search.max_time_s, settings.search.seed, settings.search.max_evals) == (60.0, 1, 5)
     assert [t.name for t in config.constraint_tasks] == ["memory"]
     # given budgets replace the set; an empty set drops them
     config, _ = generate_config(paths, GenerateOptions(budgets={"power": 90.0}))
-    assert config.settings.budgets == {"power": 90.0} and list(config.tasks) == ["error", "power"]
+    assert config.settings.budgets.limits == {"power": 90.0} and list(config.tasks) == ["error", "power"]
     config, _ = generate_config(paths, GenerateOptions(budgets={}))
-    assert config.settings.budgets == {} and list(config.tasks) == ["error"]
+    assert config.settings.budgets.limits == {} and list(config.tasks) == ["error"]
 
 
 def test_objective_split_and_keep_models_are_kept_in_the_config(digits: Path) -> None:
     paths = resolve_experiment(digits)
     config, _ = generate_config(paths, GenerateOptions())
-    assert (config.settings.objective_split, config.settings.keep_models) == ("validation", "best")
+    assert (config.settings.objectives.split, config.settings.training.keep_models) == ("validation", "best")
     generate_config(paths, GenerateOptions(objective_split="test", keep_models="all"))
     config, _ = generate_config(paths, GenerateOptions(max_evals=4))  # not given again: kept
-    assert (config.settings.objective_split, config.settings.keep_models) == ("test", "all")
+    assert (config.settings.objectives.split, config.settings.training.keep_models) == ("test", "all")
     assert json.loads(paths.config.read_text())["hyperpower"]["keep_models"] == "all"
 
 
@@ -98,7 +99,7 @@ def test_profile_samples_are_kept_and_fewer_than_three_refused(digits: Path) -> 
     paths = resolve_experiment(digits)
     generate_config(paths, GenerateOptions(profile_samples=8))
     config, _ = generate_config(paths, GenerateOptions(max_evals=4))  # not given again: kept
-    assert config.settings.profile_samples == 8
+    assert config.settings.measurement.profile_samples == 8
     before = paths.config.read_bytes()
     with pytest.raises(ConfigError, match=r"--profile-samples must be an integer of at least 3 .* got 2"):
         generate_config(paths, GenerateOptions(profile_samples=2))
@@ -139,7 +140,7 @@ def test_template_changes_reach_the_config_and_settings_stay(digits: Path) -> No
     template.write_text(template.read_text().replace('"max": 64, "structural": true}\nconv1_kernel',
                                                      '"max": 96, "structural": true}\nconv1_kernel'))
     config, changed = generate_config(paths, GenerateOptions())
-    assert changed and config.space["conv1_filters"].max == 96 and config.settings.budgets == {"memory": 200.0}
+    assert changed and config.space["conv1_filters"].max == 96 and config.settings.budgets.limits == {"memory": 200.0}
 
 
 def test_model_files_are_checked_and_kept_relative_to_the_experiment(digits: Path, tmp_path: Path) -> None:
@@ -151,8 +152,8 @@ def test_model_files_are_checked_and_kept_relative_to_the_experiment(digits: Pat
     config, _ = generate_config(paths, GenerateOptions(budgets={"power": 90.0, "memory": 300.0},
                                                        models={"memory": str(outside),
                                                                "power": str(digits / "models" / "power.json")}))
-    assert config.settings.models == {"power": "models/power.json", "memory": str(outside)}
-    assert list(config.settings.models) == ["power", "memory"]  # fixed metric order, stable file
+    assert config.settings.budgets.models == {"power": "models/power.json", "memory": str(outside)}
+    assert list(config.settings.budgets.models) == ["power", "memory"]  # fixed metric order, stable file
 
 
 @pytest.mark.parametrize("options, message", [
@@ -218,7 +219,7 @@ def test_plain_spearmint_folder_keeps_its_tasks_and_takes_settings(tmp_path: Pat
     paths = resolve_experiment(folder)
     config = build_config(paths, GenerateOptions(method="rand", max_evals=7))
     assert list(config.tasks) == ["objective", "budget_left"] and config.main_file == "toy"
-    assert (config.settings.method, config.settings.max_evals) == ("rand", 7)
+    assert (config.settings.search.method, config.settings.search.max_evals) == ("rand", 7)
     with pytest.raises(ConfigError, match="plain Spearmint folder"):
         build_config(paths, GenerateOptions(optimize="error"))
 
@@ -233,7 +234,7 @@ def test_budget_on_a_spearmint_folder_bounds_or_adds_a_constraint_task(tmp_path:
     config = build_config(paths, GenerateOptions(budgets={"budget_left": 0.5, "cost": 3.0}))
     assert [(t.name, t.type, t.budget) for t in config.tasks.values()] == [
         ("objective", "OBJECTIVE", None), ("budget_left", "CONSTRAINT", 0.5), ("cost", "CONSTRAINT", 3.0)]
-    assert config.settings.budgets == {"budget_left": 0.5, "cost": 3.0}
+    assert config.settings.budgets.limits == {"budget_left": 0.5, "cost": 3.0}
     assert config.tasks["budget_left"].is_satisfied(0.4) and not config.tasks["budget_left"].is_satisfied(0.6)
     with pytest.raises(ConfigError, match="names the OBJECTIVE task 'objective'"):
         build_config(paths, GenerateOptions(budgets={"objective": 2.0}))
@@ -242,16 +243,18 @@ def test_budget_on_a_spearmint_folder_bounds_or_adds_a_constraint_task(tmp_path:
     assert paths.config.read_bytes() == before
 
 
+@pytest.mark.e2e
 def test_gener_experiment_no_run_with_two_constraint_pairs(digits: Path) -> None:
     result = _cli("--experiment", digits, "--optimize", "error", "--epochs", "2", "--constraint", "power",
                   "--constraint_val", "90", "--constraint", "memory", "--constraint_val", "1.25GB", "--no-run",
                   script="gener_experiment.py")
     assert result.returncode == 0, result.stderr
     config = load_config(digits / "spearmint" / "config.json")
-    assert config.settings.budgets == {"power": 90.0, "memory": 1250.0} and config.settings.epochs == 2
+    assert config.settings.budgets.limits == {"power": 90.0, "memory": 1250.0} and config.settings.training.epochs == 2
     assert [(t.name, t.budget) for t in config.constraint_tasks] == [("power", 90.0), ("memory", 1250.0)]
 
 
+@pytest.mark.e2e
 def test_gener_experiment_refuses_unpaired_constraints(digits: Path) -> None:
     result = _cli("--experiment", digits, "--constraint", "power", "--constraint", "memory",
                   "--constraint_val", "90", "--no-run", script="gener_experiment.py")
@@ -275,7 +278,7 @@ def test_gener_experiment_runs_the_experiment_through_the_run_command(digits: Pa
                           "--max-evals", "4", "--workers", "2"])
     assert status == 0 and calls == [["run", str(digits), "--workers", "2"]]
     settings = load_config(digits / "spearmint" / "config.json").settings
-    assert (settings.budgets, settings.max_evals) == ({"memory": 300.0}, 4)
+    assert (settings.budgets.limits, settings.search.max_evals) == ({"memory": 300.0}, 4)
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -287,6 +290,7 @@ def _files(folder: Path) -> dict[str, bytes]:
     (["--budget", "memory=300MB", "--model", "latency=MODEL"], "'latency' has no budget"),
     (["--heartbeat-timeout", "0"], "--heartbeat-timeout must be a positive number"),
 ])
+@pytest.mark.e2e
 def test_a_refused_run_leaves_config_and_store_as_they_were(digits: Path, tmp_path: Path, flags, message) -> None:
     """Issue 16.6: `run --budget power=50` on a CPU was refused after writing the budget into
     spearmint/config.json (and creating the store), so every later run failed."""
@@ -308,16 +312,18 @@ def test_a_refused_run_leaves_config_and_store_as_they_were(digits: Path, tmp_pa
     assert not (digits / "hyperpower.sqlite").exists() and not (digits / "output").exists()
 
 
+@pytest.mark.e2e
 def test_max_time_none_removes_a_saved_time_limit(digits: Path) -> None:
     """Issue 16.4: a saved --max-time could not be removed (0, none and inf were all refused)."""
     assert _cli("generate", digits, "--max-time", "20m").returncode == 0
-    assert load_config(digits / "spearmint" / "config.json").settings.max_time_s == 1200.0
+    assert load_config(digits / "spearmint" / "config.json").settings.search.max_time_s == 1200.0
     for text in ("none", "0", "inf"):
         assert _cli("generate", digits, "--max-time", "20m").returncode == 0
         assert _cli("generate", digits, "--max-time", text).returncode == 0
-        assert load_config(digits / "spearmint" / "config.json").settings.max_time_s is None
+        assert load_config(digits / "spearmint" / "config.json").settings.search.max_time_s is None
 
 
+@pytest.mark.e2e
 def test_clean_of_a_copied_folder_leaves_the_originals_jobs(digits: Path, tmp_path: Path) -> None:
     """Issue 16.7: a copy (`cp -r exp a`) named itself after the original, so `clean a` on a shared
     store deleted the original's jobs (and `run a` would have added to them)."""
@@ -352,8 +358,8 @@ def test_several_objectives_are_kept_as_a_list_and_the_method_follows_their_coun
     assert data["hyperpower"]["method"] == "ehvi" and data["hyperpower"]["reference"] == {"error": 1.0, "memory": 900.0}
     assert load_config(paths.config).settings == config.settings  # the list form round-trips
     again, _ = generate_config(paths, GenerateOptions(optimize=["error"]))
-    assert again.settings.method == "hw-ieci" and again.settings.objective_names() == ["error"]
-    assert again.settings.reference == {}
+    assert again.settings.search.method == "hw-ieci" and again.settings.objectives.names == ["error"]
+    assert again.settings.objectives.reference == {}
     assert json.loads(paths.config.read_text())["hyperpower"]["objective"] == "error"
 
 
@@ -366,4 +372,4 @@ def test_a_config_written_before_several_objectives_still_loads(digits: Path) ->
     assert data["hyperpower"]["objective"] == "error"
     paths.config.write_text(json.dumps(data))
     settings = load_config(paths.config).settings
-    assert settings.objective_names() == ["error"] and settings.reference == {}
+    assert settings.objectives.names == ["error"] and settings.objectives.reference == {}

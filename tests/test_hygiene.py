@@ -18,7 +18,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 #: import names of hyperpower and of what setup.py installs (install_requires and the test extra)
 INSTALLED = {"hyperpower", "numpy", "scipy", "keras", "tensorflow", "pymongo", "pynvml", "sklearn", "matplotlib",
-             "plotly", "pytest", "mongomock", "selenium"}
+             "plotly", "pytest", "mongomock", "selenium", "xdist"}
 
 
 def importorskip_calls(path: Path) -> list[tuple[int, str]]:

@@ -3,11 +3,11 @@
 A module may import modules of its own layer or of a lower one, never of a higher one; imports
 inside functions count too (they tie modules as much as top-level ones). Two modules that need
 each other move the shared piece down a layer. The order follows the data's path: names and
-records at the bottom, then the space and the store, the config, the optimizer's math, the
-scheduler and the hardware, the objective and the reports, the loop that drives them, the
-dashboard (a view over the store that also reads what the loop publishes there), and the
-commands on top. A new module is placed here when it is created (the test refuses one it cannot
-place).
+records at the bottom, then the space and the store, the settings and the config, the
+optimizer's math, the scheduler and the hardware, the objective and the reports, the loop that
+drives them, the dashboard (a view over the store that also reads what the loop publishes there),
+and the commands on top. A new module is placed here when it is created (the test refuses one it
+cannot place).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "hyperpower"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "metrics", "jobs", "transforms", "training", "saved_models", "device_names", "datasets"),
     ("units", "experiment", "forkserver", "store", "space", "configurations"),
-    ("devices",),
-    ("config", "schedule.settings"),
+    ("devices", "settings"),
+    ("config",),
     ("feasibility", "template", "main_file", "spearmint_params"),
     ("optimize", "network", "generate"),
     ("splits", "schedule"),

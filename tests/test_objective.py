@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from hyperpower.config import ExperimentConfig, HyperPowerSettings, Task, save_config
+from hyperpower.config import ExperimentConfig, Task, save_config
+from hyperpower.settings.section import HyperPowerSettings
 from hyperpower.errors import HyperPowerError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.jobs import Job
@@ -70,7 +71,7 @@ def make_config(paths: ExperimentPaths, **settings) -> ExperimentConfig:
 
     space = parse_template(paths.template).space
     return ExperimentConfig(name=paths.name, space=space, tasks={"error": Task("error")},
-                            settings=HyperPowerSettings(**{"seed": 0, **settings}))
+                            settings=HyperPowerSettings.from_section({"seed": 0, **settings}))
 
 
 def make_job(config: ExperimentConfig, job_id: int = 1, **raw) -> Job:
@@ -261,13 +262,13 @@ def test_job_process_records_an_early_terminated_job_as_finished(tmp_path, measu
 ])
 def test_metrics_to_measure(budgets, objective_metric, measurable, expected, tmp_path):
     config = ExperimentConfig(name="x", space=None, tasks={objective_metric: Task(objective_metric)},
-                              settings=HyperPowerSettings(objective=objective_metric, budgets=budgets))
+                              settings=HyperPowerSettings.from_section({"objective": objective_metric, "budgets": budgets}))
     assert metrics_to_measure(config, measurable) == expected
 
 
 def test_objective_that_cannot_be_measured_here_is_an_error():
     config = ExperimentConfig(name="x", space=None, tasks={"power": Task("power")},
-                              settings=HyperPowerSettings(objective="power"))
+                              settings=HyperPowerSettings.from_section({"objective": "power"}))
     with pytest.raises(HyperPowerError, match="objective 'power'.*measurable here: latency, memory"):
         metrics_to_measure(config, {"latency", "memory"})
 

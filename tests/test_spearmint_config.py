@@ -34,7 +34,7 @@ def test_spearmint_examples_simple_shape_one_objective_main_with_the_top_level_l
     config = config_from_json(SIMPLE, "simple/config.json")
     assert config.main_file == "branin.py" and config.name == "simple-braninhoo-example"
     assert [(t.name, t.type, t.likelihood) for t in config.tasks.values()] == [("main", "OBJECTIVE", "NOISELESS")]
-    assert config.settings.objective == "main" and config.settings.max_evals == 30 and config.ignored == ()
+    assert config.settings.objectives.primary == "main" and config.settings.search.max_evals == 30 and config.ignored == ()
 
 
 def test_spearmint_examples_toy_shape_main_file_lower_case_types_and_max_finished_jobs() -> None:
@@ -42,8 +42,8 @@ def test_spearmint_examples_toy_shape_main_file_lower_case_types_and_max_finishe
     assert config.main_file == "toy"  # it used to fall back to hyperpower.py silently
     assert [(t.name, t.type) for t in config.tasks.values()] == [("f", "OBJECTIVE"), ("c1", "CONSTRAINT"),
                                                                   ("c2", "CONSTRAINT")]
-    assert config.settings.max_evals == 40 and config.settings.objective == "f"
-    assert config.settings.method == "hw-cwei"  # Spearmint's constraints are measured: constraint-weighted EI
+    assert config.settings.search.max_evals == 40 and config.settings.objectives.primary == "f"
+    assert config.settings.search.method == "hw-cwei"  # Spearmint's constraints are measured: constraint-weighted EI
     assert config.ignored == ("acquisition",)
 
 
@@ -58,7 +58,7 @@ def test_key_spellings_spearmint_treats_alike() -> None:
     data = {"main file": "toy.py", "experiment_name": "named", "polling_time": 3, "max-finished-jobs": 7,
             "grid_size": 2000, "variables": XY, "tasks": {"f": {"type": "objective", "fit_mean": False}}}
     config = config_from_json(data)
-    assert (config.main_file, config.name, config.polling_time, config.settings.max_evals) == ("toy.py", "named", 3.0, 7)
+    assert (config.main_file, config.name, config.polling_time, config.settings.search.max_evals) == ("toy.py", "named", 3.0, 7)
     assert config.ignored == ("grid_size", "tasks.f.fit_mean")
     with pytest.raises(ConfigError, match="'main-file' and 'main_file' are the same setting; keep one"):
         config_from_json({**SIMPLE, "main_file": "b"})
@@ -66,7 +66,7 @@ def test_key_spellings_spearmint_treats_alike() -> None:
 
 def test_hyperpower_section_max_evals_wins_over_max_finished_jobs() -> None:
     config = config_from_json({**TOY, "hyperpower": {"max-evals": 5, "method": "rand"}})
-    assert (config.settings.max_evals, config.settings.method, config.settings.objective) == (5, "rand", "f")
+    assert (config.settings.search.max_evals, config.settings.search.method, config.settings.objectives.primary) == (5, "rand", "f")
     with pytest.raises(ConfigError, match="max_finished_jobs' must be a positive whole number"):
         config_from_json({**TOY, "max_finished_jobs": 0})
 
@@ -113,7 +113,7 @@ def test_a_copied_hyperpower_folder_is_an_experiment_of_its_own(tmp_path: Path) 
     assert load_experiment_config(paths).name == "copy"  # ... but the folder names the experiment
     config, _ = generate_config(paths, GenerateOptions())
     assert config.name == "copy" and load_config(paths.config).name == "copy"
-    assert config.settings.budgets == {"memory": 300.0}
+    assert config.settings.budgets.limits == {"memory": 300.0}
 
 
 def test_a_spearmint_experiment_name_is_the_users_explicit_choice(tmp_path: Path) -> None:
@@ -129,8 +129,8 @@ def test_two_objective_tasks_are_several_objectives_kept_in_order() -> None:
     """Spearmint's PESM format (issue 12): each OBJECTIVE task is an objective."""
     tasks = {"b": {"type": "OBJECTIVE"}, "c": {"type": "CONSTRAINT"}, "a": {"type": "objective"}}
     config = config_from_json({**TOY, "tasks": tasks})
-    assert config.settings.objective_names() == ["b", "a"] and [t.name for t in config.objective_tasks] == ["b", "a"]
-    assert config.settings.method == "ehvi"  # the default for several objectives
+    assert config.settings.objectives.names == ["b", "a"] and [t.name for t in config.objective_tasks] == ["b", "a"]
+    assert config.settings.search.method == "ehvi"  # the default for several objectives
     again = config_from_json(json.loads(json.dumps(config_to_json(config))))
     assert again.settings == config.settings and config_to_json(config)["hyperpower"]["objective"] == ["b", "a"]
     with pytest.raises(ConfigError, match=r"objective \['a', 'b'\] is not the OBJECTIVE task\(s\) \['b', 'a'\]"):

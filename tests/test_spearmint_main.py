@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from hyperpower import objective
-from hyperpower.config import ExperimentConfig, HyperPowerSettings, Task, save_config
+from hyperpower.config import ExperimentConfig, Task, save_config
+from hyperpower.settings.section import HyperPowerSettings
 from hyperpower.errors import ConfigError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.space import SearchSpace, Variable
@@ -79,7 +80,7 @@ def test_main_evaluates_the_experiment_and_returns_task_values(wrapper, tmp_path
     paths = ExperimentPaths(root, "hyperpower")
     config = ExperimentConfig(name="tiny", space=parse_template(paths.template).space,
                               tasks={"error": Task("error"), "memory": Task("memory", "CONSTRAINT", budget=500.0)},
-                              settings=HyperPowerSettings(epochs=2, seed=0, budgets={"memory": 500.0}))
+                              settings=HyperPowerSettings.from_section({"epochs": 2, "seed": 0, "budgets": {"memory": 500.0}}))
     save_config(config, paths.config)
     monkeypatch.setattr(objective, "measure_hardware", lambda network_path, config, log, **_: {"memory": 123.0})
     monkeypatch.chdir(root / "spearmint")

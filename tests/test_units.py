@@ -6,7 +6,8 @@ import io
 import math
 from pathlib import Path
 
-from hyperpower.config import ExperimentConfig, HyperPowerSettings, Task
+from hyperpower.config import ExperimentConfig, Task
+from hyperpower.settings.section import HyperPowerSettings
 from hyperpower.objective import measure_hardware
 from hyperpower.space import SearchSpace, Variable
 from hyperpower.units import format_measurement, format_number, format_value, name_with_unit
@@ -38,7 +39,7 @@ class FakeMeasurer:
 def test_the_job_log_gives_each_measured_value_its_unit(tmp_path: Path) -> None:
     config = ExperimentConfig("exp", SearchSpace([Variable("x", "INT", 1, 2)]),
                               {"error": Task("error"), "memory": Task("memory", "CONSTRAINT", "NOISELESS", 300.0)},
-                              HyperPowerSettings(budgets={"memory": 300.0}, device="cpu"))
+                              HyperPowerSettings.from_section({"budgets": {"memory": 300.0}, "device": "cpu"}))
     log = io.StringIO()
     values = measure_hardware(tmp_path / "net.py", config, log, measurer=FakeMeasurer())
     # issue 15 point 3: the latency's spread is a value of the job (status, export), in ms

@@ -36,7 +36,6 @@ replacement, so the design spreads over INITIAL of the six), enqueued into the p
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import time
@@ -180,9 +179,9 @@ def initial_design(seed: int, devices: list[str]) -> list[tuple[dict[str, str], 
 #: HyperPower's variants: (a-priori models?, extra settings of the config's hyperpower section)
 #: * ``ehvi``: black-box, every objective learnt (a GP each);
 #: * ``ehvi-apriori-fixed``: latency and cost known from the per-device models, used as they are
-#:   (the paper's pure a-priori behaviour; ``models_fixed`` where the installation has models that learn);
-#: * ``ehvi-apriori-learning``: the same models learning from the measurements (issue 25.1),
-#:   where the installation has them;
+#:   (the paper's pure a-priori behaviour, ``models_fixed``);
+#: * ``ehvi-apriori-learning``: the same models learning from the measurements (issue 25.1, the
+#:   default of an aware run);
 #: * ``ehvi-error-gp-with-device``: ``ehvi`` with the device declared as a plain ENUM (no
 #:   ``device_variable``), so the error's GP reads the device's columns too: the ablation of
 #:   ``devices.device_independent``;
@@ -196,17 +195,10 @@ VARIANTS = {"ehvi": (False, {}), "ehvi-apriori-fixed": (True, {"models_fixed": T
             "ehvi-reference": (False, {"reference": SCORE_REFERENCE})}
 
 
-def _settings_supported(extra: dict) -> dict:
-    """``extra`` less ``models_fixed: True`` on an installation whose models never learn (there
-    fixed is the only behaviour); ValueError for a learning arm there."""
-    from hyperpower.config import HyperPowerSettings
-
+def _section_settings(extra: dict) -> dict:
+    """``extra`` as the config's hyperpower section takes it: the score's reference spelt out."""
     if extra.get("reference") == SCORE_REFERENCE:
-        extra = {**extra, "reference": dict(zip(OBJECTIVES, facts()["reference"]))}
-    if "models_fixed" in extra and "models_fixed" not in {f.name for f in dataclasses.fields(HyperPowerSettings)}:
-        if not extra["models_fixed"]:
-            raise ValueError("this installation's a-priori models do not learn: no ehvi-apriori-learning arm")
-        return {key: value for key, value in extra.items() if key != "models_fixed"}
+        return {**extra, "reference": dict(zip(OBJECTIVES, facts()["reference"]))}
     return extra
 
 
@@ -223,7 +215,7 @@ def optimizer_config(devices: list[str], aware: bool, extra: dict | None = None)
         settings["device_variable"] = DEVICE
     return config_from_json({"variables": variables,
                              "tasks": {name: {"type": "OBJECTIVE", "likelihood": "GAUSSIAN"} for name in OBJECTIVES},
-                             "hyperpower": {**settings, **_settings_supported(extra or {})}})
+                             "hyperpower": {**settings, **_section_settings(extra or {})}})
 
 
 def apriori_models(devices: list[str]) -> dict:

@@ -5,8 +5,8 @@ hypervolume of the configurations trained to 52 epochs (reference: error 1, and 
 slowest seconds-per-epoch of 64 random configurations), higher is better.
 
 HyperPower's scheduler ranks each rung by non-dominated sorting with crowding distance (the
-several-objectives rule; the run's objectives are set on the config as issue 12's
-``settings.objectives`` will be, read by ``scheduler_objectives``); new configurations are
+several-objectives rule; the run's objectives are set on the config's
+``settings.objectives.names``, read by ``scheduler_objectives``); new configurations are
 random. Syne Tune's MOASHA (non-dominated sorting, its default priority) runs through ask/tell.
 
     nice -n 10 benchmarks/.venv-peers/bin/python benchmarks/multifidelity/run_two_objectives.py
@@ -63,7 +63,7 @@ def hyperpower_run(surrogate: Surrogate, seed: int, budget_s: float, reference: 
     from hyperpower.schedule.scheduler import Scheduler
 
     config = _config("rand", scheduler)
-    config.settings.objectives = ["error", "time"]  # what issue 12's config gives; scheduler_objectives reads it
+    config.settings.objectives.names = ["error", "time"]  # scheduler_objectives reads it
     optimizer = Optimizer(config, {}, np.random.default_rng(seed))
     planner = Scheduler(config, optimizer) if scheduler else None
     trace, jobs = FrontTrace(budget_s, reference), []

@@ -66,9 +66,9 @@ def experiment(method: str, seed: int):
     shutil.copytree(REPO / "experiments" / "digits" / "keras_model", folder / "keras_model")
     paths = resolve_experiment(folder)
     config, _ = generate_config(paths, GenerateOptions())
-    config.settings.set_objectives(OBJECTIVES)
-    config.settings.epochs, config.settings.seed, config.settings.keep_models = EPOCHS, seed, "none"
-    config.settings.initial_design = INITIAL_DESIGN
+    config.settings.objectives.names = list(OBJECTIVES)
+    config.settings.training.epochs, config.settings.search.seed, config.settings.training.keep_models = EPOCHS, seed, "none"
+    config.settings.search.initial_design = INITIAL_DESIGN
     return paths, config
 
 
@@ -93,7 +93,7 @@ class Evaluator:
         result = evaluate_job(self.paths, self.config, job, log, measure=False)
         values = dict(result.values)
         values.update(measure_hardware(self.paths.job_network(job_id), self.config, log, measurer=self.server,
-                                       seed=measurement_seed(self.config.settings.seed, job_id)))
+                                       seed=measurement_seed(self.config.settings.search.seed, job_id)))
         keras.backend.clear_session()
         return values
 
@@ -107,9 +107,9 @@ def hyperpower_suggester(method: str, config, seed: int):
     from hyperpower.optimize import Optimizer, load_linear_model
 
     settings = config.settings
-    settings.method = "rand" if method == "random" else "ehvi"
-    settings.aware = method == "ehvi-aware"
-    models = {"memory": load_linear_model(MODEL_FILE)} if settings.aware else {}
+    settings.search.method = "rand" if method == "random" else "ehvi"
+    settings.search.aware = method == "ehvi-aware"
+    models = {"memory": load_linear_model(MODEL_FILE)} if settings.search.aware else {}
     optimizer = Optimizer(config, models, seeded_rng(seed, 0))
     return lambda jobs: optimizer.suggest(jobs)[0].raw_params
 

@@ -113,7 +113,7 @@ def _print_front(context: ExperimentContext, jobs: list[Job], as_json: bool) -> 
 def _print_job(context: ExperimentContext, best: Job, record: dict[str, Any], title: str) -> None:
     config = context.config
     objective = objective_name(config)
-    split = f" ({config.settings.objective_split} split)" if "test_error" in best.values else ""
+    split = f" ({config.settings.objectives.split} split)" if "test_error" in best.values else ""
     print(f"{title} {best.id} ({best.method or '-'}): "
           f"{objective}={format_value(objective, best.values[objective])}{split}")
     others = {k: v for k, v in best.values.items() if k != objective}
@@ -122,8 +122,8 @@ def _print_job(context: ExperimentContext, best: Job, record: dict[str, Any], ti
         suffix = f" (predicted {format_value(metric, predicted)})" if predicted is not None else ""
         suffix += " (test split)" if metric == "test_error" else ""
         print(f"  {metric}: {format_value(metric, value)}{suffix}")
-    if best.epochs is not None and config.settings.scheduler is not None:
-        from hyperpower.schedule.settings import epochs_text, ladder
+    if best.epochs is not None and config.settings.schedule.scheduler is not None:
+        from hyperpower.settings.schedule import epochs_text, ladder
 
         print(f"  fidelity: {epochs_text(best.epochs)} (rungs at {', '.join(map(str, ladder(config.settings)))} "
               f"epochs)")

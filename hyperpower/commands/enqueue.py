@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         queued = [store.add_job(config.name, item.job) for item in planned]
     counted = sum(job.status is not JobStatus.SKIPPED for job in existing)
     print(f"hyperpower: {config.name}: {len(queued)} configuration(s) queued in store {mask_uri(uri)}")
-    for line in queued_lines(queued, planned, unchecked, counted, config.settings.max_evals, str(args.experiment)):
+    for line in queued_lines(queued, planned, unchecked, counted, config.settings.search.max_evals, str(args.experiment)):
         print(line)
     return 0
 

@@ -25,9 +25,9 @@ def run(args: argparse.Namespace) -> int:
     paths = resolve_experiment(args.experiment)
     config, changed = generate_config(paths, options)
     settings = config.settings
-    budgets = ", ".join(f"{metric} <= {format_value(metric, value)}" for metric, value in settings.budgets.items()) or "none"
+    budgets = ", ".join(f"{metric} <= {format_value(metric, value)}" for metric, value in settings.budgets.limits.items()) or "none"
     print(f"{'wrote' if changed else 'unchanged'} {paths.config}")
     print(f"  {len(config.space)} variables: {', '.join(config.space.names)}")
-    print(f"  minimize {', '.join(settings.objective_names())}; budgets: {budgets}; method {settings.method}"
-          f"{'' if settings.aware else ' (unaware)'}; max evals {settings.max_evals}")
+    print(f"  minimize {', '.join(settings.objectives.names)}; budgets: {budgets}; method {settings.search.method}"
+          f"{'' if settings.search.aware else ' (unaware)'}; max evals {settings.search.max_evals}")
     return 0

@@ -15,10 +15,13 @@ import math
 import re
 from pathlib import Path
 
-from hyperpower.config import DEFAULT_MULTI_OBJECTIVE_METHOD, KEEP_MODELS, METHODS, OBJECTIVE_SPLITS, ExperimentConfig, load_config, load_experiment_config
+from hyperpower.config import ExperimentConfig, load_config, load_experiment_config
+from hyperpower.settings.objectives import OBJECTIVE_SPLITS
+from hyperpower.settings.search import DEFAULT_MULTI_OBJECTIVE_METHOD, METHODS
+from hyperpower.settings.training import KEEP_MODELS
 from hyperpower.errors import ConfigError
 from hyperpower.experiment import ExperimentPaths, resolve_experiment
-from hyperpower.schedule.settings import SCHEDULERS
+from hyperpower.settings.schedule import SCHEDULERS
 from hyperpower.generate import GenerateOptions, build_config, effective_store_uri, normalize_store_uri
 from hyperpower.metrics import SELECTABLE_METRICS
 from hyperpower.units import parse_budget

@@ -13,7 +13,7 @@ import argparse
 
 from hyperpower.metrics import HARDWARE_METRICS
 from hyperpower.commands.options import add_experiment_argument, add_store_option
-from hyperpower.config import DEFAULT_PROFILE_SAMPLES as DEFAULT_SAMPLES
+from hyperpower.settings.measurement import DEFAULT_PROFILE_SAMPLES as DEFAULT_SAMPLES
 
 
 

@@ -66,7 +66,7 @@ def _run(args: argparse.Namespace, signals: StopSignals) -> int:
         prepared = prepare_run(paths, options, device=args.device)
     config = prepared.config
     if loaded_transfer is not None:
-        for line in transfer_lines(*loaded_transfer, config.settings.objective_names()):
+        for line in transfer_lines(*loaded_transfer, config.settings.objectives.names):
             print(line, flush=True)
     if config.ignored:
         print(f"hyperpower: {paths.config}: ignoring Spearmint settings HyperPower does not use: "
@@ -75,7 +75,7 @@ def _run(args: argparse.Namespace, signals: StopSignals) -> int:
         models = _models_for(paths, prepared, store, args)
         write_run_files(paths, prepared)
         finished = sum(j.status.finished for j in store.list_jobs(config.name))
-        optimizer = Optimizer(config, models, seeded_rng(config.settings.seed, finished), transfer=transfer)
+        optimizer = Optimizer(config, models, seeded_rng(config.settings.search.seed, finished), transfer=transfer)
         driver = Driver(store, paths, config, prepared.config_path, optimizer,
                         RunOptions(workers=args.workers, queue_only=args.queue_only,
                                    heartbeat_timeout_s=args.heartbeat_timeout),
@@ -106,21 +106,21 @@ def _first_line(config, store_uri: str, percentiles: dict[str, float] | None = N
     always the run's first line, also when profiling comes next (a percentile budget, ``memory
     <= p50``, gets its value from the model on a line of its own)."""
     from hyperpower.report.table import budget_text
-    from hyperpower.schedule.settings import schedule_text
+    from hyperpower.settings.schedule import schedule_text
     from hyperpower.store import mask_uri
 
     settings = config.settings
-    limit = f"at most {_duration_text(settings.max_time_s)}" if settings.max_time_s else "no time limit"
+    limit = f"at most {_duration_text(settings.search.max_time_s)}" if settings.search.max_time_s else "no time limit"
     budgets = [budget_text(config)] if config.constraint_tasks else []
     budgets += [f"{metric} <= p{percentile:g} (from the {metric} model)" for metric, percentile in (percentiles or {}).items()]
     fidelity = schedule_text(settings)
-    return (f"hyperpower: {config.name}: {settings.method}{'' if settings.aware else ' (unaware)'}, "
-            f"{_objectives_text(settings)}, budgets {', '.join(budgets) or 'none'}, up to {settings.max_evals} "
+    return (f"hyperpower: {config.name}: {settings.search.method}{'' if settings.search.aware else ' (unaware)'}, "
+            f"{_objectives_text(settings)}, budgets {', '.join(budgets) or 'none'}, up to {settings.search.max_evals} "
             f"evaluations, {limit}, " + (f"{fidelity}, " if fidelity else "") + f"store {mask_uri(store_uri)}")
 
 
 def _objectives_text(settings) -> str:
-    names = settings.objective_names()
+    names = settings.objectives.names
     return f"objective {names[0]}" if len(names) == 1 else f"objectives {', '.join(names)} (Pareto front)"
 
 
@@ -159,7 +159,7 @@ def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
 
         print(f"hyperpower: no usable model for {', '.join(prepared.to_profile)}: profiling {paths.root.name} first",
               flush=True)
-        if config.settings.devices:  # one model per device (issue 14)
+        if config.settings.devices.options:  # one model per device (issue 14)
             from hyperpower.loop.device_preparation import profile_devices
 
             profile_devices(paths, config, store, prepared.to_profile)
@@ -169,7 +169,7 @@ def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
         missing = metrics_needing_models(config, loaded.models)
         if missing:
             raise ConfigError(
-                f"the aware method {config.settings.method} checks budgets a priori but there is no usable model "
+                f"the aware method {config.settings.search.method} checks budgets a priori but there is no usable model "
                 f"for {', '.join(missing)}: give one with --model METRIC=FILE or run `hyperpower profile {paths.root}`")
     for line in loaded.warnings:
         print(line, flush=True)
@@ -177,10 +177,10 @@ def _models_for(paths, prepared: PreparedRun, store, args) -> dict:
         print(line, flush=True)
     for line in impossible_prediction_lines(config, loaded.models):
         print(line, flush=True)
-    if loaded.models and config.settings.aware:
+    if loaded.models and config.settings.search.aware:
         names = ", ".join(sorted(loaded.models))
         print(f"hyperpower: models of {names}: " + (
-            "fixed as profiled (--models-fixed)" if config.settings.models_fixed else
+            "fixed as profiled (--models-fixed)" if config.settings.budgets.models_fixed else
             "learning from this run's measurements (each model the prior mean of a GP over its residuals; "
             "--models-fixed keeps them as profiled)"), flush=True)
     return loaded.models
@@ -211,7 +211,7 @@ def _print_summary(store, paths, config, summary) -> None:
     elif best is None:
         print("hyperpower: no feasible configuration yet", file=sys.stderr)
     else:
-        objective = config.settings.objective
+        objective = config.settings.objectives.primary
         fidelity = f" at {best.epochs} epoch{'' if best.epochs == 1 else 's'}" if best.epochs is not None else ""
         print(f"hyperpower: best job {best.id}{fidelity}: {objective}="
               f"{format_value(objective, best.values.get(objective))} | {format_params(best.params)} "

@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from hyperpower.loop.interrupts import StopSignals
     from hyperpower.loop.progress import job_line
     from hyperpower.loop.worker import Worker, wait_for_driver, worker_context
+    from hyperpower.settings.section import with_changes
 
     wait_s = parse_duration(args.wait, "--wait")
     uri = normalize_store_uri(args.store)
@@ -52,8 +53,8 @@ def run(args: argparse.Namespace) -> int:
         with store:
             paths, config, config_path = worker_context(store, args.experiment, args.experiment_dir)
             devices = worker_devices(config.settings, args.devices)
-            if devices and len(devices) == 1 and not config.settings.devices:  # where it trains and measures
-                config = dataclasses.replace(config, settings=dataclasses.replace(config.settings, device=devices[0]))
+            if devices and len(devices) == 1 and not config.settings.devices.options:  # where it trains and measures
+                config = dataclasses.replace(config, settings=with_changes(config.settings, devices={"device": devices[0]}))
             worker = Worker(store, paths, config, config_path, max_jobs=args.max_jobs,
                             poll_interval_s=args.poll_interval, stop_event=stop_event,
                             on_finished=lambda job: output(job_line(job, config)), notify=output,

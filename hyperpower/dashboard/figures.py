@@ -107,7 +107,7 @@ def rungs(snapshot: ExperimentSnapshot) -> dict[str, Any] | None:
     import plotly.graph_objects as go
 
     config = snapshot.config
-    if config is None or not config.settings.scheduler:
+    if config is None or not config.settings.schedule.scheduler:
         return None
     objective = data.objective_name(config)
     done = [job for job in snapshot.jobs if job.status is JobStatus.COMPLETE and job.epochs is not None
@@ -129,18 +129,18 @@ def rungs(snapshot: ExperimentSnapshot) -> dict[str, Any] | None:
         traces.append(job_points(at, config, [job.epochs for job in at], [job.values[objective] for job in at],
                                  f"rung {rung}", {"size": 9, "color": colour(rung)}))
     return figure("rungs", f"{objective} by rung", traces,
-                  layout(f"{objective} by rung ({config.settings.scheduler})", "epochs trained",
+                  layout(f"{objective} by rung ({config.settings.schedule.scheduler})", "epochs trained",
                          data.metric_label(objective, config), xaxis={"type": "log", "title": {"text": "epochs trained (log)"}}))
 
 
 def devices(snapshot: ExperimentSnapshot) -> dict[str, Any] | None:
     """The objective against training runtime, one colour per device (``--devices``)."""
     config = snapshot.config
-    if config is None or not config.settings.devices:
+    if config is None or not config.settings.devices.options:
         return None
     objective = data.objective_name(config)
     traces = []
-    for index, device in enumerate(config.settings.devices):
+    for index, device in enumerate(config.settings.devices.options):
         at = [job for job in snapshot.jobs if job.device == device and job.status is JobStatus.COMPLETE
               and data.finite_value(job.values, objective) is not None
               and data.finite_value(job.values, "runtime") is not None]

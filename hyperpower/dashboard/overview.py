@@ -33,8 +33,8 @@ def overview(snapshot: ExperimentSnapshot) -> dict[str, Any]:
     return {
         **base,
         "objectives": [{"name": task.name, "label": data.metric_label(task.name, config)} for task in config.objective_tasks],
-        "method": settings.method,
-        "aware": settings.aware,
+        "method": settings.search.method,
+        "aware": settings.search.aware,
         "budgets": [budget_entry(snapshot, task.name) for task in config.constraint_tasks],
         "scheduler": scheduler_entry(jobs, config),
         "devices": device_entries(jobs, config),
@@ -60,8 +60,8 @@ def progress(snapshot: ExperimentSnapshot) -> dict[str, Any]:
     jobs = snapshot.jobs
     counts = {status.value: count for status, count in summary.status_counts(jobs).items()}
     finished = counts["complete"] + counts["broken"]
-    max_evals = snapshot.config.settings.max_evals if snapshot.config else None
-    max_time = snapshot.config.settings.max_time_s if snapshot.config else None
+    max_evals = snapshot.config.settings.search.max_evals if snapshot.config else None
+    max_time = snapshot.config.settings.search.max_time_s if snapshot.config else None
     starts = [job.start_time for job in jobs if job.start_time is not None]
     ends = [job.end_time for job in jobs if job.end_time is not None]
     state = run_state(snapshot)
@@ -113,44 +113,44 @@ def calibration(config: ExperimentConfig, model: Any, budget: float) -> tuple[fl
     from hyperpower.optimize.optimizer import budget_threshold
 
     settings = config.settings
-    if not settings.aware:
+    if not settings.search.aware:
         return None, "unaware run: the model's predictions are recorded, every suggestion is trained"
     try:
-        threshold = budget_threshold(budget, model, settings)
+        threshold = budget_threshold(budget, model, settings.budgets)
     except ConfigError as error:
         return None, str(error)
     shown = metrics.metric(model.metric).format(threshold)
-    if settings.violation_rate > 0:
-        quantile = 100.0 * model.conformal_quantile(settings.violation_rate)
-        return threshold, (f"--violation-rate {settings.violation_rate:g}: predictions must stay <= {shown} "
+    if settings.budgets.violation_rate > 0:
+        quantile = 100.0 * model.conformal_quantile(settings.budgets.violation_rate)
+        return threshold, (f"--violation-rate {settings.budgets.violation_rate:g}: predictions must stay <= {shown} "
                            f"(split-conformal error quantile +{quantile:.1f}%)")
     if threshold < budget:
-        return threshold, f"--model-margin {settings.model_margin:g}: predictions must stay <= {shown}"
+        return threshold, f"--model-margin {settings.budgets.margin:g}: predictions must stay <= {shown}"
     return threshold, "predictions must stay <= the budget (the paper's indicator, uncalibrated)"
 
 
 def scheduler_entry(jobs: list[Job], config: ExperimentConfig) -> dict[str, Any] | None:
     """The rung ladder of ``--scheduler`` and how many jobs each rung holds, by status."""
     settings = config.settings
-    if not settings.scheduler:
+    if not settings.schedule.scheduler:
         return None
-    from hyperpower.schedule.settings import ladder
+    from hyperpower.settings.schedule import ladder
 
     rungs = []
     for index, epochs in enumerate(ladder(settings)):
         at = [job for job in jobs if job.rung == index]
         rungs.append({"rung": index, "epochs": epochs, "jobs": len(at),
                       "complete": sum(job.status is JobStatus.COMPLETE for job in at)})
-    return {"name": settings.scheduler, "eta": settings.eta, "rungs": rungs}
+    return {"name": settings.schedule.scheduler, "eta": settings.schedule.eta, "rungs": rungs}
 
 
 def device_entries(jobs: list[Job], config: ExperimentConfig) -> list[dict[str, Any]]:
     """Per device of ``--devices``: its price and its jobs."""
     settings = config.settings
-    return [{"device": device, "price_per_hour": settings.prices.get(device),
+    return [{"device": device, "price_per_hour": settings.devices.prices.get(device),
              "jobs": sum(job.device == device for job in jobs),
              "complete": sum(job.device == device and job.status is JobStatus.COMPLETE for job in jobs)}
-            for device in settings.devices]
+            for device in settings.devices.options]
 
 
 def best_entry(snapshot: ExperimentSnapshot) -> dict[str, Any]:

@@ -194,7 +194,7 @@ def budget_models(paths: ExperimentPaths | None, config: ExperimentConfig) -> di
     if paths is not None:
         sources = model_sources(paths, config)
     else:  # no folder here: the models the settings name by absolute path or inline
-        sources = {metric: given for metric, given in config.settings.models.items()
+        sources = {metric: given for metric, given in config.settings.budgets.models.items()
                    if not isinstance(given, str) or given.startswith("/")}
     models = {}
     for metric, source in sources.items():

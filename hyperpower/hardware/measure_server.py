@@ -24,23 +24,40 @@ from hyperpower.hardware.subprocess_measure import (
     read_result,
 )
 
-__all__ = ["MeasurementServer", "fork_server_supported"]
+__all__ = ["MeasurementServer", "fork_server_supported", "measurement_fork_server"]
+
+#: what a measurement's process holds before it builds the network: Keras, and the measuring code
+MEASURE_PRELOAD = ("keras",)
+MEASURE_TARGET = "hyperpower.hardware.subprocess_measure:main"
 
 #: TEST HOOK ONLY (``hardware.protocol``): seconds to sleep before each measurement, standing in
 #: for a slow device measurement (GPU windows take minutes) so tests can check that heartbeats cover it
 TEST_MEASURE_DELAY_ENV = protocol.TEST_MEASURE_DELAY_ENV
 
 
-class MeasurementServer:
-    """Measure network files through a fork server where supported, else in fresh processes."""
+def measurement_fork_server(device: str | None, extra_environment: dict[str, str] | None = None,
+                            startup_timeout_s: float = 300.0) -> ForkServer:
+    """A fork server whose children measure network files (``MEASURE_PRELOAD`` imported once, the
+    device pinned in its environment). Children asked for another target import it after the fork
+    (``forkserver``), so a worker's jobs may fork from it too without changing what a
+    measurement's process holds, and so what it measures."""
+    environment = {**device_environment(device), **(extra_environment or {})}
+    return ForkServer(MEASURE_PRELOAD, MEASURE_TARGET, env=environment, startup_timeout_s=startup_timeout_s)
 
-    def __init__(self, device: str | None, startup_timeout_s: float = 300.0) -> None:
+
+class MeasurementServer:
+    """Measure network files through a fork server where supported, else in fresh processes.
+
+    ``server``: a running ``measurement_fork_server`` to use (shared with the worker's jobs); it
+    is not closed here. Without it the server is started here and closed with this object."""
+
+    def __init__(self, device: str | None, startup_timeout_s: float = 300.0, server: ForkServer | None = None) -> None:
         self.device = device
-        self._server: ForkServer | None = None
-        if fork_server_supported(device):
+        self._server: ForkServer | None = server
+        self._owned = server is None
+        if server is None and fork_server_supported(device):
             try:
-                self._server = ForkServer(["keras"], "hyperpower.hardware.subprocess_measure:main",
-                                          env=device_environment(device), startup_timeout_s=startup_timeout_s)
+                self._server = measurement_fork_server(device, startup_timeout_s=startup_timeout_s)
             except ForkServerError as exc:
                 raise MeasurementFailed(f"the measurement server did not start: {exc}") from None
 
@@ -66,9 +83,9 @@ class MeasurementServer:
         return read_result(network_path, result_path, log_path)
 
     def close(self) -> None:
-        if self._server is not None:
+        if self._server is not None and self._owned:
             self._server.close()
-            self._server = None
+        self._server = None
 
     def __enter__(self) -> "MeasurementServer":
         return self

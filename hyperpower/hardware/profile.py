@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Sequence, TextIO
 
 import numpy as np
 
-from hyperpower.config import DEFAULT_PROFILE_SAMPLES
+from hyperpower.settings.measurement import DEFAULT_PROFILE_SAMPLES
 from hyperpower.errors import HyperPowerError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.hardware.profile_models import (
@@ -276,8 +276,8 @@ def profile_for_run(paths: ExperimentPaths, config: Any, store: "ExperimentStore
                     device: str | None = None) -> ProfileResult:
     """Profile on the fly for an aware run that lacks models of ``metrics`` (called by ``run``),
     with the experiment's ``profile_samples`` configurations."""
-    result = profile_experiment(paths, config.settings.profile_samples, device=device, store=store, experiment=config.name,
-                                seed=config.settings.seed, metrics=list(metrics))
+    result = profile_experiment(paths, config.settings.measurement.profile_samples, device=device, store=store, experiment=config.name,
+                                seed=config.settings.search.seed, metrics=list(metrics))
     print(format_report(result), flush=True)
     return result
 

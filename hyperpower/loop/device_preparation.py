@@ -21,7 +21,7 @@ from hyperpower.optimize.device_models import device_model_key, split_model_key
 def devices_to_profile(config: ExperimentConfig, loaded: Any, here: list[str]) -> list[str]:
     """``metric@device`` keys an aware run profiles before its first job (devices this machine
     has); ConfigError for a device without a model that is not here."""
-    if not config.settings.aware:
+    if not config.settings.search.aware:
         return []
     keys = []
     for metric, devices in loaded.missing_devices.items():
@@ -30,7 +30,7 @@ def devices_to_profile(config: ExperimentConfig, loaded: Any, here: list[str]) -
         for device in devices:
             if device not in here:
                 raise ConfigError(
-                    f"the aware method {config.settings.method} checks the {metric} budget before training, on every "
+                    f"the aware method {config.settings.search.method} checks the {metric} budget before training, on every "
                     f"device the search may choose, but device {device} has no {metric} model and is not on this "
                     f"machine to profile it: profile it where it is (`hyperpower profile EXP --device {device}`) and "
                     f"give the file with --model {metric}@{device}=FILE, or drop {device} from --devices")

@@ -22,12 +22,13 @@ from typing import Callable
 
 import numpy as np
 
-from hyperpower.config import ExperimentConfig, config_to_json, method_label
+from hyperpower.config import ExperimentConfig, config_to_json
 from hyperpower.devices import job_device, unserved_devices
 from hyperpower.errors import HyperPowerError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.jobs import ENQUEUED_METHOD, Job, JobStatus
 from hyperpower.loop.background_fit import BackgroundSuggester
+from hyperpower.loop.doorbell import Doorbell
 from hyperpower.loop.progress import ProgressPrinter
 from hyperpower.loop.driver_lock import LOCK_FILE_NAME, DriverLock
 from hyperpower.loop.failures import failure_stop_reason
@@ -89,6 +90,8 @@ class Driver:
         self._idle_since: float | None = None
         self.background = BackgroundSuggester(optimizer)
         self._device_notice_at = 0.0
+        # local workers and this driver wake each other instead of polling (``loop.doorbell``)
+        self.queued_bell, self.done_bell = Doorbell(), Doorbell()
 
     # -- public ----------------------------------------------------------------------------
     def run(self) -> RunSummary:
@@ -150,25 +153,27 @@ class Driver:
         while True:
             if self.stop_event.is_set():
                 return "interrupted"
+            rings = self.done_bell.rings()
             self._raise_worker_error()
-            self.store.requeue_stale(self.name, self.options.heartbeat_timeout_s, self.options.max_attempts)
+            if self.store.requeue_stale(self.name, self.options.heartbeat_timeout_s, self.options.max_attempts):
+                self.queued_bell.ring()
             jobs = self.store.list_jobs(self.name)
             self.progress.report_new(jobs)
             self._check_failures(jobs)
             finished = [j for j in jobs if j.status in (JobStatus.COMPLETE, JobStatus.BROKEN)]
-            if len(finished) >= settings.max_evals:
+            if len(finished) >= settings.search.max_evals:
                 return "max-evals"
-            if settings.max_time_s and time.monotonic() - started >= settings.max_time_s:
+            if settings.search.max_time_s and time.monotonic() - started >= settings.search.max_time_s:
                 return "max-time"
             workers = self._worker_count()
             fits_ahead = self.options.background_fit and workers > 1 and self.scheduler is None  # the scheduler asks itself
             if self._top_up_queue(jobs, len(finished), workers, fits_ahead):
                 jobs = self.store.list_jobs(self.name)
-            if fits_ahead and len(finished) + self._unfinished(jobs) < settings.max_evals:
+            if fits_ahead and len(finished) + self._unfinished(jobs) < settings.search.max_evals:
                 self.background.prepare(jobs)
             self._notice_missing_workers(jobs)
             self._notice_unserved_devices(jobs)
-            self.stop_event.wait(self.options.poll_interval_s)
+            self.done_bell.wait(rings, self.options.poll_interval_s, self.stop_event)
 
     def _top_up_queue(self, jobs: list[Job], finished: int, workers: int, fits_ahead: bool) -> bool:
         """Queue one job per idle worker (within max_evals); True when any was queued. With
@@ -178,13 +183,14 @@ class Driver:
         pending = sum(j.status is JobStatus.PENDING for j in jobs)
         running = sum(j.status is JobStatus.RUNNING for j in jobs)
         idle_workers = max(workers - running, 0)
-        room = self.config.settings.max_evals - finished - pending - running
+        room = self.config.settings.search.max_evals - finished - pending - running
         count = min(idle_workers - pending, room)
         if count <= 0:
             return False
         if self.scheduler is not None:  # multi-fidelity: promotions and new configurations at a rung
             for job in self.scheduler.next_jobs(jobs, count):
                 self.store.add_job(self.name, job)
+            self.queued_bell.ring()
             return True
         if fits_ahead:
             prepared = self.background.take(jobs)
@@ -199,12 +205,13 @@ class Driver:
         return True
 
     def _queue(self, suggestion) -> None:
-        job = Job(id=0, experiment=self.name, method=method_label(self.config.settings),
+        job = Job(id=0, experiment=self.name, method=self.config.settings.search.label,
                   raw_params=suggestion.raw_params,
                   params=self.config.space.network_params(suggestion.raw_params),
                   predicted=dict(suggestion.predicted),
                   device=job_device(self.config.settings, suggestion.raw_params))
         self.store.add_job(self.name, job)
+        self.queued_bell.ring()  # a local worker waiting for work claims it now
 
     @staticmethod
     def _unfinished(jobs: list[Job]) -> int:
@@ -239,7 +246,7 @@ class Driver:
     def _notice_unserved_devices(self, jobs: list[Job]) -> None:
         """Jobs wait for a worker of their device (``hyperpower.devices``): a queue-only driver says,
         every ``idle_notice_s``, which devices no live worker serves and how to start one."""
-        if not self.options.queue_only or not self.config.settings.devices:
+        if not self.options.queue_only or not self.config.settings.devices.options:
             return
         now = time.time()
         missing = unserved_devices([j.device for j in jobs if j.status is JobStatus.PENDING],
@@ -276,7 +283,8 @@ class Driver:
             worker = Worker(self.store, self.paths, self.config, self.config_path,
                             name=local_worker_name(self.run_token, index),
                             poll_interval_s=self.options.poll_interval_s, stop_event=self.stop_event,
-                            heartbeat_timeout_s=self.options.heartbeat_timeout_s, notify=self.output)
+                            heartbeat_timeout_s=self.options.heartbeat_timeout_s, notify=self.output,
+                            queued_bell=self.queued_bell, done_bell=self.done_bell)
             thread = threading.Thread(target=self._run_worker, args=(worker,), name=f"worker-{index}", daemon=True)
             thread.start()
             self.workers.append(worker)
@@ -287,6 +295,7 @@ class Driver:
             worker.run()
         except BaseException as exc:  # noqa: BLE001 - surfaced in the driver thread
             self.worker_errors.append(exc)
+            self.done_bell.ring()
 
     def _raise_worker_error(self) -> None:
         if self.worker_errors:
@@ -297,6 +306,7 @@ class Driver:
         if stopped_by in ("max-evals", "max-time"):
             self.store.set_meta(self.name, META_FINISHED, True)
         self.stop_event.set()
+        self.queued_bell.ring()  # waiting workers see the stop at once
         self.background.close()
         for thread in self.threads:
             thread.join()

@@ -67,7 +67,7 @@ def _checked(config: ExperimentConfig, models: dict[str, Any], given: GivenConfi
     for budget in known_budgets(config, models):
         metric = budget.model.metric
         value = predicted.get(metric, float(budget.model.predict(params)))
-        limit = config.settings.budgets.get(metric, budget.budget)
+        limit = config.settings.budgets.limits.get(metric, budget.budget)
         tightened = "" if budget.budget == limit else f" (the aware methods' threshold {format_value(metric, budget.budget)})"
         verdict = "<=" if value <= budget.budget else ">"
         text = f"{metric} {format_value(metric, value)} predicted {verdict} budget {format_value(metric, limit)}{tightened}"
@@ -82,9 +82,9 @@ def _checked(config: ExperimentConfig, models: dict[str, Any], given: GivenConfi
 def _fidelity(config: ExperimentConfig) -> dict[str, Any]:
     """Under a scheduler a queued configuration starts at the first rung, as a new suggestion of
     ASHA's does, and may be promoted; without one it trains the run's epochs."""
-    if config.settings.scheduler is None:
+    if config.settings.schedule.scheduler is None:
         return {}
-    from hyperpower.schedule.settings import ladder
+    from hyperpower.settings.schedule import ladder
 
     return {"rung": 0, "epochs": ladder(config.settings)[0]}
 

@@ -20,7 +20,7 @@ from hyperpower.config import ExperimentConfig
 from hyperpower.devices import job_runtime_values
 from hyperpower.errors import StoreError
 from hyperpower.experiment import ExperimentPaths
-from hyperpower.forkserver import ForkServerError
+from hyperpower.forkserver import ForkServer, ForkServerError, fork_server_supported
 from hyperpower.jobs import LOG_TAIL_MARKER, Job, JobStatus
 from hyperpower.loop.heartbeat import DEFAULT_HEARTBEAT_TIMEOUT_S, JobHeartbeat, heartbeat_interval
 from hyperpower.loop.launcher import JobLauncher, JobTask
@@ -57,8 +57,10 @@ class JobExecutor:
         self._device: str | None = None
         self._launcher: JobLauncher | None = None
         self._launcher_device: str | None = None
-        self._server = None
+        self._server = None  # MeasurementServer
         self._server_device: str | None = None
+        self._warm: ForkServer | None = None  # jobs and measurements fork from it (``_warm_server``)
+        self._warm_device: str | None = None
 
     @property
     def device(self) -> str:
@@ -66,7 +68,7 @@ class JobExecutor:
         if self._device is None:
             from hyperpower.hardware import detect_sensors
 
-            with detect_sensors(self.config.settings.device) as sensors:
+            with detect_sensors(self.config.settings.devices.device) as sensors:
                 self._device = str(sensors.device)
         return self._device
 
@@ -86,7 +88,7 @@ class JobExecutor:
                 returncode, reason = self._wait(self._start(job, result_path, log_path), beat)
                 self._process_s = time.monotonic() - started
             except ForkServerError as exc:
-                self._close_launcher()  # a fresh server for the next job
+                self.close()  # a fresh server for the next job
                 returncode, reason = None, f"the job's fork server failed: {exc}"
             if reason == "released":
                 return self._release(job)
@@ -120,11 +122,10 @@ class JobExecutor:
         return job.device or self.device
 
     def _start(self, job: Job, result_path: Path, log_path: Path) -> JobTask:
-        if self._launcher is not None and self._launcher_device != self.device_of(job):
-            self._close_launcher()  # a job of another device: its environment (CUDA_VISIBLE_DEVICES) differs
-        if self._launcher is None:
-            self._launcher_device = self.device_of(job)
-            self._launcher = JobLauncher.for_device(self._launcher_device, self.paths.layout == "hyperpower")
+        device = self.device_of(job)
+        warm = self._warm_server(device)  # a new one (and no launcher) after a failure or on another device
+        if self._launcher is None or self._launcher_device != device:  # devices differ in CUDA_VISIBLE_DEVICES
+            self._launcher, self._launcher_device = JobLauncher.for_device(device, warm), device
         argv = ["--experiment-dir", str(self.paths.root), "--config", str(self.config_path),
                 "--job", json.dumps(job.to_dict()), "--result", str(result_path)]
         return self._launcher.start(argv, log_path)
@@ -194,7 +195,7 @@ class JobExecutor:
             try:
                 values.update(measure_hardware(self.paths.job_network(job.id), self.config, log,
                                                measurer=self._measurement_server(self.device_of(job)),
-                                               seed=measurement_seed(self.config.settings.seed, job.id),
+                                               seed=measurement_seed(self.config.settings.search.seed, job.id),
                                                device=self.device_of(job)))
                 alias_objective_task(self.config, values)
             except HyperPowerError as exc:
@@ -202,27 +203,45 @@ class JobExecutor:
         return None
 
     def _measurement_server(self, device: str):
-        """One fork server per worker and device, started on first use (CPU; GPUs use fresh processes)."""
-        if self._server is not None and self._server_device != device:
-            self._server.close()
-            self._server = None
-        if self._server is None:
-            from hyperpower.hardware.measure_server import MeasurementServer
+        """The worker's measurements on ``device``: forks of its warm server (CPU), else fresh processes."""
+        from hyperpower.hardware.measure_server import MeasurementServer
+        from hyperpower.hardware.subprocess_measure import MeasurementFailed
 
-            self._server, self._server_device = MeasurementServer(device), device
+        try:
+            warm = self._warm_server(device)
+        except ForkServerError as exc:
+            raise MeasurementFailed(f"the measurement server did not start: {exc}") from None
+        if self._server is None or self._server_device != device:
+            self._server, self._server_device = MeasurementServer(device, server=warm), device
         return self._server
 
-    def _close_launcher(self) -> None:
-        if self._launcher is not None:
-            self._launcher.close()
-            self._launcher = None
+    def _warm_server(self, device: str) -> ForkServer | None:
+        """The worker's fork server on ``device``, started on first use: Keras is imported once, and
+        each job and each measurement of its network is a fork of it (``forkserver``). Its own
+        target is the measurement's; a job imports its modules after the fork (about 0.1 s of CPU),
+        so a measurement's process holds what it held when measurements had a server of their own,
+        and a worker starts one server, not two. None where tasks get fresh processes: GPUs (CUDA
+        does not survive a fork), other Keras backends, plain Spearmint main-files."""
+        if self.paths.layout != "hyperpower" or not fork_server_supported(device):
+            return None
+        if self._warm is not None and (self._warm_device != device or not self._warm.alive()):
+            self.close()
+        if self._warm is None:
+            from hyperpower.hardware.measure_server import measurement_fork_server
+
+            self._warm = measurement_fork_server(device, {"PYTHONUNBUFFERED": "1"})  # job logs unbuffered
+            self._warm_device = device
+        return self._warm
 
     def close(self) -> None:
-        """Stop this worker's fork servers."""
-        self._close_launcher()
+        """Stop this worker's fork server."""
+        self._launcher = None
         if self._server is not None:
             self._server.close()
             self._server = None
+        if self._warm is not None:
+            self._warm.close()
+            self._warm = None
 
     @staticmethod
     def _describe_exit(returncode: int | None) -> str:

@@ -53,7 +53,7 @@ def _values_from_spearmint(config: ExperimentConfig, tasks: list[str], returned:
         return {str(k): _number(v) for k, v in returned.items()}
     value = _number(returned)
     if math.isnan(value):
-        return {name: math.nan for name in [*tasks, *config.settings.objective_names()]}
+        return {name: math.nan for name in [*tasks, *config.settings.objectives.names]}
     objectives = [name for name in tasks if config.tasks[name].type == "OBJECTIVE"]
     return {(objectives or tasks)[0]: value}
 
@@ -80,7 +80,7 @@ def evaluate_main_files(paths: ExperimentPaths, config: ExperimentConfig, job: J
             if task not in values or task in tasks:
                 values[task] = value
     if invalid:  # one file's NaN alone makes the whole result invalid, whatever the others returned
-        values.update({name: math.nan for name in config.settings.objective_names()})
+        values.update({name: math.nan for name in config.settings.objectives.names})
     return values, training_s
 
 

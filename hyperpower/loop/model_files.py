@@ -26,8 +26,8 @@ from hyperpower.optimize.device_models import PerDeviceModel, device_model_key
 def model_sources(paths: ExperimentPaths, config: ExperimentConfig) -> dict[str, Any]:
     """metric -> model file path or inline model: the config's ``models``, else EXP/models/<metric>.json."""
     sources: dict[str, Any] = {}
-    for metric in [*config.settings.budgets, *modelled_objectives(config.settings)]:
-        given = config.settings.models.get(metric)
+    for metric in [*config.settings.budgets.limits, *modelled_objectives(config.settings)]:
+        given = config.settings.budgets.models.get(metric)
         if isinstance(given, str):
             path = Path(given)
             sources[metric] = path if path.is_absolute() else paths.root / path
@@ -65,7 +65,7 @@ def load_models(paths: ExperimentPaths, config: ExperimentConfig,
     named is refused (ConfigError naming the variable and the command to re-profile), since it
     may come from another machine and must not be silently replaced by one profiled here."""
     loaded = LoadedModels(models={})
-    if config.settings.devices:  # one model per device and metric (issue 14)
+    if config.settings.devices.options:  # one model per device and metric (issue 14)
         return load_device_models(paths, config, loaded, lambda key, source, check, own: _load_one(
             paths, config, key, source, check, own, loaded, feature_function_factory))
     sources = model_sources(paths, config)
@@ -126,7 +126,7 @@ def _provenance_checker(paths: ExperimentPaths) -> Callable[[Any, str], Any] | N
 
 def _is_own_model_file(paths: ExperimentPaths, config: ExperimentConfig, metric: str, source: Any) -> bool:
     """EXP/models/<metric>.json found by default, the file ``profile`` writes (and may rewrite)."""
-    return metric not in config.settings.models and isinstance(source, Path) and \
+    return metric not in config.settings.budgets.models and isinstance(source, Path) and \
         source == paths.models_dir / f"{metric}.json"
 
 
@@ -152,9 +152,9 @@ def _unknown_provenance_warning(paths: ExperimentPaths, metric: str, where: str,
 def device_model_sources(paths: ExperimentPaths, config: ExperimentConfig, metric: str) -> dict[str, tuple[Any, bool]]:
     """device -> (model file path or inline model, whether it is the tool's own file), for the
     devices that have one."""
-    given = config.settings.models
+    given = config.settings.budgets.models
     sources: dict[str, tuple[Any, bool]] = {}
-    for device in config.settings.devices:
+    for device in config.settings.devices.options:
         entry = given.get(device_model_key(metric, device), given.get(metric))
         if isinstance(entry, str):
             path = Path(entry)
@@ -171,15 +171,15 @@ def load_device_models(paths: ExperimentPaths, config: ExperimentConfig, loaded:
     """Fill ``loaded``: a ``PerDeviceModel`` per budget metric whose
     every device has a usable model; the devices lacking one in ``loaded.missing_devices``."""
     check = _provenance_checker(paths)
-    for metric in config.settings.budgets:
+    for metric in config.settings.budgets.limits:
         models = {}
         for device, (source, own) in device_model_sources(paths, config, metric).items():
             model = load_one(device_model_key(metric, device), source, check, own)
             if model is not None:
                 models[device] = model
-        missing = [device for device in config.settings.devices if device not in models]
+        missing = [device for device in config.settings.devices.options if device not in models]
         if not missing:
-            loaded.models[metric] = PerDeviceModel(metric, config.settings.device_variable, models)
+            loaded.models[metric] = PerDeviceModel(metric, config.settings.devices.variable, models)
         elif metric in HARDWARE_METRICS or models:
             loaded.missing_devices[metric] = missing
     return loaded

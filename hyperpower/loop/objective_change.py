@@ -26,7 +26,7 @@ def check_objectives_against_jobs(paths: ExperimentPaths, config: ExperimentConf
     if stored is None:
         return None
     earlier, jobs = stored
-    now = config.settings.objective_names()
+    now = config.settings.objectives.names
     complete = [job for job in jobs if job.status is JobStatus.COMPLETE]
     if earlier == now or not complete:
         return None
@@ -57,12 +57,12 @@ def _stored(config: ExperimentConfig, store_uri: str) -> tuple[list[str], list[J
         earlier = config_from_json(data, f"store {mask_uri(store_uri)} ({config.name})")
     except ConfigError:
         return None  # a config an older HyperPower stored and this one cannot read: nothing to compare
-    return earlier.settings.objective_names(), jobs
+    return earlier.settings.objectives.names, jobs
 
 
 def _refusal(paths: ExperimentPaths, config: ExperimentConfig, earlier: list[str], complete: list[Job],
              lacking: dict[str, list[Job]]) -> str:
-    now = config.settings.objective_names()
+    now = config.settings.objectives.names
     missing = "; ".join(f"{len(jobs)} have no {name} value (first: job {jobs[0].id})" for name, jobs in lacking.items())
     if paths.layout == "spearmint":
         keep = f"keep the OBJECTIVE task(s) {', '.join(earlier)} in {paths.config}"

@@ -14,7 +14,8 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
-from hyperpower.config import ExperimentConfig, check_method_fits, config_to_json, save_config
+from hyperpower.config import ExperimentConfig, config_to_json, save_config
+from hyperpower.settings.section import check_method_fits, with_changes
 from hyperpower.errors import ConfigError
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.generate import (GenerateOptions, build_config, effective_store_uri, modelled_objectives,
@@ -54,7 +55,7 @@ def prepare_run(paths: ExperimentPaths, options: GenerateOptions, device: str | 
     check_experiment_name(saved.name)  # the store would refuse it only after its file exists
     config = saved
     if device:
-        config = dataclasses.replace(saved, settings=dataclasses.replace(saved.settings, device=device))
+        config = dataclasses.replace(saved, settings=with_changes(saved.settings, devices={"device": device}))
     if paths.layout == "spearmint":
         from hyperpower.main_file import check_main_files
 
@@ -76,23 +77,23 @@ def _plan_models(paths: ExperimentPaths, config: ExperimentConfig, percentiles: 
     """The usable models there are (a stale own model is left out, so its metric is profiled
     again; a stale model the user named is refused), and the metrics to profile; refuses a budget that no model covers
     and nothing here measures (only a HyperPower run measures its budgets itself)."""
-    probe = dataclasses.replace(config, settings=dataclasses.replace(
-        config.settings, budgets={**config.settings.budgets, **{m: 0.0 for m in percentiles}}))
+    probe = dataclasses.replace(config, settings=with_changes(
+        config.settings, budgets={"limits": {**config.settings.budgets.limits, **{m: 0.0 for m in percentiles}}}))
     hyperpower = paths.layout == "hyperpower"
     loaded = load_models(paths, probe, template_feature_function_factory(paths) if hyperpower else None)
     for model in loaded.models.values():
         model.check_space(config.space)
-        if config.settings.aware and config.settings.violation_rate > 0:
-            model.conformal_quantile(config.settings.violation_rate)  # a file without residuals: refused now
+        if config.settings.search.aware and config.settings.budgets.violation_rate > 0:
+            model.conformal_quantile(config.settings.budgets.violation_rate)  # a file without residuals: refused now
     if not hyperpower:
         return loaded, []
     from hyperpower.hardware import check_measurable
 
-    if config.settings.devices:
+    if config.settings.devices.options:
         from hyperpower.devices import local_devices
 
         return loaded, devices_to_profile(config, loaded, local_devices())
-    check_measurable(list(probe.settings.budgets), loaded.models, device=device)
+    check_measurable(list(probe.settings.budgets.limits), loaded.models, device=device)
     return loaded, metrics_needing_models(config, loaded.models)
 
 
@@ -107,22 +108,22 @@ def write_run_files(paths: ExperimentPaths, prepared: PreparedRun) -> None:
 def metrics_needing_models(config: ExperimentConfig, models: dict[str, Any]) -> list[str]:
     """Aware HyperPower runs check every hardware budget a priori, and know every hardware
     objective of several a priori, so each needs a model."""
-    if not config.settings.aware:
+    if not config.settings.search.aware:
         return []
-    wanted = [*config.settings.budgets, *modelled_objectives(config.settings)]
+    wanted = [*config.settings.budgets.limits, *modelled_objectives(config.settings)]
     return [m for m in wanted if m in HARDWARE_METRICS and m not in models]
 
 
 def check_method_available(settings: Any) -> None:
     """A multi-objective method this installation does not provide is refused before anything is
     written, naming those it does."""
-    if len(settings.objective_names()) < 2:
+    if len(settings.objectives.names) < 2:
         return
     from hyperpower.optimize.multiobjective import MULTI_OBJECTIVE_STRATEGIES
 
-    if settings.method not in MULTI_OBJECTIVE_STRATEGIES:
+    if settings.search.method not in MULTI_OBJECTIVE_STRATEGIES:
         raise ConfigError(
-            f"method {settings.method!r} for several objectives is not available in this installation; "
+            f"method {settings.search.method!r} for several objectives is not available in this installation; "
             f"available: {', '.join(MULTI_OBJECTIVE_STRATEGIES)} (give one with --method)")
 
 
@@ -140,8 +141,8 @@ def resolve_percentile_budgets(paths: ExperimentPaths, options: GenerateOptions,
 
     base = build_config(paths, dataclasses.replace(options, budgets=None))  # percentiles: for the --model check
     metrics = list(options.budget_percentiles)
-    probe = dataclasses.replace(base, settings=dataclasses.replace(
-        base.settings, budgets={m: 0.0 for m in metrics}, models={**base.settings.models, **(options.models or {})}))
+    probe = dataclasses.replace(base, settings=with_changes(base.settings, budgets={
+        "limits": {m: 0.0 for m in metrics}, "models": {**base.settings.budgets.models, **(options.models or {})}}))
     factory = template_feature_function_factory(paths)
     first = load_models(paths, probe, factory)
     missing = [m for m in metrics if m not in first.models]
@@ -187,7 +188,7 @@ def impossible_prediction_lines(config: ExperimentConfig, models: dict[str, Any]
         for device, part in parts:
             found = impossible_predictions(part, config.space)
             if found.impossible:
-                lines.append(impossible_text(found, part, device, config.settings.models_fixed, config.settings.aware))
+                lines.append(impossible_text(found, part, device, config.settings.budgets.models_fixed, config.settings.search.aware))
     return lines
 
 
@@ -208,7 +209,7 @@ def budget_coverage_lines(config: ExperimentConfig, models: dict[str, Any]) -> l
     from hyperpower.units import format_value
 
     lines = []
-    for metric, budget in config.settings.budgets.items():
+    for metric, budget in config.settings.budgets.limits.items():
         if metric not in models or budget is None:
             continue
         model = models[metric]
@@ -226,17 +227,17 @@ def _tightened_text(config: ExperimentConfig, model: Any, budget: float, predict
     from hyperpower.units import format_value
 
     settings = config.settings
-    if not settings.aware:
+    if not settings.search.aware:
         return ""
-    threshold = budget_threshold(budget, model, settings)
+    threshold = budget_threshold(budget, model, settings.budgets)
     if threshold >= budget:
         return ""
     share = _percent(float((predictions <= threshold).mean()))
-    if settings.violation_rate > 0:
-        quantile = 100.0 * model.conformal_quantile(settings.violation_rate)
-        return (f"; under --violation-rate {settings.violation_rate:g} (error quantile +{quantile:.1f}%: predictions "
+    if settings.budgets.violation_rate > 0:
+        quantile = 100.0 * model.conformal_quantile(settings.budgets.violation_rate)
+        return (f"; under --violation-rate {settings.budgets.violation_rate:g} (error quantile +{quantile:.1f}%: predictions "
                 f"<= {format_value(model.metric, threshold)}): {share}")
-    return (f"; under --model-margin {settings.model_margin:g} (predictions <= "
+    return (f"; under --model-margin {settings.budgets.margin:g} (predictions <= "
             f"{format_value(model.metric, threshold)}): {share}")
 
 

@@ -68,7 +68,7 @@ class ProgressPrinter:
             return f"front: {len(front)} job(s) ({', '.join(str(j.id) for j in front)})" if front \
                 else "no feasible job yet"
         best = best_feasible_job(done, self.config)
-        objective = self.config.settings.objective
+        objective = self.config.settings.objectives.primary
         return (f"best {objective}={format_value(objective, best.values.get(objective))} (job {best.id})"
                 if best else "no feasible job yet")
 

@@ -32,7 +32,7 @@ from hyperpower.store.base import ExperimentStore
 
 def models_to_keep(jobs: list[Job], config: ExperimentConfig) -> set[int]:
     """Ids of the jobs whose trained model the ``keep_models`` setting keeps."""
-    policy = config.settings.keep_models
+    policy = config.settings.training.keep_models
     if policy == "all":
         return {job.id for job in jobs if job.status is JobStatus.COMPLETE}
     if policy == "best" and has_several_objectives(config):

@@ -121,9 +121,9 @@ def _folder_source(given: str) -> SourceReference:
 
 
 def load_transfer_prior(store_uri: str, config: ExperimentConfig) -> tuple[TransferPrior, list[LoadedSource]] | None:
-    """The prior of ``config.settings.transfer_from`` and what was read of each source (None when
+    """The prior of ``config.settings.transfer.sources`` and what was read of each source (None when
     it names nothing); ConfigError before anything is written when a source cannot serve."""
-    references = [resolve_source(text, store_uri) for text in config.settings.transfer_from or []]
+    references = [resolve_source(text, store_uri) for text in config.settings.transfer.sources or []]
     if not references:
         return None
     loaded = [_load(reference, store_uri, config) for reference in references]
@@ -178,7 +178,7 @@ def _check_shared(where: str, name: str, source: ExperimentConfig, config: Exper
 def _source_task(where: str, label: str, jobs: list[Job], source: ExperimentConfig,
                  config: ExperimentConfig) -> LoadedSource:
     """The complete jobs with at least one measured objective of this experiment, as a SourceTask."""
-    objectives = config.settings.objective_names()
+    objectives = config.settings.objectives.names
     complete = [job for job in jobs if job.status is JobStatus.COMPLETE]
     columns, read_as = list(objectives), None
     if not any(is_number(job.values.get(name)) for job in complete for name in objectives):

@@ -23,6 +23,7 @@ from hyperpower.config import ExperimentConfig, config_from_json
 from hyperpower.errors import ConfigError
 from hyperpower.experiment import ExperimentPaths, resolve_experiment
 from hyperpower.jobs import Job
+from hyperpower.loop.doorbell import Doorbell
 from hyperpower.loop.executor import JobExecutor
 from hyperpower.loop.heartbeat import DEFAULT_HEARTBEAT_TIMEOUT_S, META_HEARTBEAT_TIMEOUT
 from hyperpower.loop.trained_models import prune_trained_models
@@ -56,15 +57,22 @@ _LOCAL_WORKER = re.compile(r":run-([0-9a-f]+)-\d+$")
 
 
 class Worker:
-    """Claims and runs jobs until the experiment is finished, ``max_jobs`` ran, or it is stopped."""
+    """Claims and runs jobs until the experiment is finished, ``max_jobs`` ran, or it is stopped.
+
+    A local worker of ``hyperpower run`` gets its driver's doorbells (``loop.doorbell``): it waits
+    for work on ``queued_bell`` instead of a whole poll interval, and rings ``done_bell`` when a job
+    ends so the driver suggests the next one at once.
+    """
 
     def __init__(self, store: ExperimentStore, paths: ExperimentPaths, config: ExperimentConfig,
                  config_path: Path, name: str | None = None, max_jobs: int | None = None,
                  poll_interval_s: float = 0.5, stop_event: threading.Event | None = None,
                  on_finished: Callable[[Job], None] | None = None, exit_when_idle: bool = False,
                  heartbeat_timeout_s: float | None = None, notify: Callable[[str], None] = print,
-                 devices: list[str] | None = None) -> None:
+                 devices: list[str] | None = None, queued_bell: Doorbell | None = None,
+                 done_bell: Doorbell | None = None) -> None:
         self.store, self.config = store, config
+        self.queued_bell, self.done_bell = queued_bell, done_bell
         self.devices = devices  # the devices it serves (``hyperpower worker --device``); None: any job
         self.name = name or new_worker_name()
         self.max_jobs, self.poll_interval_s = max_jobs, poll_interval_s
@@ -76,7 +84,7 @@ class Worker:
             heartbeat_timeout_s = float(store.get_meta(config.name, META_HEARTBEAT_TIMEOUT,
                                                        DEFAULT_HEARTBEAT_TIMEOUT_S))
         self.executor = JobExecutor(store, paths, config, config_path, self.name,
-                                    timeout_s=config.settings.job_timeout_s, stop_event=self.stop_event,
+                                    timeout_s=config.settings.training.job_timeout_s, stop_event=self.stop_event,
                                     heartbeat_timeout_s=heartbeat_timeout_s, notify=notify)
 
     def run(self) -> int:
@@ -84,15 +92,18 @@ class Worker:
         done = 0
         try:
             while not self.stop_event.is_set() and (self.max_jobs is None or done < self.max_jobs):
+                rings = self.queued_bell.rings() if self.queued_bell else 0
                 job = self.store.claim_job(self.config.name, self.name, self.devices)
                 if job is None:
                     if self.exit_when_idle or self.store.get_meta(self.config.name, META_FINISHED, False):
                         break
                     self._announce("idle")
-                    self.stop_event.wait(self.poll_interval_s)
+                    self._wait_for_work(rings)
                     continue
                 self._announce("busy", force=True)
                 finished = self.executor.run(job)
+                if self.done_bell:
+                    self.done_bell.ring()
                 if finished is not None:
                     done += 1
                     self._prune_trained_models()
@@ -102,6 +113,13 @@ class Worker:
             self.executor.close()
             self._announce("stopped", force=True)
         return done
+
+    def _wait_for_work(self, rings: int) -> None:
+        """One poll interval, or less: until the driver rings (a job was queued) or a stop."""
+        if self.queued_bell is None:
+            self.stop_event.wait(self.poll_interval_s)
+        else:
+            self.queued_bell.wait(rings, self.poll_interval_s, self.stop_event)
 
     def _prune_trained_models(self) -> None:
         """After each finished job: the store now says which job is best (``--keep-models``)."""

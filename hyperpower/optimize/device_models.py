@@ -21,7 +21,7 @@ from hyperpower.space import SearchSpace
 
 
 def device_model_key(metric: str, device: str) -> str:
-    """``("power", "gpu:0")`` -> ``"power@gpu:0"``: the key of a device's model in ``settings.models``."""
+    """``("power", "gpu:0")`` -> ``"power@gpu:0"``: the key of a device's model in ``settings.budgets.models``."""
     return f"{metric}@{device}"
 
 

@@ -33,7 +33,6 @@ from typing import Callable, Sequence
 
 import numpy as np
 from scipy.special import ndtr
-from scipy.stats import qmc
 
 from hyperpower.optimize.acquisition import INV_SQRT_2PI
 from hyperpower.optimize.boxes import BoxSet, TooManyBoxes, nondominated_boxes
@@ -106,6 +105,8 @@ class MonteCarloEHVI:
         self.reference = np.asarray(reference, dtype=float)
         self.ideal = front.min(axis=0)
         m = len(self.reference)
+        from scipy.stats import qmc  # here: scipy.stats is most of the optimizer's import time
+
         engine = qmc.Sobol(m, scramble=True, rng=np.random.default_rng(seed))
         span = self.reference - self.ideal
         kept, drawn = [], 0

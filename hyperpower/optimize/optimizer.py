@@ -26,6 +26,7 @@ from scipy.special import ndtri
 
 from hyperpower.config import ExperimentConfig
 from hyperpower.devices import columns_without_device, device_independent
+from hyperpower.settings.budgets import BudgetSettings
 from hyperpower.errors import HyperPowerError
 from hyperpower.jobs import Job
 from hyperpower.optimize.candidates import NoFeasiblePoint, TakenPoints, sobol_points, unique_rows
@@ -61,7 +62,7 @@ class InfeasibleBudgetsError(HyperPowerError):
 
 def constraint_rules(config: ExperimentConfig) -> list[ConstraintRule]:
     """Budgets (value <= budget) and Spearmint CONSTRAINT tasks (value >= 0), one rule each."""
-    budgets = dict(config.settings.budgets)
+    budgets = dict(config.settings.budgets.limits)
     for task in config.constraint_tasks:
         if task.budget is not None:
             budgets.setdefault(task.name, task.budget)
@@ -88,12 +89,12 @@ def calibrated_threshold(budget: float, model: LinearModel, rate: float) -> floa
     return budget / (1.0 + quantile) if budget > 0 else budget - quantile * abs(budget)
 
 
-def budget_threshold(budget: float, model: LinearModel, settings: Any) -> float:
+def budget_threshold(budget: float, model: LinearModel, budgets: BudgetSettings) -> float:
     """The one place the aware methods' threshold is decided: ``violation_rate`` when set (it
-    replaces the margin; ``config.check_budget_tightening`` refuses both), else ``model_margin``."""
-    if float(getattr(settings, "violation_rate", 0.0) or 0.0) > 0:
-        return calibrated_threshold(budget, model, float(settings.violation_rate))
-    return safe_threshold(budget, model, float(settings.model_margin))
+    replaces the margin; ``check_budget_tightening`` refuses both), else the margin."""
+    if float(budgets.violation_rate or 0.0) > 0:
+        return calibrated_threshold(budget, model, float(budgets.violation_rate))
+    return safe_threshold(budget, model, float(budgets.margin))
 
 
 #: while no configuration is yet as sure to stay within a learned budget as --violation-rate or
@@ -101,14 +102,14 @@ def budget_threshold(budget: float, model: LinearModel, settings: Any) -> float:
 ATTAINABLE_SHARE = 0.01
 
 
-def learned_standard_deviations(settings: Any) -> float:
+def learned_standard_deviations(budgets: BudgetSettings) -> float:
     """How many predictive standard deviations a learned prediction keeps under its budget: the
     normal (1 - A) quantile under ``--violation-rate A`` (Pr(measured <= budget) >= 1 - A), K under
     ``--model-margin K``, else 0 (the paper's indicator, on the corrected prediction)."""
-    rate = float(getattr(settings, "violation_rate", 0.0) or 0.0)
+    rate = float(budgets.violation_rate or 0.0)
     if rate > 0:
         return float(ndtri(1.0 - rate))
-    return max(float(getattr(settings, "model_margin", 0.0) or 0.0), 0.0)
+    return max(float(budgets.margin or 0.0), 0.0)
 
 
 def independent_stream(rng: np.random.Generator, index: int) -> np.random.Generator:
@@ -134,7 +135,7 @@ def known_budgets(config: ExperimentConfig, models: dict[str, LinearModel]) -> l
     error quantile of ``violation_rate``, or ``model_margin`` cross-validated errors): what an
     aware method never suggests beyond, and what ``hyperpower enqueue`` checks a given
     configuration against."""
-    return [ModelBudget(models[rule.name], budget_threshold(rule.threshold, models[rule.name], config.settings),
+    return [ModelBudget(models[rule.name], budget_threshold(rule.threshold, models[rule.name], config.settings.budgets),
                         limit=rule.threshold)
             for rule in constraint_rules(config) if rule.feasible_below and rule.name in models]
 
@@ -158,15 +159,15 @@ class Optimizer:
         self.space = config.space
         self.models = dict(models)
         self.rng = rng
-        self.method = settings.method
-        self.aware = bool(settings.aware)
+        self.method = settings.search.method
+        self.aware = bool(settings.search.aware)
         self.rules = constraint_rules(config)
         # an unaware run uses no model in its search: its recorded predictions stay a priori
-        self.learned = {} if settings.models_fixed or not self.aware else {
+        self.learned = {} if settings.budgets.models_fixed or not self.aware else {
             metric: learned_model(model, self.space, independent_stream(rng, index))
             for index, (metric, model) in enumerate(self.models.items())}
         known = [dataclasses.replace(budget, learned=self.learned.get(budget.model.metric),
-                                     sds=learned_standard_deviations(settings))
+                                     sds=learned_standard_deviations(settings.budgets))
                  for budget in known_budgets(config, self.models)] if self.aware else []
         for budget in known:
             budget.model.check_space(self.space)
@@ -174,10 +175,10 @@ class Optimizer:
         self.problem = Problem(
             space=self.space, known=KnownConstraints(self.space, known), measured=measured,
             objective_noiseless=config.objective_task.likelihood == "NOISELESS",  # the primary objective
-            sigma0=float(settings.sigma0), mcmc=mcmc, search=search,
-            objective_inputs=self._inputs(settings.objective),
+            sigma0=float(settings.search.sigma0), mcmc=mcmc, search=search,
+            objective_inputs=self._inputs(settings.objectives.primary),
         )
-        self.objectives = settings.objective_names()
+        self.objectives = settings.objectives.names
         self.multi_problem: MultiObjectiveProblem | None = None
         self.strategy = self._strategy(rng)
         self._design_seed = int(rng.integers(2**63))
@@ -217,10 +218,10 @@ class Optimizer:
         device chosen cannot change it (``devices.device_independent``); None (all) otherwise."""
         if not device_independent(name):
             return None
-        return columns_without_device(self.space, self.config.settings.device_variable)
+        return columns_without_device(self.space, self.config.settings.devices.variable)
 
     def _fixed_reference(self) -> np.ndarray | None:
-        reference = self.config.settings.reference
+        reference = self.config.settings.objectives.reference
         if not reference:
             return None
         return np.array([reference[name] for name in self.objectives], dtype=float)
@@ -269,7 +270,7 @@ class Optimizer:
         while no configuration of the space is yet that sure to stay within the budget, the
         share ``ATTAINABLE_SHARE`` of a fixed sample that comes closest is kept, instead of
         refusing every configuration."""
-        requested = learned_standard_deviations(self.config.settings)
+        requested = learned_standard_deviations(self.config.settings.budgets)
         learned = dataclasses.replace(budget, learned=self.learned[budget.model.metric].snapshot(), sds=requested,
                                       requested_sds=None)
         if requested <= 0 or not learned.learned.measurements:
@@ -294,7 +295,7 @@ class Optimizer:
 
     # -- internals ----------------------------------------------------------------------------
     def _propose(self, observations: Observations, taken: TakenPoints, job_count: int, count: int) -> np.ndarray:
-        in_design = self.method in DESIGN_METHODS and job_count < self.config.settings.initial_design
+        in_design = self.method in DESIGN_METHODS and job_count < self.config.settings.search.initial_design
         if in_design or not self.strategy.ready(observations):
             if self.method in DESIGN_METHODS:
                 return self._design_points(taken, count)

@@ -35,9 +35,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.stats import qmc
 
 from hyperpower.optimize.acquisition import expected_improvement
 from hyperpower.optimize.candidates import TakenPoints, gaussian_neighbours, unique_rows
@@ -49,6 +49,9 @@ from hyperpower.optimize.multiobjective_problem import MultiObjectiveProblem
 from hyperpower.optimize.observations import Observations
 from hyperpower.optimize.search import admissible_configurations, admissible_points, exact_search_applies, initial_candidates
 from hyperpower.optimize.strategies import _measured_probabilities, incumbent
+
+if TYPE_CHECKING:
+    from scipy.stats import qmc
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,6 +86,8 @@ def simplex_weights(count: int, objectives: int) -> np.ndarray:
     if objectives == 2:
         first = np.arange(1, count + 1) / (count + 1)
         return np.column_stack([first, 1.0 - first])
+    from scipy.stats import qmc  # here: scipy.stats is most of the optimizer's import time
+
     cuts = np.sort(qmc.Sobol(objectives - 1, scramble=False).random(count + 1)[1:], axis=1)
     edges = np.column_stack([np.zeros(count), cuts, np.ones(count)])
     return np.maximum(np.diff(edges, axis=1), 1e-3)
@@ -185,6 +190,8 @@ class PABOStrategy(MultiObjectiveBayesian):
         if discrete:
             return admissible_configurations(space, search, feasible, taken)
         if self._sobol is None:
+            from scipy.stats import qmc
+
             self._sobol = qmc.Sobol(space.dim, scramble=True, rng=self.rng)
         anchors = self.anchors(observations)
         points = [snap_points(space, self._sobol.random(self.settings.candidates))]

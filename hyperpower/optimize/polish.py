@@ -27,7 +27,6 @@ import dataclasses
 from typing import Callable
 
 import numpy as np
-from scipy.optimize import minimize
 
 Acquisition = Callable[[np.ndarray], np.ndarray]
 FeasibleMask = Callable[[np.ndarray], np.ndarray]
@@ -68,6 +67,8 @@ def polish(
     as its start; coordinates outside ``columns`` are never changed. The work is ``iterations``
     L-BFGS-B steps (a step costs one or a few acquisition calls on k (1 + 2c) points).
     """
+    from scipy.optimize import minimize  # here, not at import: every CLI start would pay for it
+
     starts = np.array(np.atleast_2d(starts), dtype=float)
     count, width = len(starts), len(columns)
     best = _Best(starts.copy(), _scored(acquisition, starts, feasible))

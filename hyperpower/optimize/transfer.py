@@ -48,7 +48,6 @@ import warnings
 from typing import Any, Sequence
 
 import numpy as np
-from scipy.stats import kendalltau, norm
 
 from hyperpower.optimize.candidates import TakenPoints
 from hyperpower.optimize.observations import Observations
@@ -102,7 +101,7 @@ def _overlap(a: Variable, b: Variable) -> bool:
 def normal_scores(values: np.ndarray) -> np.ndarray:
     """Φ⁻¹((rank − ½)/n) per column (ties share their mean rank): the Gaussian copula transform.
     NaN entries (not measured) stay NaN; each column is ranked over the values it has."""
-    from scipy.stats import rankdata
+    from scipy.stats import norm, rankdata  # here: scipy.stats costs ~0.7 s CPU of every CLI start
 
     values = np.atleast_2d(np.asarray(values, dtype=float).T).T
     scores = np.full(values.shape, np.nan)
@@ -274,6 +273,8 @@ class TransferPrior:
         return (n * tau + PRIOR_COUNT * 0.5) / (n + PRIOR_COUNT)
 
     def _tau(self, observations: Observations, column: int) -> float:
+        from scipy.stats import kendalltau
+
         values = observations.objectives[:, column]
         if np.ptp(values) <= 0:
             return 0.0

@@ -132,8 +132,8 @@ def resolve_reference(jobs: Sequence[Job], config: ExperimentConfig,
     for index, name in enumerate(names):
         if name in given:
             reference[name], sources[name] = float(given[name]), "given"
-        elif name in config.settings.reference:
-            reference[name], sources[name] = float(config.settings.reference[name]), "run"
+        elif name in config.settings.objectives.reference:
+            reference[name], sources[name] = float(config.settings.objectives.reference[name]), "run"
         elif default is not None:
             reference[name], sources[name] = float(default[index]), "default"
     return reference, sources

@@ -74,7 +74,7 @@ def error_split(config: ExperimentConfig | None) -> str | None:
     main-file, whose ``error`` task means whatever the file returns."""
     if config is None or config.main_file != HYPERPOWER_MAIN_FILE:
         return None
-    return config.settings.objective_split
+    return config.settings.objectives.split
 
 
 def metric_name(metric: str, config: ExperimentConfig | None = None) -> str:
@@ -196,7 +196,7 @@ def fidelity_levels(jobs: Sequence[Job], config: ExperimentConfig) -> list[int]:
     """The distinct epochs (rungs) ``jobs`` trained to, lowest first, under a scheduler: what the
     figures tell apart, since an error after 1 epoch is not one after 9 (issue 22 point 10);
     empty without a scheduler (one fidelity)."""
-    if config.settings.scheduler is None:
+    if config.settings.schedule.scheduler is None:
         return []
     return sorted({int(job.epochs) for job in jobs if job.epochs is not None})
 

@@ -31,14 +31,14 @@ def device_points(jobs: Sequence[Job], objective: str, metric: str) -> dict[str,
 def plot_devices(jobs: Sequence[Job], config: ExperimentConfig, out_dir: Path,
                  note: Note = print_note) -> list[Path]:
     """Objective against cost (when priced) and runtime, coloured by device."""
-    if not config.settings.devices:
+    if not config.settings.devices.options:
         return []
     objective = data.objective_name(config)
     metrics = [m for m in ("cost", "runtime") if m != objective and device_points(jobs, objective, m)]
     if not metrics:
         note(f"skipped {DEVICES_FILE}: no complete job has both {objective} and a runtime")
         return []
-    colours = style.method_colours(list(config.settings.devices))
+    colours = style.method_colours(list(config.settings.devices.options))
     figure, axes = style.new_figure(len(metrics))
     for axis, metric in zip(axes, metrics):
         for device, (xs, ys) in device_points(jobs, objective, metric).items():

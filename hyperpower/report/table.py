@@ -19,7 +19,7 @@ from hyperpower.report.summary import (
     status_counts,
     unknown_feasibility_jobs,
 )
-from hyperpower.schedule.settings import epochs_text, ladder, schedule_text
+from hyperpower.settings.schedule import epochs_text, ladder, schedule_text
 from hyperpower.units import format_value
 
 
@@ -49,7 +49,7 @@ def measured_and_predicted(job: Job, metric: str) -> str:
 def job_columns(config: ExperimentConfig) -> list[str]:
     """Column names: every objective and every constraint task get one column each; a run with a
     scheduler has an ``epochs`` column (``fidelity_cell``)."""
-    return ["id", "status", "method", *device_columns(config), *(["epochs"] if config.settings.scheduler else []),
+    return ["id", "status", "method", *device_columns(config), *(["epochs"] if config.settings.schedule.scheduler else []),
             *[task.name for task in config.objective_tasks],
             *[task.name for task in config.constraint_tasks],
             "feasible", "early", "duration", "params", "reason"]
@@ -58,9 +58,9 @@ def job_columns(config: ExperimentConfig) -> list[str]:
 def device_columns(config: ExperimentConfig) -> list[str]:
     """``device`` (and ``cost`` when priced) for an experiment that chooses devices (issue 14)."""
     settings = config.settings
-    if not settings.devices:
+    if not settings.devices.options:
         return []
-    return ["device"] + (["cost"] if settings.prices and "cost" not in config.tasks else [])
+    return ["device"] + (["cost"] if settings.devices.prices and "cost" not in config.tasks else [])
 
 
 def device_cells(job: Job, config: ExperimentConfig) -> list[str]:
@@ -95,7 +95,7 @@ def job_row(job: Job, config: ExperimentConfig) -> list[str]:
     reason = job.reason or ""
     if is_invalid_job(job, config):
         reason = "invalid (NaN)"
-    fidelity = [fidelity_cell(job)] if config.settings.scheduler else []
+    fidelity = [fidelity_cell(job)] if config.settings.schedule.scheduler else []
     return [str(job.id), job.status.value, job.method or "-", *device_cells(job, config), *fidelity,
             *[measured_and_predicted(job, task.name) for task in config.objective_tasks],
             *[measured_and_predicted(job, task.name) for task in config.constraint_tasks],
@@ -125,18 +125,18 @@ def budget_text(config: ExperimentConfig) -> str:
 
 def settings_line(config: ExperimentConfig) -> str:
     settings = config.settings
-    awareness = "aware" if settings.aware else "unaware"
+    awareness = "aware" if settings.search.aware else "unaware"
     objectives = [task.name for task in config.objective_tasks]
     minimized = objectives[0] if len(objectives) == 1 else f"{', '.join(objectives)} (Pareto front)"
     fidelity = schedule_text(settings)
     return (f"minimize {minimized} | budgets: {budget_text(config)} | "
-            f"method {settings.method} ({awareness})" + (f" | {fidelity}" if fidelity else ""))
+            f"method {settings.search.method} ({awareness})" + (f" | {fidelity}" if fidelity else ""))
 
 
 def rung_line(jobs: list[Job], config: ExperimentConfig) -> str | None:
     """``rungs: 1 epoch 9 job(s), 3 epochs 3 job(s), 9 epochs 1 job(s)`` (finished jobs per rung)
     under a scheduler: how far up the ladder the run got; None without one."""
-    if config.settings.scheduler is None:
+    if config.settings.schedule.scheduler is None:
         return None
     counts = {epochs: 0 for epochs in ladder(config.settings)}
     for job in jobs:
@@ -210,10 +210,10 @@ def honesty_text(entry: ModelHonesty, config: ExperimentConfig, short: bool = Fa
     """One budget's measured violation rate among jobs predicted feasible, and what was asked
     (``status`` and the predicted-vs-measured plot say it alike; ``short`` for a panel title)."""
     settings = config.settings
-    if settings.violation_rate > 0:
-        requested = f"requested at most {100 * settings.violation_rate:g}%"
-    elif settings.model_margin > 0:
-        requested = f"--model-margin {settings.model_margin:g}, no rate requested"
+    if settings.budgets.violation_rate > 0:
+        requested = f"requested at most {100 * settings.budgets.violation_rate:g}%"
+    elif settings.budgets.margin > 0:
+        requested = f"--model-margin {settings.budgets.margin:g}, no rate requested"
     else:
         requested = "no rate requested" + ("" if short else " (--violation-rate A calibrates the budgets)")
     return (f"{entry.measured_over} of {entry.predicted_feasible} job(s) predicted under "

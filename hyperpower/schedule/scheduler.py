@@ -34,13 +34,13 @@ from typing import Any, Sequence, TextIO
 
 import numpy as np
 
-from hyperpower.config import ExperimentConfig, method_label
+from hyperpower.config import ExperimentConfig
 from hyperpower.devices import job_device
 from hyperpower.feasibility import feasibility
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.metrics import MEASUREMENT_RECORDS, is_hardware_metric
 from hyperpower.schedule.promotion import promotable
-from hyperpower.schedule.settings import ladder
+from hyperpower.settings.schedule import ladder
 
 #: metrics measured on the hardware during inference: a promotion inherits its parent's
 
@@ -53,7 +53,7 @@ def scheduler_objectives(config: ExperimentConfig) -> list[str]:
 
 def make_scheduler(config: ExperimentConfig, optimizer: Any) -> "Scheduler | None":
     """The run's scheduler; None without ``--scheduler`` (full fidelity: the driver's own queue)."""
-    if config.settings.scheduler is None:
+    if config.settings.schedule.scheduler is None:
         return None
     return Scheduler(config, optimizer)
 
@@ -80,10 +80,10 @@ class Scheduler:
         self.config, self.optimizer = config, optimizer
         settings = config.settings
         self.rungs = ladder(settings)
-        self.eta = int(settings.eta)
+        self.eta = int(settings.schedule.eta)
         self.objectives = scheduler_objectives(config)
         top = len(self.rungs) - 1
-        self.brackets = list(range(top + 1)) if settings.scheduler == "hyperband" else [0]
+        self.brackets = list(range(top + 1)) if settings.schedule.scheduler == "hyperband" else [0]
         self.shares = {b: math.ceil((top + 1) / (top + 1 - b) * self.eta ** (top - b)) for b in self.brackets}
 
     # -- the driver's one call ------------------------------------------------------------------
@@ -142,7 +142,7 @@ class Scheduler:
             started[bracket] += 1
             brackets.append(bracket)
         suggestions = self.optimizer.suggest(self.model_jobs(scheduled), count)
-        label = method_label(self.config.settings)
+        label = self.config.settings.search.label
         return [Job(id=0, experiment=self.config.name, method=label, raw_params=s.raw_params,
                     params=self.config.space.network_params(s.raw_params), predicted=dict(s.predicted),
                     rung=bracket, epochs=self.rungs[bracket], device=job_device(self.config.settings, s.raw_params))
@@ -150,7 +150,7 @@ class Scheduler:
 
     def model_rung(self, scheduled: Sequence[Job]) -> int | None:
         """The highest rung with at least ``initial_design`` complete jobs (None: none has)."""
-        enough = max(int(self.config.settings.initial_design), 1)
+        enough = max(int(self.config.settings.search.initial_design), 1)
         for rung in reversed(range(len(self.rungs))):
             if sum(job.rung == rung and job.status is JobStatus.COMPLETE for job in scheduled) >= enough:
                 return rung

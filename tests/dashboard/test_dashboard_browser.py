@@ -27,9 +27,10 @@ EVALUATIONS = 3
 
 
 #: selenium is in the test extra, so a missing selenium fails; only the system's browser may be absent
-pytestmark = pytest.mark.skipif(not CHROMIUM or not CHROMEDRIVER,
-                                reason="Debian's chromium and chromium-driver are not installed "
-                                       "(./run_tool.sh test installs them when run as root)")
+pytestmark = [pytest.mark.skipif(not CHROMIUM or not CHROMEDRIVER,
+                                 reason="Debian's chromium and chromium-driver are not installed "
+                                        "(./run_tool.sh test installs them when run as root)"),
+              pytest.mark.e2e]
 
 
 @pytest.fixture(scope="module")

@@ -61,6 +61,8 @@ def toy_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.mark.e2e
+@pytest.mark.xdist_group("dashboard_command")  # they share toy_run's real run: one worker runs it once
 def test_an_unknown_experiment_of_a_store_and_a_port_in_use_are_refused(run_cli, toy_run: Path) -> None:
     store = f"sqlite:///{toy_run / 'hyperpower.sqlite'}"
     unknown = run_cli("dashboard", "nothing-here", "--store", store, check=False, timeout=60)
@@ -74,6 +76,8 @@ def test_an_unknown_experiment_of_a_store_and_a_port_in_use_are_refused(run_cli,
     _one_paragraph_error(busy, f"--port {port}: address 127.0.0.1:{port} is already in use")
 
 
+@pytest.mark.e2e
+@pytest.mark.xdist_group("dashboard_command")  # they share toy_run's real run: one worker runs it once
 def test_it_serves_says_when_it_listens_beyond_this_machine_and_stops_on_ctrl_c(toy_run: Path) -> None:
     store = f"sqlite:///{toy_run / 'hyperpower.sqlite'}"
     process = subprocess.Popen([sys.executable, "-m", "hyperpower", "dashboard", "--store", store, "--host", "0.0.0.0",

@@ -15,13 +15,14 @@ from hyperpower.dashboard.job_table import job_table
 from hyperpower.dashboard.overview import overview
 from hyperpower.dashboard.source import ExperimentSnapshot
 from hyperpower.jobs import Job, JobStatus
+from hyperpower.settings.section import HyperPowerSettings
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _snapshot(jobs: list[Job], **settings) -> ExperimentSnapshot:
     config = load_config(REPO / "experiments" / "spearmint_toy" / "config.json")
-    config = dataclasses.replace(config, settings=dataclasses.replace(config.settings, **settings))
+    config = dataclasses.replace(config, settings=HyperPowerSettings.from_section({**config.settings.to_section(), **settings}))
     return ExperimentSnapshot(name=config.name, store_uri="sqlite:////nowhere.sqlite", config=config, paths=None,
                               jobs=jobs, models={}, finished=False, read_at=time.time())
 

@@ -23,6 +23,9 @@ from hyperpower.report.table import summary_lines
 from hyperpower.store import open_store
 from urllib.parse import quote
 
+# every test reads the real run of the module's fixture; on one xdist worker, so it runs once
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("dashboard_views")]
+
 EVALUATIONS = 4
 
 

@@ -36,7 +36,7 @@ def test_each_candidate_is_checked_with_its_own_devices_model(tmp_path: Path) ->
     options = GenerateOptions(method="rand", devices=["gpu:0", "cpu"], budgets={"power": 50.0},
                               models={"power@gpu:0": str(folder / "gpu.json"), "power@cpu": str(folder / "cpu.json")})
     prepared = prepare_run(resolve_experiment(folder), options)
-    assert prepared.to_profile == [] and prepared.config.settings.models == {"power@gpu:0": "gpu.json",
+    assert prepared.to_profile == [] and prepared.config.settings.budgets.models == {"power@gpu:0": "gpu.json",
                                                                              "power@cpu": "cpu.json"}
     model = prepared.loaded.models["power"]
     assert isinstance(model, PerDeviceModel)

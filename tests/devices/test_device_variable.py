@@ -54,10 +54,10 @@ def test_devices_flag_adds_a_categorical_variable_kept_in_config_json(tmp_path: 
     device = config.space["device"]
     assert device.type is VariableType.ENUM and device.options == ("gpu:0", "gpu:1", "cpu")
     assert device.structural is False, "the device never changes the network"
-    assert config.settings.devices == ["gpu:0", "gpu:1", "cpu"] and config.settings.device_variable == "device"
-    assert config.settings.prices == {"cpu": 0.1, "gpu:0": 2.5}
+    assert config.settings.devices.options == ["gpu:0", "gpu:1", "cpu"] and config.settings.devices.variable == "device"
+    assert config.settings.devices.prices == {"cpu": 0.1, "gpu:0": 2.5}
     again, _ = generate_config(paths, GenerateOptions())  # a later run without flags keeps them
-    assert again.settings.devices == ["gpu:0", "gpu:1", "cpu"] and again.space.names == ["units", "device"]
+    assert again.settings.devices.options == ["gpu:0", "gpu:1", "cpu"] and again.space.names == ["units", "device"]
     assert config.space.slice_of("device").stop - config.space.slice_of("device").start == 3, "one-hot: categorical"
 
 
@@ -65,7 +65,7 @@ def test_a_device_token_in_the_template_declares_the_device_variable(tmp_path: P
     line = 'where = HYPERPARAM{"type": "DEVICE", "token": "where", "options": ["GPU:1", "cpu"]}'
     folder = _template_experiment(tmp_path, line)
     config, _ = generate_config(resolve_experiment(folder), GenerateOptions())
-    assert config.settings.device_variable == "where" and config.settings.devices == ["gpu:1", "cpu"]
+    assert config.settings.devices.variable == "where" and config.settings.devices.options == ["gpu:1", "cpu"]
     assert config.space["where"].options == ("gpu:1", "cpu") and config.space["where"].structural is False
     with pytest.raises(TemplateError, match="'tpu' is not a device"):
         parse_template_text('d = HYPERPARAM{"type": "DEVICE", "token": "d", "options": ["tpu"]}')
@@ -117,6 +117,7 @@ def main(job_id, params):
 """
 
 
+@pytest.mark.e2e
 def test_jobs_are_routed_to_the_workers_that_serve_their_device(toy_experiment: Path) -> None:
     """Two fake devices (no GPU here: only the job's environment says where it ran), a
     queue-only driver and one worker per device: each job runs on a worker of its device."""
@@ -146,10 +147,10 @@ def test_jobs_are_routed_to_the_workers_that_serve_their_device(toy_experiment: 
 
 
 def test_a_worker_only_serves_devices_it_has_and_the_experiment_uses() -> None:
-    from hyperpower.config import HyperPowerSettings
+    from hyperpower.settings.section import HyperPowerSettings
     from hyperpower.devices import worker_devices
 
-    settings = HyperPowerSettings(devices=["gpu:0", "cpu"])
+    settings = HyperPowerSettings.from_section({"devices": ["gpu:0", "cpu"]})
     assert worker_devices(settings, None, here=["cpu"]) == ["cpu"]
     assert worker_devices(settings, ["GPU:0"], here=["cpu", "gpu:0"]) == ["gpu:0"]
     with pytest.raises(ConfigError, match="--device gpu:1: this machine has no such device"):

@@ -41,3 +41,27 @@ def test_runtime_and_cost_time_the_main_call_not_the_main_files_import(toy_exper
         assert job.values["cost"] == pytest.approx(3.6 * job.values["runtime"] / 3600)
         log = (toy_experiment / "output" / f"job_{job.id:05d}.out").read_text()
         assert "main() returned after" in log
+
+
+def test_runtime_as_a_second_objective_is_recorded_without_devices_or_prices() -> None:
+    """``--optimize error --optimize runtime`` with no --devices or --price: every job must carry
+    ``runtime`` (it once looked only at the primary objective, and every job broke with "the
+    objective 'runtime' is missing")."""
+    from hyperpower.devices import job_runtime_values
+    from hyperpower.settings.section import HyperPowerSettings
+
+    settings = HyperPowerSettings.from_section({"objective": ["error", "runtime"]})
+    assert job_runtime_values(settings, None, 2.5) == {"runtime": 2.5}
+    assert job_runtime_values(HyperPowerSettings.from_section({}), None, 2.5) == {}, "plain runs record what they did"
+
+
+def test_cost_as_a_second_objective_needs_a_price() -> None:
+    from hyperpower.devices import check_run_devices
+    from hyperpower.errors import ConfigError
+    from hyperpower.settings.section import HyperPowerSettings
+
+    settings = HyperPowerSettings.from_section({"objective": ["error", "cost"]})
+    with pytest.raises(ConfigError, match="cost objective needs a price"):
+        check_run_devices(settings, queue_only=False, here=["cpu"])
+    priced = HyperPowerSettings.from_section({"objective": ["error", "cost"], "prices": {"cpu": 0.1}})
+    check_run_devices(priced, queue_only=False, here=["cpu"])

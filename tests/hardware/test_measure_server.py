@@ -22,6 +22,7 @@ def _tiny_network(folder: Path, units: int) -> Path:
     return path
 
 
+@pytest.mark.e2e
 def test_broken_network_file_reports_its_error(tmp_path: Path) -> None:
     broken = tmp_path / "broken.py"
     broken.write_text("x = 1\nraise ValueError('boom in the user file')\n")
@@ -38,6 +39,7 @@ def test_device_environment_pins_the_device() -> None:
     assert not fork_server_supported("gpu:0") and not fork_server_supported(None)
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 @pytest.mark.skipif(not fork_server_supported("cpu"), reason="the fork server runs on Linux only")
 def test_fork_server_survives_broken_and_hanging_configurations(tmp_path: Path) -> None:

@@ -152,10 +152,10 @@ def test_violation_rate_coverage_is_said_and_the_setting_kept_in_the_config(tiny
     assert match and float(match.group(1)) == pytest.approx(100 * 6 / 16, abs=2.0), line
 
     generate_config(paths, GenerateOptions(budgets={"memory": 500.0}, violation_rate=0.05))
-    assert load_experiment_config(paths).settings.violation_rate == 0.05
+    assert load_experiment_config(paths).settings.budgets.violation_rate == 0.05
     with pytest.raises(ConfigError, match=r"--model-margin 1 and --violation-rate 0.05 both tighten the budgets"):
         generate_config(paths, GenerateOptions(model_margin=1.0))
-    assert load_experiment_config(paths).settings.model_margin == 0.0, "a refused option leaves the config as it was"
+    assert load_experiment_config(paths).settings.budgets.margin == 0.0, "a refused option leaves the config as it was"
     with pytest.raises(ConfigError, match=r"--violation-rate must be a fraction in \[0, 1\)"):
         _config(tiny_experiment, violation_rate=1.5)
 

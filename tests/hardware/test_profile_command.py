@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.e2e  # every test here starts hyperpower processes
+
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -12,6 +12,8 @@ import pytest
 
 from test_model_budgets import add_structural_width, write_model
 
+pytestmark = pytest.mark.e2e  # every test here starts hyperpower processes
+
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from hyperpower.experiment import resolve_experiment
 from hyperpower.generate import GenerateOptions
@@ -78,6 +79,7 @@ def test_a_prepared_configuration_queued_meanwhile_is_not_suggested_twice() -> N
     background.close()
 
 
+@pytest.mark.e2e
 def test_driver_queues_the_suggestion_fitted_from_the_latest_results_and_pending_jobs(toy_experiment: Path) -> None:
     """The test is the only worker (a queue-only driver expecting 3): after each result it waits
     for the driver's next background fit and checks what that fit was given."""

@@ -171,6 +171,7 @@ def test_values_are_network_values_and_a_predicted_violator_needs_force(modelled
     assert exported[0]["params"] == first.params, "enqueue takes the values export shows"
 
 
+@pytest.mark.e2e
 def test_mongodb_store_through_the_cli(toy_experiment, monkeypatch, capsys) -> None:
     """The CLI in this process, its MongoDB client a mongomock one (no server here): enqueue, then
     a run whose first job is the queued configuration."""

@@ -47,6 +47,7 @@ class _BeatsNeverArrive(SQLiteStore):
         return True
 
 
+@pytest.mark.e2e
 def test_worker_whose_result_is_refused_drops_it_and_goes_on(toy_experiment: Path) -> None:
     ledger = toy_experiment / "ledger.txt"
     (toy_experiment / "toy.py").write_text(textwrap.dedent(f"""
@@ -88,6 +89,7 @@ def test_worker_whose_result_is_refused_drops_it_and_goes_on(toy_experiment: Pat
     assert ledger.read_text().split().count("1") == 2
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 def test_a_measurement_longer_than_the_heartbeat_timeout_keeps_its_job(tmp_path: Path) -> None:
     folder = tmp_path / "digits"

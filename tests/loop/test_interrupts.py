@@ -69,6 +69,7 @@ def _training_started(folder: Path) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("signals")  # signals a run mid-training: one at a time (tests/conftest.py)
 @pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_signal_to_the_process_group_gives_the_running_digits_job_back(
         tmp_path: Path, run_cli, signal_number: int) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hyperpower.config import ExperimentConfig, HyperPowerSettings, Task
+from hyperpower.config import ExperimentConfig, Task
+from hyperpower.settings.section import HyperPowerSettings
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.loop.invalid_results import all_nan_line, first_exception_text
 from hyperpower.space import SearchSpace, Variable
@@ -34,7 +35,7 @@ def test_the_first_exception_text_of_a_log(log: str, expected: str | None) -> No
 
 def _config() -> ExperimentConfig:
     return ExperimentConfig(name="e", space=SearchSpace([Variable("x", "FLOAT", 0.0, 1.0)]),
-                            tasks={"f": Task("f")}, settings=HyperPowerSettings(objective="f"), main_file="m.py")
+                            tasks={"f": Task("f")}, settings=HyperPowerSettings.from_section({"objective": "f"}), main_file="m.py")
 
 
 def _job(tmp_path: Path, job_id: int, value: float, log: str = HEADER,

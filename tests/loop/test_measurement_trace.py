@@ -40,6 +40,7 @@ def _cli_outside_the_suite(*args: str, **variables: str) -> subprocess.Completed
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_runtime_is_the_training_and_each_measurement_records_its_protocol(tmp_path: Path) -> None:
     folder = tmp_path / "digits"
     shutil.copytree(REPO / "experiments" / "digits" / "keras_model", folder / "keras_model")

@@ -12,6 +12,8 @@ import pytest
 from hyperpower.jobs import JobStatus
 from hyperpower.store import open_store
 
+pytestmark = pytest.mark.e2e  # every test here starts hyperpower processes
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -19,8 +21,9 @@ REPO = Path(__file__).resolve().parents[2]
 def test_three_digits_evaluations_end_to_end_with_a_percentile_memory_budget(tmp_path: Path, run_cli) -> None:
     folder = tmp_path / "digits"
     shutil.copytree(REPO / "experiments" / "digits" / "keras_model", folder / "keras_model")
+    # 10 profile samples, the least this test asks of the model (the default is 30)
     result = run_cli("run", str(folder), "--budget", "memory=p50", "--epochs", "1", "--max-evals", "3",
-                     "--seed", "0", timeout=900)
+                     "--seed", "0", "--profile-samples", "10", timeout=900)
     assert "budget memory=p50 ->" in result.stdout
     # issue 22.14: the limits come first, before the profiling that sets the percentile budget
     assert result.stdout.splitlines()[0].startswith("hyperpower: digits: hw-ieci, objective error, budgets memory <= p50 "

@@ -20,6 +20,8 @@ import pytest
 from hyperpower.jobs import JobStatus
 from hyperpower.store import open_store
 
+pytestmark = pytest.mark.e2e  # every test here starts hyperpower processes
+
 REPO = Path(__file__).resolve().parents[2]
 FLAGS = ["--scheduler", "asha", "--min-epochs", "1", "--max-epochs", "9", "--eta", "3", "--seed", "0"]
 
@@ -30,23 +32,24 @@ def _jobs(folder: Path):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("signals")  # kills the run mid-promotion: one at a time (tests/conftest.py)
 def test_asha_on_digits_continues_checkpoints_and_survives_a_kill_during_a_promotion(tmp_path: Path,
                                                                                     run_cli) -> None:
     folder = tmp_path / "digits"
     shutil.copytree(REPO / "experiments" / "digits" / "keras_model", folder / "keras_model")
-    run_cli("run", str(folder), *FLAGS, "--max-evals", "3", timeout=900)
-    assert all((folder / "output" / f"job_{i:05d}_checkpoint.keras").is_file() for i in (1, 2, 3))
-
+    # one run: three first-rung jobs, then job 4 promotes one of them, and the run is killed then
+    # (the resumed run below continues checkpoints this run wrote, as a second run would)
     driver = subprocess.Popen([sys.executable, "-m", "hyperpower", "run", str(folder), *FLAGS, "--max-evals", "4"],
                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               start_new_session=True)
     log = folder / "output" / "job_00004.out"
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 900
     while not (log.is_file() and "continuing job" in log.read_text() and "epoch 2/3" not in log.read_text()):
         assert time.monotonic() < deadline and driver.poll() is None, "the promotion never started"
         time.sleep(0.1)
     promotion = _jobs(folder)[4]
     assert promotion.status is JobStatus.RUNNING and promotion.parent in (1, 2, 3)
+    assert all((folder / "output" / f"job_{i:05d}_checkpoint.keras").is_file() for i in (1, 2, 3))
     os.killpg(driver.pid, signal.SIGKILL)  # the worker (and its job process) die mid-promotion
     driver.wait(timeout=30)
 

@@ -8,8 +8,12 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from hyperpower.jobs import JobStatus
 from hyperpower.store import open_store
+
+pytestmark = pytest.mark.e2e  # every test here starts hyperpower processes
 
 REPO = Path(__file__).resolve().parents[2]
 

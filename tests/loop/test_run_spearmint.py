@@ -18,6 +18,8 @@ import pytest
 from hyperpower.jobs import JobStatus
 from hyperpower.store import open_store
 
+pytestmark = pytest.mark.e2e  # every test here starts hyperpower processes
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -72,6 +74,7 @@ def test_broken_and_timed_out_jobs_are_recorded_and_the_run_goes_on(toy_experime
     assert "exploding network" in status.stdout and "invalid (NaN)" in status.stdout
 
 
+@pytest.mark.xdist_group("signals")  # kills or signals mid-run: one at a time (tests/conftest.py)
 def test_killed_driver_resumes_without_losing_or_repeating_finished_jobs(toy_experiment: Path, run_cli) -> None:
     ledger = toy_experiment / "ledger.txt"
     _write_main(toy_experiment, f"""

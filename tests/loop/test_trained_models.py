@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hyperpower.config import ExperimentConfig, HyperPowerSettings, Task
+from hyperpower.config import ExperimentConfig, Task
+from hyperpower.settings.section import HyperPowerSettings
 from hyperpower.experiment import ExperimentPaths
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.loop.trained_models import prune_trained_models, trained_model_file
@@ -50,7 +51,7 @@ def experiment(tmp_path: Path):
 
 def config(keep_models: str) -> ExperimentConfig:
     return ExperimentConfig(name=EXPERIMENT, space=None, tasks={"error": Task("error")},
-                            settings=HyperPowerSettings(keep_models=keep_models))
+                            settings=HyperPowerSettings.from_section({"keep_models": keep_models}))
 
 
 def kept(paths: ExperimentPaths) -> list[int]:

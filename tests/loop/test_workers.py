@@ -11,10 +11,14 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from hyperpower.config import config_to_json, load_config
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.loop.worker import META_CONFIG, META_EXPERIMENT_DIR
 from hyperpower.store import open_store
+
+pytestmark = pytest.mark.e2e  # every test here starts hyperpower processes
 
 REPO = Path(__file__).resolve().parents[2]
 EXPERIMENT = "spearmint_toy"
@@ -93,6 +97,7 @@ def _worker_busy_with_a_slow_first_job(folder: Path, job_count: int,
     return worker, ledger
 
 
+@pytest.mark.xdist_group("signals")  # kills or signals mid-run: one at a time (tests/conftest.py)
 def test_job_of_a_killed_worker_is_completed_by_another(toy_experiment: Path) -> None:
     first, ledger = _worker_busy_with_a_slow_first_job(toy_experiment, 3)
     os.kill(first.pid, signal.SIGKILL)
@@ -110,6 +115,7 @@ def test_job_of_a_killed_worker_is_completed_by_another(toy_experiment: Path) ->
     assert ledger.read_text().split().count("1") == 1, "the killed attempt must not have recorded a result"
 
 
+@pytest.mark.xdist_group("signals")  # kills or signals mid-run: one at a time (tests/conftest.py)
 def test_sigterm_gives_the_running_job_back(toy_experiment: Path) -> None:
     worker, ledger = _worker_busy_with_a_slow_first_job(toy_experiment, 1)
     worker.send_signal(signal.SIGTERM)
@@ -121,6 +127,7 @@ def test_sigterm_gives_the_running_job_back(toy_experiment: Path) -> None:
     assert not ledger.exists()
 
 
+@pytest.mark.xdist_group("signals")  # kills or signals mid-run: one at a time (tests/conftest.py)
 def test_ctrl_c_to_the_process_group_gives_the_running_job_back(toy_experiment: Path) -> None:
     worker, ledger = _worker_busy_with_a_slow_first_job(toy_experiment, 1, own_session=True)
     time.sleep(1.0)  # the job process is up and sleeping

@@ -85,7 +85,7 @@ def test_measured_violations_fall_once_the_measurements_show_the_error(method: s
     violations = {}
     for fixed in (True, False):
         config = make_config(method, fixed)
-        config.settings.violation_rate = rate
+        config.settings.budgets.violation_rate = rate
         optimizer = Optimizer(config, {"power": CALIBRATED}, np.random.default_rng(2), mcmc=FAST)
         jobs = run(optimizer, slower_machine(np.random.default_rng(3)), 18)
         violations[fixed] = [job.values["power"] > 60.0 for job in jobs]
@@ -122,7 +122,7 @@ def test_a_margin_counts_predictive_standard_deviations_once_the_model_learns() 
     """--model-margin 2 with a learning model: the recorded (corrected) prediction stays two
     predictive standard deviations under the budget; the violation rate sizes it the same way."""
     config = make_config("hw-ieci")
-    config.settings.model_margin = 2.0
+    config.settings.budgets.margin = 2.0
     optimizer = Optimizer(config, {"power": POWER}, np.random.default_rng(5), mcmc=FAST)
     jobs = run(optimizer, slower_machine(np.random.default_rng(6)), 10)
     budget = optimizer.problem.known.budgets[0]
@@ -130,7 +130,7 @@ def test_a_margin_counts_predictive_standard_deviations_once_the_model_learns() 
     points = np.array([optimizer.space.to_unit(job.raw_params) for job in jobs[-3:]])
     prediction = optimizer.learned["power"].predict(points)
     assert (prediction.mean + 2.0 * prediction.predictive_sd <= 60.0 + 1e-9).all()
-    config.settings.model_margin, config.settings.violation_rate = 0.0, 0.05
+    config.settings.budgets.margin, config.settings.budgets.violation_rate = 0.0, 0.05
     calibrated = LinearModel("power", ["units"], [1.0], 20.0, cv_rmspe=0.05,
                              extra={"cv_relative_residuals": [0.001 * i for i in range(40)]})
     rated = Optimizer(config, {"power": calibrated}, np.random.default_rng(5), mcmc=FAST)
@@ -139,7 +139,7 @@ def test_a_margin_counts_predictive_standard_deviations_once_the_model_learns() 
 
 def test_an_unaware_run_records_a_priori_predictions() -> None:
     config = make_config("rand")
-    config.settings.aware = False
+    config.settings.search.aware = False
     optimizer = Optimizer(config, {"power": POWER}, np.random.default_rng(0), mcmc=FAST)
     jobs = run(optimizer, slower_machine(np.random.default_rng(1)), 5)
     assert optimizer.learned == {} and all(job.predicted["power"] == POWER.predict(job.params) for job in jobs)
@@ -152,7 +152,7 @@ def test_a_rate_no_configuration_can_meet_yet_keeps_the_closest_share_instead_of
     from hyperpower.optimize.optimizer import ATTAINABLE_SHARE
 
     config = make_config("rand")
-    config.settings.violation_rate = 0.1
+    config.settings.budgets.violation_rate = 0.1
     optimizer = Optimizer(config, {"power": CALIBRATED}, np.random.default_rng(0), mcmc=FAST)
     first = optimizer.suggest([])[0]
     network = optimizer.space.network_params(first.raw_params)

@@ -82,8 +82,8 @@ def test_model_margin_keeps_predictions_one_model_error_under_the_budget() -> No
     """With fixed models (the paper's form) the margin counts cross-validated model errors; the
     learning form counts predictive standard deviations (tests/optimize/test_learned_budgets.py)."""
     config = make_config(UNITS_RATE, "hw-ieci", budgets={"power": 60.0})
-    config.settings.model_margin = 1.0
-    config.settings.models_fixed = True
+    config.settings.budgets.margin = 1.0
+    config.settings.budgets.models_fixed = True
     optimizer = Optimizer(config, {"power": POWER}, np.random.default_rng(0), mcmc=FAST)
     jobs = run(optimizer, lambda n: {"error": units_rate_error(n), "power": POWER.predict(n)}, 8)
     safe = 60.0 - 0.05 * 60.0  # one cross-validated RMSPE (5 %) below the budget
@@ -237,8 +237,8 @@ def test_nan_results_make_every_bayesian_acquisition_avoid_their_region(method: 
 
 def test_aware_cwei_is_soft_and_applies_the_model_margin_once() -> None:
     config = make_config(UNITS_RATE, "hw-cwei", budgets={"power": 60.0})
-    config.settings.model_margin = 1.0
-    config.settings.models_fixed = True  # the a-priori probability; the learned one: test_learned_budgets.py
+    config.settings.budgets.margin = 1.0
+    config.settings.budgets.models_fixed = True  # the a-priori probability; the learned one: test_learned_budgets.py
     optimizer = Optimizer(config, {"power": POWER}, np.random.default_rng(0), mcmc=FAST)
     jobs = run(optimizer, lambda n: {"error": units_rate_error(n), "power": POWER.predict(n)}, 6)
     observations = collect_observations(jobs, optimizer.space, "error", optimizer.rules)
@@ -313,8 +313,8 @@ def test_calibrated_budget_keeps_the_violation_rate_where_the_search_presses_the
 
 def test_violation_rate_replaces_the_margin_and_needs_residuals() -> None:
     config = make_config(UNITS_RATE, "hw-ieci", budgets={"power": 60.0})
-    config.settings.violation_rate = 0.05
-    config.settings.models_fixed = True  # the conformal threshold; learned: test_learned_budgets.py
+    config.settings.budgets.violation_rate = 0.05
+    config.settings.budgets.models_fixed = True  # the conformal threshold; learned: test_learned_budgets.py
     calibrated = LinearModel("power", ["units"], [1.0], 20.0, unit="W", cv_rmspe=0.05,
                              extra={"cv_relative_residuals": [0.001 * i for i in range(40)]})
     optimizer = Optimizer(config, {"power": calibrated}, np.random.default_rng(0), mcmc=FAST)

@@ -68,7 +68,7 @@ def test_a_multi_objective_method_this_installation_lacks_is_a_clear_error(monke
 
 def test_spearmint_objectives_default_to_the_multi_objective_method() -> None:
     config = config_from_json({"variables": UNITS_RATE, "tasks": {"a": {"type": "OBJECTIVE"}, "b": {"type": "OBJECTIVE"}}})
-    assert config.settings.method == "ehvi" and config.settings.objective_names() == ["a", "b"]
+    assert config.settings.search.method == "ehvi" and config.settings.objectives.names == ["a", "b"]
 
 
 def test_a_hardware_objective_needs_a_model_like_a_budget_when_aware(tmp_path) -> None:

@@ -4,8 +4,6 @@ cell by cell on the grid of every point's coordinates)."""
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 
@@ -25,12 +23,14 @@ def brute_hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
     if len(points) == 0:
         return 0.0
     axes = [np.unique(np.append(points[:, k], reference[k])) for k in range(points.shape[1])]
-    volume = 0.0
-    for cell in itertools.product(*[range(len(a) - 1) for a in axes]):
-        lower = np.array([axes[k][c] for k, c in enumerate(cell)])
-        if any(np.all(p <= lower) for p in points):
-            volume += float(np.prod([axes[k][c + 1] - axes[k][c] for k, c in enumerate(cell)]))
-    return volume
+    # every cell at once, one row per cell: its lower corner and its widths (numpy, where a
+    # Python loop over the n^d cells took a second per 25-point front in 3-D)
+    lowers = np.stack(np.meshgrid(*[a[:-1] for a in axes], indexing="ij"), axis=-1).reshape(-1, len(axes))
+    widths = np.stack(np.meshgrid(*[np.diff(a) for a in axes], indexing="ij"), axis=-1).reshape(-1, len(axes))
+    covered = np.zeros(len(lowers), dtype=bool)
+    for p in points:
+        covered |= np.all(p <= lowers, axis=1)
+    return float(np.sum(np.prod(widths, axis=1)[covered]))
 
 
 def worst_plus_tenth(values: np.ndarray) -> np.ndarray:

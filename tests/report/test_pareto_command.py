@@ -17,6 +17,8 @@ import pytest
 
 from pareto_brute_force import brute_front, brute_hypervolume, worst_plus_tenth
 
+pytestmark = pytest.mark.e2e  # every test here starts hyperpower processes
+
 REPO = Path(__file__).resolve().parents[2]
 
 MAIN = """
@@ -225,11 +227,13 @@ def test_digits_default_ehvi_knows_the_profiled_memory_model_a_priori(tmp_path: 
     _cli("profile", str(folder), "--samples", "6", "--folds", "3", "--metrics", "memory", "--repetitions", "2",
          "--seed", "0")
     assert (folder / "models" / "memory.json").is_file()
+    # --models-fixed: the paper's a-priori model, the subject here (the default learns from the
+    # measurements: tests/loop/test_learned_models_run.py, tests/optimize/test_learned_model.py)
     run = _cli("run", str(folder), "--optimize", "error", "--optimize", "memory", "--epochs", "1", "--max-evals",
-               "5", "--seed", "0").stdout
+               "5", "--seed", "0", "--models-fixed").stdout
     assert "digits: ehvi, objectives error, memory (Pareto front)" in run and "profiling" not in run
     config = json.loads((folder / "spearmint" / "config.json").read_text())["hyperpower"]
-    assert (config["method"], config["aware"], config["models"]) == ("ehvi", True, {})
+    assert (config["method"], config["aware"], config["models"], config["models_fixed"]) == ("ehvi", True, {}, True)
     records = json.loads(_cli("export", str(folder)).stdout)
     assert [(r["status"], r["method"]) for r in records] == [("complete", "ehvi")] * 5
     model = load_linear_model(folder / "models" / "memory.json")

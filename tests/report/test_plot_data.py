@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from hyperpower.config import ExperimentConfig, HyperPowerSettings, Task
+from hyperpower.config import ExperimentConfig, Task
+from hyperpower.settings.section import HyperPowerSettings
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.report import plot_data as data
 from hyperpower.report import summary
@@ -21,7 +22,7 @@ def make_config(budgets: dict[str, float] | None = None, spearmint_constraint: s
     if spearmint_constraint:
         tasks[spearmint_constraint] = Task(spearmint_constraint, "CONSTRAINT")
     return ExperimentConfig("toy", SearchSpace([Variable("units", "INT", 8, 64)]), tasks,
-                            HyperPowerSettings(budgets=dict(budgets)))
+                            HyperPowerSettings.from_section({"budgets": dict(budgets)}))
 
 
 def job(job_id: int, status: JobStatus = JobStatus.COMPLETE, end: float | None = None, **fields) -> Job:
@@ -118,10 +119,10 @@ def test_metric_labels_name_units():
 
 def test_error_labels_name_the_runs_split():
     config = make_config({})
-    assert (config.main_file, config.settings.objective_split) == ("hyperpower.py", "validation")
+    assert (config.main_file, config.settings.objectives.split) == ("hyperpower.py", "validation")
     assert data.metric_label("error", config) == "validation error (fraction, 1 - accuracy)"
     assert data.metric_label("test_error", config) == "test error (fraction, 1 - accuracy)"
-    config.settings.objective_split = "test"
+    config.settings.objectives.split = "test"
     assert data.metric_name("error", config) == "test error"
     config.main_file = "branin"  # a plain Spearmint main-file: its error task's split is unknown
     assert data.metric_name("error", config) == "error" and data.metric_label("power", config) == "power (W)"

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from hyperpower.cli import main
-from hyperpower.config import ExperimentConfig, HyperPowerSettings, Task, config_to_json
+from hyperpower.config import ExperimentConfig, Task, config_to_json
+from hyperpower.settings.section import HyperPowerSettings
 from hyperpower.errors import HyperPowerError
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.report import plot_style, plots
@@ -45,7 +46,7 @@ def make_config(budgets: dict[str, float] | None = None) -> ExperimentConfig:
     tasks = {"error": Task("error")}
     tasks.update({metric: Task(metric, "CONSTRAINT", "NOISELESS", limit) for metric, limit in budgets.items()})
     return ExperimentConfig(NAME, SearchSpace([Variable("units", "INT", 8, 64)]), tasks,
-                            HyperPowerSettings(budgets=dict(budgets)))
+                            HyperPowerSettings.from_section({"budgets": dict(budgets)}))
 
 
 class Clock:
@@ -341,11 +342,11 @@ def test_cost_and_count_ticks_are_readable(tmp_path, figures, capsys):
     """Issue 22 point 12, through `hyperpower plot`: devices.png's cost ticks (fractions of a cent)
     are few, apart and written without exponent; the violations plot counts in whole numbers
     even when every count is 0."""
-    from hyperpower.config import HyperPowerSettings
+    from hyperpower.settings.section import HyperPowerSettings
 
     config = make_config({"memory": 1e6})  # a budget nothing breaks: every count is 0
-    config.settings = HyperPowerSettings(budgets={"memory": 1e6}, devices=["cpu", "gpu:0"],
-                                         prices={"cpu": 0.1, "gpu:0": 0.2})
+    config.settings = HyperPowerSettings.from_section({"budgets": {"memory": 1e6}, "devices": ["cpu", "gpu:0"],
+                                                       "prices": {"cpu": 0.1, "gpu:0": 0.2}})
     folder = tmp_path / NAME
     folder.mkdir()
     (folder / "config.json").write_text(json.dumps(config_to_json(config)))
@@ -357,7 +358,7 @@ def test_cost_and_count_ticks_are_readable(tmp_path, figures, capsys):
         claimed = store.claim_job(NAME, "worker-1", devices=[device])
         store.finish_job(NAME, claimed.id, "worker-1", JobStatus.COMPLETE, feasible=True,
                          values={"error": 0.5 - 0.03 * index, "memory": 100.0, "runtime": runtime,
-                                 "cost": config.settings.prices[device] * runtime / 3600})
+                                 "cost": config.settings.devices.prices[device] * runtime / 3600})
     store.close()
     assert main(["plot", str(folder)]) == 0
     capsys.readouterr()
@@ -398,7 +399,7 @@ def test_the_front_plot_tells_rungs_apart(tmp_path, figures, capsys):
         claimed = store.claim_job("mo", "worker-1")
         store.finish_job("mo", claimed.id, "worker-1", JobStatus.COMPLETE, values={"f1": f1, "f2": f2}, feasible=True)
     store.close()
-    assert config.settings.scheduler == "asha"
+    assert config.settings.schedule.scheduler == "asha"
     assert main(["plot", str(folder), "--out", str(tmp_path / "plots")]) == 0
     capsys.readouterr()
     axis = figures["pareto_front.png"].axes[0]

@@ -18,6 +18,8 @@ from report_fixtures import REPO, TRACEBACK as TRACEBACK_LINE, add_job
 from hyperpower.jobs import JobStatus
 from hyperpower.store import open_store
 
+pytestmark = pytest.mark.e2e  # every test here starts hyperpower processes
+
 
 def hyperpower(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "hyperpower", *map(str, args)], capture_output=True, text=True,

@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from hyperpower.config import ExperimentConfig, HyperPowerSettings, Task
+from hyperpower.config import ExperimentConfig, Task
+from hyperpower.settings.section import HyperPowerSettings
 from hyperpower.jobs import Job, JobStatus
 from hyperpower.feasibility import feasibility
 from hyperpower.report.summary import (
@@ -25,7 +26,7 @@ def _config(budgets: dict[str, float] | None = None, spearmint_constraint: str |
     if spearmint_constraint:
         tasks[spearmint_constraint] = Task(spearmint_constraint, "CONSTRAINT", "NOISELESS")
     space = SearchSpace([Variable("x", "FLOAT", 0.0, 1.0)])
-    return ExperimentConfig("exp", space, tasks, HyperPowerSettings(budgets=dict(budgets or {})))
+    return ExperimentConfig("exp", space, tasks, HyperPowerSettings.from_section({"budgets": dict(budgets or {})}))
 
 
 def _job(job_id: int, error: float | None, status: JobStatus = JobStatus.COMPLETE, feasible: bool | None = True,

@@ -92,5 +92,5 @@ def test_status_reports_the_measured_violation_rate_among_jobs_predicted_feasibl
         "(--violation-rate A calibrates the budgets))",
         "memory: 1 of 2 job(s) predicted under 200 MB measured over it (50.0%; no rate requested "
         "(--violation-rate A calibrates the budgets))"]
-    config.settings.violation_rate = 0.05
+    config.settings.budgets.violation_rate = 0.05
     assert summary_lines(_jobs(filled_experiment), config)[-1].endswith("(50.0%; requested at most 5%)")

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from hyperpower.config import HyperPowerSettings, config_from_json
+from hyperpower.config import config_from_json
+from hyperpower.settings.section import HyperPowerSettings
 from hyperpower.errors import ConfigError
-from hyperpower.schedule.settings import check_schedule, ladder, rung_epochs
+from hyperpower.settings.schedule import check_schedule, ladder, rung_epochs
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,9 +27,9 @@ def test_rungs_are_min_times_eta_to_the_k_and_end_at_full_fidelity() -> None:
 
 
 def test_max_epochs_defaults_to_the_run_epochs_then_ten() -> None:
-    assert ladder(HyperPowerSettings(scheduler="asha", epochs=9)) == [1, 3, 9]
-    assert ladder(HyperPowerSettings(scheduler="asha")) == [1, 3, 10]
-    assert ladder(HyperPowerSettings(scheduler="asha", epochs=4, max_epochs=27)) == [1, 3, 9, 27]
+    assert ladder(HyperPowerSettings.from_section({"scheduler": "asha", "epochs": 9})) == [1, 3, 9]
+    assert ladder(HyperPowerSettings.from_section({"scheduler": "asha"})) == [1, 3, 10]
+    assert ladder(HyperPowerSettings.from_section({"scheduler": "asha", "epochs": 4, "max_epochs": 27})) == [1, 3, 9, 27]
 
 
 @pytest.mark.parametrize("args, message", [
@@ -64,6 +65,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.e2e
 def test_generate_keeps_the_scheduler_settings_in_config_json(tmp_path: Path) -> None:
     folder = _digits(tmp_path)
     result = _hyperpower("generate", folder, "--scheduler", "hyperband", "--min-epochs", "2", "--max-epochs", "18",
@@ -85,6 +87,7 @@ def test_generate_keeps_the_scheduler_settings_in_config_json(tmp_path: Path) ->
     (["--scheduler", "asha", "--epochs", "2", "--min-epochs", "3"],
      "--min-epochs 3 is more than the top rung's 2 epochs"),
 ])
+@pytest.mark.e2e
 def test_run_refuses_bad_scheduler_flags_in_one_paragraph_and_writes_nothing(tmp_path: Path, flags, message) -> None:
     folder = _digits(tmp_path)
     before = _tree(folder)
@@ -95,6 +98,7 @@ def test_run_refuses_bad_scheduler_flags_in_one_paragraph_and_writes_nothing(tmp
     assert _tree(folder) == before and sorted(p.name for p in folder.iterdir()) == ["keras_model"]
 
 
+@pytest.mark.e2e
 def test_a_scheduler_on_a_main_file_without_epochs_is_refused_and_writes_nothing(tmp_path: Path) -> None:
     folder = tmp_path / "toy"
     shutil.copytree(REPO / "experiments" / "spearmint_toy", folder)

@@ -1,19 +1,35 @@
 """The scheduler settings (``--scheduler --min-epochs --max-epochs --eta``) and the rung ladder.
 
-Kept free of the config module so that ``config`` (reading config.json) and ``generate``
-(reading flags) validate with the same words, and both leave every file as it was on refusal.
+``config`` (reading config.json) and ``generate`` (reading flags) validate with the same words
+(``check_schedule``), and both leave every file as it was on refusal.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
 from hyperpower.errors import ConfigError
+from hyperpower.settings.group import SettingsGroup
 
 SCHEDULERS = ("asha", "hyperband")
 #: what a run trains without ``--scheduler`` (or with ``--epochs``): the tool's default epochs
 DEFAULT_EPOCHS = 10
+
+
+@dataclasses.dataclass
+class ScheduleSettings(SettingsGroup):
+    """scheduler: ``asha``, ``hyperband`` or None (every job trains to full fidelity); the rung
+    ladder from ``min_epochs`` to ``max_epochs`` (None: the run's epochs, else the default) in
+    steps of ``eta``."""
+
+    scheduler: str | None = None
+    min_epochs: int = 1
+    max_epochs: int | None = None
+    eta: int = 3
+
+    KEYS = {"scheduler": "scheduler", "min_epochs": "min_epochs", "max_epochs": "max_epochs", "eta": "eta"}
 
 
 def _whole(value: Any) -> bool:
@@ -42,8 +58,8 @@ def check_schedule(scheduler: Any, min_epochs: Any, max_epochs: Any, eta: Any, w
 
 
 def top_epochs(settings: Any) -> int:
-    """Full fidelity: ``max_epochs``, else the run's ``epochs``, else the tool's default."""
-    return int(settings.max_epochs or settings.epochs or DEFAULT_EPOCHS)
+    """Full fidelity of a run's settings: ``max_epochs``, else the run's ``epochs``, else the default."""
+    return int(settings.schedule.max_epochs or settings.training.epochs or DEFAULT_EPOCHS)
 
 
 def rung_epochs(min_epochs: int, max_epochs: int, eta: int) -> list[int]:
@@ -59,7 +75,7 @@ def rung_epochs(min_epochs: int, max_epochs: int, eta: int) -> list[int]:
 def ladder(settings: Any) -> list[int]:
     """The rung ladder of a run's settings (``scheduler`` set)."""
     top = top_epochs(settings)
-    return rung_epochs(min(int(settings.min_epochs), top), top, int(settings.eta))
+    return rung_epochs(min(int(settings.schedule.min_epochs), top), top, int(settings.schedule.eta))
 
 
 def epochs_text(epochs: int) -> str:
@@ -70,7 +86,7 @@ def schedule_text(settings: Any) -> str | None:
     """The run's fidelity in words, for its first line and ``status`` (issue 22 point 10):
     ``scheduler asha: rungs at 1, 3, 9 epochs (eta 3)``; None without a scheduler (every job
     trains the run's epochs)."""
-    if settings.scheduler is None:
+    if settings.schedule.scheduler is None:
         return None
-    kind = "brackets over rungs" if settings.scheduler == "hyperband" else "rungs"
-    return f"scheduler {settings.scheduler}: {kind} at {', '.join(map(str, ladder(settings)))} epochs (eta {settings.eta})"
+    kind = "brackets over rungs" if settings.schedule.scheduler == "hyperband" else "rungs"
+    return f"scheduler {settings.schedule.scheduler}: {kind} at {', '.join(map(str, ladder(settings)))} epochs (eta {settings.schedule.eta})"

@@ -1,0 +1,1 @@
+"""The settings of a run, grouped by concern (``section.HyperPowerSettings`` holds the groups)."""
