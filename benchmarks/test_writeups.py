@@ -28,7 +28,7 @@ BENCHMARKS = Path(__file__).resolve().parent
 REPO = BENCHMARKS.parent
 #: the top-level module names the benchmark folders share (each folder imports its own)
 FOLDER_MODULES = ("report", "runners", "problems", "run_benchmarks", "lcbench", "nb201", "digits", "findings",
-                  "analysis", "runs_layout", "digits_latency")
+                  "analysis", "runs_layout", "model_based", "model_based_report", "digits_latency")
 #: where this project's machines keep their checkouts and data (spelt in two pieces so that this
 #: file does not name it)
 MACHINE_ROOT = "/" + "work/"
@@ -150,6 +150,100 @@ def test_multiobjective_findings_state_the_hypervolumes_of_their_tables(tmp_path
     assert "ehvi (5 initial points) against optuna-gp-init5 (5 startup trials): 0.2 vs 0.2 at 2, 0.3 vs 0.3 at 4" in findings
     for method, value in re.findall(r"([\w-]+) (\d+\.\d) \(3 seeds\)", findings):
         assert table[method]["HV @ 4"].startswith(value + " ")
+
+
+def _device_run(shares: list[float], devices: list[str], predicted: list | None = None) -> dict:
+    values = [[0.2, 10.0 if p is None else 5.0, 1.0] for p in (predicted or [None] * len(shares))]
+    return {"hv_share": shares, "devices": devices, "values": values, "seconds": [0.5] * len(shares),
+            "predicted": predicted or [None] * len(shares)}
+
+
+def test_devices_ehvi_findings_state_the_shares_of_their_table_and_the_verdict(tmp_path: Path) -> None:
+    """60 evaluations, 2 seeds. The device variable is behind pixel2 until 20 (0.1 / 0.4 against
+    0.5 at 10 and 20), ahead from 30 (0.6 and 0.9 against 0.5 and 0.6): the goal is not met at 10
+    and 20. It reaches 25% after 15 evaluations and 50% after 30; pixel2 reaches both after 5.
+    Its evaluations 31-60 are 20 on pixel2 and 10 on xeon_gold_6240 (67%). The a-priori pixel2
+    arm's model predicts 2.5 ms where 5 ms is measured (0.50); ehvi-reference reaches 25% in one
+    seed of two (its median lies beyond the budget), so it is the best device-variable arm at 10
+    (0.15 against 0.1); the first of the equal pixel2 arms is named. The model check's pixel2 latency errors 0.2 and
+    0.4 average to 30%, rank correlations 0.1 and 0.3 to 0.20, evaluations 1 and 2 to 1.5."""
+    def ramp(points: dict[int, float]) -> list[float]:
+        cuts = sorted(points)
+        return [points[max(c for c in cuts if c <= n)] if any(c <= n for c in cuts) else 0.0 for n in range(1, 61)]
+
+    variable = [ramp({10: 0.1, 15: 0.3, 20: 0.4, 30: 0.6, 60: 0.9})] * 2
+    fixed = ramp({5: 0.5, 60: 0.6})
+    gold = ramp({5: 0.3, 60: 0.4})
+    design = ["pixel2"] * 5
+    arms = {"ehvi_variable": [_device_run(shares, design + ["pixel2"] * 45 + ["xeon_gold_6240"] * 10) for shares in variable],
+            "ehvi_fixed_pixel2": [_device_run(fixed, ["pixel2"] * 60)] * 2,
+            "ehvi_fixed_xeon_gold_6240": [_device_run(gold, ["xeon_gold_6240"] * 60)] * 2,
+            "ehvi-apriori-fixed_variable": [_device_run(ramp({60: 0.1}), design + ["samsung_s7"] * 55,
+                                                        [None] * 5 + [-2.5] * 55)] * 2,
+            "ehvi-apriori-fixed_fixed_pixel2": [_device_run(fixed, ["pixel2"] * 60, [None] * 5 + [2.5] * 55)] * 2,
+            "ehvi-reference_variable": [_device_run(ramp({10: 0.3}), ["pixel2"] * 60), _device_run(ramp({}), ["pixel2"] * 60)]}
+    for arm, runs in arms.items():
+        for seed, run in enumerate(runs):
+            _write(tmp_path / "model_based" / arm / f"seed{seed}.json", run)
+    for seed, (error, correlation, evaluated) in enumerate([(0.2, 0.1, 1), (0.4, 0.3, 2)]):
+        check = {"devices": {"pixel2": {"median_relative_error": error, "rank_correlation": correlation, "evaluated": evaluated},
+                             "titan_rtx": {"median_relative_error": 0.9, "rank_correlation": 0.0, "evaluated": 0}}}
+        _write(tmp_path / "model_based" / "model_check" / "ehvi_variable" / f"seed{seed}.json",
+               {"cells": 300, "cuts": [{"evaluations": 10, **check}]})
+    with folder_modules("devices") as load:
+        blocks = load("model_based_report").generated_blocks(tmp_path)
+    table = _table_rows(blocks["devices-ehvi"])
+    assert "model check" not in " ".join(table), "a diagnostic folder is not an arm"
+    assert [table["ehvi variable"][f"HV share after {n}"] for n in (10, 20, 30, 60)] == ["0.100", "0.400", "0.600", "0.900"]
+    assert table["ehvi variable"]["evaluations to 25% (median, reached)"] == "15 (2/2)"
+    assert table["ehvi variable"]["evaluations to 50% (median, reached)"] == "30 (2/2)"
+    assert table["ehvi fixed pixel2"]["evaluations to 50% (median, reached)"] == "5 (2/2)"
+    assert table["ehvi-apriori-fixed variable"]["evaluations to 50% (median, reached)"] == "> budget (0/2)"
+    findings = blocks["devices-ehvi-findings"]
+    assert ("ehvi: the device variable against the best fixed device (pixel2), mean hypervolume share after "
+            "10: 0.100 vs 0.500; 20: 0.400 vs 0.500; 30: 0.600 vs 0.500; 60: 0.900 vs 0.600") in findings
+    assert ("25% in a median 15 (2/2) against 5 (2/2), 50% in a median 30 (2/2) against 5 (2/2), 75% in a median "
+            "60 (2/2) against > budget (0/2) evaluations; goal not met: ahead at 30, 60 of 10, 20, 30, 60 evaluations, "
+            "as fast to 1 of 3 targets") in findings
+    assert ("ehvi-apriori-fixed: the device variable against the best fixed device (pixel2), mean hypervolume share "
+            "after 10: 0.000 vs 0.500") in findings
+    assert "goal not met: ahead at no cut of 10, 20, 30, 60 evaluations, as fast to 1 of 3 targets" in findings
+    assert "ehvi-reference:" not in findings.split("Device variable, every method")[0], "no fixed arm: no verdict"
+    assert ("Best arm of any method at each cut, device variable against a fixed device, mean share after 10: "
+            "ehvi-reference variable 0.150 vs ehvi fixed pixel2 0.500; 20: ehvi variable 0.400 vs ehvi fixed pixel2 "
+            "0.500; 30: ehvi variable 0.600 vs ehvi fixed pixel2 0.500; 60: ehvi variable 0.900 vs ehvi fixed pixel2 "
+            "0.600.") in findings
+    assert table["ehvi-reference variable"]["evaluations to 25% (median, reached)"] == "> budget (1/2)", "half reached"
+    assert ("ehvi: after the shared design (5 evaluations) the device variable holds a mean share of 0.000 against "
+            "0.500 on pixel2 alone (its design measured pixel2 in 2 of 2 seeds); the part of its evaluations made on "
+            "pixel2 (the fixed arm: all), evaluations 6-20 100%, 21-30 100%, 31-60 67%.") in findings
+    diagnosis = blocks["devices-ehvi-diagnosis"]
+    assert "ehvi variable: suggestions by device pixel2 82%, xeon_gold_6240 18%" in diagnosis
+    assert "samsung_s7 -0.50 (110 of 110 predicted at or below 0 ms)" in diagnosis
+    assert "ehvi-apriori-fixed fixed pixel2: median predicted/measured latency of its suggestions: pixel2 0.50." in diagnosis
+    assert ("ehvi variable, its latency GP refitted on each seed's first evaluations and scored on 300 random cells per "
+            "device (mean over 2 seeds of median relative error / rank correlation / evaluations made on the device): "
+            "after 10: pixel2 30% / 0.20 / 1.5, titan_rtx 90% / 0.00 / 0.0.") in diagnosis
+
+
+def test_devices_ehvi_fronts_are_counted_by_device_inside_the_reference(tmp_path: Path) -> None:
+    """Reference (1, 20, 2). Seed 0: pixel2 (0.2, 10, 0.1) and xeon (0.1, 5, 0.5) are both on the
+    front, titan (0.3, 12, 1.0) is dominated by pixel2, and a gtx point (0.05, 1, 3.0) is the best
+    in two objectives but outside the reference in cost. Seed 1: pixel2 alone. Two titan points
+    (0.5, 15, 1.5) in each seed are dominated (runs of six: the table's CPU column skips a design of five)."""
+    dominated = [[0.5, 15, 1.5]] * 2
+    seed0 = {"hv_share": [0.1] * 6, "seconds": [0.1] * 6,
+             "devices": ["pixel2", "xeon_gold_6240", "titan_rtx", "gtx_1080ti"] + ["titan_rtx"] * 2,
+             "values": [[0.2, 10, 0.1], [0.1, 5, 0.5], [0.3, 12, 1.0], [0.05, 1, 3.0]] + dominated}
+    seed1 = {"hv_share": [0.1] * 6, "seconds": [0.1] * 6, "devices": ["pixel2"] + ["titan_rtx"] * 5,
+             "values": [[0.2, 10, 0.1]] + [[0.5, 15, 1.5]] * 5}
+    for seed, run in enumerate([seed0, seed1]):
+        _write(tmp_path / "model_based" / "ehvi_variable" / f"seed{seed}.json", run)
+    _write(tmp_path / "model_based" / "facts.json", {"reference": [1, 20, 2], "device_best_share": {}, "latency_models": {}})
+    with folder_modules("devices") as load:
+        blocks = load("model_based_report").generated_blocks(tmp_path)
+    assert ("ehvi variable: its final fronts' points by device, over 2 seeds: pixel2 2, xeon_gold_6240 1; fronts on "
+            "more than one device: 1 of 2.") in blocks["devices-ehvi-diagnosis"]
 
 
 def test_multifidelity_findings_state_the_epochs_and_errors_of_their_tables(tmp_path: Path) -> None:

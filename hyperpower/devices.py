@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
+import numpy as np
+
 from hyperpower.errors import ConfigError, HyperPowerError
-from hyperpower.metrics import DERIVED_METRICS
+from hyperpower.metrics import DERIVED_METRICS, Origin, metric
 from hyperpower.space import SearchSpace, Variable, VariableType
 
 #: the variable ``--devices`` adds (a template's DEVICE token may name it otherwise)
@@ -86,6 +88,24 @@ def with_device_variable(space: SearchSpace, devices: Sequence[str], name: str =
     if name in space.names:
         return SearchSpace([variable if v.name == name else v for v in space.variables])
     return SearchSpace([*space.variables, variable])
+
+
+def device_independent(name: str) -> bool:
+    """Whether the device a job runs on leaves metric ``name`` unchanged: a trained metric (the
+    same network trained the same epochs has the same error on any device); measured, derived
+    (runtime, cost) and a user's own tasks may all differ by device."""
+    return metric(name).origin is Origin.TRAINED
+
+
+def columns_without_device(space: SearchSpace, name: str | None) -> np.ndarray | None:
+    """The unit-cube columns of ``space`` other than those of the device variable ``name``: what
+    the GP of a device-independent metric reads, so that a result on one device informs the same
+    configuration on every other. None when there is no such variable or nothing else to read."""
+    if not name or name not in space.names:
+        return None
+    excluded = space.slice_of(name)
+    kept = np.array([column for column in range(space.dim) if not excluded.start <= column < excluded.stop], dtype=int)
+    return kept if len(kept) else None
 
 
 def job_device(settings: Any, raw_params: dict[str, Any]) -> str | None:

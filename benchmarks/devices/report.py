@@ -1,5 +1,6 @@
 """benchmarks/devices/README.md's generated tables and findings, and its figures, from
-results/*.json (run_devices.py, peers.py).
+results/*.json (run_devices.py, peers.py) and results/model_based/ (model_based.py, whose blocks
+``model_based_report`` writes).
 
     python benchmarks/devices/report.py   (rewrites README.md's generated blocks; writes results/*.png)
 
@@ -19,6 +20,9 @@ RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE.parents[1]))
 
 from benchmarks.common.writeup import bullets, update  # noqa: E402
+
+sys.path.insert(0, str(HERE))
+import model_based_report  # noqa: E402
 
 
 def _median(values: list) -> str:
@@ -193,6 +197,7 @@ def generated_blocks(results: Path = RESULTS) -> dict[str, str]:
                        "transfer-findings": bullets(transfer_findings(with_peers) + stale_findings(transfer))})
     if front:
         blocks.update({"front": front_table(front) + "\n", "front-findings": bullets(front_findings(front))})
+    blocks.update(model_based_report.generated_blocks(results))
     return blocks
 
 
@@ -210,6 +215,7 @@ def main() -> None:
     update(HERE / "README.md", generated_blocks())
     load = lambda name: json.loads((RESULTS / name).read_text()) if (RESULTS / name).is_file() else None  # noqa: E731
     plots(load("devices.json"), load("transfer.json"))
+    model_based_report.plot(RESULTS, RESULTS / "devices_ehvi_hv.png")
     print(f"wrote {HERE / 'README.md'} and the figures in {RESULTS}")
 
 

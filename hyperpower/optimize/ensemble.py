@@ -106,23 +106,37 @@ class ScaledGaussianProcess:
     model: GaussianProcess
     offset: float
     scale: float
+    inputs: np.ndarray | None = None
 
     def predict(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(m, d) -> mean (m,) and latent variance (m,) in original units."""
-        mean, variance = self.model.predict(candidates)
+        candidates = np.atleast_2d(candidates)
+        mean, variance = self.model.predict(candidates if self.inputs is None else candidates[:, self.inputs])
         return self.offset + self.scale * mean, self.scale**2 * variance
 
 
 @dataclasses.dataclass(frozen=True)
 class FittedEnsemble:
-    """The GPs of one fit (one per hyper-parameter sample) and the output standardization."""
+    """The GPs of one fit (one per hyper-parameter sample) and the output standardization.
+
+    ``inputs``: the unit-cube columns the GPs read (None: all). Every method takes points of the
+    whole space and keeps those columns, so a caller never needs to know: an objective that the
+    device variable cannot change (the error of a network is the same wherever it is trained)
+    is fitted without the device's columns, and what it learns of a configuration holds for it on
+    every device."""
 
     members: tuple[GaussianProcess, ...]
     offset: float
     scale: float
+    inputs: np.ndarray | None = None
+
+    def _project(self, points: np.ndarray) -> np.ndarray:
+        points = np.atleast_2d(np.asarray(points, dtype=float))
+        return points if self.inputs is None else points[:, self.inputs]
 
     def predict(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(m, d) -> mean (s, m) and latent variance (s, m), in original units, s = samples."""
+        candidates = self._project(candidates)
         if self._stack is not None:
             means, variances = self._stack.predict(candidates)
         else:
@@ -136,11 +150,12 @@ class FittedEnsemble:
 
     def predict_mean(self, candidates: np.ndarray) -> np.ndarray:
         """(m, d) -> posterior means (s, m) in original units, without the O(n^2 m) variance."""
+        candidates = self._project(candidates)
         return self.offset + self.scale * np.array([member.predict_mean(candidates) for member in self.members])
 
     def predictors(self) -> list[ScaledGaussianProcess]:
         """One predictor per hyper-parameter sample, in original units."""
-        return [ScaledGaussianProcess(member, self.offset, self.scale) for member in self.members]
+        return [ScaledGaussianProcess(member, self.offset, self.scale, self.inputs) for member in self.members]
 
     def with_fantasies(self, points: np.ndarray) -> "FittedEnsemble":
         """Condition every member on its own posterior mean at ``points`` (p, d) ("kriging
@@ -151,16 +166,18 @@ class FittedEnsemble:
         points = np.atleast_2d(points)
         if points.size == 0:
             return self
+        points = self._project(points)
         members = tuple(member.condition_on(points, member.predict(points)[0], exact=True) for member in self.members)
-        return FittedEnsemble(members, self.offset, self.scale)
+        return FittedEnsemble(members, self.offset, self.scale, self.inputs)
 
 
     def refit(self, points: np.ndarray, values: np.ndarray) -> "FittedEnsemble":
         """The same hyper-parameter samples on new data, without an MCMC sweep: what PABO does
         while the front is unchanged (the posterior moves, the length scales stay)."""
-        points = np.atleast_2d(np.asarray(points, dtype=float))
+        points = self._project(points)
         standardized, offset, scale = standardize(np.asarray(values, dtype=float))
-        return FittedEnsemble(tuple(GaussianProcess(points, standardized, m.hyper) for m in self.members), offset, scale)
+        return FittedEnsemble(tuple(GaussianProcess(points, standardized, m.hyper) for m in self.members), offset, scale,
+                              self.inputs)
 
 
 class _Parameters:
@@ -234,10 +251,13 @@ class GaussianProcessEnsemble:
     """Samples GP hyper-parameters by MCMC and returns the fitted members; keeps the chain and
     the pool of the last ``samples`` samples between fits."""
 
-    def __init__(self, rng: np.random.Generator, noiseless: bool = False, settings: MCMCSettings = MCMCSettings()) -> None:
+    def __init__(self, rng: np.random.Generator, noiseless: bool = False, settings: MCMCSettings = MCMCSettings(),
+                 inputs: np.ndarray | None = None) -> None:
+        """``inputs``: the unit-cube columns the GPs read (None: all; see ``FittedEnsemble``)."""
         self.rng = rng
         self.noiseless = noiseless
         self.settings = settings
+        self.inputs = None if inputs is None else np.asarray(inputs, dtype=int)
         self._state: np.ndarray | None = None
         self._parameters: _Parameters | None = None
         self._pool: list[np.ndarray] = []
@@ -248,6 +268,8 @@ class GaussianProcessEnsemble:
         ``settings.member_count(n)`` GPs. The first call (or a change of dimension) burns the
         chain in and fills the pool; later calls draw ``settings.fresh_samples(n)`` new samples."""
         points = np.atleast_2d(np.asarray(points, dtype=float))
+        if self.inputs is not None:
+            points = points[:, self.inputs]
         standardized, offset, scale = standardize(np.asarray(values, dtype=float))
         n, settings = len(points), self.settings
         burn_in = 0
@@ -270,7 +292,7 @@ class GaussianProcessEnsemble:
         self._state = chain[-1]
         self._pool = (self._pool + list(chain))[-settings.samples:]
         members = tuple(GaussianProcess(points, standardized, parameters.unpack(row)) for row in self._members(n))
-        return FittedEnsemble(members, offset, scale)
+        return FittedEnsemble(members, offset, scale, self.inputs)
 
     def _members(self, n: int) -> list[np.ndarray]:
         """The pool samples the ensemble carries: evenly spaced, newest last (and always in)."""

@@ -91,7 +91,8 @@ class MultiObjectiveBayesian(BayesianStrategy):
         (``optimize.transfer``), and that objective's GP leaves it out. A known objective has
         none: its learned mean and variance once measured (``_learned``), else its model's values."""
         ensembles = [self._learned(spec) if spec.known is not None else
-                     self._ensemble(f"objective {spec.name}", spec.noiseless).fit(*measured_column(observations, j))
+                     self._ensemble(f"objective {spec.name}", spec.noiseless, spec.inputs).fit(
+                         *measured_column(observations, j))
                      for j, spec in enumerate(self.multi.objectives)]
         self.stats["mcmc_fits"] += sum(spec.known is None for spec in self.multi.objectives)
         return MultiFits(ensembles, self.known(), *self.fit_constraints(observations))

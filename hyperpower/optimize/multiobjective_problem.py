@@ -22,14 +22,16 @@ KnownObjective = Callable[[np.ndarray], np.ndarray]
 
 @dataclasses.dataclass
 class ObjectiveSpec:
-    """One minimized objective: its task name, whether its observations are noiseless, and its
-    a-priori model when it has one (then no GP is fitted to it). ``learned``: the model learning
-    from measurements (``learned_model.LearnedObjective``, mean and variance like a GP ensemble),
-    used in place of ``known`` once the objective has a measurement."""
+    """One minimized objective: its task name, whether its observations are noiseless, its
+    a-priori model when it has one (then no GP is fitted to it), and the unit-cube columns its GP
+    reads (None: all; the device variable's are left out for a metric the device cannot change).
+    ``learned``: the model learning from measurements (``learned_model.LearnedObjective``, mean and
+    variance like a GP ensemble), used in place of ``known`` once the objective has a measurement."""
 
     name: str
     noiseless: bool = False
     known: KnownObjective | None = None
+    inputs: np.ndarray | None = None
     learned: Any = None
 
 

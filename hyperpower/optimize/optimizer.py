@@ -25,6 +25,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from hyperpower.config import ExperimentConfig
+from hyperpower.devices import columns_without_device, device_independent
 from hyperpower.settings.budgets import BudgetSettings
 from hyperpower.errors import HyperPowerError
 from hyperpower.jobs import Job
@@ -175,6 +176,7 @@ class Optimizer:
             space=self.space, known=KnownConstraints(self.space, known), measured=measured,
             objective_noiseless=config.objective_task.likelihood == "NOISELESS",  # the primary objective
             sigma0=float(settings.search.sigma0), mcmc=mcmc, search=search,
+            objective_inputs=self._inputs(settings.objectives.primary),
         )
         self.objectives = settings.objectives.names
         self.multi_problem: MultiObjectiveProblem | None = None
@@ -207,8 +209,16 @@ class Optimizer:
             learned = self.learned.get(task.name) if model is not None else None
             specs.append(ObjectiveSpec(task.name, noiseless=task.likelihood == "NOISELESS",
                                        known=None if model is None else _known_objective(model, self.space),
+                                       inputs=self._inputs(task.name),
                                        learned=None if learned is None else LearnedObjective(learned)))
         return specs
+
+    def _inputs(self, name: str) -> np.ndarray | None:
+        """The columns the GP of objective ``name`` reads: all but the device variable's when the
+        device chosen cannot change it (``devices.device_independent``); None (all) otherwise."""
+        if not device_independent(name):
+            return None
+        return columns_without_device(self.space, self.config.settings.devices.variable)
 
     def _fixed_reference(self) -> np.ndarray | None:
         reference = self.config.settings.objectives.reference

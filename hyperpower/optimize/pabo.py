@@ -117,7 +117,7 @@ class PABOStrategy(MultiObjectiveBayesian):
         self._turn = 0
         self._sobol: qmc.Sobol | None = None
 
-    def _ensemble(self, name: str, noiseless: bool) -> GaussianProcessEnsemble:
+    def _ensemble(self, name: str, noiseless: bool, inputs: np.ndarray | None = None) -> GaussianProcessEnsemble:
         """A rolling pool of ``members`` samples: the first fit burns in, every later one draws a
         single fresh sweep; past ``members_below`` results fewer of them carry the agents, as
         ``MCMCSettings.member_count`` says (at least ``min_members``)."""
@@ -125,7 +125,7 @@ class PABOStrategy(MultiObjectiveBayesian):
             samples = min(self.settings.members, self.problem.mcmc.samples)
             rolling = dataclasses.replace(self.problem.mcmc, samples=samples, refresh_below=0, fresh_scale=0,
                                           min_members=min(samples, self.problem.mcmc.min_members))
-            self.ensembles[name] = GaussianProcessEnsemble(self.rng, noiseless, rolling)
+            self.ensembles[name] = GaussianProcessEnsemble(self.rng, noiseless, rolling, inputs)
         return self.ensembles[name]
 
     def fit(self, observations: Observations) -> MultiFits:
@@ -143,7 +143,7 @@ class PABOStrategy(MultiObjectiveBayesian):
             previous = self._fitted.get(j)
             measured = measured_column(observations, j)  # a transfer source may lack this objective
             if previous is None or j == turn:
-                fitted = self._ensemble(f"objective {spec.name}", spec.noiseless).fit(*measured)
+                fitted = self._ensemble(f"objective {spec.name}", spec.noiseless, spec.inputs).fit(*measured)
                 self.stats["mcmc_fits" if previous is None else "mcmc_skipped"] += 1
             else:
                 fitted = previous.refit(*measured)
@@ -153,7 +153,7 @@ class PABOStrategy(MultiObjectiveBayesian):
         # EHVI pairs the objectives' samples: each carries as many as the fewest (its newest)
         count = min([len(e.members) for e in objectives if isinstance(e, FittedEnsemble)] or [0])
         objectives = [e if not isinstance(e, FittedEnsemble) or len(e.members) == count else
-                      FittedEnsemble(e.members[-count:], e.offset, e.scale) for e in objectives]
+                      FittedEnsemble(e.members[-count:], e.offset, e.scale, e.inputs) for e in objectives]
         return MultiFits(objectives, self.known(), *self.fit_constraints(observations))
 
     def propose(self, observations: Observations, taken: TakenPoints, count: int) -> np.ndarray:

@@ -60,6 +60,9 @@ class Problem:
     sigma0: float = 0.1
     mcmc: MCMCSettings = MCMCSettings()
     search: SearchSettings = SearchSettings()
+    #: the unit-cube columns the objective's GP reads (None: all; the device variable's columns
+    #: are left out for a metric the device cannot change, ``devices.device_independent``)
+    objective_inputs: np.ndarray | None = None
 
     def feasible_mask(self) -> Callable[[np.ndarray], np.ndarray] | None:
         return self.known.feasible if self.known else None
@@ -190,13 +193,15 @@ class BayesianStrategy:
         outcomes = len(observations.validity[1]) if observations.has_invalid() else len(observations.objective)
         return len(observations.objective) >= 1 and outcomes >= self.minimum_observations
 
-    def _ensemble(self, name: str, noiseless: bool) -> GaussianProcessEnsemble:
+    def _ensemble(self, name: str, noiseless: bool, inputs: np.ndarray | None = None) -> GaussianProcessEnsemble:
+        """The named GP ensemble (its chain kept between fits); ``inputs``: the columns it reads."""
         if name not in self.ensembles:
-            self.ensembles[name] = GaussianProcessEnsemble(self.rng, noiseless, self.problem.mcmc)
+            self.ensembles[name] = GaussianProcessEnsemble(self.rng, noiseless, self.problem.mcmc, inputs)
         return self.ensembles[name]
 
     def fit(self, observations: Observations) -> Fits:
-        objective = self._ensemble("objective", self.problem.objective_noiseless).fit(observations.points, observations.objective)
+        objective = self._ensemble("objective", self.problem.objective_noiseless, self.problem.objective_inputs).fit(
+            observations.points, observations.objective)
         return Fits(objective, *self.fit_constraints(observations))
 
     def fit_constraints(self, observations: Observations) -> tuple[dict[str, FittedEnsemble], FittedEnsemble | None]:

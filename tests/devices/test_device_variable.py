@@ -12,16 +12,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hyperpower.config import load_config
+from hyperpower.config import config_from_json, load_config
+from hyperpower.devices import columns_without_device, device_independent, device_variable
 from hyperpower.errors import ConfigError, TemplateError
 from hyperpower.experiment import resolve_experiment
 from hyperpower.generate import GenerateOptions, generate_config
-from hyperpower.jobs import JobStatus
+from hyperpower.jobs import Job, JobStatus
 from hyperpower.loop.driver import Driver, RunOptions
 from hyperpower.loop.preparation import prepare_run, write_run_files
 from hyperpower.loop.worker import Worker
 from hyperpower.optimize import Optimizer
-from hyperpower.space import VariableType
+from hyperpower.optimize.constraints import KnownConstraints
+from hyperpower.optimize.ensemble import MCMCSettings
+from hyperpower.optimize.multiobjective_bayes import EHVIStrategy
+from hyperpower.optimize.multiobjective_problem import MultiObjectiveProblem, ObjectiveSpec
+from hyperpower.optimize.pabo import PABOStrategy
+from hyperpower.optimize.observations import collect_observations
+from hyperpower.optimize.strategies import Problem
+from hyperpower.space import SearchSpace, Variable, VariableType
 from hyperpower.store import open_store
 from hyperpower.template import parse_template_text
 
@@ -176,3 +184,60 @@ def test_a_queue_only_driver_names_the_devices_no_live_worker_serves(toy_experim
                RunOptions(queue_only=True, poll_interval_s=0.1), output=output.append).run()
     notices = [line for line in output if "jobs for gpu:0 are queued and no live worker serves it" in line]
     assert len(notices) == 1 and "--device gpu:0" in notices[0], output
+
+
+def test_the_error_is_learnt_without_the_device_and_hardware_metrics_with_it() -> None:
+    """A network's error does not depend on where it is trained: its GP leaves the device's
+    columns out, so a result on one device informs the same configuration on every other; the
+    latency and the cost differ by device and keep them. Without a device variable nothing changes."""
+    assert device_independent("error") and not any(map(device_independent, ("latency", "power", "cost", "my_task")))
+    variables = {"units": {"type": "INT", "min": 1, "max": 8}, "act": {"type": "ENUM", "options": ["relu", "tanh"]},
+                 "device": {"type": "ENUM", "options": ["gpu:0", "cpu"], "structural": False}}
+
+    def optimizer(objectives: list[str], device_variable: str | None) -> Optimizer:
+        settings = {"objective": objectives if len(objectives) > 1 else objectives[0], "device_variable": device_variable,
+                    "aware": False}
+        return Optimizer(config_from_json({"variables": variables, "hyperpower": settings,
+                                           "tasks": {name: {"type": "OBJECTIVE"} for name in objectives}}),
+                         {}, np.random.default_rng(0))
+
+    several = optimizer(["error", "latency", "cost"], "device")
+    space = several.space
+    assert columns_without_device(space, "device").tolist() == [0, 1, 2]  # units, then act's one-hot pair
+    assert [None if s.inputs is None else s.inputs.tolist() for s in several.multi_problem.objectives] == \
+        [[0, 1, 2], None, None]
+    assert optimizer(["error"], "device").problem.objective_inputs.tolist() == [0, 1, 2]
+    assert optimizer(["error"], None).problem.objective_inputs is None, "no device variable: the GP reads everything"
+    assert all(s.inputs is None for s in optimizer(["error", "latency"], None).multi_problem.objectives)
+    assert columns_without_device(space, "missing") is None
+
+
+def test_an_error_measured_on_one_device_is_known_for_the_same_network_on_the_other() -> None:
+    """The multi-objective strategy's error GP, given results on the GPU only, predicts a
+    measured configuration on the CPU as it does on the GPU (the measured value, little variance),
+    where a GP over the device's columns too would not."""
+    space = SearchSpace([Variable("units", "INT", 1, 16), device_variable(["gpu:0", "cpu"])])
+    rng = np.random.default_rng(0)
+    units = rng.integers(1, 17, size=12)
+    jobs = [Job(id=i + 1, experiment="d", status=JobStatus.COMPLETE, raw_params={"units": int(u), "device": "gpu:0"},
+                values={"error": 1.0 / float(u), "latency": float(u)}) for i, u in enumerate(units)]
+    observations = collect_observations(jobs, space, ("error", "latency"), [])
+    measured_gpu = space.to_unit({"units": int(units[0]), "device": "gpu:0"})
+    same_on_cpu = space.to_unit({"units": int(units[0]), "device": "cpu"})
+
+    def error_gp(inputs):
+        problem = MultiObjectiveProblem(Problem(space, KnownConstraints(space, []), [], mcmc=MCMCSettings(samples=4, burn_in=40)),
+                                        [ObjectiveSpec("error", inputs=inputs), ObjectiveSpec("latency")])
+        return EHVIStrategy(problem, np.random.default_rng(1)).fit(observations).objectives[0]
+
+    projected = error_gp(columns_without_device(space, "device"))
+    mean, variance = projected.predict(np.array([measured_gpu, same_on_cpu]))
+    np.testing.assert_allclose(mean[:, 1], mean[:, 0])
+    assert abs(mean[:, 1].mean() - 1.0 / units[0]) < 0.05 and np.all(variance[:, 1] == variance[:, 0])
+    whole = error_gp(None).predict(np.array([measured_gpu, same_on_cpu]))[1].mean(axis=0)
+    assert whole[1] > 5 * max(whole[0], variance[:, 0].mean()), "over every column the CPU twin stays uncertain"
+    problem = MultiObjectiveProblem(Problem(space, KnownConstraints(space, []), [], mcmc=MCMCSettings(samples=2, burn_in=5)),
+                                    [ObjectiveSpec("error", inputs=columns_without_device(space, "device")),
+                                     ObjectiveSpec("latency")])
+    pabo = PABOStrategy(problem, np.random.default_rng(1)).fit(observations).objectives
+    assert pabo[0].inputs.tolist() == [0] and pabo[1].inputs is None, "PABO's agents read the same columns"

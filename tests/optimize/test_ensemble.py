@@ -116,3 +116,26 @@ def test_predict_mean_equals_predict() -> None:
     fitted = GaussianProcessEnsemble(np.random.default_rng(9), settings=FAST).fit(points, values)
     test = np.random.default_rng(10).random((7, 2))
     np.testing.assert_allclose(fitted.predict_mean(test), fitted.predict(test)[0], rtol=1e-10)
+
+
+def test_an_ensemble_over_some_columns_ignores_the_others_in_every_method() -> None:
+    """``inputs`` keeps the GP off a column (the device variable's, for the error): the same data
+    with that column scrambled fit the very same model, and every method takes whole-space points."""
+    points, values = _data()
+    extra = np.random.default_rng(5).random((len(points), 1))
+    wide = np.hstack([points, extra])
+    fitted = GaussianProcessEnsemble(np.random.default_rng(6), settings=FAST, inputs=np.array([0, 1])).fit(wide, values)
+    narrow = GaussianProcessEnsemble(np.random.default_rng(6), settings=FAST).fit(points, values)
+    query = np.array([[0.3, 0.7, 0.0], [0.3, 0.7, 1.0], [0.9, 0.1, 0.5]])
+    np.testing.assert_allclose(fitted.predict(query)[0], narrow.predict(query[:, :2])[0])
+    np.testing.assert_allclose(fitted.predict(query)[1], narrow.predict(query[:, :2])[1])
+    mean, variance = fitted.predict(query)
+    assert np.allclose(mean[:, 0], mean[:, 1]) and np.allclose(variance[:, 0], variance[:, 1]), \
+        "the left-out column changes nothing"
+    np.testing.assert_allclose(fitted.predict_mean(query), mean)
+    believer = fitted.with_fantasies(query[:1])  # a pending point on one device ...
+    assert np.all(believer.predict(query[1:2])[1] < 1e-3 * variance[:, 1]), "... is pending on every device"
+    refitted = fitted.refit(wide[:10], values[:10])
+    assert refitted.inputs is not None and refitted.predict(query).__len__() == 2
+    looped = np.array([p.predict(query)[0] for p in fitted.predictors()])
+    np.testing.assert_allclose(looped, mean)
