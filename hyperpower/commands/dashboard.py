@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -112,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
     if not is_loopback(args.host):
         print(f"hyperpower dashboard: listening on {args.host}, not only this machine: anyone who reaches "
               f"port {server.server_address[1]} can read the experiment (no password)", flush=True)
+    _stop_on_interrupt_or_terminate()
     try:
         server.serve_forever(poll_interval=0.5)
     except KeyboardInterrupt:
@@ -120,3 +122,14 @@ def run(args: argparse.Namespace) -> int:
         server.server_close()
         source.close()
     return 0
+
+
+def _stop_on_interrupt_or_terminate() -> None:
+    """Ctrl-C and SIGTERM stop the server cleanly, also when the dashboard was started with SIGINT
+    ignored (a shell does that to a script's background jobs), as ``hyperpower run`` does."""
+
+    def stop(number: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, stop)

@@ -76,12 +76,21 @@ def test_an_unknown_experiment_of_a_store_and_a_port_in_use_are_refused(run_cli,
     _one_paragraph_error(busy, f"--port {port}: address 127.0.0.1:{port} is already in use")
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # what a shell gives a script's `&` job
+
+
 @pytest.mark.e2e
 @pytest.mark.xdist_group("dashboard_command")  # they share toy_run's real run: one worker runs it once
-def test_it_serves_says_when_it_listens_beyond_this_machine_and_stops_on_ctrl_c(toy_run: Path) -> None:
+@pytest.mark.parametrize("stop_signal, started_with_sigint_ignored",
+                         [(signal.SIGINT, False), (signal.SIGINT, True), (signal.SIGTERM, False)],
+                         ids=["ctrl-c", "ctrl-c-after-a-background-start", "sigterm"])
+def test_it_serves_says_when_it_listens_beyond_this_machine_and_stops_on_ctrl_c(
+        toy_run: Path, stop_signal: int, started_with_sigint_ignored: bool) -> None:
     store = f"sqlite:///{toy_run / 'hyperpower.sqlite'}"
     process = subprocess.Popen([sys.executable, "-m", "hyperpower", "dashboard", "--store", store, "--host", "0.0.0.0",
-                                "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_ignore_sigint if started_with_sigint_ignored else None)
     try:
         first, second = process.stdout.readline(), process.stdout.readline()
         assert re.match(r"hyperpower dashboard: http://0\.0\.0\.0:\d+/ \(experiment spearmint_toy in store sqlite:///"
@@ -91,5 +100,9 @@ def test_it_serves_says_when_it_listens_beyond_this_machine_and_stops_on_ctrl_c(
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/experiments", timeout=30) as response:
             assert json.loads(response.read())["experiments"] == ["spearmint_toy"]
     finally:
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 0
+        process.send_signal(stop_signal)
+        try:
+            assert process.wait(timeout=30) == 0
+        finally:
+            process.kill()
+    assert "hyperpower dashboard: stopped" in process.stderr.read()
