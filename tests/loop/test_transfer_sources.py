@@ -145,8 +145,8 @@ def test_several_objectives_each_gp_sees_only_measured_values(tmp_path, monkeypa
     original_ensemble, original_fit = BayesianStrategy._ensemble, GaussianProcessEnsemble.fit
     original_front = TransferPrior.front_probability
 
-    def ensemble(self, name, noiseless):
-        made = original_ensemble(self, name, noiseless)
+    def ensemble(self, name, noiseless, inputs=None):
+        made = original_ensemble(self, name, noiseless, inputs)
         names[id(made)] = name
         return made
 
