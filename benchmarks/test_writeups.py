@@ -313,6 +313,9 @@ def test_learning_nb201_findings_state_the_shares_of_their_table(tmp_path: Path)
     assert table["nb201-gpu"]["method"] == "optuna-gp"  # the last row of the problem wins in _table_rows
     assert "| nb201-gpu | ehvi-apriori | 10 | 2 | 0.500 ± 0.000 | 0.500 ± 0.000 | 0.500 ± 0.000 |" in blocks["nb201-table"]
     assert "| 3.2% | 3.6% | 2 of 15,625 | -0.5 ms |" in blocks["nb201-models"]
+    # the diagnosis: each method's two ends after 50 evaluations; no predictions recorded: "-"
+    assert "| nb201-gpu | ehvi-learning | 20.00% | 5 ms | - |" in blocks["nb201-diagnosis"]
+    assert "| nb201-gpu | ehvi-apriori | 30.00% | 5 ms | - |" in blocks["nb201-diagnosis"]
     assert ("nb201-gpu, 50 evaluations: learning model 1.000 against the fixed model's 0.500 (+0.500); GPSampler 0.750, "
             "the learning model +0.250 from it.") in blocks["nb201-findings"]
 

@@ -166,7 +166,29 @@ def generated_blocks(results: Path = RESULTS) -> dict[str, str]:
                       f"{100 * model['rmspe_all_cells']:.1f}% | {model['impossible']:,} of {model['checked']:,} | "
                       f"{model['lowest']:.3g} ms |")
     return {"nb201-table": "\n".join(lines) + "\n", "nb201-models": "\n".join(models) + "\n",
-            "nb201-findings": bullets(findings(runs, facts))}
+            "nb201-findings": bullets(findings(runs, facts)), "nb201-diagnosis": diagnosis_table(runs)}
+
+
+def diagnosis_table(runs: dict, cut: int = 50) -> str:
+    """Where a method's front stands after ``cut`` evaluations: the lowest error and the lowest
+    latency it reached (the two ends of its front; means over seeds), and how far the latency
+    predictions it recorded after the initial design were from the measurements (median of
+    (predicted - measured) / measured): tells a misplaced model from a search that stays away
+    from one end of the front."""
+    lines = [f"| problem | method | lowest error after {cut} | lowest latency after {cut} | "
+             "median (predicted - measured) / measured after the design |", "| --- | --- | ---: | ---: | ---: |"]
+    for name in [p for p in PROBLEMS if p in runs]:
+        for method in [m for m in METHODS if m in runs[name]]:
+            records = [r for r in runs[name][method] if len(r["values"]) >= cut]
+            if not records:
+                continue
+            ends = np.array([np.min(np.array(r["values"][:cut], dtype=float), axis=0) for r in records])
+            relative = [(predicted - values[1]) / values[1] for r in records
+                        for predicted, values in list(zip(r.get("predicted") or [], r["values"]))[INITIAL:cut]
+                        if predicted is not None]
+            bias = f"{100 * np.median(relative):+.0f}%" if relative else "-"
+            lines.append(f"| {name} | {method} | {ends[:, 0].mean():.2f}% | {ends[:, 1].mean():.3g} ms | {bias} |")
+    return "\n".join(lines) + "\n"
 
 
 def findings(runs: dict, facts: dict) -> list[str]:
