@@ -318,23 +318,33 @@ def _optimizer(arm: str, seed: int):
     return Optimizer(config, apriori_models(devices) if apriori else {}, np.random.default_rng(seed)), devices, apriori
 
 
+def _recorded_run(arm: str, seed: int) -> dict:
+    return json.loads((RESULTS / arm.replace(" ", "_") / f"seed{seed}.json").read_text())
+
+
+def _replayed_jobs(record: dict, n: int, devices) -> list:
+    """The first ``n`` evaluations of a recorded run as the finished jobs ``suggest`` sees."""
+    from hyperpower.jobs import Job, JobStatus
+
+    return [Job(id=i + 1, experiment="devices", status=JobStatus.COMPLETE,
+                raw_params=_raw(dict(zip(EDGES, cell)), device, devices), values=dict(zip(OBJECTIVES, values)))
+            for i, (cell, device, values) in enumerate(zip(record["cells"][:n], record["devices"][:n], record["values"][:n]))]
+
+
 def search_gap(arm: str, seed: int, cuts: tuple[int, ...] = SEARCH_GAP_CUTS) -> dict:
     """How much the sampled acquisition search gives up where the space is too large to score
     whole (6 x 15,625 = 93,750 configurations, past ``SearchSettings.exact_limit``): at each cut, the
     run's first ``n`` evaluations refitted, and the EHVI of the sampled search's pick against the
     exact maximum over every configuration of that same acquisition."""
-    from hyperpower.jobs import Job, JobStatus
     from hyperpower.optimize.candidates import TakenPoints
     from hyperpower.optimize.observations import collect_observations
     from hyperpower.optimize.search import SearchSettings, maximize_acquisition
 
-    record = json.loads((RESULTS / arm.replace(" ", "_") / f"seed{seed}.json").read_text())
+    record = _recorded_run(arm, seed)
     rows = []
     for n in cuts:
         optimizer, devices, _ = _optimizer(arm, seed)
-        jobs = [Job(id=i + 1, experiment="devices", status=JobStatus.COMPLETE,
-                    raw_params=_raw(dict(zip(EDGES, cell)), device, devices), values=dict(zip(OBJECTIVES, values)))
-                for i, (cell, device, values) in enumerate(zip(record["cells"][:n], record["devices"][:n], record["values"][:n]))]
+        jobs = _replayed_jobs(record, n, devices)
         if hasattr(optimizer, "_learn"):
             optimizer._learn(jobs)  # models that learn are conditioned as ``suggest`` conditions them
         strategy, space = optimizer.strategy, optimizer.space
@@ -362,18 +372,15 @@ def model_check(arm: str, seed: int, cuts: tuple[int, ...] = MODEL_CHECK_CUTS) -
     posterior mean of latency against the table's over MODEL_CHECK_CELLS random cells (the same
     cells on each device): median relative error, rank correlation, how many evaluations the run
     had made on that device."""
-    from hyperpower.jobs import Job, JobStatus
     from hyperpower.optimize.observations import collect_observations
 
-    record = json.loads((RESULTS / arm.replace(" ", "_") / f"seed{seed}.json").read_text())
+    record = _recorded_run(arm, seed)
     rng = np.random.default_rng(20_000 + seed)
     cells = [{edge: str(rng.choice(OPS)) for edge in EDGES} for _ in range(MODEL_CHECK_CELLS)]
     rows = []
     for n in cuts:
         optimizer, devices, _ = _optimizer(arm, seed)
-        jobs = [Job(id=i + 1, experiment="devices", status=JobStatus.COMPLETE,
-                    raw_params=_raw(dict(zip(EDGES, cell)), device, devices), values=dict(zip(OBJECTIVES, values)))
-                for i, (cell, device, values) in enumerate(zip(record["cells"][:n], record["devices"][:n], record["values"][:n]))]
+        jobs = _replayed_jobs(record, n, devices)
         strategy, space = optimizer.strategy, optimizer.space
         fits = strategy.fit(collect_observations(jobs, space, OBJECTIVES, []))
         per_device = {}
