@@ -22,6 +22,11 @@ import pytest
 # bit-identical points. In parallel runs (pytest-xdist) a spinning thread also takes the CPU from
 # the other worker.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# The same for TensorFlow's thread pools in the Keras jobs the tests train (TensorFlow reads these
+# two variables when it builds its pools): with several xdist workers on two CPUs, a second
+# intra-op thread per job only competes with the other workers' jobs.
+os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
 from hyperpower.hardware.sensors.sensor_set import QUICK_MEASURE_ENV  # noqa: E402
 

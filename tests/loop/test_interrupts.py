@@ -95,6 +95,8 @@ def test_signal_to_the_process_group_gives_the_running_digits_job_back(
     assert job.status is JobStatus.PENDING and job.worker is None and job.error is None
     assert job.attempts == 1  # released, not counted as a finished evaluation
     assert "KeyboardInterrupt" not in (folder / "output" / "job_00001.out").read_text()
+    if signal_number != signal.SIGINT:
+        return  # the job's state is the same after either signal: one resumed run checks what follows
 
     result = run_cli("run", str(folder), "--epochs", "1", "--max-evals", "1", "--method", "rand",
                      "--seed", "0", timeout=600)
