@@ -49,7 +49,11 @@ if [ "${1:-}" = "test" ]; then
   # one worker. One worker more than CPUs: the end-to-end tests wait on their processes part of
   # the time, and a third worker on two CPUs took the suite from 6 min 10 s to 5 min 40 s here.
   # The caller's arguments come last, so `-n0` or `-n 4` replaces it.
-  "$PY" -m pytest -n "$(( $(nproc) + 1 ))" --dist loadgroup "$@"
+  # Bytecode caches (gitignored) are written even where PYTHONDONTWRITEBYTECODE is set: without
+  # them each of the suite's hundreds of processes compiles the package again, and each worker
+  # re-rewrites every test module's asserts (a clean clone here: 5 min 18 s of test time without
+  # them, 4 min 46 s with).
+  PYTHONDONTWRITEBYTECODE= "$PY" -m pytest -n "$(( $(nproc) + 1 ))" --dist loadgroup "$@"
   status=$?
   set -e
   if [ "$status" -eq 5 ]; then
