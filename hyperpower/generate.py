@@ -275,8 +275,8 @@ def _objective_and_budget(paths: ExperimentPaths, name: str, settings: HyperPowe
     budget = f"--budget {name}={format_value(name, settings.budgets.limits[name])}" if options.budgets is not None else \
         f"{kept} as hyperpower.budgets.{name} = {settings.budgets.limits[name]:g}, set by an earlier generate or run"
     if options.optimize is not None and options.budgets is None:
-        way_out = (f"drop the kept budgets with --no-budgets, or give the budgets this run keeps with --budget "
-                   f"(given budgets replace the kept ones), or optimize another metric")
+        way_out = ("drop the kept budgets with --no-budgets, or give the budgets this run keeps with --budget "
+                   "(given budgets replace the kept ones), or optimize another metric")
     elif options.optimize is None and options.budgets is not None:
         way_out = "give the objective with --optimize (e.g. --optimize error), or bound another metric"
     else:

@@ -68,7 +68,7 @@ def problem_section(problem: str, methods: dict[str, dict[int, dict]], optimum: 
     lines = [f"### {problem} (constrained optimum {optimum:.10g}, `results/optima.json`)", "",
              f"First {DESIGN} values: {_same_design(methods)}.", "",
              "| method | seeds | " + " | ".join(f"median regret @{c}" for c in CHECKPOINTS)
-             + f" | mean regret @50 | worst regret @50 | violations @50 (median) | s/suggestion (median, wall) |",
+             + " | mean regret @50 | worst regret @50 | violations @50 (median) | s/suggestion (median, wall) |",
              "|---|---|" + "---|" * (len(CHECKPOINTS) + 4)]
     medians = {}
     for method in [m for m in ORDER if m in methods] + sorted(set(methods) - set(ORDER)):

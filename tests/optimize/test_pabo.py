@@ -23,7 +23,7 @@ from hyperpower.optimize.pabo import PABOSettings, PABOStrategy, _Supervisor, ch
 from hyperpower.optimize.strategies import Problem
 from hyperpower.space import SearchSpace, Variable
 
-from test_multiobjective_bayes import REFERENCE, SPACE, branin_currin, job, problem
+from test_multiobjective_bayes import SPACE, branin_currin, job, problem
 
 FAST = MCMCSettings(samples=4, burn_in=20)
 
